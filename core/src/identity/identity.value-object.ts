@@ -1,0 +1,76 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { invalid } from '../shared/domain-error.js';
+
+export const IDENTITY_KINDS = ['email', 'phone', 'slack', 'teams', 'webchat', 'crm', 'legacy', 'external'] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
+export const isIdentityKind = (kind: string): kind is IdentityKind =>
+  (IDENTITY_KINDS as readonly string[]).includes(kind);
+
+/** A normalised `(kind, value)` pair. Made only through `identityOf`, so it always holds a valid value. */
+export interface IdentityKey {
+  readonly kind: IdentityKind;
+  readonly value: string;
+}
+
+// Pragmatic address check (RFC 5322 allows more, but no mail system we connect to does).
+const EMAIL = /^[^\s@"(),:;<>[\\\]]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const SEGMENT = /^[A-Za-z0-9._~+=-]{1,200}$/;
+
+const segments = (raw: string, count: number, kind: IdentityKind, field: string): string => {
+  const parts = raw.split(kind === 'slack' || kind === 'teams' ? '/' : ':');
+  if (parts.length !== count || parts.some((p) => !SEGMENT.test(p))) {
+    const shape = { slack: 'team/user', teams: 'tenant/user', crm: 'system:id', legacy: 'system:entity:id', external: 'system:id' }[
+      kind as 'slack'
+    ];
+    throw invalid('IDENTITY.INVALID_VALUE', `a ${kind} identity is written ${shape}`, field);
+  }
+  return kind === 'crm' || kind === 'legacy' || kind === 'external'
+    ? [parts[0]!.toLowerCase(), ...parts.slice(1)].join(':')
+    : parts.join('/');
+};
+
+/** Validates and normalises an identity; `field` names the input field in errors. */
+export const identityOf = (kind: string, rawValue: string, field = 'value'): IdentityKey => {
+  if (!isIdentityKind(kind)) {
+    throw invalid('IDENTITY.UNKNOWN_KIND', `unknown identity kind '${kind}'; use one of ${IDENTITY_KINDS.join(', ')}`, field);
+  }
+  const raw = rawValue.trim();
+  if (raw.length === 0 || raw.length > 320) {
+    throw invalid('IDENTITY.INVALID_VALUE', `a ${kind} identity needs a value of 1 to 320 characters`, field);
+  }
+  switch (kind) {
+    case 'email': {
+      const value = raw.toLowerCase();
+      if (!EMAIL.test(value)) throw invalid('IDENTITY.INVALID_EMAIL', `'${raw}' is not a valid email address`, field);
+      return { kind, value };
+    }
+    case 'phone': {
+      const parsed = parsePhoneNumberFromString(raw);
+      if (!parsed?.isValid()) {
+        throw invalid('IDENTITY.INVALID_PHONE', `'${raw}' is not a valid phone number in international form (+CC…)`, field);
+      }
+      return { kind, value: parsed.number };
+    }
+    case 'webchat':
+      if (!SEGMENT.test(raw)) throw invalid('IDENTITY.INVALID_VALUE', 'a webchat visitor id is 1 to 200 of [A-Za-z0-9._~+=-]', field);
+      return { kind, value: raw };
+    case 'slack':
+    case 'teams':
+      return { kind, value: segments(raw, 2, kind, field) };
+    case 'crm':
+    case 'external':
+      return { kind, value: segments(raw, 2, kind, field) };
+    case 'legacy':
+      return { kind, value: segments(raw, 3, kind, field) };
+  }
+};
+
+/** Parses the `kind:value` form, split at the first colon. */
+export const parseIdentity = (written: string, field = 'identity'): IdentityKey => {
+  const colon = written.indexOf(':');
+  if (colon <= 0) throw invalid('IDENTITY.MALFORMED', `write an identity as kind:value, e.g. email:ann@example.com`, field);
+  return identityOf(written.slice(0, colon), written.slice(colon + 1), field);
+};
+
+export const formatIdentity = (key: IdentityKey): string => `${key.kind}:${key.value}`;

@@ -1,0 +1,15 @@
+import type { Customer, Identity } from '../customer.entity.js';
+import type { IdentityKey } from '../identity.value-object.js';
+
+export interface CustomerRepository {
+  insert(customer: Customer): Promise<void>;
+  get(id: string): Promise<Customer | null>;
+  update(customer: Customer): Promise<void>;
+}
+
+export interface IdentityRepository {
+  /** Inserting an existing `(kind, value)` fails: callers lock the identity key first. */
+  insert(identity: Identity): Promise<void>;
+  find(key: IdentityKey): Promise<Identity | null>;
+  listByCustomer(customerId: string): Promise<Identity[]>;
+}

@@ -1,0 +1,39 @@
+export type OfferStatus = 'pending' | 'accepted' | 'declined' | 'expired' | 'rescinded';
+
+/** A work item reserved for one agent until answered or expired. */
+export interface Offer {
+  id: string;
+  conversationId: string;
+  agentId: string;
+  queueId: string;
+  channel: string;
+  cost: number;
+  status: OfferStatus;
+  createdAt: Date;
+  expiresAt: Date;
+  answeredAt: Date | null;
+  reason: string | null;
+}
+
+/** An agent working a conversation; counts against capacity until ended. */
+export interface Assignment {
+  id: string;
+  conversationId: string;
+  agentId: string;
+  queueId: string | null;
+  channel: string;
+  cost: number;
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
+/** One recorded routing decision, for "why is this item still waiting?". */
+export interface RoutingDecision {
+  id: string;
+  conversationId: string;
+  queueId: string | null;
+  at: Date;
+  outcome: 'queued' | 'offered' | 'accepted' | 'declined' | 'expired' | 'rescinded' | 'transferred';
+  agentId: string | null;
+  detail: string;
+}

@@ -1,0 +1,58 @@
+import type { Agent, AgentLoad } from '../agent.entity.js';
+import type { Assignment, Offer, OfferStatus, RoutingDecision } from '../offer.entity.js';
+import type { Queue } from '../queue.entity.js';
+import type { WorkItem } from '../work-item.entity.js';
+
+export interface QueueRepository {
+  insert(queue: Queue): Promise<void>;
+  get(id: string): Promise<Queue | null>;
+  getByName(name: string): Promise<Queue | null>;
+  list(): Promise<Queue[]>;
+  update(queue: Queue): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface AgentRepository {
+  insert(agent: Agent): Promise<void>;
+  get(id: string): Promise<Agent | null>;
+  list(): Promise<Agent[]>;
+  listByPresence(presence: Agent['presence']): Promise<Agent[]>;
+  update(agent: Agent): Promise<void>;
+}
+
+export interface WorkItemRepository {
+  insert(item: WorkItem): Promise<void>;
+  get(conversationId: string): Promise<WorkItem | null>;
+  update(item: WorkItem): Promise<void>;
+  delete(conversationId: string): Promise<void>;
+  /** Waiting items of a queue: priority desc, then enqueuedAt asc. */
+  listWaiting(queueId: string, limit: number): Promise<WorkItem[]>;
+  /** Ids of queues that have waiting items (the sweeper routes them). */
+  queuesWithWaiting(): Promise<string[]>;
+  countByQueue(queueId: string): Promise<{ waiting: number; offered: number; oldestEnqueuedAt: Date | null }>;
+}
+
+export interface OfferRepository {
+  insert(offer: Offer): Promise<void>;
+  get(id: string): Promise<Offer | null>;
+  update(offer: Offer): Promise<void>;
+  /** Newest first; `status` undefined means every status. */
+  listByAgent(agentId: string, status?: OfferStatus): Promise<Offer[]>;
+  listPendingByConversation(conversationId: string): Promise<Offer[]>;
+  /** Pending offers whose `expiresAt` is at or before `now`. */
+  listExpired(now: Date, limit: number): Promise<Offer[]>;
+}
+
+export interface AssignmentRepository {
+  insert(assignment: Assignment): Promise<void>;
+  activeByConversation(conversationId: string): Promise<Assignment | null>;
+  update(assignment: Assignment): Promise<void>;
+  countActiveByQueue(queueId: string): Promise<number>;
+  /** Units and per-channel item counts of pending offers plus active assignments, for each agent asked about. */
+  loads(agentIds: readonly string[]): Promise<Map<string, AgentLoad>>;
+}
+
+export interface RoutingDecisionRepository {
+  insert(decision: RoutingDecision): Promise<void>;
+  listByConversation(conversationId: string): Promise<RoutingDecision[]>;
+}

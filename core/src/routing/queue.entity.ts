@@ -1,0 +1,28 @@
+export const ROUTING_STRATEGIES = ['longest-idle', 'least-occupied', 'most-available', 'best-skill', 'round-robin'] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+/** Units an item of this queue costs an agent: one number, or per channel with a `default`. */
+export type QueueCost = number | Record<string, number>;
+
+export interface Queue {
+  id: string;
+  name: string;
+  /** Required skills with their minimum level (1–5). */
+  skills: Record<string, number>;
+  strategy: RoutingStrategy;
+  sticky: { windowSeconds: number } | null;
+  cost: QueueCost;
+  offerTimeoutSeconds: number;
+  sla: { firstResponseSeconds?: number | undefined; resolutionSeconds?: number | undefined } | null;
+  overflow: { afterSeconds: number; queueId: string } | null;
+  businessHours: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const DEFAULT_ITEM_COST = 10;
+
+export const costFor = (queue: Pick<Queue, 'cost'>, channel: string): number => {
+  if (typeof queue.cost === 'number') return queue.cost;
+  return queue.cost[channel] ?? queue.cost['default'] ?? DEFAULT_ITEM_COST;
+};

@@ -1,0 +1,22 @@
+/** A conversation waiting in a queue for an agent; gone once assigned. */
+export interface WorkItem {
+  conversationId: string;
+  queueId: string;
+  priority: number;
+  channel: string;
+  skills: Record<string, number>;
+  cost: number;
+  state: 'waiting' | 'offered';
+  enqueuedAt: Date;
+  /** Agents who declined or let an offer expire: not offered again while others are eligible. */
+  excludedAgents: string[];
+  /** Why the item waits, as of the last routing pass. */
+  reasons: WaitReason[];
+  updatedAt: Date;
+}
+
+export type WaitReasonCode = 'no_agent_available' | 'no_skilled_agent' | 'all_at_capacity' | 'outside_hours' | 'declined_by_all';
+export interface WaitReason {
+  code: WaitReasonCode;
+  detail: string;
+}
