@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { invalid } from '../shared/domain-error.js';
 
 export const IDENTITY_KINDS = ['email', 'phone', 'slack', 'teams', 'webchat', 'crm', 'legacy', 'external'] as const;
@@ -46,8 +46,10 @@ export const identityOf = (kind: string, rawValue: string, field = 'value'): Ide
       return { kind, value };
     }
     case 'phone': {
+      // "Possible" (right length for the country) rather than "valid": number plans change faster than
+      // metadata, and refusing a real customer's number would lose their message.
       const parsed = parsePhoneNumberFromString(raw);
-      if (!parsed?.isValid()) {
+      if (!parsed?.isPossible()) {
         throw invalid('IDENTITY.INVALID_PHONE', `'${raw}' is not a valid phone number in international form (+CC…)`, field);
       }
       return { kind, value: parsed.number };

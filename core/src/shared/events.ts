@@ -8,7 +8,8 @@ export type DomainEvent =
   | { type: 'conversation.resolved'; conversationId: string }
   | { type: 'offer.created'; offerId: string; conversationId: string; agentId: string; expiresAt: string }
   | { type: 'offer.answered'; offerId: string; conversationId: string; agentId: string; status: string }
-  | { type: 'delivery.requested'; interactionId: string; attempt: number; notBefore?: string };
+  | { type: 'delivery.requested'; interactionId: string; attempt: number; notBefore?: string }
+  | { type: 'agent.presence'; agentId: string; presence: string };
 
 export type DomainEventType = DomainEvent['type'];
 

@@ -1,0 +1,100 @@
+import type { Delivery } from '../../ledger/interaction.entity.js';
+import { DeliveryError, type OutboundMessage } from '../../plugin-api/channel.port.js';
+import { JOBS, type JobQueue } from '../../shared/ports/job-queue.port.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
+import type { Logger } from '../../shared/ports/logger.port.js';
+import type { Store } from '../../shared/ports/store.port.js';
+import type { CoreSettings } from '../../shared/settings.js';
+import type { ChannelRegistry } from '../ports/channel-registry.port.js';
+
+/** How long one attempt owns a delivery before another worker may take it over. */
+const LEASE_MS = 60_000;
+const MAX_BACKOFF_MS = 3_600_000;
+
+export type DeliveryOutcome = 'delivered' | 'retrying' | 'dead' | 'skipped';
+
+/**
+ * Delivers one outbound interaction through its channel. Idempotent: a delivery that is done,
+ * leased by another worker or not yet due is skipped, so duplicate jobs are harmless.
+ */
+export class DeliverOutbound {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly channels: ChannelRegistry,
+    private readonly jobs: JobQueue,
+    private readonly logger: Logger,
+    private readonly settings: Pick<CoreSettings, 'delivery'>,
+    private readonly onOutcome: (channel: string, outcome: DeliveryOutcome) => void = () => {},
+  ) {}
+
+  async run(interactionId: string): Promise<DeliveryOutcome> {
+    const claimed = await this.store.transaction(async (session) => {
+      await session.lock(`delivery:${interactionId}`);
+      const delivery = await session.deliveries.get(interactionId);
+      const now = this.clock.now();
+      if (!delivery || delivery.status === 'delivered' || delivery.status === 'dead') return null;
+      if (delivery.leaseUntil && delivery.leaseUntil > now) return null;
+      if (delivery.nextAttemptAt && delivery.nextAttemptAt.getTime() > now.getTime() + 250) return null;
+      const interaction = await session.interactions.get(interactionId);
+      if (!interaction || !interaction.party) return null;
+      const agent = interaction.agentId ? await session.agents.get(interaction.agentId) : null;
+      const leased: Delivery = { ...delivery, attempts: delivery.attempts + 1, leaseUntil: new Date(now.getTime() + LEASE_MS), updatedAt: now };
+      await session.deliveries.update(leased);
+      const message: OutboundMessage = {
+        interactionId,
+        conversationId: interaction.conversationId,
+        customerId: interaction.customerId,
+        channel: interaction.channel,
+        to: interaction.party,
+        subject: interaction.subject,
+        text: interaction.text,
+        html: interaction.html,
+        attachments: interaction.attachments,
+        inReplyTo: typeof interaction.data['inReplyTo'] === 'string' ? interaction.data['inReplyTo'] : null,
+        threadRef: interaction.threadRef,
+        agent: agent ? { id: agent.id, name: agent.name } : null,
+        attempt: leased.attempts,
+      };
+      return { delivery: leased, message };
+    });
+    if (!claimed) return 'skipped';
+
+    const { delivery, message } = claimed;
+    const channel = this.channels.find(message.channel);
+    let outcome: { status: 'delivered'; providerMessageId: string | null } | { status: 'failed'; permanent: boolean; reason: string };
+    if (!channel) {
+      outcome = { status: 'failed', permanent: true, reason: `no channel plugin serves '${message.channel}'` };
+    } else {
+      try {
+        const sent = await channel.send(message);
+        outcome = { status: 'delivered', providerMessageId: sent.providerMessageId ?? null };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        outcome = { status: 'failed', permanent: error instanceof DeliveryError && error.permanent, reason };
+      }
+    }
+
+    const now = this.clock.now();
+    let next: Delivery;
+    if (outcome.status === 'delivered') {
+      next = { ...delivery, status: 'delivered', leaseUntil: null, nextAttemptAt: null, reason: null, providerMessageId: outcome.providerMessageId, updatedAt: now };
+    } else if (outcome.permanent || delivery.attempts >= this.settings.delivery.maxAttempts) {
+      const reason = outcome.permanent ? outcome.reason : `gave up after ${delivery.attempts} attempts: ${outcome.reason}`;
+      next = { ...delivery, status: 'dead', leaseUntil: null, nextAttemptAt: null, reason, updatedAt: now };
+    } else {
+      const backoff = Math.min(this.settings.delivery.baseDelayMs * 2 ** (delivery.attempts - 1), MAX_BACKOFF_MS);
+      next = { ...delivery, status: 'retrying', leaseUntil: null, nextAttemptAt: new Date(now.getTime() + backoff), reason: outcome.reason, updatedAt: now };
+    }
+    await this.store.transaction((session) => session.deliveries.update(next));
+    this.onOutcome(message.channel, next.status === 'pending' ? 'retrying' : next.status);
+    if (next.status === 'retrying' && next.nextAttemptAt) {
+      // If this enqueue is lost, the sweeper finds the due delivery in the database.
+      await this.jobs
+        .enqueue(JOBS.sendOutbound, { interactionId }, { jobId: `deliver:${interactionId}:${next.attempts + 1}`, delayMs: next.nextAttemptAt.getTime() - now.getTime() })
+        .catch((error: unknown) => this.logger.warn({ interactionId, err: String(error) }, 'could not schedule the delivery retry; the sweeper will'));
+    }
+    if (next.status === 'dead') this.logger.warn({ interactionId, channel: message.channel, reason: next.reason }, 'delivery dead-lettered');
+    return next.status === 'pending' ? 'retrying' : next.status;
+  }
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, contentHashOf, digestOf, verifyChain } from '../hash-chain.js';
+import type { Interaction } from '../interaction.entity.js';
+
+const entry = (seq: number, prev: Interaction | null, text: string): Interaction => {
+  const base = {
+    id: `00000000-0000-4000-8000-00000000000${seq}`,
+    conversationId: 'c1',
+    customerId: 'k1',
+    seq,
+    channel: 'webhook',
+    direction: 'inbound' as const,
+    type: 'message' as const,
+    externalId: `m${seq}`,
+    threadRef: null,
+    subject: null,
+    text,
+    html: null,
+    attachments: [],
+    party: { kind: 'email', value: 'ann@example.com' },
+    agentId: null,
+    data: {},
+    sourcePlugin: null,
+    occurredAt: new Date(Date.UTC(2026, 0, 1, 0, seq)),
+    recordedAt: new Date(Date.UTC(2026, 0, 1, 0, seq)),
+  };
+  const contentHash = contentHashOf(base);
+  const prevDigest = prev?.digest ?? null;
+  return { ...base, contentHash, prevDigest, digest: digestOf(base, contentHash, prevDigest) };
+};
+
+const chain = (): Interaction[] => {
+  const first = entry(1, null, 'hello');
+  const second = entry(2, first, 'more');
+  return [first, second, entry(3, second, 'thanks')];
+};
+
+describe('hash chain', () => {
+  it('orders object keys canonically', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: undefined }], e: null })).toBe('{"a":[{"d":2}],"b":1,"e":null}');
+  });
+
+  it('verifies an intact chain', () => {
+    expect(verifyChain(chain())).toEqual({ ok: true, entries: 3 });
+  });
+
+  it('names the first entry whose content was changed', () => {
+    const entries = chain();
+    entries[1] = { ...entries[1]!, text: 'tampered' };
+    expect(verifyChain(entries)).toEqual({ ok: false, entries: 3, brokenAt: entries[1]!.id });
+  });
+
+  it('detects a removed entry', () => {
+    const [first, , third] = chain();
+    expect(verifyChain([first!, third!]).brokenAt).toBe(third!.id);
+  });
+
+  it('still verifies an erased entry through its kept content hash', () => {
+    const entries = chain();
+    entries[1] = { ...entries[1]!, type: 'erasure', text: '[erased]', party: null };
+    // the digest covers the type, so an erasure rewrite of an entry must keep the type: use the erased flag instead
+    const erased = chain();
+    erased[1] = { ...erased[1]!, text: '[erased]', party: null };
+    expect(verifyChain(erased, (i) => i.id === erased[1]!.id).ok).toBe(true);
+    expect(verifyChain(erased).ok).toBe(false);
+  });
+});

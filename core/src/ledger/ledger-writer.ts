@@ -1,0 +1,66 @@
+import { newId } from '../shared/ids.js';
+import type { StoreSession } from '../shared/ports/store.port.js';
+import type { Conversation } from './conversation.entity.js';
+import { contentHashOf, digestOf } from './hash-chain.js';
+import type { Interaction } from './interaction.entity.js';
+
+export type NewEntry = Pick<Interaction, 'channel' | 'direction' | 'type' | 'text'> &
+  Partial<Pick<Interaction, 'externalId' | 'threadRef' | 'subject' | 'html' | 'attachments' | 'party' | 'agentId' | 'data' | 'sourcePlugin' | 'occurredAt'>>;
+
+/**
+ * Appends one entry to a conversation's chain. The caller holds the conversation's lock, so the
+ * head read here is the head the entry links to.
+ */
+export const appendEntry = async (
+  session: StoreSession,
+  conversation: Pick<Conversation, 'id' | 'customerId'>,
+  entry: NewEntry,
+  now: Date,
+): Promise<Interaction> => {
+  const head = await session.interactions.last(conversation.id);
+  const content = {
+    subject: entry.subject ?? null,
+    text: entry.text,
+    html: entry.html ?? null,
+    attachments: entry.attachments ?? [],
+    party: entry.party ?? null,
+    data: entry.data ?? {},
+  };
+  const header = {
+    id: newId(),
+    conversationId: conversation.id,
+    customerId: conversation.customerId,
+    seq: (head?.seq ?? 0) + 1,
+    channel: entry.channel,
+    direction: entry.direction,
+    type: entry.type,
+    externalId: entry.externalId ?? null,
+    threadRef: entry.threadRef ?? null,
+    agentId: entry.agentId ?? null,
+    occurredAt: entry.occurredAt ?? now,
+    recordedAt: now,
+  };
+  const contentHash = contentHashOf(content);
+  const prevDigest = head?.digest ?? null;
+  const interaction: Interaction = {
+    ...header,
+    ...content,
+    sourcePlugin: entry.sourcePlugin ?? null,
+    contentHash,
+    prevDigest,
+    digest: digestOf(header, contentHash, prevDigest),
+  };
+  await session.interactions.insert(interaction);
+  return interaction;
+};
+
+/** Lock keys, taken in this order within a transaction to avoid deadlocks. */
+export const lockKeys = {
+  receipt: (channel: string, externalId: string) => `receipt:${channel}:${externalId}`,
+  identity: (kind: string, value: string) => `identity:${kind}:${value}`,
+  customer: (id: string) => `customer:${id}`,
+  queue: (id: string) => `queue:${id}`,
+  conversation: (id: string) => `conversation:${id}`,
+  agent: (id: string) => `agent:${id}`,
+  delivery: (id: string) => `delivery:${id}`,
+};

@@ -1,0 +1,122 @@
+import { appendEntry, lockKeys } from '../../ledger/ledger-writer.js';
+import { conflict, notFound } from '../../shared/domain-error.js';
+import type { DomainEvent } from '../../shared/events.js';
+import { newId } from '../../shared/ids.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
+import type { Store, StoreSession } from '../../shared/ports/store.port.js';
+import type { CoreSettings } from '../../shared/settings.js';
+import type { Offer } from '../offer.entity.js';
+
+/** Accept, decline and expiry of offers. */
+export class AnswerOffer {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly settings: Pick<CoreSettings, 'setAwayOnOfferExpiry'>,
+  ) {}
+
+  async accept(offerId: string, actingAgentId?: string): Promise<Offer> {
+    const result = await this.store.transaction(async (session) => {
+      const offer = await this.pendingOffer(session, offerId, actingAgentId);
+      const now = this.clock.now();
+      if (offer.expiresAt <= now) {
+        await this.expireLocked(session, offer, now);
+        return { expired: true as const };
+      }
+      const conversation = await session.conversations.get(offer.conversationId);
+      if (!conversation) throw notFound('CONVERSATION.NOT_FOUND', `conversation ${offer.conversationId} does not exist`);
+      const accepted: Offer = { ...offer, status: 'accepted', answeredAt: now };
+      await session.offers.update(accepted);
+      await session.workItems.delete(offer.conversationId);
+      await session.assignments.insert({
+        id: newId(),
+        conversationId: offer.conversationId,
+        agentId: offer.agentId,
+        queueId: offer.queueId,
+        channel: offer.channel,
+        cost: offer.cost,
+        startedAt: now,
+        endedAt: null,
+      });
+      await session.conversations.update({ ...conversation, status: 'assigned', assignment: { agentId: offer.agentId, since: now }, updatedAt: now });
+      await appendEntry(
+        session,
+        conversation,
+        { channel: 'system', direction: 'internal', type: 'assignment', text: `assigned to agent ${offer.agentId}`, agentId: offer.agentId, data: { offerId, queueId: offer.queueId } },
+        now,
+      );
+      await session.decisions.insert({ id: newId(), conversationId: offer.conversationId, queueId: offer.queueId, at: now, outcome: 'accepted', agentId: offer.agentId, detail: 'offer accepted' });
+      await session.outbox.add([{ type: 'offer.answered', offerId, conversationId: offer.conversationId, agentId: offer.agentId, status: 'accepted' }]);
+      return { expired: false as const, offer: accepted };
+    });
+    if (result.expired) throw conflict('OFFER.EXPIRED', `offer ${offerId} has expired`);
+    return result.offer;
+  }
+
+  async decline(offerId: string, reason: string | undefined, actingAgentId?: string): Promise<Offer> {
+    return this.store.transaction(async (session) => {
+      const offer = await this.pendingOffer(session, offerId, actingAgentId);
+      const now = this.clock.now();
+      const declined: Offer = { ...offer, status: 'declined', answeredAt: now, reason: reason ?? null };
+      await session.offers.update(declined);
+      await this.requeue(session, offer, now, 'declined', reason ? `declined: ${reason}` : 'declined');
+      return declined;
+    });
+  }
+
+  /** Expires an offer if it is still pending and due; a no-op otherwise (jobs may run twice). */
+  async expire(offerId: string): Promise<boolean> {
+    return this.store.transaction(async (session) => {
+      const peek = await session.offers.get(offerId);
+      if (!peek) return false;
+      await session.lock(lockKeys.conversation(peek.conversationId));
+      const offer = await session.offers.get(offerId);
+      const now = this.clock.now();
+      if (!offer || offer.status !== 'pending' || offer.expiresAt > now) return false;
+      await this.expireLocked(session, offer, now);
+      return true;
+    });
+  }
+
+  private async pendingOffer(session: StoreSession, offerId: string, actingAgentId: string | undefined): Promise<Offer> {
+    const peek = await session.offers.get(offerId);
+    if (!peek) throw notFound('OFFER.NOT_FOUND', `offer ${offerId} does not exist`);
+    await session.lock(lockKeys.conversation(peek.conversationId));
+    const offer = await session.offers.get(offerId);
+    if (!offer) throw notFound('OFFER.NOT_FOUND', `offer ${offerId} does not exist`);
+    if (actingAgentId !== undefined && offer.agentId !== actingAgentId) {
+      throw conflict('OFFER.NOT_YOURS', `offer ${offerId} was made to another agent`);
+    }
+    if (offer.status !== 'pending') throw conflict('OFFER.ANSWERED', `offer ${offerId} is already ${offer.status}`);
+    return offer;
+  }
+
+  private async expireLocked(session: StoreSession, offer: Offer, now: Date): Promise<void> {
+    await session.offers.update({ ...offer, status: 'expired', answeredAt: now, reason: 'timed out' });
+    await this.requeue(session, offer, now, 'expired', 'offer timed out');
+    if (this.settings.setAwayOnOfferExpiry) {
+      await session.lock(lockKeys.agent(offer.agentId));
+      const agent = await session.agents.get(offer.agentId);
+      if (agent && agent.presence === 'available') {
+        await session.agents.update({ ...agent, presence: 'away', presenceSince: now, updatedAt: now });
+      }
+    }
+  }
+
+  /** Puts the item back in its queue, not to be offered to this agent again while others are eligible. */
+  private async requeue(session: StoreSession, offer: Offer, now: Date, outcome: 'declined' | 'expired', detail: string): Promise<void> {
+    const item = await session.workItems.get(offer.conversationId);
+    if (item) {
+      const excluded = item.excludedAgents.includes(offer.agentId) ? item.excludedAgents : [...item.excludedAgents, offer.agentId];
+      await session.workItems.update({ ...item, state: 'waiting', excludedAgents: excluded, updatedAt: now });
+    }
+    const conversation = await session.conversations.get(offer.conversationId);
+    if (conversation && conversation.status === 'offered') {
+      await session.conversations.update({ ...conversation, status: 'queued', updatedAt: now });
+    }
+    await session.decisions.insert({ id: newId(), conversationId: offer.conversationId, queueId: offer.queueId, at: now, outcome, agentId: offer.agentId, detail });
+    const events: DomainEvent[] = [{ type: 'offer.answered', offerId: offer.id, conversationId: offer.conversationId, agentId: offer.agentId, status: outcome }];
+    if (item) events.push({ type: 'conversation.queued', conversationId: offer.conversationId, queueId: item.queueId });
+    await session.outbox.add(events);
+  }
+}

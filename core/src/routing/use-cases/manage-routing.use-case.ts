@@ -1,0 +1,155 @@
+import { lockKeys } from '../../ledger/ledger-writer.js';
+import { conflict, invalid, notFound } from '../../shared/domain-error.js';
+import { newId } from '../../shared/ids.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
+import type { Store } from '../../shared/ports/store.port.js';
+import { DEFAULT_CAPACITY_UNITS, type Agent, type Presence } from '../agent.entity.js';
+import type { Queue } from '../queue.entity.js';
+import { DEFAULT_QUEUE_NAME } from './resolve-queue.js';
+
+export type QueueInput = Partial<Omit<Queue, 'id' | 'createdAt' | 'updatedAt'>> & { name: string };
+export type AgentInput = Partial<Pick<Agent, 'email' | 'skills' | 'desk'>> & {
+  name: string;
+  capacity?: { units?: number | undefined; perChannel?: Record<string, number> | undefined } | undefined;
+};
+
+const checkSkills = (skills: Record<string, number>, field: string) => {
+  for (const [skill, level] of Object.entries(skills)) {
+    if (!Number.isInteger(level) || level < 1 || level > 5) throw invalid('ROUTING.INVALID_SKILL_LEVEL', `skill '${skill}' needs a level from 1 to 5`, `${field}.${skill}`);
+  }
+};
+
+/** Queues, agents and presence. */
+export class ManageRouting {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The queue every conversation without another destination goes to; created on first start. */
+  async ensureDefaultQueue(): Promise<Queue> {
+    return this.store.transaction(async (session) => {
+      await session.lock('queue-name:default');
+      const existing = await session.queues.getByName(DEFAULT_QUEUE_NAME);
+      if (existing) return existing;
+      const now = this.clock.now();
+      const queue = this.buildQueue({ name: DEFAULT_QUEUE_NAME }, now);
+      await session.queues.insert(queue);
+      return queue;
+    });
+  }
+
+  async createQueue(input: QueueInput): Promise<Queue> {
+    checkSkills(input.skills ?? {}, 'skills');
+    return this.store.transaction(async (session) => {
+      await session.lock(`queue-name:${input.name}`);
+      if (await session.queues.getByName(input.name)) throw conflict('QUEUE.NAME_TAKEN', `a queue named '${input.name}' exists`);
+      if (input.overflow && !(await session.queues.get(input.overflow.queueId))) {
+        throw invalid('QUEUE.UNKNOWN_OVERFLOW', `overflow queue ${input.overflow.queueId} does not exist`, 'overflow.queueId');
+      }
+      const queue = this.buildQueue(input, this.clock.now());
+      await session.queues.insert(queue);
+      return queue;
+    });
+  }
+
+  async updateQueue(id: string, patch: Partial<QueueInput>): Promise<Queue> {
+    if (patch.skills) checkSkills(patch.skills, 'skills');
+    return this.store.transaction(async (session) => {
+      await session.lock(lockKeys.queue(id));
+      const queue = await session.queues.get(id);
+      if (!queue) throw notFound('QUEUE.NOT_FOUND', `queue ${id} does not exist`);
+      if (patch.name && patch.name !== queue.name && (await session.queues.getByName(patch.name))) {
+        throw conflict('QUEUE.NAME_TAKEN', `a queue named '${patch.name}' exists`);
+      }
+      const updated: Queue = { ...queue, ...definedOnly(patch), updatedAt: this.clock.now() };
+      await session.queues.update(updated);
+      return updated;
+    });
+  }
+
+  async deleteQueue(id: string): Promise<void> {
+    await this.store.transaction(async (session) => {
+      await session.lock(lockKeys.queue(id));
+      const queue = await session.queues.get(id);
+      if (!queue) throw notFound('QUEUE.NOT_FOUND', `queue ${id} does not exist`);
+      if (queue.name === DEFAULT_QUEUE_NAME) throw conflict('QUEUE.DEFAULT', 'the default queue cannot be deleted');
+      const counts = await session.workItems.countByQueue(id);
+      if (counts.waiting + counts.offered > 0) throw conflict('QUEUE.NOT_EMPTY', `queue ${queue.name} still has ${counts.waiting + counts.offered} item(s)`);
+      await session.queues.delete(id);
+    });
+  }
+
+  async createAgent(input: AgentInput): Promise<Agent> {
+    checkSkills(input.skills ?? {}, 'skills');
+    const now = this.clock.now();
+    const agent: Agent = {
+      id: newId(),
+      name: input.name,
+      email: input.email ?? null,
+      skills: input.skills ?? {},
+      capacity: { units: input.capacity?.units ?? DEFAULT_CAPACITY_UNITS, perChannel: input.capacity?.perChannel ?? {} },
+      presence: 'offline',
+      presenceSince: now,
+      desk: input.desk ?? {},
+      lastOfferAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.store.transaction((session) => session.agents.insert(agent));
+    return agent;
+  }
+
+  async updateAgent(id: string, patch: Partial<AgentInput>): Promise<Agent> {
+    if (patch.skills) checkSkills(patch.skills, 'skills');
+    return this.store.transaction(async (session) => {
+      await session.lock(lockKeys.agent(id));
+      const agent = await session.agents.get(id);
+      if (!agent) throw notFound('AGENT.NOT_FOUND', `agent ${id} does not exist`);
+      const { capacity, ...rest } = patch;
+      const updated: Agent = {
+        ...agent,
+        ...definedOnly(rest),
+        capacity: { units: capacity?.units ?? agent.capacity.units, perChannel: capacity?.perChannel ?? agent.capacity.perChannel },
+        updatedAt: this.clock.now(),
+      };
+      await session.agents.update(updated);
+      if (updated.presence === 'available') await session.outbox.add([{ type: 'agent.presence', agentId: id, presence: 'available' }]);
+      return updated;
+    });
+  }
+
+  async setPresence(id: string, presence: Presence): Promise<Agent> {
+    return this.store.transaction(async (session) => {
+      await session.lock(lockKeys.agent(id));
+      const agent = await session.agents.get(id);
+      if (!agent) throw notFound('AGENT.NOT_FOUND', `agent ${id} does not exist`);
+      if (agent.presence === presence) return agent;
+      const now = this.clock.now();
+      const updated: Agent = { ...agent, presence, presenceSince: now, updatedAt: now };
+      await session.agents.update(updated);
+      await session.outbox.add([{ type: 'agent.presence', agentId: id, presence }]);
+      return updated;
+    });
+  }
+
+  private buildQueue(input: QueueInput, now: Date): Queue {
+    return {
+      id: newId(),
+      name: input.name,
+      skills: input.skills ?? {},
+      strategy: input.strategy ?? 'longest-idle',
+      sticky: input.sticky ?? null,
+      cost: input.cost ?? 10,
+      offerTimeoutSeconds: input.offerTimeoutSeconds ?? 60,
+      sla: input.sla ?? null,
+      overflow: input.overflow ?? null,
+      businessHours: input.businessHours ?? null,
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+}
+
+const definedOnly = <T extends object>(patch: T): Partial<T> =>
+  Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;

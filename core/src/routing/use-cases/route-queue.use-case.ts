@@ -1,0 +1,107 @@
+import { lockKeys } from '../../ledger/ledger-writer.js';
+import type { DomainEvent } from '../../shared/events.js';
+import { newId } from '../../shared/ids.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
+import type { Store, StoreSession } from '../../shared/ports/store.port.js';
+import { eligibleFor, type Candidate } from '../eligibility.js';
+import type { Offer } from '../offer.entity.js';
+import type { Queue } from '../queue.entity.js';
+import { chooseAgent } from '../strategies.js';
+import type { WorkItem } from '../work-item.entity.js';
+
+const BATCH = 50;
+
+const sameReasons = (a: WorkItem['reasons'], b: WorkItem['reasons']) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * One routing pass over a queue: offers waiting items, by priority then age, to eligible agents.
+ * Safe with many workers: the queue lock makes one router per queue at a time, and each agent is
+ * locked and its load re-read before an offer, so capacity holds across queues.
+ */
+export class RouteQueue {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Returns how many offers were made; `more` when the batch was full and another pass is due. */
+  async run(queueId: string): Promise<{ offers: number; more: boolean }> {
+    return this.store.transaction(async (session) => {
+      await session.lock(lockKeys.queue(queueId));
+      const queue = await session.queues.get(queueId);
+      if (!queue) return { offers: 0, more: false };
+      const items = await session.workItems.listWaiting(queueId, BATCH);
+      if (items.length === 0) return { offers: 0, more: false };
+
+      const agents = await session.agents.listByPresence('available');
+      const loads = await session.assignments.loads(agents.map((a) => a.id));
+      const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
+      const events: DomainEvent[] = [];
+      let offers = 0;
+      for (const item of items) {
+        const offer = await this.routeItem(session, queue, item, candidates, events);
+        if (offer) offers += 1;
+      }
+      await session.outbox.add(events);
+      return { offers, more: items.length === BATCH && offers > 0 };
+    });
+  }
+
+  private async routeItem(session: StoreSession, queue: Queue, item: WorkItem, candidates: Candidate[], events: DomainEvent[]): Promise<Offer | null> {
+    const now = this.clock.now();
+    const { eligible, reasons } = eligibleFor(item, candidates);
+    const choice = chooseAgent(queue.strategy, eligible, item.skills);
+    if (!choice) {
+      if (!sameReasons(reasons, item.reasons)) await session.workItems.update({ ...item, reasons, updatedAt: now });
+      return null;
+    }
+    await session.lock(lockKeys.conversation(item.conversationId));
+    const current = await session.workItems.get(item.conversationId);
+    const conversation = await session.conversations.get(item.conversationId);
+    if (!current || current.state !== 'waiting' || !conversation) return null;
+
+    await session.lock(lockKeys.agent(choice.agent.id));
+    const agent = await session.agents.get(choice.agent.id);
+    const load = (await session.assignments.loads([choice.agent.id])).get(choice.agent.id);
+    if (!agent || !load || agent.presence !== 'available') return null;
+    choice.agent = agent;
+    choice.load = load;
+    // The load may have grown in another queue's router since the pass began.
+    if (eligibleFor(current, [choice]).eligible.length === 0) return null;
+
+    const offer: Offer = {
+      id: newId(),
+      conversationId: item.conversationId,
+      agentId: agent.id,
+      queueId: queue.id,
+      channel: item.channel,
+      cost: item.cost,
+      status: 'pending',
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + queue.offerTimeoutSeconds * 1000),
+      answeredAt: null,
+      reason: null,
+    };
+    await session.offers.insert(offer);
+    await session.workItems.update({ ...current, state: 'offered', reasons: [], updatedAt: now });
+    await session.conversations.update({ ...conversation, status: 'offered', updatedAt: now });
+    const updatedAgent = { ...agent, lastOfferAt: now, updatedAt: now };
+    await session.agents.update(updatedAgent);
+    choice.agent = updatedAgent;
+    choice.load = {
+      units: load.units + item.cost,
+      perChannel: { ...load.perChannel, [item.channel]: (load.perChannel[item.channel] ?? 0) + 1 },
+    };
+    await session.decisions.insert({
+      id: newId(),
+      conversationId: item.conversationId,
+      queueId: queue.id,
+      at: now,
+      outcome: 'offered',
+      agentId: agent.id,
+      detail: `offered to ${agent.name} by ${queue.strategy} among ${eligible.length} eligible agent(s)`,
+    });
+    events.push({ type: 'offer.created', offerId: offer.id, conversationId: offer.conversationId, agentId: agent.id, expiresAt: offer.expiresAt.toISOString() });
+    return offer;
+  }
+}
