@@ -30,10 +30,14 @@ const segments = (raw: string, count: number, kind: IdentityKind, field: string)
     : parts.join('/');
 };
 
-/** Validates and normalises an identity; `field` names the input field in errors. */
+/**
+ * Validates and normalises an identity; `field` names the value's input field in errors, and the
+ * kind's field is derived from it (`from.value` → `from.kind`).
+ */
 export const identityOf = (kind: string, rawValue: string, field = 'value'): IdentityKey => {
   if (!isIdentityKind(kind)) {
-    throw invalid('IDENTITY.UNKNOWN_KIND', `unknown identity kind '${kind}'; use one of ${IDENTITY_KINDS.join(', ')}`, field);
+    const kindField = field.endsWith('value') ? `${field.slice(0, -'value'.length)}kind` : field;
+    throw invalid('IDENTITY.UNKNOWN_KIND', `unknown identity kind '${kind}'; use one of ${IDENTITY_KINDS.join(', ')}`, kindField);
   }
   const raw = rawValue.trim();
   if (raw.length === 0 || raw.length > 320) {

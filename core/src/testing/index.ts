@@ -1,3 +1,4 @@
 // Test support for adapters and use cases: port contract suites and object mothers.
 export * from './store.contract.js';
 export * from './job-queue.contract.js';
+export * from './mothers.js';

@@ -1,0 +1,266 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startHub, startReceiver, waitFor } from './hub-fixture.js';
+
+type Json = Record<string, unknown> & { items?: Record<string, unknown>[] };
+let answer = 200;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let hub: Awaited<ReturnType<typeof startHub>>;
+const call = (...args: Parameters<typeof hub.call>) => hub.call(...args);
+let seq = 0;
+const unique = (prefix: string) => `${prefix}-${Date.now()}-${(seq += 1)}`;
+
+beforeAll(async () => {
+  receiver = await startReceiver(() => answer);
+  hub = await startHub({ callbackUrl: receiver.url });
+}, 60_000);
+
+afterAll(async () => {
+  await hub?.stop();
+  await receiver?.close();
+});
+
+// Tests share the default queue: leave no open conversation and no available agent behind.
+afterEach(async () => {
+  answer = 200;
+  for (const agent of (await call('GET', '/v1/agents')).json.items ?? []) {
+    await call('PUT', `/v1/agents/${String(agent['id'])}/presence`, { status: 'offline' });
+  }
+  for (const status of ['queued', 'offered', 'assigned', 'waiting']) {
+    for (const c of (await call('GET', `/v1/conversations?status=${status}&limit=200`)).json.items ?? []) {
+      await call('POST', `/v1/conversations/${String(c['id'])}/resolve`, {});
+    }
+  }
+});
+
+const agent = async (name: string, body: Record<string, unknown> = {}) => {
+  const created = await call('POST', '/v1/agents', { name, ...body });
+  expect(created.status).toBe(201);
+  const id = String(created.json['id']);
+  expect((await call('PUT', `/v1/agents/${id}/presence`, { status: 'available' })).status).toBe(200);
+  return id;
+};
+
+const inbound = async (from: string, extra: Record<string, unknown> = {}) => {
+  const response = await call('POST', '/v1/inbound', { channel: 'webhook', externalId: unique('msg'), from: { kind: 'email', value: from }, text: 'hello', ...extra });
+  expect(response.status).toBe(202);
+  return response.json as { interactionId: string; customerId: string; conversationId: string; duplicate: boolean; externalId?: string };
+};
+
+const pendingOffers = async (agentId: string) => (await call('GET', `/v1/agents/${agentId}/offers`)).json.items ?? [];
+const offerFor = (agentId: string, conversationId: string) =>
+  waitFor(async () => (await pendingOffers(agentId)).find((o) => o['conversationId'] === conversationId), `an offer to ${agentId}`);
+const conversation = async (id: string) => (await call('GET', `/v1/conversations/${id}`)).json as Json & { interactions: Json[] };
+
+describe('the hub API, in process on the embedded store', () => {
+  it('walks one message in and one reply out', async () => {
+    const ada = await agent('Ada');
+    const sent = await inbound('Ann@Example.com', { subject: 'Broken invoice', text: 'My invoice is wrong' });
+    expect(sent.duplicate).toBe(false);
+
+    const customer = await call('GET', `/v1/customers?identity=email:ANN@example.com`);
+    expect(customer.json.items?.[0]?.['identities']).toEqual([{ kind: 'email', value: 'ann@example.com', verified: false }]);
+
+    const offer = await offerFor(ada, sent.conversationId);
+    expect((await call('POST', `/v1/offers/${String(offer['id'])}/accept`)).json['status']).toBe('accepted');
+    expect((await conversation(sent.conversationId))['assignment']).toMatchObject({ agentId: ada });
+
+    const reply = await call('POST', `/v1/conversations/${sent.conversationId}/replies`, { agentId: ada, text: 'Fixed, sorry!' });
+    expect(reply.status).toBe(201);
+    const delivered = await waitFor(async () => receiver.received.find((r) => r.id === reply.json['id']), 'the signed callback');
+    expect(delivered.body).toMatchObject({ text: 'Fixed, sorry!', subject: 'Re: Broken invoice', to: { kind: 'email', value: 'ann@example.com' }, agent: { id: ada, name: 'Ada' } });
+    await waitFor(async () => {
+      const out = (await conversation(sent.conversationId)).interactions.find((i) => i['id'] === reply.json['id']);
+      return (out?.['delivery'] as Json | undefined)?.['status'] === 'delivered';
+    }, 'delivery status delivered');
+
+    expect((await call('POST', `/v1/conversations/${sent.conversationId}/resolve`, { agentId: ada })).json['status']).toBe('resolved');
+    const timeline = await call('GET', `/v1/customers/${sent.customerId}/timeline`);
+    expect((timeline.json.items ?? []).map((i) => `${String(i['direction'])}:${String(i['type'])}`).reverse()).toEqual([
+      'inbound:message',
+      'internal:assignment',
+      'outbound:message',
+      'internal:status',
+    ]);
+    expect((await call('GET', `/v1/conversations/${sent.conversationId}/verify`)).json).toEqual({ ok: true, entries: 4 });
+    expect(receiver.received.filter((r) => r.id === reply.json['id'])).toHaveLength(1);
+  });
+
+  it('records the same (channel, externalId) once', async () => {
+    const body = { channel: 'webhook', externalId: unique('dup'), from: { kind: 'email', value: 'dup@example.com' }, text: 'once' };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => call('POST', '/v1/inbound', body)));
+    expect(answers.every((a) => a.status === 202)).toBe(true);
+    expect(answers.filter((a) => a.json['duplicate'] === false)).toHaveLength(1);
+    expect(new Set(answers.map((a) => a.json['interactionId'])).size).toBe(1);
+    const timeline = await call('GET', `/v1/customers/${String(answers[0]?.json['customerId'])}/timeline`);
+    expect(timeline.json.items).toHaveLength(1);
+  });
+
+  it('offers a declined item to another agent, never straight back', async () => {
+    const first = await agent('First');
+    const sent = await inbound('decline@example.com');
+    const second = await agent('Second');
+    // longest-idle: the first agent became available earlier, so it is offered first
+    const offer = await offerFor(first, sent.conversationId);
+    expect((await call('POST', `/v1/offers/${String(offer['id'])}/decline`, { reason: 'busy' })).json['status']).toBe('declined');
+    const next = await offerFor(second, sent.conversationId);
+    expect(await pendingOffers(first)).toEqual([]);
+    await call('POST', `/v1/offers/${String(next['id'])}/decline`, {});
+    const explained = await waitFor(async () => {
+      const routing = await call('GET', `/v1/conversations/${sent.conversationId}/routing`);
+      return (routing.json['reasons'] as Json[]).length > 0 ? routing.json : null;
+    }, 'a wait reason');
+    expect((explained['reasons'] as Json[])[0]?.['code']).toBe('declined_by_all');
+    expect((explained['decisions'] as Json[]).map((d) => d['outcome'])).toEqual(['offered', 'declined', 'offered', 'declined']);
+  });
+
+  it('keeps an agent within capacity and explains the wait', async () => {
+    const small = await agent('Small', { capacity: { units: 20 } });
+    const a = await inbound(`${unique('cap')}@example.com`);
+    const b = await inbound(`${unique('cap')}@example.com`);
+    const c = await inbound(`${unique('cap')}@example.com`);
+    await waitFor(async () => (await pendingOffers(small)).length === 2, 'two offers');
+    const offered = (await pendingOffers(small)).map((o) => o['conversationId']);
+    const waiting = [a, b, c].find((m) => !offered.includes(m.conversationId));
+    expect(waiting).toBeDefined();
+    const routing = await waitFor(async () => {
+      const r = await call('GET', `/v1/conversations/${String(waiting?.conversationId)}/routing`);
+      return (r.json['reasons'] as Json[]).length > 0 ? r.json : null;
+    }, 'all_at_capacity');
+    expect((routing['reasons'] as Json[])[0]?.['code']).toBe('all_at_capacity');
+    // Resolving one frees 10 units: the waiting item is offered next.
+    await call('POST', `/v1/conversations/${String(offered[0])}/resolve`, {});
+    await offerFor(small, String(waiting?.conversationId));
+    expect(await pendingOffers(small)).toHaveLength(2);
+  });
+
+  it('joins a conversation by thread reference or continuity, and reopens a resolved one', async () => {
+    const ann = `${unique('ann')}@example.com`;
+    const first = await call('POST', '/v1/inbound', { channel: 'webhook', externalId: unique('t'), from: { kind: 'email', value: ann }, text: 'one' });
+    const externalId = String((await conversation(String(first.json['conversationId']))).interactions[0]?.['externalId']);
+    const again = await inbound(ann, { text: 'two' });
+    expect(again.conversationId).toBe(first.json['conversationId']);
+    const colleague = await inbound(`${unique('bob')}@example.com`, { threadRef: externalId, text: 'cc' });
+    expect(colleague.conversationId).toBe(first.json['conversationId']);
+
+    await call('POST', `/v1/conversations/${again.conversationId}/resolve`, {});
+    const fresh = await inbound(ann, { text: 'new topic' });
+    expect(fresh.conversationId).not.toBe(again.conversationId);
+    const threaded = await inbound(ann, { text: 'about the old one', threadRef: externalId });
+    expect(threaded.conversationId).toBe(again.conversationId);
+    expect((await conversation(again.conversationId))['status']).toBe('queued');
+  });
+
+  it('retries a failing callback, then delivers once', async () => {
+    const ada = await agent('Retry');
+    const sent = await inbound(`${unique('retry')}@example.com`);
+    const offer = await offerFor(ada, sent.conversationId);
+    await call('POST', `/v1/offers/${String(offer['id'])}/accept`);
+    answer = 503;
+    const reply = await call('POST', `/v1/conversations/${sent.conversationId}/replies`, { agentId: ada, text: 'eventually' });
+    await waitFor(async () => {
+      const out = (await conversation(sent.conversationId)).interactions.find((i) => i['id'] === reply.json['id']);
+      return (out?.['delivery'] as Json | undefined)?.['status'] === 'retrying';
+    }, 'a retrying delivery');
+    answer = 200;
+    await waitFor(async () => receiver.received.some((r) => r.id === reply.json['id']), 'the delivery after retry');
+    const out = (await conversation(sent.conversationId)).interactions.find((i) => i['id'] === reply.json['id']);
+    expect(out?.['delivery']).toMatchObject({ status: 'delivered' });
+    expect(receiver.received.filter((r) => r.id === reply.json['id'])).toHaveLength(1);
+  });
+
+  it('dead-letters a reply no channel plugin can deliver, with the reason', async () => {
+    const ada = await agent('Dead');
+    const sms = await call('POST', '/v1/inbound', { channel: 'sms', externalId: unique('sms'), from: { kind: 'phone', value: '+44 7700 900123' }, text: 'hi' });
+    expect(sms.status).toBe(202);
+    const conversationId = String(sms.json['conversationId']);
+    const reply = await call('POST', `/v1/conversations/${conversationId}/replies`, { agentId: ada, text: 'hello' });
+    const out = await waitFor(async () => {
+      const i = (await conversation(conversationId)).interactions.find((x) => x['id'] === reply.json['id']);
+      return (i?.['delivery'] as Json | undefined)?.['status'] === 'dead' ? i : null;
+    }, 'a dead delivery');
+    expect(out['delivery']).toMatchObject({ status: 'dead', reason: "no channel plugin serves 'sms'" });
+  });
+
+  it('transfers to a skilled queue and routes there', async () => {
+    const queue = await call('POST', '/v1/queues', { name: unique('billing'), skills: { billing: 3 } });
+    expect(queue.status).toBe(201);
+    const sent = await inbound(`${unique('xfer')}@example.com`);
+    const moved = await call('POST', `/v1/conversations/${sent.conversationId}/transfer`, { queueId: queue.json['id'] });
+    expect(moved.json).toMatchObject({ status: 'queued', queueId: queue.json['id'], hops: 1 });
+    const novice = await agent('Novice', { skills: { billing: 1 } });
+    const routing = await waitFor(async () => {
+      const r = await call('GET', `/v1/conversations/${sent.conversationId}/routing`);
+      return (r.json['reasons'] as Json[]).length > 0 ? r.json : null;
+    }, 'no_skilled_agent');
+    expect((routing['reasons'] as Json[])[0]?.['code']).toBe('no_skilled_agent');
+    expect(await pendingOffers(novice)).toEqual([]);
+    const expert = await agent('Expert', { skills: { billing: 4 } });
+    await offerFor(expert, sent.conversationId);
+  });
+
+  it('expires an unanswered offer, sets the agent away and re-queues the item', async () => {
+    const queues = (await call('GET', '/v1/queues')).json.items ?? [];
+    const defaultQueue = queues.find((q) => q['name'] === 'default');
+    await call('PATCH', `/v1/queues/${String(defaultQueue?.['id'])}`, { offerTimeoutSeconds: 5 });
+    try {
+      const sleepy = await agent('Sleepy');
+      const sent = await inbound(`${unique('expire')}@example.com`);
+      await offerFor(sleepy, sent.conversationId);
+      const away = await waitFor(async () => {
+        const a = await call('GET', `/v1/agents/${sleepy}`);
+        return a.json['presence'] === 'away' ? a.json : null;
+      }, 'the agent set away', 15_000);
+      expect(away['presence']).toBe('away');
+      const all = (await call('GET', `/v1/agents/${sleepy}/offers?status=all`)).json.items ?? [];
+      expect(all.map((o) => o['status'])).toEqual(['expired']);
+      expect((await conversation(sent.conversationId))['status']).toBe('queued');
+    } finally {
+      await call('PATCH', `/v1/queues/${String(defaultQueue?.['id'])}`, { offerTimeoutSeconds: 60 });
+    }
+  });
+});
+
+describe('bad input gets a problem and changes nothing', () => {
+  const count = async () => (await call('GET', '/v1/conversations?limit=200')).json.items?.length ?? 0;
+  const good = { channel: 'webhook', externalId: 'bad-1', from: { kind: 'email', value: 'bad@example.com' }, text: 'x' };
+
+  it.each([
+    ['malformed JSON', '{"channel": "webhook",', 400, undefined],
+    ['a missing field', { ...good, text: undefined }, 422, 'text'],
+    ['a wrong-typed field', { ...good, externalId: 42 }, 422, 'externalId'],
+    ['an invalid email', { ...good, from: { kind: 'email', value: 'not-an-email' } }, 422, 'from.value'],
+    ['an unknown identity kind', { ...good, from: { kind: 'fax', value: '123' } }, 422, 'from.kind'],
+    ['a body over the limit', { ...good, text: 'x'.repeat(1024 * 1024 + 10) }, 413, undefined],
+  ])('%s', async (_what, body, status, field) => {
+    const before = await count();
+    const response = await call('POST', '/v1/inbound', body);
+    expect(response.status).toBe(status);
+    expect(response.type).toContain('application/problem+json');
+    expect(response.json['status']).toBe(status);
+    expect(typeof response.json['detail']).toBe('string');
+    if (field) expect((response.json['errors'] as Json[]).map((e) => e['field'])).toContain(field);
+    expect(await count()).toBe(before);
+    expect((await call('GET', '/v1/customers?identity=email:bad@example.com')).json.items).toEqual([]);
+  });
+
+  it('answers 401 without a key and 403 without the scope', async () => {
+    expect((await call('POST', '/v1/inbound', good, null)).status).toBe(401);
+    const readKey = await call('POST', '/v1/api-keys', { name: 'reader', scopes: ['read'] });
+    expect(readKey.status).toBe(201);
+    const key = String(readKey.json['key']);
+    const forbidden = await call('POST', '/v1/inbound', good, key);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.type).toContain('application/problem+json');
+    expect((await call('GET', '/v1/queues', undefined, key)).status).toBe(200);
+    expect(JSON.stringify((await call('GET', '/v1/api-keys')).json)).not.toContain(key);
+  });
+
+  it('serves the OpenAPI document and the docs without a key', async () => {
+    const doc = await call('GET', '/openapi.json', undefined, null);
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.json['paths'] as Json)).toEqual(expect.arrayContaining(['/v1/inbound', '/v1/conversations/{id}/replies', '/v1/agents/{id}/offers']));
+    const page = await hub.hub.fetch(new Request('http://hub.test/docs'));
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('swagger-ui-bundle.js');
+  });
+});

@@ -1,0 +1,72 @@
+import type { AnswerOffer, Clock, DeskActions, IngestPort, ManageRouting, PluginHttpRoute, ReadModels, Store } from '@switchboard/core';
+import { authenticate } from './http/auth.js';
+import { bodyLimitMiddleware, createRouter } from './http/openapi-router.js';
+import { handleError, notFoundHandler } from './http/problem.js';
+import type { PluginHealthReport } from './plugins/plugin-supervisor.js';
+import { agentRoutes } from './routes/agents/agents.routes.js';
+import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.js';
+import { conversationRoutes } from './routes/conversations/conversations.routes.js';
+import { customerRoutes } from './routes/customers/customers.routes.js';
+import { docsRoutes } from './routes/docs/docs.routes.js';
+import { inboundRoutes } from './routes/inbound/inbound.routes.js';
+import { offerRoutes } from './routes/offers/offers.routes.js';
+import { pluginHttpRoutes } from './routes/plugins/plugin-http.routes.js';
+import { pluginRoutes } from './routes/plugins/plugins.routes.js';
+import { queueRoutes } from './routes/queues/queues.routes.js';
+
+export interface AppDeps {
+  store: Store;
+  clock: Clock;
+  ingest: IngestPort;
+  desk: DeskActions;
+  offers: AnswerOffer;
+  routing: ManageRouting;
+  reads: ReadModels;
+  bodyLimit: number;
+  pluginHealth(): Promise<PluginHealthReport[]>;
+  pluginRoutes: ReadonlyMap<string, readonly PluginHttpRoute[]>;
+  /** Called after every successful write, so committed outbox events are relayed at once. */
+  afterWrite(): void;
+  onIngested(channel: string, duplicate: boolean): void;
+}
+
+/** The public HTTP API as one Hono app; tests call `app.request()` on it without a server. */
+export const createApp = (deps: AppDeps) => {
+  const app = createRouter();
+  app.onError(handleError);
+  app.notFound(notFoundHandler);
+
+  app.use('/v1/*', bodyLimitMiddleware(deps.bodyLimit));
+  app.use('/v1/*', authenticate(deps.store));
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.res.status < 400) deps.afterWrite();
+  });
+  app.use('/plugins/*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.res.status < 400) deps.afterWrite();
+  });
+
+  app.route('/v1/inbound', inboundRoutes(deps));
+  app.route('/v1/customers', customerRoutes(deps));
+  app.route('/v1/conversations', conversationRoutes(deps));
+  app.route('/v1/queues', queueRoutes(deps));
+  app.route('/v1/agents', agentRoutes(deps));
+  app.route('/v1/offers', offerRoutes(deps));
+  app.route('/v1/plugins', pluginRoutes(deps));
+  app.route('/v1/api-keys', apiKeyRoutes(deps));
+  app.route('/plugins', pluginHttpRoutes(deps.pluginRoutes));
+  app.route('/docs', docsRoutes());
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Switchboard API',
+      version: '0.1.0',
+      description: 'Customer identity, one interaction ledger, one universal queue with routing. Every /v1 route needs `Authorization: Bearer <api key>`.',
+    },
+    security: [{ apiKey: [] }],
+  });
+  return app;
+};

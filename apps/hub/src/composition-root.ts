@@ -1,0 +1,221 @@
+import { join } from 'node:path';
+import {
+  AnswerOffer,
+  DeliverOutbound,
+  DeskActions,
+  DomainError,
+  IngestInbound,
+  ManageRouting,
+  ReadModels,
+  RelayOutbox,
+  RouteQueue,
+  Sweep,
+  systemClock,
+  type Channel,
+  type Clock,
+  type CoreSettings,
+  type IngestPort,
+  type JobQueue,
+  type Logger,
+  type PluginHttpRoute,
+  type Store,
+} from '@switchboard/core';
+import { Hono } from 'hono';
+import { Container } from 'inversify';
+import { createApp } from './app.js';
+import type { HubConfig } from './config/hub-config.js';
+import { deliveryModule } from './di/delivery.module.js';
+import { ledgerModule } from './di/ledger.module.js';
+import { platformModule } from './di/platform.module.js';
+import { routingModule } from './di/routing.module.js';
+import { ensureAdminKey } from './http/auth.js';
+import { createLogger, toCoreLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { loadPlugins, type LoadedPlugin } from './plugins/plugin-loader.js';
+import { PluginSupervisor } from './plugins/plugin-supervisor.js';
+import { healthRoutes } from './routes/health/health.routes.js';
+import { registerJobHandlers } from './workers/job-handlers.js';
+
+export interface HubOptions {
+  /** Where the one-time admin key line goes (stdout by default). */
+  print?: (line: string) => void;
+  clock?: Clock;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Hub {
+  /** The HTTP handler: the full API for `api`/`all`, health and metrics only for `worker`. */
+  fetch: (request: Request) => Response | Promise<Response>;
+  logger: Logger;
+  container: Container;
+  start(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+const pick = <K extends 'store' | 'queue'>(plugins: readonly LoadedPlugin[], key: K): NonNullable<LoadedPlugin['instance'][K]> => {
+  const found = plugins.map((p) => p.instance[key]).find((v) => v !== undefined);
+  if (!found) throw new Error(`no enabled plugin provides the ${key === 'store' ? 'storage' : 'job queue'}`);
+  return found as NonNullable<LoadedPlugin['instance'][K]>;
+};
+
+/**
+ * The composition root: the one place that reads the configuration, loads the plugins it names,
+ * binds ports to adapters and use cases to the container, and wires HTTP and workers by role.
+ */
+export const createHub = async (config: HubConfig, options: HubOptions = {}): Promise<Hub> => {
+  const clock = options.clock ?? systemClock;
+  const logger = toCoreLogger(createLogger({ level: config.logLevel }));
+  const metrics = createMetrics();
+  const settings: CoreSettings = {
+    continuityWindowSeconds: config.hub.continuityWindowSeconds,
+    channelQueues: config.hub.channelQueues,
+    setAwayOnOfferExpiry: config.hub.offerExpiry.setAway,
+    delivery: config.hub.delivery,
+  };
+
+  // Plugins are created before the ingest use case exists; their ingest port forwards to it.
+  let ingestTarget: IngestPort | null = null;
+  let afterWrite = (): void => {};
+  const ingestPort: IngestPort = {
+    ingest: async (message) => {
+      if (!ingestTarget) throw new DomainError('unavailable', 'HUB.STARTING', 'the hub is still starting');
+      const result = await ingestTarget.ingest(message);
+      metrics.inboundCounter.inc({ channel: message.channel, duplicate: String(result.duplicate) });
+      if (!result.duplicate) afterWrite();
+      return result;
+    },
+  };
+
+  const enabled = config.plugins.filter((p) => p.enabled);
+  const plugins = await loadPlugins(enabled, {
+    env: options.env ?? process.env,
+    contextFor: (spec) => ({
+      instanceId: spec.id,
+      logger: logger.child({ plugin: spec.id }),
+      clock,
+      dataDir: join(config.dataDir, 'plugins', spec.id),
+      role: config.role,
+      ingest: ingestPort,
+    }),
+  });
+  const supervisor = new PluginSupervisor(plugins, { logger, disabled: config.plugins.filter((p) => !p.enabled) });
+  const store: Store = pick(plugins, 'store');
+  const queue: JobQueue = pick(plugins, 'queue');
+  const channelByName = new Map<string, Channel>();
+  const pluginRoutes = new Map<string, readonly PluginHttpRoute[]>();
+  for (const plugin of plugins) {
+    if (plugin.instance.channel) channelByName.set(plugin.instance.channel.channel, plugin.instance.channel);
+    if (plugin.instance.routes?.length) pluginRoutes.set(plugin.spec.id, plugin.instance.routes);
+  }
+
+  const container = new Container();
+  container.load(
+    platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) } }),
+    ledgerModule,
+    routingModule,
+    deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
+  );
+  const relay = container.get(RelayOutbox);
+  ingestTarget = container.get(IngestInbound);
+
+  // Relay right after writes (coalesced), so routing and delivery start without waiting for a poll.
+  let relayQueued = false;
+  afterWrite = () => {
+    if (relayQueued) return;
+    relayQueued = true;
+    setImmediate(() => {
+      relayQueued = false;
+      relay.run().catch((error: unknown) => logger.warn({ err: String(error) }, 'outbox relay failed; the next pass retries'));
+    });
+  };
+  metrics.setQueueCountsProvider(() => queue.counts());
+
+  const readiness = async () => {
+    const [storeHealth, queueHealth, pluginHealth] = await Promise.all([
+      store.health().catch((e: unknown) => ({ status: 'down' as const, detail: String(e) })),
+      queue.health().catch((e: unknown) => ({ status: 'down' as const, detail: String(e) })),
+      supervisor.health(),
+    ]);
+    const checks: Record<string, { status: 'up' | 'degraded' | 'down'; detail?: string }> = { store: storeHealth, queue: queueHealth };
+    for (const p of pluginHealth) checks[`plugin:${p.id}`] = p.health;
+    return { ok: started && storeHealth.status !== 'down' && queueHealth.status !== 'down', checks };
+  };
+
+  const serveApi = config.role !== 'worker';
+  const runWorkers = config.role !== 'api';
+  const root = new Hono();
+  root.route('/', healthRoutes({ readiness, metrics, ...(config.metricsKey ? { metricsKey: config.metricsKey } : {}) }));
+  if (serveApi) {
+    root.use('*', metrics.httpMiddleware);
+    root.route(
+      '/',
+      createApp({
+        store,
+        clock,
+        ingest: ingestPort,
+        desk: container.get(DeskActions),
+        offers: container.get(AnswerOffer),
+        routing: container.get(ManageRouting),
+        reads: container.get(ReadModels),
+        bodyLimit: config.hub.bodyLimit,
+        pluginHealth: () => supervisor.health(),
+        pluginRoutes,
+        afterWrite: () => afterWrite(),
+        onIngested: () => {},
+      }),
+    );
+  }
+
+  let started = false;
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, work: () => Promise<unknown>, what: string) => {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      work()
+        .catch((error: unknown) => logger.warn({ err: String(error) }, `${what} failed; retrying next interval`))
+        .finally(() => {
+          busy = false;
+        });
+    }, ms);
+    timer.unref();
+    timers.push(timer);
+  };
+
+  return {
+    fetch: (request) => root.fetch(request),
+    logger,
+    container,
+    async start() {
+      await supervisor.start();
+      await container.get(ManageRouting).ensureDefaultQueue();
+      await ensureAdminKey(store, { ...(config.adminKey ? { adminKey: config.adminKey } : {}), print: options.print ?? ((line) => process.stdout.write(`${line}\n`)) });
+      if (runWorkers) {
+        registerJobHandlers({
+          queue,
+          route: container.get(RouteQueue),
+          offers: container.get(AnswerOffer),
+          deliver: container.get(DeliverOutbound),
+          afterWrite: () => afterWrite(),
+        });
+        await queue.start();
+        const sweep = container.get(Sweep);
+        every(config.hub.sweepIntervalMs, () => sweep.run(config.hub.sweepIntervalMs), 'sweep');
+        await sweep.run(config.hub.sweepIntervalMs);
+      } else {
+        // API nodes relay their own writes; this poll catches what a crash between commit and relay left.
+        every(Math.max(250, Math.floor(config.hub.sweepIntervalMs / 2)), () => relay.run(), 'outbox relay');
+        await relay.run();
+      }
+      started = true;
+      logger.info({ role: config.role, plugins: plugins.map((p) => p.spec.id) }, 'switchboard hub started');
+    },
+    async stop(graceMs = 10_000) {
+      started = false;
+      for (const timer of timers) clearInterval(timer);
+      await queue.stop(graceMs).catch((error: unknown) => logger.warn({ err: String(error) }, 'job queue did not stop cleanly'));
+      await supervisor.stop();
+    },
+  };
+};

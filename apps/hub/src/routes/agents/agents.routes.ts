@@ -1,0 +1,56 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { PRESENCES, type ManageRouting, type ReadModels } from '@switchboard/core';
+import { requireScope } from '../../http/auth.js';
+import { createRouter } from '../../http/openapi-router.js';
+import { AgentSchema, IdParam, OfferSchema, SkillsSchema, agentJson, errorResponses, json, offerJson } from '../shared/views.js';
+
+const tags = ['agents'];
+
+export const AgentInputSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    email: z.email().optional(),
+    skills: SkillsSchema.optional(),
+    capacity: z.object({ units: z.number().int().min(1).max(10_000).optional(), perChannel: z.record(z.string().min(1).max(64), z.number().int().min(0).max(1000)).optional() }).optional(),
+    desk: z.object({ slack: z.string().max(200).optional(), teams: z.string().max(200).optional() }).optional(),
+  })
+  .strict()
+  .openapi('AgentInput');
+
+const listRoute = createRoute({ method: 'get', path: '/', tags, summary: 'List agents', middleware: [requireScope('read')], responses: { 200: json(z.object({ items: z.array(AgentSchema), nextCursor: z.null() }), 'Agents'), ...errorResponses } });
+const createAgentRoute = createRoute({
+  method: 'post', path: '/', tags, summary: 'Create an agent (starts offline)', middleware: [requireScope('admin')],
+  request: { body: { required: true, content: { 'application/json': { schema: AgentInputSchema } } } },
+  responses: { 201: json(AgentSchema, 'The agent'), ...errorResponses },
+});
+const getRoute = createRoute({ method: 'get', path: '/{id}', tags, summary: 'An agent', middleware: [requireScope('read')], request: { params: IdParam }, responses: { 200: json(AgentSchema, 'The agent'), ...errorResponses } });
+const patchRoute = createRoute({
+  method: 'patch', path: '/{id}', tags, summary: 'Change an agent', middleware: [requireScope('admin')],
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: AgentInputSchema.partial() } } } },
+  responses: { 200: json(AgentSchema, 'The agent'), ...errorResponses },
+});
+const presenceRoute = createRoute({
+  method: 'put', path: '/{id}/presence', tags, summary: 'Set presence', middleware: [requireScope('agent')],
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: z.object({ status: z.enum(PRESENCES) }) } } } },
+  responses: { 200: json(AgentSchema, 'The agent'), ...errorResponses },
+});
+const offersRoute = createRoute({
+  method: 'get', path: '/{id}/offers', tags, summary: "The agent's pending offers (status=all for every one)", middleware: [requireScope('agent', 'read')],
+  request: { params: IdParam, query: z.object({ status: z.enum(['pending', 'all', 'accepted', 'declined', 'expired', 'rescinded']).default('pending') }) },
+  responses: { 200: json(z.object({ items: z.array(OfferSchema), nextCursor: z.null() }), 'Offers'), ...errorResponses },
+});
+
+const defined = <T extends object>(input: T) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as T;
+
+export const agentRoutes = (deps: { reads: ReadModels; routing: ManageRouting }) =>
+  createRouter()
+    .openapi(listRoute, async (c) => c.json({ items: (await deps.reads.agents()).map(agentJson), nextCursor: null }, 200))
+    .openapi(createAgentRoute, async (c) => c.json(agentJson(await deps.routing.createAgent(c.req.valid('json'))), 201))
+    .openapi(getRoute, async (c) => c.json(agentJson(await deps.reads.agent(c.req.valid('param').id)), 200))
+    .openapi(patchRoute, async (c) => c.json(agentJson(await deps.routing.updateAgent(c.req.valid('param').id, defined(c.req.valid('json')))), 200))
+    .openapi(presenceRoute, async (c) => c.json(agentJson(await deps.routing.setPresence(c.req.valid('param').id, c.req.valid('json').status)), 200))
+    .openapi(offersRoute, async (c) => {
+      const { status } = c.req.valid('query');
+      const offers = await deps.reads.offers(c.req.valid('param').id, status === 'all' ? undefined : status);
+      return c.json({ items: offers.map(offerJson), nextCursor: null }, 200);
+    });

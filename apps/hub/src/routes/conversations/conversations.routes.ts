@@ -1,0 +1,180 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { CONVERSATION_STATUSES, type DeskActions, type ReadModels } from '@switchboard/core';
+import { requireScope } from '../../http/auth.js';
+import { createRouter } from '../../http/openapi-router.js';
+import {
+  ConversationDetailSchema,
+  ConversationSchema,
+  IdParam,
+  InteractionSchema,
+  PageQuery,
+  conversationDetailJson,
+  conversationJson,
+  errorResponses,
+  interactionJson,
+  json,
+  pageOf,
+} from '../shared/views.js';
+
+const tags = ['conversations'];
+const read = [requireScope('read')];
+const agent = [requireScope('agent')];
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/',
+  tags,
+  summary: 'List conversations, newest first',
+  middleware: read,
+  request: {
+    query: PageQuery.extend({
+      status: z.enum(CONVERSATION_STATUSES).optional(),
+      queue: z.string().uuid().optional(),
+      customerId: z.string().uuid().optional(),
+    }),
+  },
+  responses: { 200: json(pageOf(ConversationSchema), 'One page of conversations'), ...errorResponses },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags,
+  summary: 'A conversation with its interactions and assignment',
+  middleware: read,
+  request: { params: IdParam },
+  responses: { 200: json(ConversationDetailSchema, 'The conversation'), ...errorResponses },
+});
+
+const verifyRoute = createRoute({
+  method: 'get',
+  path: '/{id}/verify',
+  tags,
+  summary: "Recompute the conversation's hash chain",
+  middleware: read,
+  request: { params: IdParam },
+  responses: {
+    200: json(z.object({ ok: z.boolean(), entries: z.number().int(), brokenAt: z.string().optional() }).openapi('ChainVerification'), 'The verification'),
+    ...errorResponses,
+  },
+});
+
+const WaitReasonSchema = z.object({ code: z.string(), detail: z.string() });
+const routingRoute = createRoute({
+  method: 'get',
+  path: '/{id}/routing',
+  tags,
+  summary: 'Why the conversation waits, and the routing decisions recorded for it',
+  middleware: read,
+  request: { params: IdParam },
+  responses: {
+    200: json(
+      z.object({
+        conversationId: z.string(),
+        status: z.string(),
+        waiting: z.object({ queueId: z.string(), state: z.string(), priority: z.number(), enqueuedAt: z.string(), excludedAgents: z.array(z.string()) }).nullable(),
+        reasons: z.array(WaitReasonSchema),
+        decisions: z.array(z.object({ at: z.string(), outcome: z.string(), agentId: z.string().nullable(), queueId: z.string().nullable(), detail: z.string() })),
+      }),
+      'The routing explainer',
+    ),
+    ...errorResponses,
+  },
+});
+
+const ReplySchema = z.object({ agentId: z.string().uuid(), text: z.string().min(1).max(200_000), html: z.string().max(1_000_000).optional() }).openapi('Reply');
+const replyRoute = createRoute({
+  method: 'post',
+  path: '/{id}/replies',
+  tags,
+  summary: "Reply to the customer through the channel they last wrote from",
+  middleware: agent,
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: ReplySchema } } } },
+  responses: { 201: json(InteractionSchema, 'The outbound interaction; delivery follows asynchronously'), ...errorResponses },
+});
+
+const noteRoute = createRoute({
+  method: 'post',
+  path: '/{id}/notes',
+  tags,
+  summary: 'Add an internal note',
+  middleware: agent,
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: z.object({ agentId: z.string().uuid(), text: z.string().min(1).max(100_000) }) } } } },
+  responses: { 201: json(InteractionSchema, 'The note'), ...errorResponses },
+});
+
+const ActorSchema = z.object({ agentId: z.string().uuid().optional() });
+const resolveRoute = createRoute({
+  method: 'post',
+  path: '/{id}/resolve',
+  tags,
+  summary: 'Resolve: ends the assignment and frees capacity',
+  middleware: agent,
+  request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: ActorSchema } } } },
+  responses: { 200: json(ConversationSchema, 'The resolved conversation'), ...errorResponses },
+});
+
+const reopenRoute = createRoute({
+  method: 'post',
+  path: '/{id}/reopen',
+  tags,
+  summary: 'Reopen a resolved conversation into its queue',
+  middleware: agent,
+  request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: ActorSchema } } } },
+  responses: { 200: json(ConversationSchema, 'The reopened conversation'), ...errorResponses },
+});
+
+const TransferSchema = z
+  .object({ queueId: z.string().uuid().optional(), agentId: z.string().uuid().optional() })
+  .refine((t) => (t.queueId === undefined) !== (t.agentId === undefined), { message: 'give exactly one of queueId or agentId', path: ['queueId'] })
+  .openapi('Transfer');
+const transferRoute = createRoute({
+  method: 'post',
+  path: '/{id}/transfer',
+  tags,
+  summary: 'Transfer to a queue or an agent: rescinds offers, ends the assignment, re-queues',
+  middleware: agent,
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: TransferSchema } } } },
+  responses: { 200: json(ConversationSchema, 'The transferred conversation'), ...errorResponses },
+});
+
+export const conversationRoutes = (deps: { reads: ReadModels; desk: DeskActions }) =>
+  createRouter()
+    .openapi(listRoute, async (c) => {
+      const { cursor, limit, status, queue, customerId } = c.req.valid('query');
+      const page = await deps.reads.conversations({ status, queueId: queue, customerId }, { cursor, limit });
+      return c.json({ items: page.items.map(conversationJson), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(getRoute, async (c) => c.json(conversationDetailJson(await deps.reads.conversation(c.req.valid('param').id)), 200))
+    .openapi(verifyRoute, async (c) => c.json(await deps.reads.verify(c.req.valid('param').id), 200))
+    .openapi(routingRoute, async (c) => {
+      const view = await deps.reads.routing(c.req.valid('param').id);
+      return c.json(
+        {
+          conversationId: view.conversationId,
+          status: view.status,
+          waiting: view.waiting
+            ? { queueId: view.waiting.queueId, state: view.waiting.state, priority: view.waiting.priority, enqueuedAt: view.waiting.enqueuedAt.toISOString(), excludedAgents: view.waiting.excludedAgents }
+            : null,
+          reasons: view.reasons,
+          decisions: view.decisions.map((d) => ({ at: d.at.toISOString(), outcome: d.outcome, agentId: d.agentId, queueId: d.queueId, detail: d.detail })),
+        },
+        200,
+      );
+    })
+    .openapi(replyRoute, async (c) => c.json(interactionJson({ ...(await deps.desk.reply(c.req.valid('param').id, c.req.valid('json'))), delivery: { status: 'pending', reason: null, attempts: 0 } }), 201))
+    .openapi(noteRoute, async (c) => c.json(interactionJson({ ...(await deps.desk.note(c.req.valid('param').id, c.req.valid('json'))), delivery: null }), 201))
+    .openapi(resolveRoute, async (c) => c.json(conversationJson(await deps.desk.resolve(c.req.valid('param').id, await optionalBody(c))), 200))
+    .openapi(reopenRoute, async (c) => c.json(conversationJson(await deps.desk.reopen(c.req.valid('param').id, await optionalBody(c))), 200))
+    .openapi(transferRoute, async (c) => {
+      const body = c.req.valid('json');
+      const target = body.queueId !== undefined ? { queueId: body.queueId } : { agentId: body.agentId ?? '' };
+      return c.json(conversationJson(await deps.desk.transfer(c.req.valid('param').id, target)), 200);
+    });
+
+// resolve and reopen take an optional body: validate it when present.
+const optionalBody = async (c: { req: { header(name: string): string | undefined; json(): Promise<unknown> } }): Promise<{ agentId?: string | undefined }> => {
+  const length = c.req.header('content-length');
+  if (!c.req.header('content-type')?.includes('json') || length === '0') return {};
+  return ActorSchema.parse(await c.req.json());
+};

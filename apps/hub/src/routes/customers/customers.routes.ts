@@ -1,0 +1,48 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { ReadModels } from '@switchboard/core';
+import { requireScope } from '../../http/auth.js';
+import { createRouter } from '../../http/openapi-router.js';
+import { CustomerSchema, IdParam, InteractionSchema, PageQuery, customerJson, errorResponses, interactionJson, json, pageOf } from '../shared/views.js';
+
+const findRoute = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['customers'],
+  summary: 'Find customers by identity (normalised before lookup)',
+  middleware: [requireScope('read')],
+  request: { query: z.object({ identity: z.string().min(3).openapi({ example: 'email:ann@example.com' }) }) },
+  responses: { 200: json(z.object({ items: z.array(CustomerSchema), nextCursor: z.null() }), 'Matching customers'), ...errorResponses },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/{id}',
+  tags: ['customers'],
+  summary: 'A customer with identities and attributes',
+  middleware: [requireScope('read')],
+  request: { params: IdParam },
+  responses: { 200: json(CustomerSchema, 'The customer'), ...errorResponses },
+});
+
+const timelineRoute = createRoute({
+  method: 'get',
+  path: '/{id}/timeline',
+  tags: ['customers'],
+  summary: "Every interaction of the customer across channels, newest first",
+  middleware: [requireScope('read')],
+  request: { params: IdParam, query: PageQuery },
+  responses: { 200: json(pageOf(InteractionSchema), 'One page of the timeline'), ...errorResponses },
+});
+
+export const customerRoutes = (deps: { reads: ReadModels }) =>
+  createRouter()
+    .openapi(findRoute, async (c) => {
+      const customers = await deps.reads.customersByIdentity(c.req.valid('query').identity);
+      return c.json({ items: customers.map(customerJson), nextCursor: null }, 200);
+    })
+    .openapi(getRoute, async (c) => c.json(customerJson(await deps.reads.customer(c.req.valid('param').id)), 200))
+    .openapi(timelineRoute, async (c) => {
+      const { cursor, limit } = c.req.valid('query');
+      const page = await deps.reads.timeline(c.req.valid('param').id, { cursor, limit });
+      return c.json({ items: page.items.map(interactionJson), nextCursor: page.nextCursor }, 200);
+    });

@@ -1,0 +1,59 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { IngestPort } from '@switchboard/core';
+import { requireScope } from '../../http/auth.js';
+import { createRouter } from '../../http/openapi-router.js';
+import { errorResponses, json } from '../shared/views.js';
+
+export const InboundSchema = z
+  .object({
+    channel: z.string().min(1).max(64).openapi({ example: 'webhook' }),
+    externalId: z.string().min(1).max(512).openapi({ description: 'The message id at the source; (channel, externalId) is recorded once.' }),
+    from: z.object({
+      kind: z.string().min(1).openapi({ example: 'email' }),
+      value: z.string().min(1).max(320).openapi({ example: 'ann@example.com' }),
+      name: z.string().max(200).optional(),
+    }),
+    threadRef: z.string().max(512).optional(),
+    subject: z.string().max(998).optional(),
+    text: z.string().max(200_000),
+    html: z.string().max(1_000_000).optional(),
+    occurredAt: z.iso.datetime({ offset: true }).optional(),
+    attachments: z
+      .array(z.object({ name: z.string().min(1).max(255), contentType: z.string().min(1).max(255), size: z.number().int().min(0).optional(), url: z.url().optional() }))
+      .max(100)
+      .optional(),
+  })
+  .openapi('InboundMessage');
+
+export const IngestResultSchema = z
+  .object({ interactionId: z.string(), customerId: z.string(), conversationId: z.string(), duplicate: z.boolean() })
+  .openapi('IngestResult');
+
+const ingestRoute = createRoute({
+  method: 'post',
+  path: '/',
+  tags: ['inbound'],
+  summary: 'Record an inbound message from any channel',
+  middleware: [requireScope('ingest')],
+  request: { body: { required: true, content: { 'application/json': { schema: InboundSchema } } } },
+  responses: { 202: json(IngestResultSchema, 'Recorded (or recognised as a duplicate)'), ...errorResponses },
+});
+
+export const inboundRoutes = (deps: { ingest: IngestPort; onIngested(channel: string, duplicate: boolean): void }) =>
+  createRouter().openapi(ingestRoute, async (c) => {
+    const body = c.req.valid('json');
+    const result = await deps.ingest.ingest({
+      channel: body.channel,
+      externalId: body.externalId,
+      from: body.from,
+      threadRef: body.threadRef,
+      subject: body.subject,
+      text: body.text,
+      html: body.html,
+      occurredAt: body.occurredAt ? new Date(body.occurredAt) : undefined,
+      attachments: body.attachments,
+      sourcePlugin: 'api',
+    });
+    deps.onIngested(body.channel, result.duplicate);
+    return c.json(result, 202);
+  });

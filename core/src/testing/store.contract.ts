@@ -1,0 +1,775 @@
+// The Store port's contract: every adapter (PostgreSQL, PGlite, in-memory, …) must pass it.
+// Tests share one store, so each makes its own ids and never assumes the tables are empty.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyChain } from '../ledger/hash-chain.js';
+import type { DomainEvent } from '../shared/events.js';
+import { newId } from '../shared/ids.js';
+import { encodeCursor } from '../shared/page.js';
+import type { Store, StoreSession } from '../shared/ports/store.port.js';
+import {
+  aChain,
+  aConversation,
+  aCustomer,
+  aDelivery,
+  anAgent,
+  anApiKey,
+  anAssignment,
+  anIdentity,
+  anInteraction,
+  anOffer,
+  aQueue,
+  aRoutingDecision,
+  aWorkItem,
+  secondsAfter,
+  uniqueToken,
+} from './mothers.js';
+
+export interface StoreUnderTest {
+  store: Store;
+  dispose(): Promise<void>;
+}
+
+const T0 = new Date('2026-03-01T09:00:00.000Z');
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const ids = (items: readonly { id: string }[]) => items.map((i) => i.id);
+const invalidCursor = { kind: 'invalid', code: 'PAGE.INVALID_CURSOR' };
+
+/**
+ * Runs the Store contract against `makeStore`, called once for the whole suite. The store may be
+ * unmigrated: the suite calls `migrate()` first (and again, to show that it is idempotent).
+ */
+export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnderTest>): void => {
+  describe(`Store contract: ${name}`, () => {
+    let subject: StoreUnderTest | undefined;
+    const store = (): Store => {
+      if (subject === undefined) throw new Error('the store was not created');
+      return subject.store;
+    };
+    const tx = <T>(work: (s: StoreSession) => Promise<T>) => store().transaction(work);
+    const read = <T>(work: (s: StoreSession) => Promise<T>) => store().read(work);
+
+    beforeAll(async () => {
+      subject = await makeStore();
+      await subject.store.migrate();
+      await subject.store.migrate();
+    });
+    afterAll(async () => {
+      await subject?.dispose();
+    });
+
+    it('reports itself healthy', async () => {
+      expect((await store().health()).status).toBe('up');
+    });
+
+    describe('customers', () => {
+      it('round-trips a customer with nested attributes and null fields', async () => {
+        const customer = aCustomer({ displayName: null, attributes: { tier: 'gold', n: 3, nested: { list: [1, 'two', null] } } });
+        await tx((s) => s.customers.insert(customer));
+        expect(await read((s) => s.customers.get(customer.id))).toEqual(customer);
+      });
+
+      it('answers null for an unknown id', async () => {
+        expect(await read((s) => s.customers.get(newId()))).toBeNull();
+      });
+
+      it('updates every mutable field', async () => {
+        const customer = aCustomer();
+        await tx((s) => s.customers.insert(customer));
+        const changed = {
+          ...customer,
+          displayName: 'Ann B. Example',
+          attributes: { tier: 'platinum' },
+          mergedInto: newId(),
+          updatedAt: secondsAfter(customer.updatedAt, 60),
+        };
+        await tx((s) => s.customers.update(changed));
+        expect(await read((s) => s.customers.get(customer.id))).toEqual(changed);
+      });
+    });
+
+    describe('identities', () => {
+      it('finds an identity by its key and lists a customer’s identities', async () => {
+        const customer = aCustomer();
+        const email = anIdentity({ customerId: customer.id, verified: true, createdAt: T0 });
+        const webchat = anIdentity({ kind: 'webchat', value: `visitor-${uniqueToken()}`, customerId: customer.id, createdAt: secondsAfter(T0, 1) });
+        await tx(async (s) => {
+          await s.customers.insert(customer);
+          await s.identities.insert(email);
+          await s.identities.insert(webchat);
+        });
+        expect(await read((s) => s.identities.find({ kind: email.kind, value: email.value }))).toEqual(email);
+        const listed = await read((s) => s.identities.listByCustomer(customer.id));
+        expect(listed).toHaveLength(2);
+        expect(listed).toEqual(expect.arrayContaining([email, webchat]));
+        expect(await read((s) => s.identities.listByCustomer(newId()))).toEqual([]);
+      });
+
+      it('answers null for an unknown key', async () => {
+        expect(await read((s) => s.identities.find({ kind: 'email', value: `nobody.${uniqueToken()}@example.com` }))).toBeNull();
+      });
+
+      it('refuses a second identity with the same (kind, value)', async () => {
+        const first = anIdentity();
+        await tx((s) => s.identities.insert(first));
+        await expect(tx((s) => s.identities.insert({ ...first, customerId: newId() }))).rejects.toThrow();
+        expect((await read((s) => s.identities.find(first)))?.customerId).toBe(first.customerId);
+      });
+    });
+
+    describe('conversations', () => {
+      it('round-trips a conversation, then an update with an assignment and dates', async () => {
+        const conversation = aConversation({ lastInboundChannel: null, lastInboundAt: null });
+        await tx((s) => s.conversations.insert(conversation));
+        expect(await read((s) => s.conversations.get(conversation.id))).toEqual(conversation);
+
+        const assigned = {
+          ...conversation,
+          status: 'assigned' as const,
+          queueId: newId(),
+          priority: 5,
+          channels: ['email', 'webchat'],
+          hops: 2,
+          assignment: { agentId: newId(), since: secondsAfter(T0, 30) },
+          lastInboundChannel: 'webchat',
+          lastInboundAt: secondsAfter(T0, 20),
+          firstResponseAt: secondsAfter(T0, 40),
+          resolvedAt: secondsAfter(T0, 50),
+          updatedAt: secondsAfter(T0, 60),
+        };
+        await tx((s) => s.conversations.update(assigned));
+        expect(await read((s) => s.conversations.get(conversation.id))).toEqual(assigned);
+
+        await tx((s) => s.conversations.update({ ...assigned, assignment: null }));
+        expect((await read((s) => s.conversations.get(conversation.id)))?.assignment).toBeNull();
+        expect(await read((s) => s.conversations.get(newId()))).toBeNull();
+      });
+
+      it('findOpen answers the most recently updated open conversation updated since the given time', async () => {
+        const customerId = newId();
+        const since = secondsAfter(T0, 100);
+        const tooOld = aConversation({ customerId, status: 'open', updatedAt: secondsAfter(T0, 50) });
+        const older = aConversation({ customerId, status: 'queued', updatedAt: since });
+        const newest = aConversation({ customerId, status: 'waiting', updatedAt: secondsAfter(T0, 200) });
+        const resolved = aConversation({ customerId, status: 'resolved', updatedAt: secondsAfter(T0, 300) });
+        const closed = aConversation({ customerId, status: 'closed', updatedAt: secondsAfter(T0, 400) });
+        const otherCustomers = aConversation({ status: 'open', updatedAt: secondsAfter(T0, 500) });
+        await tx(async (s) => {
+          for (const c of [tooOld, older, newest, resolved, closed, otherCustomers]) await s.conversations.insert(c);
+        });
+
+        expect((await read((s) => s.conversations.findOpen(customerId, since)))?.id).toBe(newest.id);
+        // `since` is inclusive
+        expect((await read((s) => s.conversations.findOpen(customerId, secondsAfter(T0, 200))))?.id).toBe(newest.id);
+        expect(await read((s) => s.conversations.findOpen(customerId, secondsAfter(T0, 201)))).toBeNull();
+        expect(await read((s) => s.conversations.findOpen(newId(), T0))).toBeNull();
+      });
+
+      it('lists newest first (createdAt, then id) in pages with cursors', async () => {
+        const customerId = newId();
+        const sameInstant = secondsAfter(T0, 10);
+        const made = [
+          aConversation({ customerId, createdAt: secondsAfter(T0, 1) }),
+          aConversation({ customerId, createdAt: sameInstant }),
+          aConversation({ customerId, createdAt: sameInstant }),
+          aConversation({ customerId, createdAt: secondsAfter(T0, 20) }),
+          aConversation({ customerId, createdAt: secondsAfter(T0, 30) }),
+        ];
+        await tx(async (s) => {
+          for (const c of made) await s.conversations.insert(c);
+        });
+        const expected = [...made]
+          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+          .map((c) => c.id);
+
+        const first = await read((s) => s.conversations.list({ customerId }, { limit: 2 }));
+        expect(ids(first.items)).toEqual(expected.slice(0, 2));
+        expect(first.nextCursor).not.toBeNull();
+        const second = await read((s) => s.conversations.list({ customerId }, { limit: 2, cursor: first.nextCursor ?? undefined }));
+        expect(ids(second.items)).toEqual(expected.slice(2, 4));
+        const third = await read((s) => s.conversations.list({ customerId }, { limit: 2, cursor: second.nextCursor ?? undefined }));
+        expect(ids(third.items)).toEqual(expected.slice(4));
+        expect(third.nextCursor).toBeNull();
+
+        const all = await read((s) => s.conversations.list({ customerId }, { limit: 5 }));
+        expect(ids(all.items)).toEqual(expected);
+        expect(all.nextCursor).toBeNull();
+        expect(all.items[0]).toEqual(made[4]);
+      });
+
+      it('filters by status and queue, and lists everything without a filter', async () => {
+        const customerId = newId();
+        const queueId = newId();
+        const queued = aConversation({ customerId, status: 'queued', queueId, createdAt: secondsAfter(T0, 1) });
+        const assigned = aConversation({ customerId, status: 'assigned', queueId, createdAt: secondsAfter(T0, 2) });
+        const elsewhere = aConversation({ customerId, status: 'queued', queueId: newId(), createdAt: secondsAfter(T0, 3) });
+        const newestOfAll = aConversation({ createdAt: new Date('2199-01-01T00:00:00.000Z') });
+        await tx(async (s) => {
+          for (const c of [queued, assigned, elsewhere, newestOfAll]) await s.conversations.insert(c);
+        });
+
+        expect(ids((await read((s) => s.conversations.list({ queueId }, { limit: 10 }))).items)).toEqual([assigned.id, queued.id]);
+        expect(ids((await read((s) => s.conversations.list({ queueId, status: 'queued' }, { limit: 10 }))).items)).toEqual([
+          queued.id,
+        ]);
+        expect(ids((await read((s) => s.conversations.list({ customerId, status: 'queued' }, { limit: 10 }))).items)).toEqual([
+          elsewhere.id,
+          queued.id,
+        ]);
+        expect((await read((s) => s.conversations.list({ status: undefined }, { limit: 1 }))).items[0]?.id).toBe(newestOfAll.id);
+        expect(await read((s) => s.conversations.list({ customerId: newId() }, { limit: 10 }))).toEqual({ items: [], nextCursor: null });
+      });
+
+      it('rejects a cursor it did not make', async () => {
+        await expect(read((s) => s.conversations.list({}, { limit: 2, cursor: 'not a cursor' }))).rejects.toMatchObject(invalidCursor);
+        await expect(read((s) => s.conversations.list({}, { limit: 2, cursor: encodeCursor(['x']) }))).rejects.toMatchObject(
+          invalidCursor,
+        );
+      });
+    });
+
+    describe('interactions', () => {
+      it('round-trips an entry with attachments, party, data and null fields', async () => {
+        const entry = anInteraction({
+          threadRef: '<parent@mail.example.com>',
+          html: '<p>Hello</p>',
+          attachments: [
+            { name: 'invoice.pdf', contentType: 'application/pdf', size: 2048, url: 'blob://invoices/1' },
+            { name: 'photo.jpg', contentType: 'image/jpeg' },
+          ],
+          data: { from: 'open', to: 'queued', nested: { n: 1 } },
+          agentId: newId(),
+        });
+        const bare = anInteraction({ externalId: null, subject: null, party: null, sourcePlugin: null, type: 'note', direction: 'internal' });
+        await tx(async (s) => {
+          await s.interactions.insert(entry);
+          await s.interactions.insert(bare);
+        });
+        expect(await read((s) => s.interactions.get(entry.id))).toEqual(entry);
+        expect(await read((s) => s.interactions.get(bare.id))).toEqual(bare);
+        expect(await read((s) => s.interactions.get(newId()))).toBeNull();
+      });
+
+      it('keeps a conversation’s chain in seq order, with last() as its head', async () => {
+        const chain = aChain(4, (i) => ({ occurredAt: secondsAfter(T0, 10 - i) }));
+        // inserted out of order: the store orders by seq, not by insertion or time
+        await tx(async (s) => {
+          for (const entry of [chain[0], chain[2], chain[1], chain[3]]) if (entry) await s.interactions.insert(entry);
+        });
+        const conversationId = chain[0]?.conversationId ?? '';
+        const listed = await read((s) => s.interactions.listByConversation(conversationId));
+        expect(listed).toEqual(chain);
+        expect(verifyChain(listed).ok).toBe(true);
+        expect(await read((s) => s.interactions.last(conversationId))).toEqual(chain[3]);
+        expect(await read((s) => s.interactions.last(newId()))).toBeNull();
+        expect(await read((s) => s.interactions.listByConversation(newId()))).toEqual([]);
+      });
+
+      it('lastInbound answers the newest inbound entry, skipping later outbound and internal ones', async () => {
+        const chain = aChain(4, (i) => ({ direction: (['inbound', 'inbound', 'outbound', 'internal'] as const)[i] ?? 'inbound' }));
+        await tx(async (s) => {
+          for (const entry of chain) await s.interactions.insert(entry);
+        });
+        const conversationId = chain[0]?.conversationId ?? '';
+        expect(await read((s) => s.interactions.lastInbound(conversationId))).toEqual(chain[1]);
+
+        const outboundOnly = anInteraction({ direction: 'outbound' });
+        await tx((s) => s.interactions.insert(outboundOnly));
+        expect(await read((s) => s.interactions.lastInbound(outboundOnly.conversationId))).toBeNull();
+      });
+
+      it('timeline lists a customer’s entries across conversations, newest first, in pages', async () => {
+        const customerId = newId();
+        const tie = secondsAfter(T0, 50);
+        const first = aChain(3, (i) => ({ customerId, occurredAt: secondsAfter(T0, i * 20), recordedAt: secondsAfter(T0, 100) }));
+        const second = aChain(3, (i) => ({
+          customerId,
+          occurredAt: i === 2 ? tie : secondsAfter(T0, 5 + i * 20),
+          recordedAt: i === 2 ? secondsAfter(T0, 90) : secondsAfter(T0, 100),
+        }));
+        const sameTimes = [
+          anInteraction({ customerId, occurredAt: tie, recordedAt: secondsAfter(T0, 95) }),
+          anInteraction({ customerId, occurredAt: tie, recordedAt: secondsAfter(T0, 95) }),
+        ];
+        const someoneElse = anInteraction({ occurredAt: secondsAfter(T0, 30) });
+        const all = [...first, ...second, ...sameTimes];
+        await tx(async (s) => {
+          for (const entry of [...all, someoneElse]) await s.interactions.insert(entry);
+        });
+        const expected = [...all]
+          .sort(
+            (a, b) =>
+              b.occurredAt.getTime() - a.occurredAt.getTime() ||
+              b.recordedAt.getTime() - a.recordedAt.getTime() ||
+              (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+          )
+          .map((e) => e.id);
+
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 10; page += 1) {
+          const current = await read((s) => s.interactions.timeline(customerId, { limit: 3, cursor }));
+          seen.push(...ids(current.items));
+          if (current.nextCursor === null) break;
+          expect(current.items).toHaveLength(3);
+          cursor = current.nextCursor;
+        }
+        expect(seen).toEqual(expected);
+
+        const whole = await read((s) => s.interactions.timeline(customerId, { limit: 8 }));
+        expect(ids(whole.items)).toEqual(expected);
+        expect(whole.nextCursor).toBeNull();
+        expect(whole.items.find((e) => e.id === first[0]?.id)).toEqual(first[0]);
+        expect(await read((s) => s.interactions.timeline(newId(), { limit: 5 }))).toEqual({ items: [], nextCursor: null });
+      });
+
+      it('timeline rejects a cursor it did not make', async () => {
+        await expect(read((s) => s.interactions.timeline(newId(), { limit: 2, cursor: '%%%' }))).rejects.toMatchObject(invalidCursor);
+        await expect(
+          read((s) => s.interactions.timeline(newId(), { limit: 2, cursor: encodeCursor(['2026-01-01T00:00:00.000Z', 'x', 1]) })),
+        ).rejects.toMatchObject(invalidCursor);
+      });
+
+      it('findConversationByRef matches the external id or the thread reference on the channel, newest wins', async () => {
+        const ref = `<${uniqueToken()}@mail.example.com>`;
+        const byExternalId = anInteraction({ channel: 'email', externalId: ref, occurredAt: secondsAfter(T0, 1) });
+        expect(await read((s) => s.interactions.findConversationByRef('email', ref))).toBeNull();
+        await tx((s) => s.interactions.insert(byExternalId));
+        expect(await read((s) => s.interactions.findConversationByRef('email', ref))).toBe(byExternalId.conversationId);
+        expect(await read((s) => s.interactions.findConversationByRef('webchat', ref))).toBeNull();
+
+        const byThread = anInteraction({ channel: 'email', threadRef: ref, occurredAt: secondsAfter(T0, 2) });
+        await tx((s) => s.interactions.insert(byThread));
+        expect(await read((s) => s.interactions.findConversationByRef('email', ref))).toBe(byThread.conversationId);
+
+        const threadOnly = `thread-${uniqueToken()}`;
+        const slack = anInteraction({ channel: 'slack', externalId: `ts-${uniqueToken()}`, threadRef: threadOnly });
+        await tx((s) => s.interactions.insert(slack));
+        expect(await read((s) => s.interactions.findConversationByRef('slack', threadOnly))).toBe(slack.conversationId);
+      });
+    });
+
+    describe('inbound receipts', () => {
+      it('records (channel, externalId) once and refuses a second receipt', async () => {
+        const receipt = { channel: 'email', externalId: `<${uniqueToken()}@mail.example.com>`, interactionId: newId(), receivedAt: T0 };
+        expect(await read((s) => s.receipts.find(receipt.channel, receipt.externalId))).toBeNull();
+        await tx((s) => s.receipts.insert(receipt));
+        expect(await read((s) => s.receipts.find(receipt.channel, receipt.externalId))).toEqual({ interactionId: receipt.interactionId });
+
+        await expect(tx((s) => s.receipts.insert({ ...receipt, interactionId: newId() }))).rejects.toThrow();
+        expect(await read((s) => s.receipts.find(receipt.channel, receipt.externalId))).toEqual({ interactionId: receipt.interactionId });
+
+        // the same external id on another channel is another message
+        const other = { ...receipt, channel: 'webchat', interactionId: newId() };
+        await tx((s) => s.receipts.insert(other));
+        expect(await read((s) => s.receipts.find('webchat', receipt.externalId))).toEqual({ interactionId: other.interactionId });
+      });
+    });
+
+    describe('deliveries', () => {
+      it('round-trips and updates a delivery', async () => {
+        const delivery = aDelivery();
+        await tx((s) => s.deliveries.insert(delivery));
+        expect(await read((s) => s.deliveries.get(delivery.interactionId))).toEqual(delivery);
+        const retrying = {
+          ...delivery,
+          status: 'retrying' as const,
+          attempts: 2,
+          nextAttemptAt: secondsAfter(T0, 60),
+          leaseUntil: secondsAfter(T0, 30),
+          reason: 'SMTP 451 try again later',
+          providerMessageId: '<abc@smtp.example.com>',
+          updatedAt: secondsAfter(T0, 10),
+        };
+        await tx((s) => s.deliveries.update(retrying));
+        expect(await read((s) => s.deliveries.get(delivery.interactionId))).toEqual(retrying);
+        expect(await read((s) => s.deliveries.get(newId()))).toBeNull();
+      });
+
+      it('listDue answers pending or retrying deliveries due by now whose lease is free', async () => {
+        const now = new Date('2031-05-05T12:00:00.000Z');
+        const dueNow = aDelivery({ status: 'pending', nextAttemptAt: null });
+        const dueRetry = aDelivery({ status: 'retrying', nextAttemptAt: secondsAfter(now, -60), leaseUntil: secondsAfter(now, -1) });
+        const dueExactly = aDelivery({ status: 'retrying', nextAttemptAt: now });
+        const notYet = aDelivery({ status: 'retrying', nextAttemptAt: secondsAfter(now, 60) });
+        const leased = aDelivery({ status: 'pending', leaseUntil: secondsAfter(now, 30) });
+        const delivered = aDelivery({ status: 'delivered', nextAttemptAt: secondsAfter(now, -60) });
+        const dead = aDelivery({ status: 'dead', nextAttemptAt: secondsAfter(now, -60) });
+        const made = [dueNow, dueRetry, dueExactly, notYet, leased, delivered, dead];
+        await tx(async (s) => {
+          for (const d of made) await s.deliveries.insert(d);
+        });
+        const mine = new Set(made.map((d) => d.interactionId));
+        const due = (await read((s) => s.deliveries.listDue(now, 1000))).filter((d) => mine.has(d.interactionId));
+        expect(due.map((d) => d.interactionId).sort()).toEqual([dueNow, dueRetry, dueExactly].map((d) => d.interactionId).sort());
+        expect(due.find((d) => d.interactionId === dueRetry.interactionId)).toEqual(dueRetry);
+        expect((await read((s) => s.deliveries.listDue(now, 1))).length).toBe(1);
+
+        const many = await read((s) => s.deliveries.getMany([dueNow.interactionId, dead.interactionId, newId()]));
+        expect(many.map((d) => d.interactionId).sort()).toEqual([dueNow.interactionId, dead.interactionId].sort());
+        expect(await read((s) => s.deliveries.getMany([]))).toEqual([]);
+      });
+    });
+
+    describe('queues', () => {
+      it('round-trips a queue with every jsonb field set, finds it by name, updates and deletes it', async () => {
+        const overflowTo = newId();
+        const queue = aQueue({
+          sticky: { windowSeconds: 86_400 },
+          cost: 15,
+          sla: { firstResponseSeconds: 600, resolutionSeconds: 86_400 },
+          overflow: { afterSeconds: 300, queueId: overflowTo },
+          businessHours: { timezone: 'Europe/London', mon: ['09:00', '17:00'] },
+        });
+        await tx((s) => s.queues.insert(queue));
+        expect(await read((s) => s.queues.get(queue.id))).toEqual(queue);
+        expect(await read((s) => s.queues.getByName(queue.name))).toEqual(queue);
+        expect(ids(await read((s) => s.queues.list()))).toContain(queue.id);
+
+        const changed = {
+          ...queue,
+          name: `${queue.name}-renamed`,
+          skills: { english: 3, billing: 1 },
+          strategy: 'round-robin' as const,
+          sticky: null,
+          cost: { email: 10, default: 20 },
+          sla: null,
+          overflow: null,
+          businessHours: null,
+          updatedAt: secondsAfter(queue.updatedAt, 1),
+        };
+        await tx((s) => s.queues.update(changed));
+        expect(await read((s) => s.queues.get(queue.id))).toEqual(changed);
+        expect(await read((s) => s.queues.getByName(queue.name))).toBeNull();
+
+        await tx((s) => s.queues.delete(queue.id));
+        expect(await read((s) => s.queues.get(queue.id))).toBeNull();
+        expect(ids(await read((s) => s.queues.list()))).not.toContain(queue.id);
+      });
+    });
+
+    describe('agents', () => {
+      it('round-trips, lists, lists by presence and updates an agent', async () => {
+        const agent = anAgent({
+          email: 'bo@example.com',
+          skills: { english: 5, billing: 2 },
+          capacity: { units: 100, perChannel: { chat: 3 } },
+          desk: { slack: 'T01/U02', teams: undefined },
+          lastOfferAt: secondsAfter(T0, 5),
+        });
+        const away = anAgent({ presence: 'away' });
+        await tx(async (s) => {
+          await s.agents.insert(agent);
+          await s.agents.insert(away);
+        });
+        expect(await read((s) => s.agents.get(agent.id))).toEqual(agent);
+        expect(ids(await read((s) => s.agents.list()))).toEqual(expect.arrayContaining([agent.id, away.id]));
+        const available = ids(await read((s) => s.agents.listByPresence('available')));
+        expect(available).toContain(agent.id);
+        expect(available).not.toContain(away.id);
+
+        const busy = { ...agent, presence: 'busy' as const, presenceSince: secondsAfter(T0, 9), lastOfferAt: null, desk: {} };
+        await tx((s) => s.agents.update(busy));
+        expect(await read((s) => s.agents.get(agent.id))).toEqual(busy);
+        expect(ids(await read((s) => s.agents.listByPresence('busy')))).toContain(agent.id);
+        expect(await read((s) => s.agents.get(newId()))).toBeNull();
+      });
+    });
+
+    describe('work items', () => {
+      it('round-trips, updates and deletes a work item', async () => {
+        const item = aWorkItem({ excludedAgents: [newId()], reasons: [{ code: 'all_at_capacity', detail: '3 agents at capacity' }] });
+        await tx((s) => s.workItems.insert(item));
+        expect(await read((s) => s.workItems.get(item.conversationId))).toEqual(item);
+        const offered = { ...item, state: 'offered' as const, priority: 3, excludedAgents: [], reasons: [], updatedAt: secondsAfter(T0, 1) };
+        await tx((s) => s.workItems.update(offered));
+        expect(await read((s) => s.workItems.get(item.conversationId))).toEqual(offered);
+        await tx((s) => s.workItems.delete(item.conversationId));
+        expect(await read((s) => s.workItems.get(item.conversationId))).toBeNull();
+      });
+
+      it('listWaiting orders by priority desc, then enqueuedAt asc, and leaves offered items out', async () => {
+        const queueId = newId();
+        const lowOld = aWorkItem({ queueId, priority: 0, enqueuedAt: secondsAfter(T0, 1) });
+        const highNew = aWorkItem({ queueId, priority: 5, enqueuedAt: secondsAfter(T0, 30) });
+        const highOld = aWorkItem({ queueId, priority: 5, enqueuedAt: secondsAfter(T0, 10) });
+        const lowNew = aWorkItem({ queueId, priority: 0, enqueuedAt: secondsAfter(T0, 40) });
+        const offered = aWorkItem({ queueId, priority: 9, state: 'offered', enqueuedAt: T0 });
+        const otherQueue = aWorkItem({ priority: 9 });
+        await tx(async (s) => {
+          for (const w of [lowOld, highNew, highOld, lowNew, offered, otherQueue]) await s.workItems.insert(w);
+        });
+        const order = (items: { conversationId: string }[]) => items.map((w) => w.conversationId);
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 10)))).toEqual(order([highOld, highNew, lowOld, lowNew]));
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 2)))).toEqual(order([highOld, highNew]));
+        expect(await read((s) => s.workItems.listWaiting(newId(), 10))).toEqual([]);
+      });
+
+      it('queuesWithWaiting and countByQueue describe what waits where', async () => {
+        const busyQueue = newId();
+        const offeredOnly = newId();
+        const oldest = secondsAfter(T0, 2);
+        await tx(async (s) => {
+          await s.workItems.insert(aWorkItem({ queueId: busyQueue, enqueuedAt: oldest }));
+          await s.workItems.insert(aWorkItem({ queueId: busyQueue, enqueuedAt: secondsAfter(T0, 9) }));
+          await s.workItems.insert(aWorkItem({ queueId: busyQueue, state: 'offered', enqueuedAt: secondsAfter(T0, 5) }));
+          await s.workItems.insert(aWorkItem({ queueId: offeredOnly, state: 'offered' }));
+        });
+        const waiting = await read((s) => s.workItems.queuesWithWaiting());
+        expect(waiting).toContain(busyQueue);
+        expect(waiting).not.toContain(offeredOnly);
+        expect(new Set(waiting).size).toBe(waiting.length);
+
+        expect(await read((s) => s.workItems.countByQueue(busyQueue))).toEqual({ waiting: 2, offered: 1, oldestEnqueuedAt: oldest });
+        expect(await read((s) => s.workItems.countByQueue(newId()))).toEqual({ waiting: 0, offered: 0, oldestEnqueuedAt: null });
+      });
+    });
+
+    describe('offers', () => {
+      it('round-trips and updates an offer', async () => {
+        const offer = anOffer({ createdAt: T0, expiresAt: secondsAfter(T0, 30) });
+        await tx((s) => s.offers.insert(offer));
+        expect(await read((s) => s.offers.get(offer.id))).toEqual(offer);
+        const declined = { ...offer, status: 'declined' as const, answeredAt: secondsAfter(T0, 12), reason: 'busy with a call' };
+        await tx((s) => s.offers.update(declined));
+        expect(await read((s) => s.offers.get(offer.id))).toEqual(declined);
+        expect(await read((s) => s.offers.get(newId()))).toBeNull();
+      });
+
+      it('lists by agent newest first, optionally by status, and pending ones by conversation', async () => {
+        const agentId = newId();
+        const conversationId = newId();
+        const oldest = anOffer({ agentId, conversationId, status: 'expired', createdAt: secondsAfter(T0, 1) });
+        const middle = anOffer({ agentId, status: 'accepted', createdAt: secondsAfter(T0, 2) });
+        const newest = anOffer({ agentId, conversationId, status: 'pending', createdAt: secondsAfter(T0, 3) });
+        const someoneElses = anOffer({ conversationId, status: 'pending', createdAt: secondsAfter(T0, 4) });
+        await tx(async (s) => {
+          for (const o of [oldest, middle, newest, someoneElses]) await s.offers.insert(o);
+        });
+        expect(ids(await read((s) => s.offers.listByAgent(agentId)))).toEqual([newest.id, middle.id, oldest.id]);
+        expect(ids(await read((s) => s.offers.listByAgent(agentId, 'accepted')))).toEqual([middle.id]);
+        expect(await read((s) => s.offers.listByAgent(agentId, 'rescinded'))).toEqual([]);
+        expect(ids(await read((s) => s.offers.listPendingByConversation(conversationId))).sort()).toEqual(
+          [newest.id, someoneElses.id].sort(),
+        );
+      });
+
+      it('listExpired answers pending offers expiring at or before now', async () => {
+        const now = new Date('2032-02-02T10:00:00.000Z');
+        const expired = anOffer({ expiresAt: secondsAfter(now, -10) });
+        const expiresNow = anOffer({ expiresAt: now });
+        const later = anOffer({ expiresAt: secondsAfter(now, 10) });
+        const answered = anOffer({ status: 'accepted', expiresAt: secondsAfter(now, -10) });
+        const made = [expired, expiresNow, later, answered];
+        await tx(async (s) => {
+          for (const o of made) await s.offers.insert(o);
+        });
+        const mine = new Set(ids(made));
+        const found = ids(await read((s) => s.offers.listExpired(now, 1000))).filter((id) => mine.has(id));
+        expect(found.sort()).toEqual([expired.id, expiresNow.id].sort());
+        expect(await read((s) => s.offers.listExpired(now, 1))).toHaveLength(1);
+      });
+    });
+
+    describe('assignments', () => {
+      it('finds the active assignment of a conversation until it ends, and counts active ones per queue', async () => {
+        const queueId = newId();
+        const assignment = anAssignment({ queueId, startedAt: T0 });
+        const other = anAssignment({ queueId });
+        await tx(async (s) => {
+          await s.assignments.insert(assignment);
+          await s.assignments.insert(other);
+        });
+        expect(await read((s) => s.assignments.activeByConversation(assignment.conversationId))).toEqual(assignment);
+        expect(await read((s) => s.assignments.countActiveByQueue(queueId))).toBe(2);
+
+        await tx((s) => s.assignments.update({ ...assignment, endedAt: secondsAfter(T0, 600) }));
+        expect(await read((s) => s.assignments.activeByConversation(assignment.conversationId))).toBeNull();
+        expect(await read((s) => s.assignments.countActiveByQueue(queueId))).toBe(1);
+        expect(await read((s) => s.assignments.countActiveByQueue(newId()))).toBe(0);
+      });
+
+      it('loads() sums pending offers and active assignments per agent and channel', async () => {
+        const ann = newId();
+        const bo = newId();
+        const idle = newId();
+        await tx(async (s) => {
+          await s.offers.insert(anOffer({ agentId: ann, channel: 'chat', cost: 25 }));
+          await s.offers.insert(anOffer({ agentId: ann, channel: 'chat', cost: 25, status: 'declined' }));
+          await s.assignments.insert(anAssignment({ agentId: ann, channel: 'chat', cost: 25 }));
+          await s.assignments.insert(anAssignment({ agentId: ann, channel: 'email', cost: 10 }));
+          await s.assignments.insert(anAssignment({ agentId: ann, channel: 'call', cost: 100, endedAt: T0 }));
+          await s.assignments.insert(anAssignment({ agentId: bo, channel: 'call', cost: 100 }));
+        });
+        const loads = await read((s) => s.assignments.loads([ann, bo, idle]));
+        expect(loads.size).toBe(3);
+        expect(loads.get(ann)).toEqual({ units: 60, perChannel: { chat: 2, email: 1 } });
+        expect(loads.get(bo)).toEqual({ units: 100, perChannel: { call: 1 } });
+        expect(loads.get(idle)).toEqual({ units: 0, perChannel: {} });
+        expect((await read((s) => s.assignments.loads([]))).size).toBe(0);
+      });
+    });
+
+    describe('routing decisions', () => {
+      it('lists a conversation’s decisions in time order', async () => {
+        const conversationId = newId();
+        const later = aRoutingDecision({ conversationId, at: secondsAfter(T0, 20), outcome: 'offered', agentId: newId() });
+        const earlier = aRoutingDecision({ conversationId, at: secondsAfter(T0, 10), queueId: null });
+        await tx(async (s) => {
+          await s.decisions.insert(later);
+          await s.decisions.insert(earlier);
+          await s.decisions.insert(aRoutingDecision());
+        });
+        expect(await read((s) => s.decisions.listByConversation(conversationId))).toEqual([earlier, later]);
+        expect(await read((s) => s.decisions.listByConversation(newId()))).toEqual([]);
+      });
+    });
+
+    describe('API keys', () => {
+      it('finds a key by hash, lists and revokes it', async () => {
+        const key = anApiKey({ scopes: ['admin', 'read'] });
+        await tx((s) => s.apiKeys.insert(key));
+        expect(await read((s) => s.apiKeys.findByHash(key.hash))).toEqual(key);
+        expect(ids(await read((s) => s.apiKeys.list()))).toContain(key.id);
+        const revoked = { ...key, revokedAt: secondsAfter(T0, 1) };
+        await tx((s) => s.apiKeys.update(revoked));
+        expect(await read((s) => s.apiKeys.findByHash(key.hash))).toEqual(revoked);
+        expect(await read((s) => s.apiKeys.findByHash('0'.repeat(64)))).toBeNull();
+      });
+    });
+
+    describe('outbox', () => {
+      const resolved = (): DomainEvent => ({ type: 'conversation.resolved', conversationId: newId() });
+      const drain = () =>
+        tx(async (s) => {
+          for (;;) {
+            const claimed = await s.outbox.claimUndispatched(100);
+            if (claimed.length === 0) return;
+            await s.outbox.markDispatched(ids(claimed), new Date());
+          }
+        });
+
+      it('hands out undispatched events oldest first, in the order they were added, until marked dispatched', async () => {
+        await drain();
+        const [e1, e2, e3] = [resolved(), resolved(), { type: 'delivery.requested', interactionId: newId(), attempt: 1 } as const];
+        await tx((s) => s.outbox.add([e1, e2]));
+        await tx((s) => s.outbox.add([e3]));
+        await tx((s) => s.outbox.add([]));
+
+        const dispatchedAt = secondsAfter(T0, 1);
+        const firstTwo = await tx(async (s) => {
+          const claimed = await s.outbox.claimUndispatched(2);
+          await s.outbox.markDispatched(ids(claimed), dispatchedAt);
+          return claimed;
+        });
+        expect(firstTwo.map((o) => o.event)).toEqual([e1, e2]);
+        expect(firstTwo.every((o) => o.dispatchedAt === null && o.createdAt instanceof Date)).toBe(true);
+
+        const rest = await tx((s) => s.outbox.claimUndispatched(10));
+        expect(rest.map((o) => o.event)).toEqual([e3]);
+        await tx((s) => s.outbox.markDispatched(ids(rest), dispatchedAt));
+        expect(await read((s) => s.outbox.claimUndispatched(10))).toEqual([]);
+      });
+
+      it('lets a second relay skip what a first one has claimed', async () => {
+        await drain();
+        const [e4, e5] = [resolved(), resolved()];
+        await tx((s) => s.outbox.add([e4, e5]));
+
+        let claimedByA: () => void = () => {};
+        const aHasClaimed = new Promise<void>((resolve) => {
+          claimedByA = resolve;
+        });
+        const relayA = tx(async (s) => {
+          const claimed = await s.outbox.claimUndispatched(1);
+          claimedByA();
+          await sleep(150);
+          await s.outbox.markDispatched(ids(claimed), new Date());
+          return claimed;
+        });
+        await aHasClaimed;
+        const relayB = tx(async (s) => {
+          const claimed = await s.outbox.claimUndispatched(10);
+          await s.outbox.markDispatched(ids(claimed), new Date());
+          return claimed;
+        });
+        const [a, b] = await Promise.all([relayA, relayB]);
+        expect(a.map((o) => o.event)).toEqual([e4]);
+        expect(b.map((o) => o.event)).toEqual([e5]);
+      });
+    });
+
+    describe('transactions', () => {
+      it('commits everything written in a transaction together', async () => {
+        const customer = aCustomer();
+        const conversation = aConversation({ customerId: customer.id });
+        const result = await tx(async (s) => {
+          await s.customers.insert(customer);
+          await s.conversations.insert(conversation);
+          return 'done';
+        });
+        expect(result).toBe('done');
+        expect(await read(async (s) => [await s.customers.get(customer.id), await s.conversations.get(conversation.id)])).toEqual([
+          customer,
+          conversation,
+        ]);
+      });
+
+      it('leaves nothing behind when the work throws', async () => {
+        const customer = aCustomer();
+        const identity = anIdentity({ customerId: customer.id });
+        const entry = anInteraction({ customerId: customer.id });
+        const receipt = { channel: 'email', externalId: entry.externalId ?? '', interactionId: entry.id, receivedAt: T0 };
+        await expect(
+          tx(async (s) => {
+            await s.customers.insert(customer);
+            await s.identities.insert(identity);
+            await s.interactions.insert(entry);
+            await s.receipts.insert(receipt);
+            throw new Error('boom after writing');
+          }),
+        ).rejects.toThrow('boom after writing');
+        expect(
+          await read(async (s) => [
+            await s.customers.get(customer.id),
+            await s.identities.find(identity),
+            await s.interactions.get(entry.id),
+            await s.receipts.find(receipt.channel, receipt.externalId),
+          ]),
+        ).toEqual([null, null, null, null]);
+        // and the same writes succeed afterwards: the failed attempt holds nothing
+        await tx(async (s) => {
+          await s.customers.insert(customer);
+          await s.receipts.insert(receipt);
+        });
+        expect(await read((s) => s.customers.get(customer.id))).toEqual(customer);
+      });
+
+      it('lock() makes a second transaction on the same key wait for the first to end', async () => {
+        const key = `contract:${newId()}`;
+        const events: string[] = [];
+        let lockedByA: () => void = () => {};
+        const aHasLock = new Promise<void>((resolve) => {
+          lockedByA = resolve;
+        });
+        const a = tx(async (s) => {
+          await s.lock(key);
+          events.push('a locked');
+          lockedByA();
+          await sleep(200);
+          events.push('a done');
+        });
+        await aHasLock;
+        const b = tx(async (s) => {
+          await s.lock(key);
+          events.push('b locked');
+        });
+        await Promise.all([a, b]);
+        expect(events).toEqual(['a locked', 'a done', 'b locked']);
+      });
+
+      it('lock() in a read session does not fail', async () => {
+        await expect(read((s) => s.lock(`contract:${newId()}`))).resolves.toBeUndefined();
+      });
+    });
+  });
+};
