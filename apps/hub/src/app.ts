@@ -1,7 +1,7 @@
-import type { AnswerOffer, Clock, DeskActions, IngestPort, ManageRouting, PluginHttpRoute, ReadModels, Store } from '@switchboard/core';
+import type { AnswerOffer, Clock, DeskActions, IngestPort, Logger, ManageRouting, PluginHttpRoute, ReadModels, Store } from '@switchboard/core';
 import { authenticate } from './http/auth.js';
 import { bodyLimitMiddleware, createRouter } from './http/openapi-router.js';
-import { handleError, notFoundHandler } from './http/problem.js';
+import { createErrorHandler, notFoundHandler } from './http/problem.js';
 import type { PluginHealthReport } from './plugins/plugin-supervisor.js';
 import { agentRoutes } from './routes/agents/agents.routes.js';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.js';
@@ -17,6 +17,7 @@ import { queueRoutes } from './routes/queues/queues.routes.js';
 export interface AppDeps {
   store: Store;
   clock: Clock;
+  logger: Logger;
   ingest: IngestPort;
   desk: DeskActions;
   offers: AnswerOffer;
@@ -33,7 +34,7 @@ export interface AppDeps {
 /** The public HTTP API as one Hono app; tests call `app.request()` on it without a server. */
 export const createApp = (deps: AppDeps) => {
   const app = createRouter();
-  app.onError(handleError);
+  app.onError(createErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
 
   app.use('/v1/*', bodyLimitMiddleware(deps.bodyLimit));

@@ -152,6 +152,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       createApp({
         store,
         clock,
+        logger,
         ingest: ingestPort,
         desk: container.get(DeskActions),
         offers: container.get(AnswerOffer),

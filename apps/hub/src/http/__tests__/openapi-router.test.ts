@@ -1,0 +1,153 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { describe, expect, it } from 'vitest';
+import { bodyLimitMiddleware, createRouter } from '../openapi-router.js';
+import { createErrorHandler, notFoundHandler } from '../problem.js';
+import { readProblem } from './problem-body.js';
+import { silentLogger } from '@switchboard/core';
+
+const Body = z.object({
+  channel: z.string().min(1),
+  from: z.object({ kind: z.enum(['email', 'phone']), value: z.string().min(1) }),
+  tags: z.array(z.string().max(5)).optional(),
+});
+
+const postRoute = createRoute({
+  method: 'post',
+  path: '/things',
+  request: { body: { required: true, content: { 'application/json': { schema: Body } } } },
+  responses: { 201: { description: 'Created', content: { 'application/json': { schema: Body } } } },
+});
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/things',
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(100).optional() }) },
+  responses: { 200: { description: 'List', content: { 'application/json': { schema: z.object({ limit: z.number() }) } } } },
+});
+
+const makeApp = (maxBytes = 1024) => {
+  const app = createRouter();
+  app.onError(createErrorHandler(silentLogger));
+  app.notFound(notFoundHandler);
+  app.use('*', bodyLimitMiddleware(maxBytes));
+  app.openapi(postRoute, (c) => c.json(c.req.valid('json'), 201));
+  app.openapi(listRoute, (c) => c.json({ limit: c.req.valid('query').limit ?? 50 }, 200));
+  return app;
+};
+
+const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  makeApp().request('/things', { method: 'POST', body, headers });
+
+describe('createRouter: validation', () => {
+  it('passes a valid body to the handler', async () => {
+    const response = await post(JSON.stringify({ channel: 'webhook', from: { kind: 'email', value: 'ann@example.com' } }));
+    expect(response.status).toBe(201);
+  });
+
+  it('answers 422 problem+json naming every invalid field', async () => {
+    const response = await post(JSON.stringify({ channel: '', from: { kind: 'fax', value: 'x' }, tags: ['toolong'] }));
+    expect(response.status).toBe(422);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const body = await readProblem(response);
+    expect(body).toMatchObject({ type: 'about:blank', title: 'Unprocessable Content', status: 422, code: 'VALIDATION_FAILED' });
+    expect(body.errors?.map((e) => e.field)).toEqual(['channel', 'from.kind', 'tags.0']);
+    expect(body.detail).toBe('Invalid channel, from.kind, tags.0');
+  });
+
+  it('names the body itself when it is not an object', async () => {
+    const response = await post('[1, 2]');
+    expect(response.status).toBe(422);
+    expect((await readProblem(response)).errors?.[0]?.field).toBe('body');
+  });
+
+  it('answers malformed JSON with 400 problem+json (hono/validator throws HTTPException 400)', async () => {
+    const response = await post('{"channel": "webhook",');
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toEqual({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The request body is not valid JSON',
+      code: 'MALFORMED_JSON',
+      errors: [{ field: 'body', message: 'malformed JSON' }],
+    });
+  });
+
+  it('answers a non-JSON content type with 415 problem+json', async () => {
+    const response = await post('channel=x', { 'content-type': 'text/plain' });
+    expect(response.status).toBe(415);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('names the query parameter at fault', async () => {
+    const response = await makeApp().request('/things?limit=500');
+    expect(response.status).toBe(422);
+    expect((await readProblem(response)).errors).toEqual([{ field: 'limit', message: expect.any(String) }]);
+  });
+
+  it('records the route in the OpenAPI document', () => {
+    const document = makeApp().getOpenAPIDocument({ openapi: '3.0.0', info: { title: 't', version: '1' } });
+    expect(Object.keys(document.paths)).toEqual(['/things']);
+  });
+});
+
+describe('bodyLimitMiddleware', () => {
+  const big = JSON.stringify({ channel: 'x'.repeat(2000), from: { kind: 'email', value: 'a@b.c' } });
+
+  it('answers 413 problem+json when Content-Length is over the limit', async () => {
+    const response = await makeApp(1024).request('/things', {
+      method: 'POST',
+      body: big,
+      headers: { 'content-type': 'application/json', 'content-length': String(big.length) },
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE', errors: [{ field: 'body' }] });
+  });
+
+  it('answers 413 when a streamed body without Content-Length grows over the limit', async () => {
+    const bytes = new TextEncoder().encode(big);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let offset = 0; offset < bytes.length; offset += 256) controller.enqueue(bytes.slice(offset, offset + 256));
+        controller.close();
+      },
+    });
+    const request = new Request('http://hub/things', {
+      method: 'POST',
+      body: stream,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    });
+    const response = await makeApp(1024).request(request);
+    expect(response.status).toBe(413);
+  });
+
+  it('lets a body under the limit through', async () => {
+    const response = await makeApp(4096).request('/things', {
+      method: 'POST',
+      body: big,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(response.status).toBe(201);
+  });
+});
+
+describe('a router mounted under the hub app', () => {
+  it('answers malformed JSON and invalid bodies as problems through the parent’s onError', async () => {
+    const resource = createRouter().openapi(postRoute, (c) => c.json(c.req.valid('json'), 201));
+    const app = createRouter();
+    app.onError(createErrorHandler(silentLogger));
+    app.route('/v1', resource);
+    const send = (body: string) => app.request('/v1/things', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+
+    const malformed = await send('not json');
+    expect(malformed.status).toBe(400);
+    expect((await readProblem(malformed)).code).toBe('MALFORMED_JSON');
+
+    const invalid = await send('{}');
+    expect(invalid.status).toBe(422);
+    expect((await readProblem(invalid)).errors?.map((e) => e.field)).toEqual(['channel', 'from']);
+  });
+});

@@ -1,0 +1,11 @@
+import type { Scope } from '@switchboard/core';
+
+/** Who is calling: the API key that authenticated the request. */
+export interface Principal {
+  keyId: string;
+  name: string;
+  scopes: Scope[];
+}
+
+/** Hono context variables set by the hub's middleware. */
+export type HubEnv = { Variables: { principal: Principal; requestId: string } };

@@ -1,0 +1,162 @@
+import type { Health, Logger, PluginKind } from '@switchboard/core';
+import type { PluginSpec } from '../config/hub-config.js';
+import { PluginLoadError, type LoadedPlugin } from './plugin-loader.js';
+
+export interface PluginHealthReport {
+  id: string;
+  use: string;
+  /** null for a disabled instance, which is never loaded. */
+  version: string | null;
+  kinds: PluginKind[];
+  enabled: boolean;
+  health: Health;
+}
+
+export interface PluginSupervisorOptions {
+  logger: Logger;
+  /** Disabled instances from the configuration, listed in health() but never loaded. */
+  disabled?: PluginSpec[];
+  healthTimeoutMs?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+type RunState =
+  | { state: 'idle' }
+  | { state: 'running' }
+  | { state: 'failed'; detail: string; attempts: number; timer: NodeJS.Timeout | undefined };
+
+const isInfrastructure = (plugin: LoadedPlugin) => plugin.manifest.kinds.includes('storage') || plugin.manifest.kinds.includes('queue');
+
+/**
+ * Starts, watches and stops the loaded plugin instances. Storage and queue are required: their
+ * failure stops the boot. Any other plugin that fails to start is reported down and retried with
+ * backoff while the hub keeps serving.
+ */
+export class PluginSupervisor {
+  private readonly states = new Map<LoadedPlugin, RunState>();
+  private readonly logger: Logger;
+  private readonly disabled: PluginSpec[];
+  private readonly healthTimeoutMs: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private stopping = false;
+
+  constructor(
+    private readonly plugins: readonly LoadedPlugin[],
+    options: PluginSupervisorOptions,
+  ) {
+    this.logger = options.logger;
+    this.disabled = options.disabled ?? [];
+    this.healthTimeoutMs = options.healthTimeoutMs ?? 2000;
+    this.initialBackoffMs = options.initialBackoffMs ?? 1000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    for (const plugin of plugins) this.states.set(plugin, { state: 'idle' });
+  }
+
+  /** Storage and queue first, in configuration order, then the others. */
+  private startOrder(): LoadedPlugin[] {
+    return [...this.plugins.filter(isInfrastructure), ...this.plugins.filter((p) => !isInfrastructure(p))];
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    for (const plugin of this.startOrder()) {
+      if (isInfrastructure(plugin)) {
+        try {
+          await plugin.instance.start?.();
+          this.states.set(plugin, { state: 'running' });
+        } catch (error) {
+          this.states.set(plugin, { state: 'failed', detail: `start failed: ${messageOf(error)}`, attempts: 1, timer: undefined });
+          // Without its store or queue the hub cannot do anything useful.
+          throw new PluginLoadError(plugin.spec, `failed to start: ${messageOf(error)}`, { cause: error });
+        }
+      } else {
+        await this.attemptStart(plugin, 1);
+      }
+    }
+  }
+
+  private async attemptStart(plugin: LoadedPlugin, attempt: number): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await plugin.instance.start?.();
+      if (this.stopping) return;
+      this.states.set(plugin, { state: 'running' });
+      if (attempt > 1) this.logger.info({ plugin: plugin.spec.id, attempt }, 'plugin started after retry');
+    } catch (error) {
+      if (this.stopping) return;
+      const delayMs = Math.min(this.initialBackoffMs * 2 ** (attempt - 1), this.maxBackoffMs);
+      const detail = `start failed: ${messageOf(error)}`;
+      this.logger.error(
+        { plugin: plugin.spec.id, package: plugin.spec.use, attempt, retryInMs: delayMs, err: messageOf(error) },
+        'plugin failed to start; retrying',
+      );
+      const timer = setTimeout(() => void this.attemptStart(plugin, attempt + 1), delayMs);
+      // A retry must never keep the process alive on its own.
+      timer.unref();
+      this.states.set(plugin, { state: 'failed', detail, attempts: attempt, timer });
+    }
+  }
+
+  async health(): Promise<PluginHealthReport[]> {
+    const loaded = await Promise.all(
+      this.plugins.map(async (plugin): Promise<PluginHealthReport> => ({
+        id: plugin.spec.id,
+        use: plugin.spec.use,
+        version: plugin.manifest.version,
+        kinds: [...plugin.manifest.kinds],
+        enabled: true,
+        health: await this.healthOf(plugin),
+      })),
+    );
+    const disabled = this.disabled.map(
+      (spec): PluginHealthReport => ({
+        id: spec.id,
+        use: spec.use,
+        version: null,
+        kinds: [],
+        enabled: false,
+        health: { status: 'down', detail: 'disabled' },
+      }),
+    );
+    return [...loaded, ...disabled];
+  }
+
+  private async healthOf(plugin: LoadedPlugin): Promise<Health> {
+    const state = this.states.get(plugin);
+    if (state?.state === 'failed') return { status: 'down', detail: state.detail };
+    if (state?.state === 'idle') return { status: 'down', detail: 'not started' };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Health>((resolve) => {
+      timer = setTimeout(() => resolve({ status: 'down', detail: `health check timed out after ${this.healthTimeoutMs} ms` }), this.healthTimeoutMs);
+      timer.unref();
+    });
+    try {
+      const checked = plugin.instance.health().then(
+        (health) => health,
+        (error: unknown): Health => ({ status: 'down', detail: `health check failed: ${messageOf(error)}` }),
+      );
+      return await Promise.race([checked, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Stops every instance in reverse start order; logs failures and never throws. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const plugin of this.startOrder().reverse()) {
+      const state = this.states.get(plugin);
+      if (state?.state === 'failed') clearTimeout(state.timer);
+      try {
+        await plugin.instance.stop?.();
+      } catch (error) {
+        this.logger.error({ plugin: plugin.spec.id, err: messageOf(error) }, 'plugin failed to stop');
+      }
+      this.states.set(plugin, { state: 'idle' });
+    }
+  }
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
