@@ -209,6 +209,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         every(Math.max(250, Math.floor(config.hub.sweepIntervalMs / 2)), () => relay.run(), 'outbox relay');
         await relay.run();
       }
+      every(30_000, () => supervisor.restartUnhealthy(), 'plugin health watch');
       started = true;
       logger.info({ role: config.role, plugins: plugins.map((p) => p.spec.id) }, 'switchboard hub started');
     },

@@ -25,6 +25,10 @@ const main = async () => {
     // Keep-alive connections would hold close() open; end the idle ones.
     if ('closeIdleConnections' in server) server.closeIdleConnections();
   };
+  // A plugin's stray promise must not take the hub down; the supervisor's health watch restarts it.
+  process.on('unhandledRejection', (reason) => {
+    hub.logger.error({ err: reason instanceof Error ? reason.message : String(reason) }, 'unhandled promise rejection');
+  });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 };

@@ -143,6 +143,29 @@ export class PluginSupervisor {
     }
   }
 
+  /**
+   * Restarts running plugins (other than storage and queue) whose health says `down`: stop, then
+   * start with the same backoff as a failed start. The hub calls this on an interval.
+   * Returns the ids of the plugins it restarted.
+   */
+  async restartUnhealthy(): Promise<string[]> {
+    const restarted: string[] = [];
+    for (const plugin of this.plugins) {
+      if (this.stopping || isInfrastructure(plugin) || this.states.get(plugin)?.state !== 'running') continue;
+      const health = await this.healthOf(plugin);
+      if (health.status !== 'down') continue;
+      this.logger.error({ plugin: plugin.spec.id, package: plugin.spec.use, detail: health.detail }, 'plugin unhealthy; restarting it');
+      try {
+        await plugin.instance.stop?.();
+      } catch (error) {
+        this.logger.warn({ plugin: plugin.spec.id, err: messageOf(error) }, 'unhealthy plugin failed to stop');
+      }
+      restarted.push(plugin.spec.id);
+      await this.attemptStart(plugin, 1);
+    }
+    return restarted;
+  }
+
   /** Stops every instance in reverse start order; logs failures and never throws. */
   async stop(): Promise<void> {
     this.stopping = true;

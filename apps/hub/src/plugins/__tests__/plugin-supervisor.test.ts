@@ -58,6 +58,30 @@ describe('PluginSupervisor', () => {
     expect(calls).toEqual(['start store', 'start queue', 'start mail', 'stop mail', 'stop queue', 'stop store']);
   });
 
+  it('restarts a running plugin whose health goes down, but never the storage', async () => {
+    const calls: string[] = [];
+    let crashed = false;
+    const mail: PluginInstance = {
+      start: async () => {
+        calls.push('start mail');
+        crashed = false;
+      },
+      stop: async () => void calls.push('stop mail'),
+      health: async () => (crashed ? { status: 'down', detail: 'connection lost' } : { status: 'up' }),
+    };
+    const store: PluginInstance = { start: async () => void calls.push('start store'), health: async () => ({ status: 'down', detail: 'db gone' }) };
+    const lines: LogLine[] = [];
+    const supervisor = new PluginSupervisor([plugin('store', ['storage'], store), plugin('mail', ['channel'], mail)], { logger: recordingLogger(lines) });
+    await supervisor.start();
+    expect(await supervisor.restartUnhealthy()).toEqual([]);
+    crashed = true;
+    expect(await supervisor.restartUnhealthy()).toEqual(['mail']);
+    expect(calls).toEqual(['start store', 'start mail', 'stop mail', 'start mail']);
+    expect((await supervisor.health()).find((p) => p.id === 'mail')?.health).toEqual({ status: 'up' });
+    expect(lines.some((l) => l.level === 'error' && l.fields['plugin'] === 'mail')).toBe(true);
+    await supervisor.stop();
+  });
+
   it('rethrows when a storage plugin fails to start', async () => {
     const supervisor = new PluginSupervisor(
       [plugin('store', ['storage'], { start: () => Promise.reject(new Error('connection refused')), health: up })],
