@@ -1,0 +1,4 @@
+import { InitialSchema1795305600000 } from './1795305600000-initial-schema.migration.js';
+
+/** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
+export const migrations = [InitialSchema1795305600000];

@@ -1,0 +1,58 @@
+import {
+  isId,
+  type Customer,
+  type CustomerRepository,
+  type Identity,
+  type IdentityKey,
+  type IdentityRepository,
+} from '@switchboard/core';
+import type { EntityManager, Repository } from 'typeorm';
+import { toCustomer, toCustomerRow, toIdentity, toIdentityRow } from '../mappers/identity.mapper.js';
+import { CustomerSchema, IdentitySchema, type CustomerRow, type IdentityRow } from '../schemas/identity.schema.js';
+
+export class TypeormCustomerRepository implements CustomerRepository {
+  private readonly rows: Repository<CustomerRow>;
+
+  constructor(manager: EntityManager) {
+    this.rows = manager.getRepository(CustomerSchema);
+  }
+
+  async insert(customer: Customer): Promise<void> {
+    await this.rows.insert(toCustomerRow(customer));
+  }
+
+  async get(id: string): Promise<Customer | null> {
+    // a malformed id can name no row; asking Postgres would fail the whole transaction instead
+    if (!isId(id)) return null;
+    const row = await this.rows.findOneBy({ id });
+    return row ? toCustomer(row) : null;
+  }
+
+  async update(customer: Customer): Promise<void> {
+    const { id, ...changes } = toCustomerRow(customer);
+    await this.rows.update({ id }, changes);
+  }
+}
+
+export class TypeormIdentityRepository implements IdentityRepository {
+  private readonly rows: Repository<IdentityRow>;
+
+  constructor(manager: EntityManager) {
+    this.rows = manager.getRepository(IdentitySchema);
+  }
+
+  async insert(identity: Identity): Promise<void> {
+    await this.rows.insert(toIdentityRow(identity));
+  }
+
+  async find(key: IdentityKey): Promise<Identity | null> {
+    const row = await this.rows.findOneBy({ kind: key.kind, value: key.value });
+    return row ? toIdentity(row) : null;
+  }
+
+  async listByCustomer(customerId: string): Promise<Identity[]> {
+    if (!isId(customerId)) return [];
+    const rows = await this.rows.find({ where: { customerId }, order: { createdAt: 'ASC', kind: 'ASC', value: 'ASC' } });
+    return rows.map(toIdentity);
+  }
+}

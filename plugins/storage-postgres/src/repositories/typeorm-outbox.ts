@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { isId, type DomainEvent, type OutboxEvent, type OutboxRepository } from '@switchboard/core';
+import { In, IsNull, type EntityManager, type Repository } from 'typeorm';
+import { toOutboxEvent, toOutboxEventRow } from '../mappers/outbox.mapper.js';
+import { OutboxEventSchema, type OutboxEventRow } from '../schemas/outbox.schema.js';
+import { pageSize } from './keyset.js';
+
+let lastMillis = 0;
+let counter = 0;
+
+/**
+ * A UUIDv7 that grows within this process: events added together share `createdAt`, so their ids
+ * keep the order in which they were written when the relay sorts by (created_at, id).
+ */
+export const timeOrderedId = (now = Date.now()): string => {
+  if (now > lastMillis) {
+    lastMillis = now;
+    counter = 0;
+  } else if (++counter > 0xfff) {
+    lastMillis += 1;
+    counter = 0;
+  }
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(lastMillis, 0, 6);
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
+  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+
+export class TypeormOutboxRepository implements OutboxRepository {
+  private readonly rows: Repository<OutboxEventRow>;
+
+  constructor(
+    manager: EntityManager,
+    private readonly inTransaction: boolean,
+  ) {
+    this.rows = manager.getRepository(OutboxEventSchema);
+  }
+
+  async add(events: readonly DomainEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const createdAt = new Date();
+    await this.rows.insert(events.map((event) => toOutboxEventRow(timeOrderedId(createdAt.getTime()), event, createdAt)));
+  }
+
+  async claimUndispatched(limit: number): Promise<OutboxEvent[]> {
+    const query = this.rows
+      .createQueryBuilder('o')
+      .where('o.dispatchedAt IS NULL')
+      .orderBy('o.createdAt', 'ASC')
+      .addOrderBy('o.id', 'ASC')
+      .limit(pageSize(limit));
+    // Row locks only mean something inside a transaction (TypeORM refuses them outside one):
+    // there a second relay skips what this one claimed instead of waiting for it.
+    if (this.inTransaction) query.setLock('pessimistic_write').setOnLocked('skip_locked');
+    const rows = await query.getMany();
+    return rows.map(toOutboxEvent);
+  }
+
+  async markDispatched(ids: readonly string[], at: Date): Promise<void> {
+    const valid = ids.filter(isId);
+    if (valid.length === 0) return;
+    await this.rows.update({ id: In(valid), dispatchedAt: IsNull() }, { dispatchedAt: at });
+  }
+}

@@ -1,0 +1,295 @@
+import {
+  emptyLoad,
+  isId,
+  type Agent,
+  type AgentLoad,
+  type AgentRepository,
+  type Assignment,
+  type AssignmentRepository,
+  type Offer,
+  type OfferRepository,
+  type OfferStatus,
+  type Queue,
+  type QueueRepository,
+  type RoutingDecision,
+  type RoutingDecisionRepository,
+  type WorkItem,
+  type WorkItemRepository,
+} from '@switchboard/core';
+import { IsNull, LessThanOrEqual, type EntityManager, type Repository } from 'typeorm';
+import {
+  toAgent,
+  toAgentRow,
+  toAssignment,
+  toAssignmentRow,
+  toOffer,
+  toOfferRow,
+  toQueue,
+  toQueueRow,
+  toRoutingDecision,
+  toRoutingDecisionRow,
+  toWorkItem,
+  toWorkItemRow,
+} from '../mappers/routing.mapper.js';
+import {
+  AgentSchema,
+  AssignmentSchema,
+  OfferSchema,
+  QueueSchema,
+  RoutingDecisionSchema,
+  WorkItemSchema,
+  type AgentRow,
+  type AssignmentRow,
+  type OfferRow,
+  type QueueRow,
+  type RoutingDecisionRow,
+  type WorkItemRow,
+} from '../schemas/routing.schema.js';
+import { pageSize, placeholders } from './keyset.js';
+
+export class TypeormQueueRepository implements QueueRepository {
+  private readonly rows: Repository<QueueRow>;
+
+  constructor(manager: EntityManager) {
+    this.rows = manager.getRepository(QueueSchema);
+  }
+
+  async insert(queue: Queue): Promise<void> {
+    await this.rows.insert(toQueueRow(queue));
+  }
+
+  async get(id: string): Promise<Queue | null> {
+    if (!isId(id)) return null;
+    const row = await this.rows.findOneBy({ id });
+    return row ? toQueue(row) : null;
+  }
+
+  async getByName(name: string): Promise<Queue | null> {
+    const row = await this.rows.findOneBy({ name });
+    return row ? toQueue(row) : null;
+  }
+
+  async list(): Promise<Queue[]> {
+    const rows = await this.rows.find({ order: { name: 'ASC' } });
+    return rows.map(toQueue);
+  }
+
+  async update(queue: Queue): Promise<void> {
+    const { id, ...changes } = toQueueRow(queue);
+    await this.rows.update({ id }, changes);
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!isId(id)) return;
+    await this.rows.delete({ id });
+  }
+}
+
+export class TypeormAgentRepository implements AgentRepository {
+  private readonly rows: Repository<AgentRow>;
+
+  constructor(manager: EntityManager) {
+    this.rows = manager.getRepository(AgentSchema);
+  }
+
+  async insert(agent: Agent): Promise<void> {
+    await this.rows.insert(toAgentRow(agent));
+  }
+
+  async get(id: string): Promise<Agent | null> {
+    if (!isId(id)) return null;
+    const row = await this.rows.findOneBy({ id });
+    return row ? toAgent(row) : null;
+  }
+
+  async list(): Promise<Agent[]> {
+    const rows = await this.rows.find({ order: { name: 'ASC', id: 'ASC' } });
+    return rows.map(toAgent);
+  }
+
+  async listByPresence(presence: Agent['presence']): Promise<Agent[]> {
+    const rows = await this.rows.find({ where: { presence }, order: { name: 'ASC', id: 'ASC' } });
+    return rows.map(toAgent);
+  }
+
+  async update(agent: Agent): Promise<void> {
+    const { id, ...changes } = toAgentRow(agent);
+    await this.rows.update({ id }, changes);
+  }
+}
+
+export class TypeormWorkItemRepository implements WorkItemRepository {
+  private readonly rows: Repository<WorkItemRow>;
+
+  constructor(private readonly manager: EntityManager) {
+    this.rows = manager.getRepository(WorkItemSchema);
+  }
+
+  async insert(item: WorkItem): Promise<void> {
+    await this.rows.insert(toWorkItemRow(item));
+  }
+
+  async get(conversationId: string): Promise<WorkItem | null> {
+    if (!isId(conversationId)) return null;
+    const row = await this.rows.findOneBy({ conversationId });
+    return row ? toWorkItem(row) : null;
+  }
+
+  async update(item: WorkItem): Promise<void> {
+    const { conversationId, ...changes } = toWorkItemRow(item);
+    await this.rows.update({ conversationId }, changes);
+  }
+
+  async delete(conversationId: string): Promise<void> {
+    if (!isId(conversationId)) return;
+    await this.rows.delete({ conversationId });
+  }
+
+  async listWaiting(queueId: string, limit: number): Promise<WorkItem[]> {
+    if (!isId(queueId)) return [];
+    const rows = await this.rows.find({
+      where: { queueId, state: 'waiting' },
+      order: { priority: 'DESC', enqueuedAt: 'ASC', conversationId: 'ASC' },
+      take: pageSize(limit),
+    });
+    return rows.map(toWorkItem);
+  }
+
+  async queuesWithWaiting(): Promise<string[]> {
+    const rows = await this.manager.query<{ queue_id: string }[]>(
+      `SELECT DISTINCT queue_id FROM work_items WHERE state = 'waiting' ORDER BY queue_id`,
+    );
+    return rows.map((r) => r.queue_id);
+  }
+
+  async countByQueue(queueId: string): Promise<{ waiting: number; offered: number; oldestEnqueuedAt: Date | null }> {
+    if (!isId(queueId)) return { waiting: 0, offered: 0, oldestEnqueuedAt: null };
+    // ::int because pg hands bigint counts back as strings
+    const [row] = await this.manager.query<{ waiting: number; offered: number; oldest: Date | null }[]>(
+      `SELECT count(*) FILTER (WHERE state = 'waiting')::int AS waiting,
+              count(*) FILTER (WHERE state = 'offered')::int AS offered,
+              min(enqueued_at) AS oldest
+         FROM work_items WHERE queue_id = $1`,
+      [queueId],
+    );
+    return { waiting: row?.waiting ?? 0, offered: row?.offered ?? 0, oldestEnqueuedAt: row?.oldest ?? null };
+  }
+}
+
+export class TypeormOfferRepository implements OfferRepository {
+  private readonly rows: Repository<OfferRow>;
+
+  constructor(manager: EntityManager) {
+    this.rows = manager.getRepository(OfferSchema);
+  }
+
+  async insert(offer: Offer): Promise<void> {
+    await this.rows.insert(toOfferRow(offer));
+  }
+
+  async get(id: string): Promise<Offer | null> {
+    if (!isId(id)) return null;
+    const row = await this.rows.findOneBy({ id });
+    return row ? toOffer(row) : null;
+  }
+
+  async update(offer: Offer): Promise<void> {
+    const { id, ...changes } = toOfferRow(offer);
+    await this.rows.update({ id }, changes);
+  }
+
+  async listByAgent(agentId: string, status?: OfferStatus): Promise<Offer[]> {
+    if (!isId(agentId)) return [];
+    const rows = await this.rows.find({
+      where: status === undefined ? { agentId } : { agentId, status },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
+    return rows.map(toOffer);
+  }
+
+  async listPendingByConversation(conversationId: string): Promise<Offer[]> {
+    if (!isId(conversationId)) return [];
+    const rows = await this.rows.find({ where: { conversationId, status: 'pending' }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return rows.map(toOffer);
+  }
+
+  async listExpired(now: Date, limit: number): Promise<Offer[]> {
+    const rows = await this.rows.find({
+      where: { status: 'pending', expiresAt: LessThanOrEqual(now) },
+      order: { expiresAt: 'ASC', id: 'ASC' },
+      take: pageSize(limit),
+    });
+    return rows.map(toOffer);
+  }
+}
+
+export class TypeormAssignmentRepository implements AssignmentRepository {
+  private readonly rows: Repository<AssignmentRow>;
+
+  constructor(private readonly manager: EntityManager) {
+    this.rows = manager.getRepository(AssignmentSchema);
+  }
+
+  async insert(assignment: Assignment): Promise<void> {
+    await this.rows.insert(toAssignmentRow(assignment));
+  }
+
+  async activeByConversation(conversationId: string): Promise<Assignment | null> {
+    if (!isId(conversationId)) return null;
+    const row = await this.rows.findOne({
+      where: { conversationId, endedAt: IsNull() },
+      order: { startedAt: 'DESC', id: 'DESC' },
+    });
+    return row ? toAssignment(row) : null;
+  }
+
+  async update(assignment: Assignment): Promise<void> {
+    const { id, ...changes } = toAssignmentRow(assignment);
+    await this.rows.update({ id }, changes);
+  }
+
+  async countActiveByQueue(queueId: string): Promise<number> {
+    if (!isId(queueId)) return 0;
+    return this.rows.countBy({ queueId, endedAt: IsNull() });
+  }
+
+  async loads(agentIds: readonly string[]): Promise<Map<string, AgentLoad>> {
+    const loads = new Map<string, AgentLoad>(agentIds.map((id) => [id, emptyLoad()]));
+    const ids = [...loads.keys()].filter(isId);
+    if (ids.length === 0) return loads;
+    const rows = await this.manager.query<{ agent_id: string; channel: string; units: number; items: number }[]>(
+      `SELECT agent_id, channel, sum(cost)::int AS units, count(*)::int AS items
+         FROM (SELECT agent_id, channel, cost FROM offers WHERE status = 'pending' AND agent_id IN (${placeholders(ids.length)})
+               UNION ALL
+               SELECT agent_id, channel, cost FROM assignments WHERE ended_at IS NULL AND agent_id IN (${placeholders(ids.length)})
+              ) AS plate
+        GROUP BY agent_id, channel`,
+      ids,
+    );
+    for (const row of rows) {
+      const load = loads.get(row.agent_id);
+      if (load === undefined) continue;
+      load.units += row.units;
+      load.perChannel[row.channel] = (load.perChannel[row.channel] ?? 0) + row.items;
+    }
+    return loads;
+  }
+}
+
+export class TypeormRoutingDecisionRepository implements RoutingDecisionRepository {
+  private readonly rows: Repository<RoutingDecisionRow>;
+
+  constructor(manager: EntityManager) {
+    this.rows = manager.getRepository(RoutingDecisionSchema);
+  }
+
+  async insert(decision: RoutingDecision): Promise<void> {
+    await this.rows.insert(toRoutingDecisionRow(decision));
+  }
+
+  async listByConversation(conversationId: string): Promise<RoutingDecision[]> {
+    if (!isId(conversationId)) return [];
+    const rows = await this.rows.find({ where: { conversationId }, order: { at: 'ASC', id: 'ASC' } });
+    return rows.map(toRoutingDecision);
+  }
+}

@@ -1,0 +1,32 @@
+import { ApiKeySchema } from './api-key.schema.js';
+import { CustomerSchema, IdentitySchema } from './identity.schema.js';
+import { ConversationSchema, DeliverySchema, InboundReceiptSchema, InteractionSchema } from './ledger.schema.js';
+import { OutboxEventSchema } from './outbox.schema.js';
+import {
+  AgentSchema,
+  AssignmentSchema,
+  OfferSchema,
+  QueueSchema,
+  RoutingDecisionSchema,
+  WorkItemSchema,
+} from './routing.schema.js';
+
+// The hand-written migrations are the schema's source of truth; these schemas map columns to rows.
+// Never point `synchronize` or `migration:generate` at them: they would drop the partial and
+// descending indexes (and the append-only trigger's intent) that TypeORM cannot express.
+export const entitySchemas = [
+  CustomerSchema,
+  IdentitySchema,
+  ConversationSchema,
+  InteractionSchema,
+  InboundReceiptSchema,
+  DeliverySchema,
+  QueueSchema,
+  AgentSchema,
+  WorkItemSchema,
+  OfferSchema,
+  AssignmentSchema,
+  RoutingDecisionSchema,
+  OutboxEventSchema,
+  ApiKeySchema,
+];

@@ -1,0 +1,15 @@
+import { entitySchemas } from '../schemas/index.js';
+import type { TypeormStore } from '../typeorm-store.js';
+
+const TABLES = entitySchemas.map((schema) => schema.options.tableName ?? schema.options.name);
+
+/**
+ * Empties every table (not the migration history) so tests can share one store. The ledger's
+ * append-only trigger also refuses TRUNCATE, so it is switched off for exactly this statement
+ * batch, which Postgres runs as one implicit transaction.
+ */
+export const resetDatabase = async (store: TypeormStore): Promise<void> => {
+  await store.sql(
+    `ALTER TABLE interactions DISABLE TRIGGER USER; TRUNCATE ${TABLES.join(', ')}; ALTER TABLE interactions ENABLE TRIGGER USER`,
+  );
+};

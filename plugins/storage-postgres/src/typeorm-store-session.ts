@@ -1,0 +1,45 @@
+import type { StoreSession } from '@switchboard/core';
+import type { EntityManager } from 'typeorm';
+import { TypeormApiKeyRepository } from './repositories/typeorm-api-key-store.js';
+import { TypeormCustomerRepository, TypeormIdentityRepository } from './repositories/typeorm-customer-store.js';
+import {
+  TypeormConversationRepository,
+  TypeormDeliveryRepository,
+  TypeormInboundReceiptRepository,
+  TypeormInteractionRepository,
+} from './repositories/typeorm-ledger-store.js';
+import { TypeormOutboxRepository } from './repositories/typeorm-outbox.js';
+import {
+  TypeormAgentRepository,
+  TypeormAssignmentRepository,
+  TypeormOfferRepository,
+  TypeormQueueRepository,
+  TypeormRoutingDecisionRepository,
+  TypeormWorkItemRepository,
+} from './repositories/typeorm-routing-store.js';
+
+/**
+ * Every repository bound to one EntityManager, i.e. one connection: with PGlite there is only one,
+ * so nothing in a session may reach for another (it would wait for this one forever).
+ */
+export const createStoreSession = (manager: EntityManager, inTransaction: boolean): StoreSession => ({
+  async lock(key: string): Promise<void> {
+    // Advisory locks taken outside a transaction would be released at once: a read session has none.
+    if (!inTransaction) return;
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+  },
+  customers: new TypeormCustomerRepository(manager),
+  identities: new TypeormIdentityRepository(manager),
+  conversations: new TypeormConversationRepository(manager),
+  interactions: new TypeormInteractionRepository(manager),
+  receipts: new TypeormInboundReceiptRepository(manager),
+  deliveries: new TypeormDeliveryRepository(manager),
+  queues: new TypeormQueueRepository(manager),
+  agents: new TypeormAgentRepository(manager),
+  workItems: new TypeormWorkItemRepository(manager),
+  offers: new TypeormOfferRepository(manager),
+  assignments: new TypeormAssignmentRepository(manager),
+  decisions: new TypeormRoutingDecisionRepository(manager),
+  outbox: new TypeormOutboxRepository(manager, inTransaction),
+  apiKeys: new TypeormApiKeyRepository(manager),
+});

@@ -1,0 +1,173 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import type { Health, Store, StoreSession } from '@switchboard/core';
+import { DataSource, MigrationExecutor, type DataSourceOptions } from 'typeorm';
+import { migrations } from './migrations/index.js';
+import { pgliteDriver } from './pglite-driver.js';
+import { entitySchemas } from './schemas/index.js';
+import { createStoreSession } from './typeorm-store-session.js';
+
+// Held for the whole migration run so that hub processes starting together migrate one at a time.
+const MIGRATION_LOCK = 'switchboard.schema-migrations';
+
+/** How a TypeormStore reaches its database: a PostgreSQL server or an embedded PGlite. */
+export interface StoreEngine {
+  readonly name: 'postgres' | 'pglite';
+  open(): Promise<DataSource>;
+  /** Called once by `close()`, with the DataSource if one was opened. */
+  close(dataSource: DataSource | null): Promise<void>;
+  /** Removes connection secrets from a text that may leave the process (health details, logs). */
+  redact(text: string): string;
+}
+
+const baseOptions = {
+  type: 'postgres',
+  entities: entitySchemas,
+  migrations,
+  migrationsTableName: 'schema_migrations',
+  synchronize: false,
+  migrationsRun: false,
+  // no CREATE EXTENSION: PGlite has no uuid-ossp, and ids come from the core anyway
+  installExtensions: false,
+  uuidExtension: 'pgcrypto',
+  logging: false,
+} as const satisfies Partial<DataSourceOptions>;
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The Store port on TypeORM; opens its DataSource on first use and again after a failed open. */
+export class TypeormStore implements Store {
+  private opening: Promise<DataSource> | null = null;
+  private closed = false;
+
+  constructor(private readonly engine: StoreEngine) {}
+
+  async transaction<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
+    const dataSource = await this.dataSource();
+    return dataSource.transaction((manager) => work(createStoreSession(manager, true)));
+  }
+
+  async read<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
+    const dataSource = await this.dataSource();
+    // one connection for the whole read: with PGlite it is the only one, so reads queue behind transactions
+    const runner = dataSource.createQueryRunner();
+    try {
+      return await work(createStoreSession(runner.manager, false));
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    const dataSource = await this.dataSource();
+    // The lock and the migrations share one connection: a pool of one (PGlite) cannot lend a second.
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [MIGRATION_LOCK]);
+      try {
+        const executor = new MigrationExecutor(dataSource, runner);
+        executor.transaction = 'all';
+        await executor.executePendingMigrations();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [MIGRATION_LOCK]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Runs one raw statement on its own connection, outside any transaction (operations scripts, tests). */
+  async sql<Row = Record<string, unknown>>(text: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const dataSource = await this.dataSource();
+    return dataSource.query<Row[]>(text, [...params]);
+  }
+
+  async health(): Promise<Health> {
+    try {
+      const dataSource = await this.dataSource();
+      await dataSource.query('SELECT 1');
+      return { status: 'up' };
+    } catch (error) {
+      return { status: 'down', detail: this.engine.redact(messageOf(error)) };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const opening = this.opening;
+    this.opening = null;
+    const dataSource = opening === null ? null : await opening.catch(() => null);
+    await this.engine.close(dataSource);
+  }
+
+  private dataSource(): Promise<DataSource> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
+    this.opening ??= this.engine.open().catch((error: unknown) => {
+      this.opening = null;
+      throw new Error(this.engine.redact(`cannot open the ${this.engine.name} store: ${messageOf(error)}`), { cause: error });
+    });
+    return this.opening;
+  }
+}
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  poolSize?: number | undefined;
+}
+
+/** The Store on a PostgreSQL server (15 or newer) through `pg`. */
+export const createPostgresStore = ({ url, poolSize = 10 }: PostgresStoreOptions): TypeormStore => {
+  const secrets = secretsOf(url);
+  return new TypeormStore({
+    name: 'postgres',
+    async open() {
+      const dataSource = new DataSource({ ...baseOptions, url, poolSize, applicationName: 'switchboard', connectTimeoutMS: 10_000 });
+      return dataSource.initialize();
+    },
+    async close(dataSource) {
+      if (dataSource?.isInitialized) await dataSource.destroy();
+    },
+    redact: (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text),
+  });
+};
+
+export interface EmbeddedStoreOptions {
+  /** A folder (created if missing) or `memory://` for a throw-away database. */
+  dataDir: string;
+}
+
+/** The Store on PGlite, PostgreSQL compiled to WASM and run in this process. */
+export const createEmbeddedStore = ({ dataDir }: EmbeddedStoreOptions): TypeormStore => {
+  let db: PGlite | null = null;
+  return new TypeormStore({
+    name: 'pglite',
+    async open() {
+      if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
+      const pglite = db ?? (await PGlite.create(dataDir));
+      db = pglite;
+      const dataSource = new DataSource({ ...baseOptions, driver: pgliteDriver(pglite) });
+      return dataSource.initialize();
+    },
+    async close(dataSource) {
+      if (dataSource?.isInitialized) await dataSource.destroy();
+      const pglite = db;
+      db = null;
+      if (pglite !== null && !pglite.closed) await pglite.close();
+    },
+    redact: (text) => text,
+  });
+};
+
+// The URL itself and its password (raw and decoded) are what must never appear in a detail.
+const secretsOf = (url: string): string[] => {
+  const secrets = [url];
+  try {
+    const password = new URL(url).password;
+    if (password !== '') secrets.push(password, decodeURIComponent(password));
+  } catch {
+    // not a URL: the whole string is already listed
+  }
+  return secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+};
