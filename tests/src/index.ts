@@ -1,0 +1,2 @@
+// The end-to-end harness, also used by the benchmark (tools/bench).
+export * from './harness/index.js';

@@ -1,0 +1,353 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import {
+  createTestDatabase,
+  HubStack,
+  InboundAnswer,
+  mapConcurrent,
+  startRedisServer,
+  type HubProcess,
+  type RedisServer,
+  type TestDatabase,
+  REPO_ROOT,
+} from '@switchboard/tests';
+import { summarizeCpuProfile } from './cpu-profile.js';
+
+// HTTP ingest on PostgreSQL + Redis (separate api and worker processes) against the raw baseline:
+// single-row INSERTs of the same payload, at the same concurrency, on the same PostgreSQL server.
+// Usage: npm run bench   (env: BENCH_N=5000, BENCH_CONCURRENCY=32, BENCH_MAX_SECONDS=900,
+//        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes)
+
+const intFromEnv = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}: expected a positive integer, got '${raw}'`);
+  return value;
+};
+
+const N = intFromEnv('BENCH_N', 5000);
+const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 32);
+const WARMUP = Math.min(200, Math.max(20, Math.floor(N / 20)));
+const MAX_SECONDS = intFromEnv('BENCH_MAX_SECONDS', 900);
+const REQUEST_TIMEOUT_MS = 30_000;
+const PROFILE = process.env['BENCH_PROFILE'] === '1';
+// One deadline for the whole run: every measurement stops issuing work past it.
+const DEADLINE = Date.now() + MAX_SECONDS * 1000;
+
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+interface Measurement {
+  name: string;
+  count: number;
+  errors: number;
+  seconds: number;
+  latenciesMs: number[];
+}
+
+const percentile = (sorted: readonly number[], p: number): number => {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+};
+
+const rate = (m: Measurement) => (m.count - m.errors) / m.seconds;
+
+/** Runs `op` `count` times at `concurrency`, timing each call; an op that throws counts as an error. */
+const measure = async (name: string, count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Measurement> => {
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  let firstError: unknown;
+  const started = performance.now();
+  await mapConcurrent(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      if (Date.now() > DEADLINE) throw new Error(`${name}: over BENCH_MAX_SECONDS=${MAX_SECONDS}, stopping`);
+      const t0 = performance.now();
+      try {
+        await op(i);
+        latenciesMs.push(performance.now() - t0);
+      } catch (error) {
+        errors += 1;
+        firstError ??= error;
+      }
+    },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (firstError !== undefined) {
+    process.stderr.write(`${name}: ${errors} error(s); first: ${firstError instanceof Error ? firstError.message : String(firstError)}\n`);
+  }
+  latenciesMs.sort((a, b) => a - b);
+  return { name, count, errors, seconds, latenciesMs };
+};
+
+// --- where time goes: CPU of each process from /proc (Linux), database counters from pg_stat_database
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** utime + stime of a process, in seconds; undefined if it is gone. */
+const cpuSeconds = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+};
+
+const pidsNamed = (name: string): number[] => {
+  try {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number)
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return [];
+  }
+};
+
+type CpuSnapshot = Map<string, number>;
+
+const cpuSnapshot = (hubs: HubProcess[], redisPid: number | undefined): CpuSnapshot => {
+  const snapshot: CpuSnapshot = new Map();
+  for (const hub of hubs) {
+    const pid = hub.child?.pid;
+    const seconds = pid === undefined ? undefined : cpuSeconds(pid);
+    if (seconds !== undefined) snapshot.set(`hub ${hub.name}`, seconds);
+  }
+  let postgres = 0;
+  for (const pid of pidsNamed('postgres')) postgres += cpuSeconds(pid) ?? 0;
+  snapshot.set('postgres (all processes)', postgres);
+  const redisSeconds = redisPid === undefined ? undefined : cpuSeconds(redisPid);
+  if (redisSeconds !== undefined) snapshot.set('redis-server', redisSeconds);
+  snapshot.set('bench client (this process)', process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6);
+  return snapshot;
+};
+
+const cpuDelta = (before: CpuSnapshot, after: CpuSnapshot): Array<[string, number]> =>
+  [...after.entries()].map(([key, value]) => [key, Math.max(0, value - (before.get(key) ?? 0))]);
+
+interface DbCounters {
+  commits: number;
+  inserted: number;
+  updated: number;
+  returned: number;
+}
+
+const dbCounters = async (pool: pg.Pool, database: string): Promise<DbCounters> => {
+  const { rows } = await pool.query<{ xact_commit: string; tup_inserted: string; tup_updated: string; tup_returned: string }>(
+    'SELECT xact_commit::text, tup_inserted::text, tup_updated::text, tup_returned::text FROM pg_stat_database WHERE datname = $1',
+    [database],
+  );
+  const row = rows[0];
+  return {
+    commits: Number(row?.xact_commit ?? 0),
+    inserted: Number(row?.tup_inserted ?? 0),
+    updated: Number(row?.tup_updated ?? 0),
+    returned: Number(row?.tup_returned ?? 0),
+  };
+};
+
+type TableCounters = Map<string, { seqScans: number; seqRows: number; idxRows: number; writes: number }>;
+
+/** Per-table scan and write counters (pg_stat_user_tables): which tables the ingest path reads. */
+const tableCounters = async (pool: pg.Pool): Promise<TableCounters> => {
+  const { rows } = await pool.query<{ relname: string; seq_scan: string; seq_tup_read: string; idx_tup_fetch: string; writes: string }>(
+    `SELECT relname, seq_scan::text, seq_tup_read::text, coalesce(idx_tup_fetch, 0)::text AS idx_tup_fetch,
+            (n_tup_ins + n_tup_upd + n_tup_del)::text AS writes
+       FROM pg_stat_user_tables`,
+  );
+  return new Map(
+    rows.map((row) => [
+      row.relname,
+      { seqScans: Number(row.seq_scan), seqRows: Number(row.seq_tup_read), idxRows: Number(row.idx_tup_fetch), writes: Number(row.writes) },
+    ]),
+  );
+};
+
+// --- the run -----------------------------------------------------------------------------------
+
+const inboundBody = (run: string, i: number) => ({
+  channel: 'webhook',
+  externalId: `bench-${run}-${i}`,
+  from: { kind: 'email', value: `customer-${run}-${i}@example.com`, name: `Customer ${i}` },
+  subject: `Order ${100000 + i}: where is my parcel?`,
+  text: `Hello, I ordered item ${i} last week and it has not arrived yet. Could you tell me where it is? Thanks.`,
+});
+
+const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+
+const printTable = (rows: Measurement[]) => {
+  const header = ['', 'messages', 'errors', 'seconds', 'msg/s', 'p50 ms', 'p95 ms', 'p99 ms'];
+  const lines = rows.map((m) => [
+    m.name,
+    String(m.count),
+    String(m.errors),
+    fmt(m.seconds, 2),
+    fmt(rate(m)),
+    fmt(percentile(m.latenciesMs, 50), 2),
+    fmt(percentile(m.latenciesMs, 95), 2),
+    fmt(percentile(m.latenciesMs, 99), 2),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => (line[column] ?? '').length)));
+  const render = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
+  console.log(render(header));
+  for (const line of lines) console.log(render(line));
+};
+
+const main = async () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  const runCleanup = async () => {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    cleanup.length = 0;
+  };
+  const onSignal = () => {
+    void runCleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    console.log(`switchboard ingest benchmark: N=${N}, concurrency=${CONCURRENCY}, warm-up ${WARMUP}; node ${process.version}`);
+    const db: TestDatabase = await createTestDatabase();
+    cleanup.push(() => db.drop());
+    const redis: RedisServer = await startRedisServer();
+    cleanup.push(() => redis.stop());
+    const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'sb-bench-prof-')) : undefined;
+    if (profileDir !== undefined) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+    const stack = await HubStack.start({
+      ...(profileDir === undefined ? {} : { apiNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
+      databaseUrl: db.url,
+      redisUrl: redis.url,
+      config: {
+        hub: { channelQueues: { webhook: 'bench' } },
+        plugins: [{ id: 'webhook', use: '@switchboard/channel-webhook', config: { channel: 'webhook' } }],
+      },
+    });
+    cleanup.push(async () => {
+      await stack.stop();
+      stack.removeFiles();
+    });
+    const hub = stack.client;
+    await hub.createQueue({ name: 'bench', cost: 1 });
+    console.log(`hub: api ${stack.api.baseUrl}, ${stack.workers.length} worker(s); database ${db.name}; redis ${redis.url}\n`);
+
+    const run = Date.now().toString(36);
+    const payload = JSON.stringify(inboundBody(run, 0));
+
+    // Raw baseline: one autocommitted single-row INSERT per message, same payload size, same concurrency.
+    const raw = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
+    raw.on('error', () => undefined);
+    cleanup.push(() => raw.end());
+    await raw.query('CREATE TABLE bench_raw (id bigserial PRIMARY KEY, payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
+    const insert = async (i: number) => {
+      await raw.query('INSERT INTO bench_raw (payload) VALUES ($1)', [JSON.stringify(inboundBody(`raw${run}`, i))]);
+    };
+    await measure('warm-up raw', WARMUP, CONCURRENCY, insert);
+    const rawResult = await measure('raw INSERT (pg)', N, CONCURRENCY, (i) => insert(WARMUP + i));
+
+    const post = async (i: number) => {
+      const response = await hub.post('/v1/inbound', inboundBody(run, i), { timeoutMs: REQUEST_TIMEOUT_MS });
+      if (response.status !== 202) throw new Error(`POST /v1/inbound → ${response.status} ${response.text.slice(0, 200)}`);
+      InboundAnswer.parse(response.body);
+    };
+    await measure('warm-up ingest', WARMUP, CONCURRENCY, (i) => post(N + i));
+
+    const hubs = [stack.api, ...stack.workers];
+    const cpuBefore = cpuSnapshot(hubs, redis.pid);
+    const dbBefore = await dbCounters(db.pool, db.name);
+    const tablesBefore = await tableCounters(db.pool);
+    const windowStart = monotonicMicros();
+    const ingest = await measure('HTTP ingest (POST /v1/inbound)', N, CONCURRENCY, post);
+    const windowEnd = monotonicMicros();
+    const cpuAfter = cpuSnapshot(hubs, redis.pid);
+    // PostgreSQL's statistics arrive with a short delay: let them catch up before reading.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const dbAfter = await dbCounters(db.pool, db.name);
+    const tablesAfter = await tableCounters(db.pool);
+
+    console.log(`payload ${Buffer.byteLength(payload)} bytes of JSON per message\n`);
+    printTable([ingest, rawResult]);
+    const ratio = rate(ingest) / rate(rawResult);
+    console.log(`\ningest ÷ raw = ${fmt(ratio, 3)}×   (issue 2 target ≥ 0.25×; later ≥ 0.5×)`);
+
+    const perMessage = (value: number) => fmt(value / Math.max(1, ingest.count - ingest.errors), 2);
+    console.log(`\nwhere time goes during the ingest run (${fmt(ingest.seconds, 2)} s wall, ${CONCURRENCY} in flight):`);
+    for (const [name, seconds] of cpuDelta(cpuBefore, cpuAfter)) {
+      console.log(`  ${name.padEnd(30)} ${fmt(seconds, 2).padStart(7)} s CPU  ${fmt((100 * seconds) / ingest.seconds, 0).padStart(4)}% of one core  ${fmt((1000 * seconds) / Math.max(1, ingest.count), 2)} ms/msg`);
+    }
+    console.log(
+      `  database per message: ${perMessage(dbAfter.commits - dbBefore.commits)} commits, ${perMessage(dbAfter.inserted - dbBefore.inserted)} rows inserted, ` +
+        `${perMessage(dbAfter.updated - dbBefore.updated)} rows updated, ${perMessage(dbAfter.returned - dbBefore.returned)} rows read (includes the worker's routing)`,
+    );
+    const perTable = [...tablesAfter.entries()]
+      .map(([table, after]) => {
+        const before = tablesBefore.get(table) ?? { seqScans: 0, seqRows: 0, idxRows: 0, writes: 0 };
+        return {
+          table,
+          seqScans: after.seqScans - before.seqScans,
+          seqRows: after.seqRows - before.seqRows,
+          idxRows: after.idxRows - before.idxRows,
+          writes: after.writes - before.writes,
+        };
+      })
+      .filter((row) => row.table !== 'bench_raw' && row.seqRows + row.idxRows + row.writes > 0)
+      .sort((a, b) => b.seqRows + b.idxRows - (a.seqRows + a.idxRows))
+      .slice(0, 8);
+    if (perTable.length > 0) {
+      console.log('  rows per message by table (seq scans, rows read by seq scan, rows fetched by index, rows written):');
+      for (const row of perTable) {
+        console.log(
+          `    ${row.table.padEnd(22)} ${perMessage(row.seqScans).padStart(7)} scans ${perMessage(row.seqRows).padStart(9)} seq rows ${perMessage(row.idxRows).padStart(8)} idx rows ${perMessage(row.writes).padStart(6)} written`,
+        );
+      }
+    }
+    if (profileDir !== undefined) {
+      // The profile is written when the process exits.
+      await stack.stop();
+      const [file] = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
+      if (file === undefined) {
+        console.log('\n(no CPU profile was written by the api process)');
+      } else {
+        const summary = summarizeCpuProfile(join(profileDir, file), REPO_ROOT, windowStart, windowEnd);
+        console.log(`\napi process CPU profile during the ingest run (${fmt(summary.totalMs / 1000, 2)} s sampled), self time:`);
+        const share = (ms: number) => `${fmt((100 * ms) / summary.totalMs, 1).padStart(5)}%`;
+        const callers = new Map(summary.byCallerArea);
+        console.log('    self  incl. native and node-internal calls made on its behalf');
+        for (const [area, ms] of summary.byArea) console.log(`  ${share(ms)}  ${share(callers.get(area) ?? 0)}  ${area}`);
+        for (const [area, ms] of summary.byCallerArea) {
+          if (!summary.byArea.some(([name]) => name === area)) console.log(`  ${'-'.padStart(6)}  ${share(ms)}  ${area}`);
+        }
+        console.log('  top functions:');
+        for (const [name, ms] of summary.byFunction) console.log(`  ${share(ms)}  ${name}`);
+      }
+    }
+    if (ingest.errors > 0 || rawResult.errors > 0) process.exitCode = 1;
+  } finally {
+    await runCleanup();
+  }
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
