@@ -171,11 +171,14 @@ describe('walking skeleton on PostgreSQL + Redis, api and worker processes', () 
         expect(namesField(response.body, field), `${name}: the problem names '${field}': ${response.text}`).toBe(true);
       }
 
-      // On a connection of its own: after its 413 the hub closes the socket although it answered
-      // `Connection: keep-alive`, which breaks the next request fetch sends on it (reported).
-      const huge = await hub.post('/v1/inbound', { ...valid, text: 'x'.repeat(1024 * 1024 + 64 * 1024) }, { ownConnection: true });
-      expect(huge.status, huge.text.slice(0, 300)).toBe(413);
-      expect(huge.contentType).toMatch(/^application\/problem\+json/);
+      // The hub answers a 413 without reading the rest of the body, so it closes the connection and
+      // says so; requests after it on the same client must keep working.
+      for (let round = 0; round < 5; round += 1) {
+        const huge = await hub.post('/v1/inbound', { ...valid, text: 'x'.repeat(1024 * 1024 + 64 * 1024) });
+        expect(huge.status, huge.text.slice(0, 300)).toBe(413);
+        expect(huge.contentType).toMatch(/^application\/problem\+json/);
+        expect((await hub.get('/v1/queues')).status).toBe(200);
+      }
 
       // In a query string too.
       for (const identity of ['fax:123', 'email:not-an-email']) {

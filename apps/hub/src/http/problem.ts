@@ -104,13 +104,18 @@ export const malformedJsonProblem = (): Response =>
     errors: [{ field: 'body', message: 'malformed JSON' }],
   });
 
+// The unread rest of the body is not drained: closing the connection tells the client not to reuse it.
 export const bodyTooLargeProblem = (maxBytes: number): Response =>
-  problemResponse(413, {
-    title: titleFor(413),
-    detail: `The request body exceeds the limit of ${maxBytes} bytes`,
-    code: 'BODY_TOO_LARGE',
-    errors: [{ field: 'body', message: `at most ${maxBytes} bytes` }],
-  });
+  problemResponse(
+    413,
+    {
+      title: titleFor(413),
+      detail: `The request body exceeds the limit of ${maxBytes} bytes`,
+      code: 'BODY_TOO_LARGE',
+      errors: [{ field: 'body', message: `at most ${maxBytes} bytes` }],
+    },
+    { connection: 'close' },
+  );
 
 // hono/validator's wording for a body c.req.json() cannot parse.
 const MALFORMED_JSON_MESSAGE = /malformed json/i;

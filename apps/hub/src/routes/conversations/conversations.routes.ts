@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { CONVERSATION_STATUSES, type DeskActions, type ReadModels } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
+import { optionalJson } from '../../http/optional-json.js';
 import {
   ConversationDetailSchema,
   ConversationSchema,
@@ -110,7 +111,8 @@ const resolveRoute = createRoute({
   tags,
   summary: 'Resolve: ends the assignment and frees capacity',
   middleware: agent,
-  request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: ActorSchema } } } },
+  description: 'Body (optional): `{ agentId }`, the agent acting.',
+  request: { params: IdParam },
   responses: { 200: json(ConversationSchema, 'The resolved conversation'), ...errorResponses },
 });
 
@@ -120,7 +122,8 @@ const reopenRoute = createRoute({
   tags,
   summary: 'Reopen a resolved conversation into its queue',
   middleware: agent,
-  request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: ActorSchema } } } },
+  description: 'Body (optional): `{ agentId }`, the agent acting.',
+  request: { params: IdParam },
   responses: { 200: json(ConversationSchema, 'The reopened conversation'), ...errorResponses },
 });
 
@@ -164,17 +167,10 @@ export const conversationRoutes = (deps: { reads: ReadModels; desk: DeskActions 
     })
     .openapi(replyRoute, async (c) => c.json(interactionJson({ ...(await deps.desk.reply(c.req.valid('param').id, c.req.valid('json'))), delivery: { status: 'pending', reason: null, attempts: 0 } }), 201))
     .openapi(noteRoute, async (c) => c.json(interactionJson({ ...(await deps.desk.note(c.req.valid('param').id, c.req.valid('json'))), delivery: null }), 201))
-    .openapi(resolveRoute, async (c) => c.json(conversationJson(await deps.desk.resolve(c.req.valid('param').id, await optionalBody(c))), 200))
-    .openapi(reopenRoute, async (c) => c.json(conversationJson(await deps.desk.reopen(c.req.valid('param').id, await optionalBody(c))), 200))
+    .openapi(resolveRoute, async (c) => c.json(conversationJson(await deps.desk.resolve(c.req.valid('param').id, await optionalJson(c, ActorSchema))), 200))
+    .openapi(reopenRoute, async (c) => c.json(conversationJson(await deps.desk.reopen(c.req.valid('param').id, await optionalJson(c, ActorSchema))), 200))
     .openapi(transferRoute, async (c) => {
       const body = c.req.valid('json');
       const target = body.queueId !== undefined ? { queueId: body.queueId } : { agentId: body.agentId ?? '' };
       return c.json(conversationJson(await deps.desk.transfer(c.req.valid('param').id, target)), 200);
     });
-
-// resolve and reopen take an optional body: validate it when present.
-const optionalBody = async (c: { req: { header(name: string): string | undefined; json(): Promise<unknown> } }): Promise<{ agentId?: string | undefined }> => {
-  const length = c.req.header('content-length');
-  if (!c.req.header('content-type')?.includes('json') || length === '0') return {};
-  return ActorSchema.parse(await c.req.json());
-};

@@ -2,9 +2,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { AnswerOffer } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
+import { optionalJson } from '../../http/optional-json.js';
 import { IdParam, OfferSchema, errorResponses, json, offerJson } from '../shared/views.js';
 
 const tags = ['offers'];
+const DeclineSchema = z.object({ reason: z.string().max(500).optional() });
 const acceptRoute = createRoute({
   method: 'post', path: '/{id}/accept', tags, summary: 'Accept an offer: the conversation is assigned to the agent', middleware: [requireScope('agent')],
   request: { params: IdParam },
@@ -12,7 +14,8 @@ const acceptRoute = createRoute({
 });
 const declineRoute = createRoute({
   method: 'post', path: '/{id}/decline', tags, summary: 'Decline an offer: the item goes to another eligible agent', middleware: [requireScope('agent')],
-  request: { params: IdParam, body: { required: false, content: { 'application/json': { schema: z.object({ reason: z.string().max(500).optional() }) } } } },
+  description: 'Body (optional): `{ reason }`.',
+  request: { params: IdParam },
   responses: { 200: json(OfferSchema, 'The declined offer'), ...errorResponses },
 });
 
@@ -20,7 +23,6 @@ export const offerRoutes = (deps: { offers: AnswerOffer }) =>
   createRouter()
     .openapi(acceptRoute, async (c) => c.json(offerJson(await deps.offers.accept(c.req.valid('param').id)), 200))
     .openapi(declineRoute, async (c) => {
-      const raw: unknown = c.req.header('content-type')?.includes('json') ? await c.req.json() : {};
-      const reason = z.object({ reason: z.string().max(500).optional() }).parse(raw ?? {}).reason;
+      const { reason } = await optionalJson(c, DeclineSchema);
       return c.json(offerJson(await deps.offers.decline(c.req.valid('param').id, reason)), 200);
     });

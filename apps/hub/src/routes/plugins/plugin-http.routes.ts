@@ -1,6 +1,6 @@
 import type { PluginHttpRoute } from '@switchboard/core';
 import { Hono } from 'hono';
-import { problemResponse } from '../../http/problem.js';
+import { bodyTooLargeProblem, problemResponse } from '../../http/problem.js';
 
 const DEFAULT_LIMIT = 1024 * 1024;
 
@@ -15,13 +15,9 @@ export const pluginHttpRoutes = (routesByInstance: ReadonlyMap<string, readonly 
     const route = routesByInstance.get(instanceId)?.find((r) => r.method === c.req.method && r.path === path);
     if (!route) return problemResponse(404, { title: 'Not Found', detail: `no plugin endpoint ${c.req.method} /plugins/${instanceId}${path}`, code: 'ROUTE_NOT_FOUND' });
     const limit = route.bodyLimit ?? DEFAULT_LIMIT;
-    if (Number(c.req.header('content-length') ?? 0) > limit) {
-      return problemResponse(413, { title: 'Content Too Large', detail: `the body is larger than ${limit} bytes`, code: 'BODY_TOO_LARGE' });
-    }
+    if (Number(c.req.header('content-length') ?? 0) > limit) return bodyTooLargeProblem(limit);
     const rawBody = new Uint8Array(await c.req.arrayBuffer());
-    if (rawBody.byteLength > limit) {
-      return problemResponse(413, { title: 'Content Too Large', detail: `the body is larger than ${limit} bytes`, code: 'BODY_TOO_LARGE' });
-    }
+    if (rawBody.byteLength > limit) return bodyTooLargeProblem(limit);
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((value, name) => {
       headers[name] = value;
