@@ -111,7 +111,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const container = new Container();
   container.load(
     platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) } }),
-    ledgerModule,
+    ledgerModule((size) => metrics.ingestBatchSize.observe(size)),
     routingModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
   );

@@ -7,17 +7,14 @@ import type { Interaction } from './interaction.entity.js';
 export type NewEntry = Pick<Interaction, 'channel' | 'direction' | 'type' | 'text'> &
   Partial<Pick<Interaction, 'externalId' | 'threadRef' | 'subject' | 'html' | 'attachments' | 'party' | 'agentId' | 'data' | 'sourcePlugin' | 'occurredAt'>>;
 
-/**
- * Appends one entry to a conversation's chain. The caller holds the conversation's lock, so the
- * head read here is the head the entry links to.
- */
-export const appendEntry = async (
-  session: StoreSession,
+/** Builds the entry that follows `head` in a conversation's chain (no I/O). */
+export const buildEntry = (
   conversation: Pick<Conversation, 'id' | 'customerId'>,
   entry: NewEntry,
+  head: Pick<Interaction, 'seq' | 'digest'> | null,
   now: Date,
-): Promise<Interaction> => {
-  const head = await session.interactions.last(conversation.id);
+  id: string = newId(),
+): Interaction => {
   const content = {
     subject: entry.subject ?? null,
     text: entry.text,
@@ -27,7 +24,7 @@ export const appendEntry = async (
     data: entry.data ?? {},
   };
   const header = {
-    id: newId(),
+    id,
     conversationId: conversation.id,
     customerId: conversation.customerId,
     seq: (head?.seq ?? 0) + 1,
@@ -42,14 +39,20 @@ export const appendEntry = async (
   };
   const contentHash = contentHashOf(content);
   const prevDigest = head?.digest ?? null;
-  const interaction: Interaction = {
-    ...header,
-    ...content,
-    sourcePlugin: entry.sourcePlugin ?? null,
-    contentHash,
-    prevDigest,
-    digest: digestOf(header, contentHash, prevDigest),
-  };
+  return { ...header, ...content, sourcePlugin: entry.sourcePlugin ?? null, contentHash, prevDigest, digest: digestOf(header, contentHash, prevDigest) };
+};
+
+/**
+ * Appends one entry to a conversation's chain. The caller holds the conversation's lock, so the
+ * head read here is the head the entry links to.
+ */
+export const appendEntry = async (
+  session: StoreSession,
+  conversation: Pick<Conversation, 'id' | 'customerId'>,
+  entry: NewEntry,
+  now: Date,
+): Promise<Interaction> => {
+  const interaction = buildEntry(conversation, entry, await session.interactions.last(conversation.id), now);
   await session.interactions.insert(interaction);
   return interaction;
 };

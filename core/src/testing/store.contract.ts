@@ -698,6 +698,109 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
       });
     });
 
+    describe('batch operations (group-committed ingest)', () => {
+      const byId = <T extends { id: string }>(items: T[]) => [...items].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+      it('inserts and reads customers, identities, conversations and interactions many at a time', async () => {
+        const customers = [aCustomer(), aCustomer({ displayName: null })];
+        const identities = customers.map((c) => anIdentity({ customerId: c.id }));
+        const conversations = customers.map((c) => aConversation({ customerId: c.id }));
+        const first = anInteraction({ conversationId: conversations[0]!.id, customerId: customers[0]!.id });
+        const entries = [first, anInteraction({}, first), anInteraction({ conversationId: conversations[1]!.id, customerId: customers[1]!.id })];
+        await tx(async (s) => {
+          await s.customers.insertMany(customers);
+          await s.identities.insertMany(identities);
+          await s.conversations.insertMany(conversations);
+          await s.interactions.insertMany(entries);
+        });
+        const ids = [...customers.map((c) => c.id), newId(), 'not-a-uuid'];
+        expect(byId(await read((s) => s.customers.getMany(ids)))).toEqual(byId(customers));
+        const foundIdentities = await read((s) => s.identities.findMany([...identities, { kind: 'email', value: `nobody-${uniqueToken()}@example.com` }]));
+        expect(foundIdentities.map((i) => i.customerId).sort()).toEqual(customers.map((c) => c.id).sort());
+        expect(byId(await read((s) => s.conversations.getMany(conversations.map((c) => c.id))))).toEqual(byId(conversations));
+        expect(byId(await read((s) => s.interactions.getMany(entries.map((e) => e.id))))).toEqual(byId(entries));
+        const heads = await read((s) => s.interactions.lastMany([...conversations.map((c) => c.id), newId()]));
+        expect(heads.map((h) => h.id).sort()).toEqual([entries[1]!.id, entries[2]!.id].sort());
+        expect(await read((s) => s.customers.getMany([]))).toEqual([]);
+        await tx(async (s) => {
+          await s.customers.insertMany([]);
+          await s.interactions.insertMany([]);
+          await s.lockAll([]);
+        });
+      });
+
+      it('findOpenMany answers the most recently active open conversation of each customer', async () => {
+        const [ann, bob, cy] = [aCustomer(), aCustomer(), aCustomer()];
+        const since = secondsAfter(T0, 0);
+        const annOld = aConversation({ customerId: ann!.id, status: 'queued', updatedAt: secondsAfter(T0, 10) });
+        const annNew = aConversation({ customerId: ann!.id, status: 'assigned', updatedAt: secondsAfter(T0, 20) });
+        const annResolved = aConversation({ customerId: ann!.id, status: 'resolved', updatedAt: secondsAfter(T0, 30) });
+        const bobStale = aConversation({ customerId: bob!.id, status: 'queued', updatedAt: secondsAfter(T0, -60) });
+        await tx((s) => s.conversations.insertMany([annOld, annNew, annResolved, bobStale]));
+        const open = await read((s) => s.conversations.findOpenMany([ann!.id, bob!.id, cy!.id], since));
+        expect(open.map((c) => c.id)).toEqual([annNew.id]);
+      });
+
+      it('findConversationsByRefs matches external ids and thread refs per channel, newest first', async () => {
+        const token = uniqueToken();
+        const older = anInteraction({ channel: 'email', externalId: `<a-${token}>`, occurredAt: secondsAfter(T0, 1) });
+        const newer = anInteraction({ channel: 'email', externalId: `<b-${token}>`, threadRef: `<a-${token}>`, occurredAt: secondsAfter(T0, 2) });
+        const chat = anInteraction({ channel: 'webchat', externalId: `<a-${token}>` });
+        await tx((s) => s.interactions.insertMany([older, newer, chat]));
+        const found = await read((s) =>
+          s.interactions.findConversationsByRefs([
+            { channel: 'email', ref: `<a-${token}>` },
+            { channel: 'webchat', ref: `<a-${token}>` },
+            { channel: 'email', ref: `<nothing-${token}>` },
+          ]),
+        );
+        const byRef = Object.fromEntries(found.map((f) => [`${f.channel}/${f.ref}`, f.conversationId]));
+        expect(byRef).toEqual({ [`email/<a-${token}>`]: newer.conversationId, [`webchat/<a-${token}>`]: chat.conversationId });
+      });
+
+      it('claimMany inserts only new receipts and findMany reads them back', async () => {
+        const token = uniqueToken();
+        const existing = { channel: 'webhook', externalId: `m1-${token}`, interactionId: newId(), receivedAt: T0 };
+        await tx((s) => s.receipts.insert(existing));
+        const fresh = { channel: 'webhook', externalId: `m2-${token}`, interactionId: newId(), receivedAt: T0 };
+        const claimed = await tx((s) => s.receipts.claimMany([{ ...existing, interactionId: newId() }, fresh]));
+        expect(claimed).toEqual([{ channel: 'webhook', externalId: fresh.externalId }]);
+        const found = await read((s) => s.receipts.findMany([existing, fresh, { channel: 'webhook', externalId: `m3-${token}` }]));
+        expect(found.map((r) => r.interactionId).sort()).toEqual([existing.interactionId, fresh.interactionId].sort());
+      });
+
+      it('claimMany in a concurrent transaction waits for the first and then skips its rows', async () => {
+        const receipt = { channel: 'webhook', externalId: `race-${uniqueToken()}`, interactionId: newId(), receivedAt: T0 };
+        let release: () => void = () => {};
+        const held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let claimedByA: () => void = () => {};
+        const aClaimed = new Promise<void>((resolve) => {
+          claimedByA = resolve;
+        });
+        const a = tx(async (s) => {
+          const won = await s.receipts.claimMany([receipt]);
+          claimedByA();
+          await held;
+          return won.length;
+        });
+        await aClaimed;
+        const b = tx((s) => s.receipts.claimMany([{ ...receipt, interactionId: newId() }]).then((won) => won.length));
+        await sleep(100);
+        release();
+        expect([await a, await b]).toEqual([1, 0]);
+        expect(await read((s) => s.receipts.find(receipt.channel, receipt.externalId))).toEqual({ interactionId: receipt.interactionId });
+      });
+
+      it('inserts work items many at a time', async () => {
+        const queueId = newId();
+        const items = [aWorkItem({ queueId, priority: 1 }), aWorkItem({ queueId, priority: 5 })];
+        await tx((s) => s.workItems.insertMany(items));
+        expect((await read((s) => s.workItems.listWaiting(queueId, 10))).map((i) => i.conversationId)).toEqual([items[1]!.conversationId, items[0]!.conversationId]);
+      });
+    });
+
     describe('transactions', () => {
       it('commits everything written in a transaction together', async () => {
         const customer = aCustomer();

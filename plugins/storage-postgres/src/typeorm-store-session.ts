@@ -28,6 +28,13 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
     if (!inTransaction) return;
     await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
   },
+  async lockAll(keys: readonly string[]): Promise<void> {
+    if (!inTransaction || keys.length === 0) return;
+    // Sorted and without repeats, so two transactions locking overlapping sets never deadlock;
+    // unnest yields the rows, and so takes the locks, in array order.
+    const sorted = [...new Set(keys)].sort();
+    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k', [sorted]);
+  },
   customers: new TypeormCustomerRepository(manager),
   identities: new TypeormIdentityRepository(manager),
   conversations: new TypeormConversationRepository(manager),

@@ -11,6 +11,8 @@ export interface Metrics {
   httpMiddleware: MiddlewareHandler;
   inboundCounter: Counter<'channel' | 'duplicate'>;
   deliveryCounter: Counter<'channel' | 'status'>;
+  /** Messages per ingest transaction (group commit). */
+  ingestBatchSize: Histogram;
   setQueueCountsProvider(provider: QueueCountsProvider): void;
 }
 
@@ -38,6 +40,13 @@ export const createMetrics = (): Metrics => {
     name: 'switchboard_deliveries_total',
     help: 'Outbound delivery attempts by channel and outcome',
     labelNames: ['channel', 'status'] as const,
+    registers: [registry],
+  });
+
+  const ingestBatchSize = new Histogram({
+    name: 'switchboard_ingest_batch_size',
+    help: 'Inbound messages recorded per database transaction (group commit)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
     registers: [registry],
   });
 
@@ -73,6 +82,7 @@ export const createMetrics = (): Metrics => {
 
   return {
     registry,
+    ingestBatchSize,
     httpMiddleware,
     inboundCounter,
     deliveryCounter,

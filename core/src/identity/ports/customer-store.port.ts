@@ -5,6 +5,8 @@ export interface CustomerRepository {
   insert(customer: Customer): Promise<void>;
   get(id: string): Promise<Customer | null>;
   update(customer: Customer): Promise<void>;
+  getMany(ids: readonly string[]): Promise<Customer[]>;
+  insertMany(customers: readonly Customer[]): Promise<void>;
 }
 
 export interface IdentityRepository {
@@ -12,4 +14,6 @@ export interface IdentityRepository {
   insert(identity: Identity): Promise<void>;
   find(key: IdentityKey): Promise<Identity | null>;
   listByCustomer(customerId: string): Promise<Identity[]>;
+  findMany(keys: readonly IdentityKey[]): Promise<Identity[]>;
+  insertMany(identities: readonly Identity[]): Promise<void>;
 }

@@ -16,6 +16,10 @@ export interface ConversationRepository {
   findOpen(customerId: string, since: Date): Promise<Conversation | null>;
   /** Newest first (by createdAt, then id). */
   list(filter: ConversationFilter, page: PageRequest): Promise<Page<Conversation>>;
+  getMany(ids: readonly string[]): Promise<Conversation[]>;
+  /** `findOpen` for many customers at once: at most one conversation per customer. */
+  findOpenMany(customerIds: readonly string[], since: Date): Promise<Conversation[]>;
+  insertMany(conversations: readonly Conversation[]): Promise<void>;
 }
 
 export interface InteractionRepository {
@@ -32,12 +36,32 @@ export interface InteractionRepository {
   findConversationByRef(channel: string, ref: string): Promise<string | null>;
   /** The newest inbound entry of a conversation (whom to reply to). */
   lastInbound(conversationId: string): Promise<Interaction | null>;
+  insertMany(interactions: readonly Interaction[]): Promise<void>;
+  getMany(ids: readonly string[]): Promise<Interaction[]>;
+  /** `last` for many conversations at once: the head of each conversation that has entries. */
+  lastMany(conversationIds: readonly string[]): Promise<Interaction[]>;
+  /** `findConversationByRef` for many references at once; references that match nothing are left out. */
+  findConversationsByRefs(refs: readonly { channel: string; ref: string }[]): Promise<{ channel: string; ref: string; conversationId: string }[]>;
 }
 
 /** Dedupe of inbound messages: `(channel, externalId)` is recorded once. */
 export interface InboundReceiptRepository {
   find(channel: string, externalId: string): Promise<{ interactionId: string } | null>;
   insert(receipt: { channel: string; externalId: string; interactionId: string; receivedAt: Date }): Promise<void>;
+  /**
+   * Inserts the receipts that do not exist yet and answers which ones it inserted. A receipt another
+   * open transaction is inserting makes this wait for that transaction: the database's unique key,
+   * not a lock of ours, is what records a message once.
+   */
+  claimMany(receipts: readonly InboundReceipt[]): Promise<{ channel: string; externalId: string }[]>;
+  findMany(keys: readonly { channel: string; externalId: string }[]): Promise<InboundReceipt[]>;
+}
+
+export interface InboundReceipt {
+  channel: string;
+  externalId: string;
+  interactionId: string;
+  receivedAt: Date;
 }
 
 export interface DeliveryRepository {

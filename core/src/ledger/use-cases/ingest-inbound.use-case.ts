@@ -1,6 +1,8 @@
-import type { Customer } from '../../identity/customer.entity.js';
+import type { Customer, Identity } from '../../identity/customer.entity.js';
 import { identityOf, type IdentityKey } from '../../identity/identity.value-object.js';
 import { costFor, type Queue } from '../../routing/queue.entity.js';
+import type { WorkItem } from '../../routing/work-item.entity.js';
+import { resolveQueue } from '../../routing/use-cases/resolve-queue.js';
 import { invalid } from '../../shared/domain-error.js';
 import type { DomainEvent } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
@@ -9,10 +11,13 @@ import type { Store, StoreSession } from '../../shared/ports/store.port.js';
 import type { CoreSettings } from '../../shared/settings.js';
 import { isOpenStatus, type Conversation } from '../conversation.entity.js';
 import type { IngestPort, IngestResult, InboundMessage } from '../inbound-message.js';
-import { appendEntry, lockKeys } from '../ledger-writer.js';
-import { resolveQueue } from '../../routing/use-cases/resolve-queue.js';
+import type { Interaction } from '../interaction.entity.js';
+import { buildEntry, lockKeys } from '../ledger-writer.js';
 
 const CHANNEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const DEFAULT_MAX_BATCH = 64;
+/** Batches in flight at once: two overlap one batch's database round trips with the next one's. */
+const MAX_IN_FLIGHT = 2;
 
 const checkMessage = (message: InboundMessage): IdentityKey => {
   if (!CHANNEL.test(message.channel)) {
@@ -27,37 +32,220 @@ const checkMessage = (message: InboundMessage): IdentityKey => {
   return identityOf(message.from.kind, message.from.value, 'from.value');
 };
 
+interface Pending {
+  message: InboundMessage;
+  from: IdentityKey;
+  resolve(result: IngestResult): void;
+  reject(error: unknown): void;
+}
+
+const receiptKey = (m: Pick<InboundMessage, 'channel' | 'externalId'>) => `${m.channel}\u0000${m.externalId}`;
+const identityKey = (k: IdentityKey) => `${k.kind}:${k.value}`;
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * Records an inbound message: dedupe, identity, conversation, ledger entry, work item and outbox
- * events, all in one transaction. Resolves only after commit, so a channel may acknowledge its
- * source when this returns.
+ * Records inbound messages: dedupe, identity, conversation, ledger entry, work item and outbox
+ * events, in one transaction. Resolves only after commit, so a channel may acknowledge its source
+ * when this returns.
+ *
+ * Messages that arrive while a transaction is in flight are ingested together in the next one
+ * (group commit): one set of statements per batch instead of per message, and no added latency
+ * when idle, since a lone message is a batch of one. If a batch fails, each of its messages is
+ * retried alone, so one bad message never fails the others.
  */
 export class IngestInbound implements IngestPort {
+  private readonly pending: Pending[] = [];
+  private inFlight = 0;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly settings: Pick<CoreSettings, 'continuityWindowSeconds' | 'channelQueues'>,
+    private readonly observeBatch: (size: number) => void = () => {},
+    private readonly maxBatch = DEFAULT_MAX_BATCH,
   ) {}
 
-  async ingest(message: InboundMessage): Promise<IngestResult> {
-    const from = checkMessage(message);
-    return this.store.transaction(async (session) => {
-      await session.lock(lockKeys.receipt(message.channel, message.externalId));
-      const seen = await session.receipts.find(message.channel, message.externalId);
-      if (seen) {
-        const earlier = await session.interactions.get(seen.interactionId);
-        if (earlier) {
-          return { interactionId: earlier.id, customerId: earlier.customerId, conversationId: earlier.conversationId, duplicate: true };
+  ingest(message: InboundMessage): Promise<IngestResult> {
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.pending.push({ message, from: checkMessage(message), resolve, reject });
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.inFlight >= MAX_IN_FLIGHT || this.pending.length === 0) return;
+    this.inFlight += 1;
+    const batch = this.pending.splice(0, this.maxBatch);
+    void this.run(batch).finally(() => {
+      this.inFlight -= 1;
+      this.flush();
+    });
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    try {
+      const results = await this.store.transaction((session) => this.ingestBatch(session, batch));
+      this.observeBatch(batch.length);
+      batch.forEach((p, i) => p.resolve(results[i]!));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      for (const p of batch) {
+        try {
+          const [result] = await this.store.transaction((session) => this.ingestBatch(session, [p]));
+          p.resolve(result!);
+        } catch (single) {
+          p.reject(single);
         }
       }
-      const now = this.clock.now();
-      const customer = await this.customerFor(session, from, message.from.name, now);
-      await session.lock(lockKeys.customer(customer.id));
-      const { conversation, isNew } = await this.conversationFor(session, customer.id, message, now);
-      await session.lock(lockKeys.conversation(conversation.id));
+    }
+  }
 
-      const interaction = await appendEntry(
-        session,
+  private async ingestBatch(session: StoreSession, batch: readonly Pick<Pending, 'message' | 'from'>[]): Promise<IngestResult[]> {
+    const now = this.clock.now();
+    const results: (IngestResult | undefined)[] = batch.map(() => undefined);
+
+    // 1. Dedupe: within the batch by key, across time by claiming receipts in the database.
+    const firstOfKey = new Map<string, number>();
+    batch.forEach((p, i) => {
+      if (!firstOfKey.has(receiptKey(p.message))) firstOfKey.set(receiptKey(p.message), i);
+    });
+    const interactionIdOf = new Map([...firstOfKey.keys()].map((key) => [key, newId()]));
+    const receipts = [...firstOfKey.entries()]
+      .sort(([a], [b]) => byText(a, b))
+      .map(([key, i]) => ({ channel: batch[i]!.message.channel, externalId: batch[i]!.message.externalId, interactionId: interactionIdOf.get(key)!, receivedAt: now }));
+    const claimed = new Set((await session.receipts.claimMany(receipts)).map(receiptKey));
+    const seen = receipts.filter((r) => !claimed.has(receiptKey(r)));
+    if (seen.length > 0) {
+      const earlier = await session.receipts.findMany(seen);
+      const interactions = new Map((await session.interactions.getMany(earlier.map((r) => r.interactionId))).map((i) => [i.id, i]));
+      for (const receipt of earlier) {
+        const interaction = interactions.get(receipt.interactionId);
+        if (!interaction) throw new Error(`receipt ${receipt.channel}/${receipt.externalId} names a missing interaction`);
+        results[firstOfKey.get(receiptKey(receipt))!] = {
+          interactionId: interaction.id,
+          customerId: interaction.customerId,
+          conversationId: interaction.conversationId,
+          duplicate: true,
+        };
+      }
+    }
+    const fresh = [...firstOfKey.entries()].filter(([key]) => claimed.has(key)).map(([, i]) => i).sort((a, b) => a - b);
+
+    if (fresh.length > 0) {
+      const { customerOf, created } = await this.customersFor(session, fresh.map((i) => batch[i]!), now);
+      const items = fresh.map((i) => ({
+        ...batch[i]!,
+        customer: customerOf.get(identityKey(batch[i]!.from))!,
+        interactionId: interactionIdOf.get(receiptKey(batch[i]!.message))!,
+      }));
+      const written = await this.record(session, items, created, now);
+      fresh.forEach((i, n) => {
+        results[i] = written[n];
+      });
+    }
+
+    // Later copies of a key within the batch answer as duplicates of the first.
+    return batch.map((p, i) => {
+      const first = results[firstOfKey.get(receiptKey(p.message))!]!;
+      return i === firstOfKey.get(receiptKey(p.message)) ? first : { ...first, duplicate: true };
+    });
+  }
+
+  /** Finds or creates the customer of every sender, holding the identity and customer locks. */
+  private async customersFor(
+    session: StoreSession,
+    items: readonly Pick<Pending, 'message' | 'from'>[],
+    now: Date,
+  ): Promise<{ customerOf: Map<string, Customer>; created: Set<string> }> {
+    const keys = [...new Map(items.map((p) => [identityKey(p.from), p.from])).values()];
+    await session.lockAll(keys.map((k) => lockKeys.identity(k.kind, k.value)));
+    const identities = await session.identities.findMany(keys);
+    const ownerOf = new Map(identities.map((i) => [identityKey(i), i.customerId]));
+    const customers = new Map((await session.customers.getMany([...new Set(ownerOf.values())])).map((c) => [c.id, c]));
+    // A merged customer's identities move to the survivor; follow the pointer if one lingers.
+    for (const [key, id] of ownerOf) {
+      let customer = customers.get(id);
+      while (customer?.mergedInto) customer = (await session.customers.getMany([customer.mergedInto]))[0];
+      if (customer) customers.set(customer.id, customer);
+      if (customer) ownerOf.set(key, customer.id);
+      else ownerOf.delete(key);
+    }
+    await session.lockAll([...new Set(ownerOf.values())].map(lockKeys.customer));
+
+    const nameOf = new Map(items.map((p) => [identityKey(p.from), p.message.from.name]));
+    const result = new Map<string, Customer>();
+    const newCustomers: Customer[] = [];
+    const newIdentities: Identity[] = [];
+    for (const key of keys) {
+      const name = nameOf.get(identityKey(key));
+      const existing = ownerOf.get(identityKey(key));
+      if (existing) {
+        let customer = customers.get(existing)!;
+        if (!customer.displayName && name) {
+          customer = { ...customer, displayName: name, updatedAt: now };
+          customers.set(customer.id, customer);
+          await session.customers.update(customer);
+        }
+        result.set(identityKey(key), customer);
+        continue;
+      }
+      const customer: Customer = { id: newId(), displayName: name ?? null, attributes: {}, mergedInto: null, createdAt: now, updatedAt: now };
+      newCustomers.push(customer);
+      newIdentities.push({ ...key, customerId: customer.id, verified: false, createdAt: now });
+      result.set(identityKey(key), customer);
+    }
+    if (newCustomers.length > 0) {
+      await session.customers.insertMany(newCustomers);
+      await session.identities.insertMany(newIdentities);
+    }
+    return { customerOf: result, created: new Set(newCustomers.map((c) => c.id)) };
+  }
+
+  /** Joins or opens conversations, appends the entries, queues what needs an agent. */
+  private async record(
+    session: StoreSession,
+    items: readonly (Pick<Pending, 'message' | 'from'> & { customer: Customer; interactionId: string })[],
+    newCustomers: ReadonlySet<string>,
+    now: Date,
+  ): Promise<IngestResult[]> {
+    const refs = items.filter((p) => p.message.threadRef).map((p) => ({ channel: p.message.channel, ref: p.message.threadRef! }));
+    const byRef = new Map((refs.length > 0 ? await session.interactions.findConversationsByRefs(refs) : []).map((r) => [`${r.channel}\u0000${r.ref}`, r.conversationId]));
+    const since = new Date(now.getTime() - this.settings.continuityWindowSeconds * 1000);
+    // A customer created in this batch has no conversation yet.
+    const knownCustomers = [...new Set(items.map((p) => p.customer.id))].filter((id) => !newCustomers.has(id));
+    const open = knownCustomers.length > 0 ? await session.conversations.findOpenMany(knownCustomers, since) : [];
+
+    // Lock the conversations found, then read them again: their state is only stable under the lock.
+    const candidates = [...new Set([...byRef.values(), ...open.map((c) => c.id)])];
+    await session.lockAll(candidates.map(lockKeys.conversation));
+    const locked = new Map((await session.conversations.getMany(candidates)).map((c) => [c.id, c]));
+    const heads = new Map((await session.interactions.lastMany(candidates)).map((i) => [i.conversationId, i as Pick<Interaction, 'seq' | 'digest'>]));
+    const openOf = new Map(open.map((c) => [c.customerId, c.id]));
+
+    const touched = new Map<string, { conversation: Conversation; isNew: boolean; queued: boolean; wasOpen: boolean }>();
+    const interactions: Interaction[] = [];
+    const events: DomainEvent[] = [];
+    const results: IngestResult[] = [];
+    for (const item of items) {
+      const { message, from, customer } = item;
+      const referenced = message.threadRef ? byRef.get(`${message.channel}\u0000${message.threadRef}`) : undefined;
+      const joinId = [referenced, openOf.get(customer.id)].find((id) => id !== undefined && (touched.has(id) || (locked.get(id)?.status ?? 'closed') !== 'closed'));
+      let state = joinId ? touched.get(joinId) : undefined;
+      if (!state) {
+        const existing = joinId ? locked.get(joinId) : undefined;
+        state = existing
+          ? { conversation: { ...existing }, isNew: false, queued: false, wasOpen: isOpenStatus(existing.status) }
+          : { conversation: this.newConversation(customer.id, now), isNew: true, queued: false, wasOpen: false };
+        touched.set(state.conversation.id, state);
+      }
+      const conversation = state.conversation;
+      // Later messages of this customer in the batch join the same conversation.
+      if (!referenced || conversation.customerId === customer.id) openOf.set(customer.id, conversation.id);
+
+      const interaction = buildEntry(
         conversation,
         {
           channel: message.channel,
@@ -73,108 +261,70 @@ export class IngestInbound implements IngestPort {
           sourcePlugin: message.sourcePlugin ?? null,
           occurredAt: message.occurredAt ?? now,
         },
+        heads.get(conversation.id) ?? null,
         now,
+        item.interactionId,
       );
-      await session.receipts.insert({ channel: message.channel, externalId: message.externalId, interactionId: interaction.id, receivedAt: now });
-
-      const events: DomainEvent[] = [
-        { type: 'interaction.recorded', interactionId: interaction.id, conversationId: conversation.id, customerId: customer.id, direction: 'inbound' },
-      ];
-      const needsAgent = isNew || !isOpenStatus(conversation.status);
-      const updated: Conversation = {
-        ...conversation,
-        channels: conversation.channels.includes(message.channel) ? conversation.channels : [...conversation.channels, message.channel],
-        lastInboundChannel: message.channel,
-        lastInboundAt: now,
-        updatedAt: now,
-      };
-      if (needsAgent) {
-        const queue = await resolveQueue(session, this.settings.channelQueues, message.channel, conversation.queueId);
-        await this.enqueue(session, updated, queue, message.channel, now);
-        events.push({ type: 'conversation.queued', conversationId: conversation.id, queueId: queue.id });
+      heads.set(conversation.id, interaction);
+      interactions.push(interaction);
+      events.push({ type: 'interaction.recorded', interactionId: interaction.id, conversationId: conversation.id, customerId: conversation.customerId, direction: 'inbound' });
+      if (!conversation.channels.includes(message.channel)) conversation.channels = [...conversation.channels, message.channel];
+      conversation.lastInboundChannel = message.channel;
+      conversation.lastInboundAt = now;
+      conversation.updatedAt = now;
+      if (!state.wasOpen && !state.queued) {
+        state.queued = true;
       } else if (conversation.status === 'waiting') {
         // The customer answered: the ball is back with the assigned agent.
-        updated.status = 'assigned';
+        conversation.status = 'assigned';
       }
-      if (isNew) await session.conversations.insert(updated);
-      else await session.conversations.update(updated);
-      await session.outbox.add(events);
-      return { interactionId: interaction.id, customerId: customer.id, conversationId: conversation.id, duplicate: false };
-    });
+      results.push({ interactionId: interaction.id, customerId: conversation.customerId, conversationId: conversation.id, duplicate: false });
+    }
+
+    const queues = new Map<string, Queue>();
+    const workItems: WorkItem[] = [];
+    for (const state of touched.values()) {
+      if (!state.queued) continue;
+      const { conversation } = state;
+      const channel = conversation.lastInboundChannel ?? 'system';
+      const cacheKey = `${conversation.queueId ?? ''}\u0000${channel}`;
+      const queue = queues.get(cacheKey) ?? (await resolveQueue(session, this.settings.channelQueues, channel, conversation.queueId));
+      queues.set(cacheKey, queue);
+      conversation.status = 'queued';
+      conversation.queueId = queue.id;
+      conversation.resolvedAt = null;
+      workItems.push({
+        conversationId: conversation.id, queueId: queue.id, priority: conversation.priority, channel, skills: queue.skills, cost: costFor(queue, channel),
+        state: 'waiting', enqueuedAt: now, excludedAgents: [], reasons: [], updatedAt: now,
+      });
+      events.push({ type: 'conversation.queued', conversationId: conversation.id, queueId: queue.id });
+    }
+
+    await session.interactions.insertMany(interactions);
+    const created = [...touched.values()].filter((s) => s.isNew).map((s) => s.conversation);
+    if (created.length > 0) await session.conversations.insertMany(created);
+    for (const state of touched.values()) if (!state.isNew) await session.conversations.update(state.conversation);
+    if (workItems.length > 0) await session.workItems.insertMany(workItems);
+    await session.outbox.add(events);
+    return results;
   }
 
-  private async customerFor(session: StoreSession, key: IdentityKey, name: string | undefined, now: Date): Promise<Customer> {
-    await session.lock(lockKeys.identity(key.kind, key.value));
-    const identity = await session.identities.find(key);
-    if (identity) {
-      let customer = await session.customers.get(identity.customerId);
-      // A merged customer's identities move to the survivor, but follow the pointer if one lingers.
-      while (customer?.mergedInto) customer = await session.customers.get(customer.mergedInto);
-      if (customer) {
-        if (!customer.displayName && name) {
-          customer = { ...customer, displayName: name, updatedAt: now };
-          await session.customers.update(customer);
-        }
-        return customer;
-      }
-    }
-    const customer: Customer = { id: newId(), displayName: name ?? null, attributes: {}, mergedInto: null, createdAt: now, updatedAt: now };
-    await session.customers.insert(customer);
-    await session.identities.insert({ ...key, customerId: customer.id, verified: false, createdAt: now });
-    return customer;
-  }
-
-  private async conversationFor(
-    session: StoreSession,
-    customerId: string,
-    message: InboundMessage,
-    now: Date,
-  ): Promise<{ conversation: Conversation; isNew: boolean }> {
-    if (message.threadRef) {
-      const referenced = await session.interactions.findConversationByRef(message.channel, message.threadRef);
-      const conversation = referenced ? await session.conversations.get(referenced) : null;
-      if (conversation && conversation.status !== 'closed') return { conversation, isNew: false };
-    }
-    const since = new Date(now.getTime() - this.settings.continuityWindowSeconds * 1000);
-    const open = await session.conversations.findOpen(customerId, since);
-    if (open) return { conversation: open, isNew: false };
+  private newConversation(customerId: string, now: Date): Conversation {
     return {
-      isNew: true,
-      conversation: {
-        id: newId(),
-        customerId,
-        status: 'open',
-        queueId: null,
-        priority: 0,
-        channels: [],
-        hops: 0,
-        assignment: null,
-        lastInboundChannel: null,
-        lastInboundAt: null,
-        firstResponseAt: null,
-        resolvedAt: null,
-        createdAt: now,
-        updatedAt: now,
-      },
-    };
-  }
-
-  private async enqueue(session: StoreSession, conversation: Conversation, queue: Queue, channel: string, now: Date): Promise<void> {
-    conversation.status = 'queued';
-    conversation.queueId = queue.id;
-    conversation.resolvedAt = null;
-    await session.workItems.insert({
-      conversationId: conversation.id,
-      queueId: queue.id,
-      priority: conversation.priority,
-      channel,
-      skills: queue.skills,
-      cost: costFor(queue, channel),
-      state: 'waiting',
-      enqueuedAt: now,
-      excludedAgents: [],
-      reasons: [],
+      id: newId(),
+      customerId,
+      status: 'open',
+      queueId: null,
+      priority: 0,
+      channels: [],
+      hops: 0,
+      assignment: null,
+      lastInboundChannel: null,
+      lastInboundAt: null,
+      firstResponseAt: null,
+      resolvedAt: null,
+      createdAt: now,
       updatedAt: now,
-    });
+    };
   }
 }

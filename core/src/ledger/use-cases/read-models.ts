@@ -1,6 +1,7 @@
 import type { Customer, Identity } from '../../identity/customer.entity.js';
 import { parseIdentity } from '../../identity/identity.value-object.js';
 import type { Agent } from '../../routing/agent.entity.js';
+import { eligibleFor } from '../../routing/eligibility.js';
 import type { Offer, OfferStatus, RoutingDecision } from '../../routing/offer.entity.js';
 import type { Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
@@ -77,7 +78,14 @@ export class ReadModels {
       const conversation = await session.conversations.get(conversationId);
       if (!conversation) throw notFound('CONVERSATION.NOT_FOUND', `conversation ${conversationId} does not exist`);
       const item = await session.workItems.get(conversationId);
-      return { conversationId, status: conversation.status, waiting: item, reasons: item?.reasons ?? [], decisions: await session.decisions.listByConversation(conversationId) };
+      // Why it waits is computed from the agents as they are now, not from the last routing pass.
+      let reasons: WorkItem['reasons'] = [];
+      if (item?.state === 'waiting') {
+        const agents = await session.agents.listByPresence('available');
+        const loads = await session.assignments.loads(agents.map((a) => a.id));
+        reasons = eligibleFor(item, agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }))).reasons;
+      }
+      return { conversationId, status: conversation.status, waiting: item, reasons, decisions: await session.decisions.listByConversation(conversationId) };
     });
   }
 

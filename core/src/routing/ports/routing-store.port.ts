@@ -22,6 +22,7 @@ export interface AgentRepository {
 
 export interface WorkItemRepository {
   insert(item: WorkItem): Promise<void>;
+  insertMany(items: readonly WorkItem[]): Promise<void>;
   get(conversationId: string): Promise<WorkItem | null>;
   update(item: WorkItem): Promise<void>;
   delete(conversationId: string): Promise<void>;

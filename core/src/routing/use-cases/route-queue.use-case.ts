@@ -30,10 +30,12 @@ export class RouteQueue {
       await session.lock(lockKeys.queue(queueId));
       const queue = await session.queues.get(queueId);
       if (!queue) return { offers: 0, more: false };
+      // With nobody available there is nothing to decide: skip reading the backlog.
+      const agents = await session.agents.listByPresence('available');
+      if (agents.length === 0) return { offers: 0, more: false };
       const items = await session.workItems.listWaiting(queueId, BATCH);
       if (items.length === 0) return { offers: 0, more: false };
 
-      const agents = await session.agents.listByPresence('available');
       const loads = await session.assignments.loads(agents.map((a) => a.id));
       const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
       const events: DomainEvent[] = [];

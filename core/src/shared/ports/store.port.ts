@@ -34,6 +34,8 @@ export interface StoreSession {
    * Use cases lock in a fixed order: inbound receipt, identity, customer, conversation, queue, agent.
    */
   lock(key: string): Promise<void>;
+  /** `lock` for many keys in one round trip; taken in sorted order, so two callers never deadlock on them. */
+  lockAll(keys: readonly string[]): Promise<void>;
   readonly customers: CustomerRepository;
   readonly identities: IdentityRepository;
   readonly conversations: ConversationRepository;

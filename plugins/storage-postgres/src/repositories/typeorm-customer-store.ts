@@ -6,7 +6,8 @@ import {
   type IdentityKey,
   type IdentityRepository,
 } from '@switchboard/core';
-import type { EntityManager, Repository } from 'typeorm';
+import { In, type EntityManager, type Repository } from 'typeorm';
+import { bulkInsert } from './bulk-insert.js';
 import { toCustomer, toCustomerRow, toIdentity, toIdentityRow } from '../mappers/identity.mapper.js';
 import { CustomerSchema, IdentitySchema, type CustomerRow, type IdentityRow } from '../schemas/identity.schema.js';
 
@@ -32,6 +33,16 @@ export class TypeormCustomerRepository implements CustomerRepository {
     const { id, ...changes } = toCustomerRow(customer);
     await this.rows.update({ id }, changes);
   }
+
+  async getMany(ids: readonly string[]): Promise<Customer[]> {
+    const valid = ids.filter(isId);
+    if (valid.length === 0) return [];
+    return (await this.rows.findBy({ id: In(valid) })).map(toCustomer);
+  }
+
+  async insertMany(customers: readonly Customer[]): Promise<void> {
+    await bulkInsert(this.rows.manager, CustomerSchema, customers.map(toCustomerRow));
+  }
 }
 
 export class TypeormIdentityRepository implements IdentityRepository {
@@ -54,5 +65,19 @@ export class TypeormIdentityRepository implements IdentityRepository {
     if (!isId(customerId)) return [];
     const rows = await this.rows.find({ where: { customerId }, order: { createdAt: 'ASC', kind: 'ASC', value: 'ASC' } });
     return rows.map(toIdentity);
+  }
+
+  async findMany(keys: readonly IdentityKey[]): Promise<Identity[]> {
+    if (keys.length === 0) return [];
+    return (
+      await this.rows
+        .createQueryBuilder('i')
+        .where('(i.kind, i.value) IN (SELECT * FROM unnest(:kinds::text[], :values::text[]))', { kinds: keys.map((k) => k.kind), values: keys.map((k) => k.value) })
+        .getMany()
+    ).map(toIdentity);
+  }
+
+  async insertMany(identities: readonly Identity[]): Promise<void> {
+    await bulkInsert(this.rows.manager, IdentitySchema, identities.map(toIdentityRow));
   }
 }

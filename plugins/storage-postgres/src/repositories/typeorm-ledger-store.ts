@@ -5,6 +5,7 @@ import {
   type ConversationRepository,
   type Delivery,
   type DeliveryRepository,
+  type InboundReceipt,
   type InboundReceiptRepository,
   type Interaction,
   type InteractionRepository,
@@ -30,6 +31,7 @@ import {
   type InboundReceiptRow,
   type InteractionRow,
 } from '../schemas/ledger.schema.js';
+import { bulkInsert } from './bulk-insert.js';
 import { pageSize, readKeyset, toPage } from './keyset.js';
 
 export class TypeormConversationRepository implements ConversationRepository {
@@ -86,12 +88,38 @@ export class TypeormConversationRepository implements ConversationRepository {
       .getMany();
     return toPage(rows, size, toConversation, (r) => ({ dates: [r.createdAt], id: r.id }));
   }
+
+  async getMany(ids: readonly string[]): Promise<Conversation[]> {
+    const valid = ids.filter(isId);
+    if (valid.length === 0) return [];
+    return (await this.rows.findBy({ id: In(valid) })).map(toConversation);
+  }
+
+  async findOpenMany(customerIds: readonly string[], since: Date): Promise<Conversation[]> {
+    const valid = customerIds.filter(isId);
+    if (valid.length === 0) return [];
+    const rows = await this.rows
+      .createQueryBuilder('c')
+      .distinctOn(['c.customerId'])
+      .where('c.customerId IN (:...customerIds)', { customerIds: valid })
+      .andWhere("c.status NOT IN ('resolved', 'closed')")
+      .andWhere('c.updatedAt >= :since', { since })
+      .orderBy('c.customerId')
+      .addOrderBy('c.updatedAt', 'DESC')
+      .addOrderBy('c.id', 'DESC')
+      .getMany();
+    return rows.map(toConversation);
+  }
+
+  async insertMany(conversations: readonly Conversation[]): Promise<void> {
+    await bulkInsert(this.rows.manager, ConversationSchema, conversations.map(toConversationRow));
+  }
 }
 
 export class TypeormInteractionRepository implements InteractionRepository {
   private readonly rows: Repository<InteractionRow>;
 
-  constructor(manager: EntityManager) {
+  constructor(private readonly manager: EntityManager) {
     this.rows = manager.getRepository(InteractionSchema);
   }
 
@@ -155,18 +183,86 @@ export class TypeormInteractionRepository implements InteractionRepository {
     const row = await this.rows.findOne({ where: { conversationId, direction: 'inbound' }, order: { seq: 'DESC' } });
     return row ? toInteraction(row) : null;
   }
+
+  async insertMany(interactions: readonly Interaction[]): Promise<void> {
+    await bulkInsert(this.manager, InteractionSchema, interactions.map(toInteractionRow));
+  }
+
+  async getMany(ids: readonly string[]): Promise<Interaction[]> {
+    const valid = ids.filter(isId);
+    if (valid.length === 0) return [];
+    return (await this.rows.findBy({ id: In(valid) })).map(toInteraction);
+  }
+
+  async lastMany(conversationIds: readonly string[]): Promise<Interaction[]> {
+    const valid = conversationIds.filter(isId);
+    if (valid.length === 0) return [];
+    const rows = await this.rows
+      .createQueryBuilder('i')
+      .distinctOn(['i.conversationId'])
+      .where('i.conversationId IN (:...ids)', { ids: valid })
+      .orderBy('i.conversationId')
+      .addOrderBy('i.seq', 'DESC')
+      .getMany();
+    return rows.map(toInteraction);
+  }
+
+  async findConversationsByRefs(refs: readonly { channel: string; ref: string }[]): Promise<{ channel: string; ref: string; conversationId: string }[]> {
+    if (refs.length === 0) return [];
+    // Two index lookups (external id, thread ref) per reference; the newest entry wins, as in findConversationByRef.
+    const rows: { channel: string; ref: string; conversation_id: string }[] = await this.manager.query(
+      `SELECT DISTINCT ON (m.channel, m.ref) m.channel, m.ref, m.conversation_id
+         FROM (
+           SELECT r.channel, r.ref, i.conversation_id, i.occurred_at, i.recorded_at, i.seq
+             FROM unnest($1::text[], $2::text[]) AS r(channel, ref)
+             JOIN interactions i ON i.channel = r.channel AND i.external_id = r.ref
+           UNION ALL
+           SELECT r.channel, r.ref, i.conversation_id, i.occurred_at, i.recorded_at, i.seq
+             FROM unnest($1::text[], $2::text[]) AS r(channel, ref)
+             JOIN interactions i ON i.channel = r.channel AND i.thread_ref = r.ref
+         ) AS m
+        ORDER BY m.channel, m.ref, m.occurred_at DESC, m.recorded_at DESC, m.seq DESC`,
+      [refs.map((r) => r.channel), refs.map((r) => r.ref)],
+    );
+    return rows.map((r) => ({ channel: r.channel, ref: r.ref, conversationId: r.conversation_id }));
+  }
 }
 
 export class TypeormInboundReceiptRepository implements InboundReceiptRepository {
   private readonly rows: Repository<InboundReceiptRow>;
 
-  constructor(manager: EntityManager) {
+  constructor(private readonly manager: EntityManager) {
     this.rows = manager.getRepository(InboundReceiptSchema);
   }
 
   async find(channel: string, externalId: string): Promise<{ interactionId: string } | null> {
     const row = await this.rows.findOneBy({ channel, externalId });
     return row ? { interactionId: row.interactionId } : null;
+  }
+
+  async claimMany(receipts: readonly InboundReceipt[]): Promise<{ channel: string; externalId: string }[]> {
+    if (receipts.length === 0) return [];
+    // ON CONFLICT DO NOTHING waits for a concurrent inserter of the same key, then skips the row if it committed.
+    const rows: { channel: string; external_id: string }[] = await this.manager.query(
+      `INSERT INTO inbound_receipts (channel, external_id, interaction_id, received_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[])
+       ON CONFLICT DO NOTHING
+       RETURNING channel, external_id`,
+      [receipts.map((r) => r.channel), receipts.map((r) => r.externalId), receipts.map((r) => r.interactionId), receipts.map((r) => r.receivedAt)],
+    );
+    return rows.map((r) => ({ channel: r.channel, externalId: r.external_id }));
+  }
+
+  async findMany(keys: readonly { channel: string; externalId: string }[]): Promise<InboundReceipt[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.rows
+      .createQueryBuilder('r')
+      .where('(r.channel, r.externalId) IN (SELECT * FROM unnest(:channels::text[], :externalIds::text[]))', {
+        channels: keys.map((k) => k.channel),
+        externalIds: keys.map((k) => k.externalId),
+      })
+      .getMany();
+    return rows.map((r) => ({ channel: r.channel, externalId: r.externalId, interactionId: r.interactionId, receivedAt: r.receivedAt }));
   }
 
   async insert(receipt: { channel: string; externalId: string; interactionId: string; receivedAt: Date }): Promise<void> {

@@ -3,6 +3,7 @@ import { isId, type DomainEvent, type OutboxEvent, type OutboxRepository } from 
 import { In, IsNull, type EntityManager, type Repository } from 'typeorm';
 import { toOutboxEvent, toOutboxEventRow } from '../mappers/outbox.mapper.js';
 import { OutboxEventSchema, type OutboxEventRow } from '../schemas/outbox.schema.js';
+import { bulkInsert } from './bulk-insert.js';
 import { pageSize } from './keyset.js';
 
 let lastMillis = 0;
@@ -42,7 +43,7 @@ export class TypeormOutboxRepository implements OutboxRepository {
   async add(events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
     const createdAt = new Date();
-    await this.rows.insert(events.map((event) => toOutboxEventRow(timeOrderedId(createdAt.getTime()), event, createdAt)));
+    await bulkInsert(this.rows.manager, OutboxEventSchema, events.map((event) => toOutboxEventRow(timeOrderedId(createdAt.getTime()), event, createdAt)));
   }
 
   async claimUndispatched(limit: number): Promise<OutboxEvent[]> {

@@ -45,6 +45,7 @@ import {
   type RoutingDecisionRow,
   type WorkItemRow,
 } from '../schemas/routing.schema.js';
+import { bulkInsert } from './bulk-insert.js';
 import { pageSize, placeholders } from './keyset.js';
 
 export class TypeormQueueRepository implements QueueRepository {
@@ -127,6 +128,10 @@ export class TypeormWorkItemRepository implements WorkItemRepository {
 
   async insert(item: WorkItem): Promise<void> {
     await this.rows.insert(toWorkItemRow(item));
+  }
+
+  async insertMany(items: readonly WorkItem[]): Promise<void> {
+    await bulkInsert(this.manager, WorkItemSchema, items.map(toWorkItemRow));
   }
 
   async get(conversationId: string): Promise<WorkItem | null> {
