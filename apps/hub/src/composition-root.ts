@@ -36,6 +36,8 @@ import { PluginSupervisor } from './plugins/plugin-supervisor.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { registerJobHandlers } from './workers/job-handlers.js';
 
+const RELAY_WINDOW_MS = 20;
+
 export interface HubOptions {
   /** Where the one-time admin key line goes (stdout by default). */
   print?: (line: string) => void;
@@ -118,15 +120,16 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const relay = container.get(RelayOutbox);
   ingestTarget = container.get(IngestInbound);
 
-  // Relay right after writes (coalesced), so routing and delivery start without waiting for a poll.
+  // Relay soon after writes, so routing and delivery start without waiting for a poll; the short
+  // window lets one relay pass carry the events of many writes under load.
   let relayQueued = false;
   afterWrite = () => {
     if (relayQueued) return;
     relayQueued = true;
-    setImmediate(() => {
+    setTimeout(() => {
       relayQueued = false;
       relay.run().catch((error: unknown) => logger.warn({ err: String(error) }, 'outbox relay failed; the next pass retries'));
-    });
+    }, RELAY_WINDOW_MS).unref();
   };
   metrics.setQueueCountsProvider(() => queue.counts());
 

@@ -69,12 +69,15 @@ export class TypeormIdentityRepository implements IdentityRepository {
 
   async findMany(keys: readonly IdentityKey[]): Promise<Identity[]> {
     if (keys.length === 0) return [];
-    return (
-      await this.rows
-        .createQueryBuilder('i')
-        .where('(i.kind, i.value) IN (SELECT * FROM unnest(:kinds::text[], :values::text[]))', { kinds: keys.map((k) => k.kind), values: keys.map((k) => k.value) })
-        .getMany()
-    ).map(toIdentity);
+    // LATERAL: one index probe per key. A plain join on unnest lets the planner, which guesses 100
+    // keys, hash-join over a scan of the whole table.
+    const rows = await this.rows.manager.query<IdentityRow[]>(
+      `SELECT i.kind, i.value, i.customer_id AS "customerId", i.verified, i.created_at AS "createdAt"
+         FROM unnest($1::text[], $2::text[]) AS k(kind, value)
+         CROSS JOIN LATERAL (SELECT * FROM identities WHERE kind = k.kind AND value = k.value) AS i`,
+      [keys.map((k) => k.kind), keys.map((k) => k.value)],
+    );
+    return rows.map(toIdentity);
   }
 
   async insertMany(identities: readonly Identity[]): Promise<void> {

@@ -210,18 +210,22 @@ export class TypeormInteractionRepository implements InteractionRepository {
   async findConversationsByRefs(refs: readonly { channel: string; ref: string }[]): Promise<{ channel: string; ref: string; conversationId: string }[]> {
     if (refs.length === 0) return [];
     // Two index lookups (external id, thread ref) per reference; the newest entry wins, as in findConversationByRef.
+    // LATERAL keeps it to index probes per reference however large the ledger grows.
     const rows: { channel: string; ref: string; conversation_id: string }[] = await this.manager.query(
-      `SELECT DISTINCT ON (m.channel, m.ref) m.channel, m.ref, m.conversation_id
-         FROM (
-           SELECT r.channel, r.ref, i.conversation_id, i.occurred_at, i.recorded_at, i.seq
-             FROM unnest($1::text[], $2::text[]) AS r(channel, ref)
-             JOIN interactions i ON i.channel = r.channel AND i.external_id = r.ref
-           UNION ALL
-           SELECT r.channel, r.ref, i.conversation_id, i.occurred_at, i.recorded_at, i.seq
-             FROM unnest($1::text[], $2::text[]) AS r(channel, ref)
-             JOIN interactions i ON i.channel = r.channel AND i.thread_ref = r.ref
-         ) AS m
-        ORDER BY m.channel, m.ref, m.occurred_at DESC, m.recorded_at DESC, m.seq DESC`,
+      `SELECT r.channel, r.ref, m.conversation_id
+         FROM unnest($1::text[], $2::text[]) AS r(channel, ref)
+         CROSS JOIN LATERAL (
+           SELECT c.conversation_id FROM (
+             (SELECT conversation_id, occurred_at, recorded_at, seq FROM interactions
+               WHERE channel = r.channel AND external_id = r.ref
+               ORDER BY occurred_at DESC, recorded_at DESC, seq DESC LIMIT 1)
+             UNION ALL
+             (SELECT conversation_id, occurred_at, recorded_at, seq FROM interactions
+               WHERE channel = r.channel AND thread_ref = r.ref
+               ORDER BY occurred_at DESC, recorded_at DESC, seq DESC LIMIT 1)
+           ) AS c
+           ORDER BY c.occurred_at DESC, c.recorded_at DESC, c.seq DESC LIMIT 1
+         ) AS m`,
       [refs.map((r) => r.channel), refs.map((r) => r.ref)],
     );
     return rows.map((r) => ({ channel: r.channel, ref: r.ref, conversationId: r.conversation_id }));
@@ -255,14 +259,13 @@ export class TypeormInboundReceiptRepository implements InboundReceiptRepository
 
   async findMany(keys: readonly { channel: string; externalId: string }[]): Promise<InboundReceipt[]> {
     if (keys.length === 0) return [];
-    const rows = await this.rows
-      .createQueryBuilder('r')
-      .where('(r.channel, r.externalId) IN (SELECT * FROM unnest(:channels::text[], :externalIds::text[]))', {
-        channels: keys.map((k) => k.channel),
-        externalIds: keys.map((k) => k.externalId),
-      })
-      .getMany();
-    return rows.map((r) => ({ channel: r.channel, externalId: r.externalId, interactionId: r.interactionId, receivedAt: r.receivedAt }));
+    const rows = await this.manager.query<InboundReceipt[]>(
+      `SELECT r.channel, r.external_id AS "externalId", r.interaction_id AS "interactionId", r.received_at AS "receivedAt"
+         FROM unnest($1::text[], $2::text[]) AS k(channel, external_id)
+         CROSS JOIN LATERAL (SELECT * FROM inbound_receipts WHERE channel = k.channel AND external_id = k.external_id) AS r`,
+      [keys.map((k) => k.channel), keys.map((k) => k.externalId)],
+    );
+    return rows;
   }
 
   async insert(receipt: { channel: string; externalId: string; interactionId: string; receivedAt: Date }): Promise<void> {

@@ -161,8 +161,16 @@ export class TypeormWorkItemRepository implements WorkItemRepository {
   }
 
   async queuesWithWaiting(): Promise<string[]> {
+    // A skip scan: one index probe per distinct queue. DISTINCT would read the whole backlog, and the
+    // sweeper asks this every few seconds.
     const rows = await this.manager.query<{ queue_id: string }[]>(
-      `SELECT DISTINCT queue_id FROM work_items WHERE state = 'waiting' ORDER BY queue_id`,
+      `WITH RECURSIVE q AS (
+         (SELECT queue_id FROM work_items WHERE state = 'waiting' ORDER BY queue_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT w.queue_id FROM work_items w WHERE w.state = 'waiting' AND w.queue_id > q.queue_id ORDER BY w.queue_id LIMIT 1)
+           FROM q WHERE q.queue_id IS NOT NULL
+       )
+       SELECT queue_id FROM q WHERE queue_id IS NOT NULL`,
     );
     return rows.map((r) => r.queue_id);
   }
