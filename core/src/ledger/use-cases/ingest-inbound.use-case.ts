@@ -29,6 +29,10 @@ const checkMessage = (message: InboundMessage): IdentityKey => {
   if (message.text.trim().length === 0 && (message.attachments ?? []).length === 0) {
     throw invalid('INBOUND.EMPTY', 'a message needs text or an attachment', 'text');
   }
+  // PostgreSQL text cannot hold NUL: refuse it here, with the field named, rather than fail the batch.
+  for (const field of ['externalId', 'threadRef', 'subject', 'text', 'html'] as const) {
+    if (message[field]?.includes('\u0000')) throw invalid('INBOUND.NUL_CHARACTER', `${field} contains a NUL character`, field);
+  }
   return identityOf(message.from.kind, message.from.value, 'from.value');
 };
 
@@ -231,7 +235,8 @@ export class IngestInbound implements IngestPort {
     const results: IngestResult[] = [];
     for (const item of items) {
       const { message, from, customer } = item;
-      const referenced = message.threadRef ? byRef.get(`${message.channel}\u0000${message.threadRef}`) : undefined;
+      const refKey = (ref: string) => `${message.channel}\u0000${ref}`;
+      const referenced = message.threadRef ? byRef.get(refKey(message.threadRef)) : undefined;
       const joinId = [referenced, openOf.get(customer.id)].find((id) => id !== undefined && (touched.has(id) || (locked.get(id)?.status ?? 'closed') !== 'closed'));
       let state = joinId ? touched.get(joinId) : undefined;
       if (!state) {
@@ -266,6 +271,9 @@ export class IngestInbound implements IngestPort {
         item.interactionId,
       );
       heads.set(conversation.id, interaction);
+      // Later messages of the batch may reference this one, which the database cannot know of yet.
+      byRef.set(refKey(message.externalId), conversation.id);
+      if (message.threadRef && !byRef.has(refKey(message.threadRef))) byRef.set(refKey(message.threadRef), conversation.id);
       interactions.push(interaction);
       events.push({ type: 'interaction.recorded', interactionId: interaction.id, conversationId: conversation.id, customerId: conversation.customerId, direction: 'inbound' });
       if (!conversation.channels.includes(message.channel)) conversation.channels = [...conversation.channels, message.channel];
