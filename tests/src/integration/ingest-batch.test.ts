@@ -76,7 +76,7 @@ describe.each(engines)('group-committed ingest on %s', (_engine, make) => {
     ];
     // Submitted together, they queue behind one another and share transactions.
     const [, , ...results]: IngestResult[] = await Promise.all([...fillers, ...batch].map((m) => ingest.ingest(m)));
-    expect(sizes).toEqual([1, 1, 4]);
+    expect([...sizes].sort((a, b) => a - b)).toEqual([1, 1, 4]);
     expect(results[2]).toEqual({ ...results[0], duplicate: true });
     expect(results[0]!.duplicate).toBe(false);
     expect(new Set(results.map((r) => r.conversationId)).size).toBe(1);
