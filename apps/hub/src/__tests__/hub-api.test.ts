@@ -255,6 +255,18 @@ describe('bad input gets a problem and changes nothing', () => {
     expect(JSON.stringify((await call('GET', '/v1/api-keys')).json)).not.toContain(key);
   });
 
+  it('lists the plugins with their name, version, kinds and health', async () => {
+    const plugins = (await call('GET', '/v1/plugins')).json.items ?? [];
+    expect(plugins.map((p) => [p['id'], p['name'], p['kinds'], (p['health'] as Json)['status']])).toEqual([
+      ['store', '@switchboard/storage-postgres', ['storage'], 'up'],
+      ['queue', '@switchboard/queue-local', ['queue'], 'up'],
+      ['webhook', '@switchboard/channel-webhook', ['channel'], 'up'],
+    ]);
+    expect(plugins.every((p) => typeof p['version'] === 'string' && p['enabled'] === true)).toBe(true);
+    // The webhook's signing secret is configured, and must not show anywhere in the answer.
+    expect(JSON.stringify(plugins)).not.toContain('whsec_');
+  });
+
   it('serves the OpenAPI document and the docs without a key', async () => {
     const doc = await call('GET', '/openapi.json', undefined, null);
     expect(doc.status).toBe(200);

@@ -5,6 +5,9 @@ import { PluginLoadError, type LoadedPlugin } from './plugin-loader.js';
 export interface PluginHealthReport {
   id: string;
   use: string;
+  /** The plugin's name (its npm package) and display name, from its manifest. */
+  name: string;
+  displayName: string | null;
   /** null for a disabled instance, which is never loaded. */
   version: string | null;
   kinds: PluginKind[];
@@ -104,6 +107,8 @@ export class PluginSupervisor {
       this.plugins.map(async (plugin): Promise<PluginHealthReport> => ({
         id: plugin.spec.id,
         use: plugin.spec.use,
+        name: plugin.manifest.id,
+        displayName: plugin.manifest.displayName,
         version: plugin.manifest.version,
         kinds: [...plugin.manifest.kinds],
         enabled: true,
@@ -114,6 +119,8 @@ export class PluginSupervisor {
       (spec): PluginHealthReport => ({
         id: spec.id,
         use: spec.use,
+        name: spec.use,
+        displayName: null,
         version: null,
         kinds: [],
         enabled: false,

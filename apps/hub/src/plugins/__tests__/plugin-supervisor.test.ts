@@ -153,10 +153,12 @@ describe('PluginSupervisor', () => {
     );
     await supervisor.start();
     expect(await supervisor.health()).toEqual([
-      { id: 'store', use: '@test/store', version: '1.0.0', kinds: ['storage'], enabled: true, health: { status: 'up' } },
+      { id: 'store', use: '@test/store', name: '@test/store', displayName: 'store', version: '1.0.0', kinds: ['storage'], enabled: true, health: { status: 'up' } },
       {
         id: 'crm',
         use: '@test/crm',
+        name: '@test/crm',
+        displayName: 'crm',
         version: '1.0.0',
         kinds: ['crm'],
         enabled: true,
@@ -165,12 +167,14 @@ describe('PluginSupervisor', () => {
       {
         id: 'slow',
         use: '@test/slow',
+        name: '@test/slow',
+        displayName: 'slow',
         version: '1.0.0',
         kinds: ['desk'],
         enabled: true,
         health: { status: 'down', detail: 'health check timed out after 30 ms' },
       },
-      { id: 'old', use: '@test/old', version: null, kinds: [], enabled: false, health: { status: 'down', detail: 'disabled' } },
+      { id: 'old', use: '@test/old', name: '@test/old', displayName: null, version: null, kinds: [], enabled: false, health: { status: 'down', detail: 'disabled' } },
     ]);
   });
 

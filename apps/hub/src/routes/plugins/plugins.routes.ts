@@ -6,8 +6,10 @@ import { errorResponses, json } from '../shared/views.js';
 
 const PluginSchema = z
   .object({
-    id: z.string(),
+    id: z.string().openapi({ description: 'The instance id from the configuration' }),
     use: z.string(),
+    name: z.string().openapi({ description: "The plugin's name (its npm package)" }),
+    displayName: z.string().nullable(),
     version: z.string().nullable(),
     kinds: z.array(z.string()),
     enabled: z.boolean(),
