@@ -196,6 +196,18 @@ describe('the hub API, in process on the embedded store', () => {
     expect(await pendingOffers(novice)).toEqual([]);
     const expert = await agent('Expert', { skills: { billing: 4 } });
     await offerFor(expert, sent.conversationId);
+
+    // Straight to an agent: refused while the agent is away, offered to them once available.
+    const direct = await inbound(`${unique('direct')}@example.com`);
+    const named = await agent('Named');
+    await call('PUT', `/v1/agents/${named}/presence`, { status: 'away' });
+    const refused = await call('POST', `/v1/conversations/${direct.conversationId}/transfer`, { agentId: named });
+    expect(refused.status).toBe(409);
+    expect(refused.json['code']).toBe('TRANSFER.AGENT_UNAVAILABLE');
+    await call('PUT', `/v1/agents/${named}/presence`, { status: 'available' });
+    const moved2 = await call('POST', `/v1/conversations/${direct.conversationId}/transfer`, { agentId: named });
+    expect(moved2.json).toMatchObject({ status: 'offered' });
+    await offerFor(named, direct.conversationId);
   });
 
   it('expires an unanswered offer, sets the agent away and re-queues the item', async () => {

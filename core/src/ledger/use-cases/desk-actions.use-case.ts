@@ -151,6 +151,7 @@ export class DeskActions {
       if ('agentId' in target) {
         await session.lock(lockKeys.agent(target.agentId));
         const agent = await this.agent(session, target.agentId);
+        if (agent.presence !== 'available') throw conflict('TRANSFER.AGENT_UNAVAILABLE', `agent ${agent.name} is ${agent.presence}`);
         const load = (await session.assignments.loads([agent.id])).get(agent.id) ?? { units: 0, perChannel: {} };
         const { reasons } = eligibleFor({ ...item, skills: {} }, [{ agent, load }]);
         if (reasons.length > 0) throw conflict('TRANSFER.AGENT_UNAVAILABLE', `agent ${agent.name} cannot take it: ${reasons[0]?.detail ?? ''}`);

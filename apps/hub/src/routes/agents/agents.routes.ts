@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { PRESENCES, type ManageRouting, type ReadModels } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
-import { AgentSchema, IdParam, OfferSchema, SkillsSchema, agentJson, errorResponses, json, offerJson } from '../shared/views.js';
+import { AgentSchema, IdParam, OfferSchema, SkillsSchema, agentJson, errorResponses, json, withoutUndefined, offerJson } from '../shared/views.js';
 
 const tags = ['agents'];
 
@@ -40,14 +40,13 @@ const offersRoute = createRoute({
   responses: { 200: json(z.object({ items: z.array(OfferSchema), nextCursor: z.null() }), 'Offers'), ...errorResponses },
 });
 
-const defined = <T extends object>(input: T) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as T;
 
 export const agentRoutes = (deps: { reads: ReadModels; routing: ManageRouting }) =>
   createRouter()
     .openapi(listRoute, async (c) => c.json({ items: (await deps.reads.agents()).map(agentJson), nextCursor: null }, 200))
     .openapi(createAgentRoute, async (c) => c.json(agentJson(await deps.routing.createAgent(c.req.valid('json'))), 201))
     .openapi(getRoute, async (c) => c.json(agentJson(await deps.reads.agent(c.req.valid('param').id)), 200))
-    .openapi(patchRoute, async (c) => c.json(agentJson(await deps.routing.updateAgent(c.req.valid('param').id, defined(c.req.valid('json')))), 200))
+    .openapi(patchRoute, async (c) => c.json(agentJson(await deps.routing.updateAgent(c.req.valid('param').id, withoutUndefined(c.req.valid('json')))), 200))
     .openapi(presenceRoute, async (c) => c.json(agentJson(await deps.routing.setPresence(c.req.valid('param').id, c.req.valid('json').status)), 200))
     .openapi(offersRoute, async (c) => {
       const { status } = c.req.valid('query');

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ROUTING_STRATEGIES, type ManageRouting, type ReadModels } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
-import { IdParam, QueueSchema, SkillsSchema, errorResponses, json, queueJson } from '../shared/views.js';
+import { IdParam, QueueSchema, SkillsSchema, errorResponses, json, withoutUndefined, queueJson } from '../shared/views.js';
 
 const tags = ['queues'];
 
@@ -39,15 +39,13 @@ const statsRoute = createRoute({
   responses: { 200: json(z.object({ queueId: z.string(), waiting: z.number(), offered: z.number(), assigned: z.number(), oldestWaitSeconds: z.number().nullable() }), 'Stats'), ...errorResponses },
 });
 
-// The schema and the use case spell optional fields differently (null vs undefined): drop undefined ones.
-const defined = <T extends object>(input: T) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as T;
 
 export const queueRoutes = (deps: { reads: ReadModels; routing: ManageRouting }) =>
   createRouter()
     .openapi(listRoute, async (c) => c.json({ items: (await deps.reads.queues()).map(queueJson), nextCursor: null }, 200))
-    .openapi(createQueueRoute, async (c) => c.json(queueJson(await deps.routing.createQueue(defined(c.req.valid('json')))), 201))
+    .openapi(createQueueRoute, async (c) => c.json(queueJson(await deps.routing.createQueue(withoutUndefined(c.req.valid('json')))), 201))
     .openapi(getRoute, async (c) => c.json(queueJson(await deps.reads.queue(c.req.valid('param').id)), 200))
-    .openapi(patchRoute, async (c) => c.json(queueJson(await deps.routing.updateQueue(c.req.valid('param').id, defined(c.req.valid('json')))), 200))
+    .openapi(patchRoute, async (c) => c.json(queueJson(await deps.routing.updateQueue(c.req.valid('param').id, withoutUndefined(c.req.valid('json')))), 200))
     .openapi(deleteRoute, async (c) => {
       await deps.routing.deleteQueue(c.req.valid('param').id);
       return c.body(null, 204);

@@ -225,3 +225,7 @@ export const errorResponses = {
 } as const;
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+/** Drops the fields a request left out, so a use case's defaults and a PATCH's "unchanged" apply. */
+export const withoutUndefined = <T extends object>(input: T): T =>
+  Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as T;
