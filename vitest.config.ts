@@ -9,6 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    // The summary line (`N passed, N failed`) is what CI reads to count the tests run.
+    reporters: ['default', './tools/vitest/summary-reporter.ts'],
   },
 });
