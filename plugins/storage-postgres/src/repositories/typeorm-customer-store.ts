@@ -69,12 +69,13 @@ export class TypeormIdentityRepository implements IdentityRepository {
 
   async findMany(keys: readonly IdentityKey[]): Promise<Identity[]> {
     if (keys.length === 0) return [];
-    // LATERAL: one index probe per key. A plain join on unnest lets the planner, which guesses 100
-    // keys, hash-join over a scan of the whole table.
+    // One primary-key probe per key. LIMIT 1 (a key names one row) keeps the planner from flattening
+    // the LATERAL into a hash join over a scan of the whole table, which it picks whenever the
+    // table's statistics lag behind its growth.
     const rows = await this.rows.manager.query<IdentityRow[]>(
       `SELECT i.kind, i.value, i.customer_id AS "customerId", i.verified, i.created_at AS "createdAt"
          FROM unnest($1::text[], $2::text[]) AS k(kind, value)
-         CROSS JOIN LATERAL (SELECT * FROM identities WHERE kind = k.kind AND value = k.value) AS i`,
+         CROSS JOIN LATERAL (SELECT * FROM identities WHERE kind = k.kind AND value = k.value LIMIT 1) AS i`,
       [keys.map((k) => k.kind), keys.map((k) => k.value)],
     );
     return rows.map(toIdentity);

@@ -262,7 +262,7 @@ export class TypeormInboundReceiptRepository implements InboundReceiptRepository
     const rows = await this.manager.query<InboundReceipt[]>(
       `SELECT r.channel, r.external_id AS "externalId", r.interaction_id AS "interactionId", r.received_at AS "receivedAt"
          FROM unnest($1::text[], $2::text[]) AS k(channel, external_id)
-         CROSS JOIN LATERAL (SELECT * FROM inbound_receipts WHERE channel = k.channel AND external_id = k.external_id) AS r`,
+         CROSS JOIN LATERAL (SELECT * FROM inbound_receipts WHERE channel = k.channel AND external_id = k.external_id LIMIT 1) AS r`,
       [keys.map((k) => k.channel), keys.map((k) => k.externalId)],
     );
     return rows;
