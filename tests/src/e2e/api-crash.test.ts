@@ -3,13 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   countRows,
-  createTestDatabase,
   HubProcess,
   HubStack,
   InboundAnswer,
   mapConcurrent,
-  startRedisServer,
-  type RedisServer,
+  startFreshStack,
   type TestDatabase,
 } from '../harness/index.js';
 import { trackFailures } from '../harness/track-failures.js';
@@ -25,21 +23,13 @@ const KILL_AFTER = 200;
 const cleanup = new Cleanup();
 const failures = trackFailures();
 let db: TestDatabase;
-let redis: RedisServer;
 let stack: HubStack;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  cleanup.add('drop database', () => db.drop());
-  redis = await startRedisServer();
-  cleanup.add('stop redis-server', () => redis.stop());
-  stack = await HubStack.start({
-    databaseUrl: db.url,
-    redisUrl: redis.url,
+  ({ db, stack } = await startFreshStack(cleanup, {
+    keepFiles: () => failures.failed,
     config: { plugins: [{ id: 'webhook', use: '@switchboard/channel-webhook', config: { channel: 'webhook' } }] },
-  });
-  cleanup.add('remove hub files', () => failures.failed || stack.removeFiles());
-  cleanup.add('stop hub processes', () => stack.stop());
+  }));
 }, 240_000);
 
 afterAll(async () => {

@@ -3,13 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   countRows,
-  createTestDatabase,
   HubStack,
   InboundAnswer,
   mapConcurrent,
   namesField,
   newWebhookSecret,
-  startRedisServer,
+  startFreshStack,
   startWebhookReceiver,
   waitFor,
   type HubClient,
@@ -42,16 +41,11 @@ let queueId: string;
 let agentId: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  cleanup.add('drop database', () => db.drop());
-  redis = await startRedisServer();
-  cleanup.add('stop redis-server', () => redis.stop());
   receiver = await startWebhookReceiver({ secret: newWebhookSecret() });
   cleanup.add('close receiver', () => receiver.close());
 
-  stack = await HubStack.start({
-    databaseUrl: db.url,
-    redisUrl: redis.url,
+  ({ db, redis, stack } = await startFreshStack(cleanup, {
+    keepFiles: () => failures.failed,
     env: { WEBHOOK_SIGNING_SECRET: receiver.secret },
     config: {
       hub: {
@@ -67,10 +61,7 @@ beforeAll(async () => {
         },
       ],
     },
-  });
-  // Registered first, so it runs after the processes stopped; kept when a test failed.
-  cleanup.add('remove hub files', () => failures.failed || stack.removeFiles());
-  cleanup.add('stop hub processes', () => stack.stop());
+  }));
   hub = stack.client;
 
   // Offers must not expire while a slow machine works through the test.

@@ -3,14 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   countRows,
-  createTestDatabase,
   HubStack,
   InboundAnswer,
   mapConcurrent,
-  startRedisServer,
+  startFreshStack,
   waitFor,
   type HubResponse,
-  type RedisServer,
   type TestDatabase,
 } from '../harness/index.js';
 import { trackFailures } from '../harness/track-failures.js';
@@ -27,26 +25,17 @@ const ROUTED_WITHIN_MS = 150_000;
 const cleanup = new Cleanup();
 const failures = trackFailures();
 let db: TestDatabase;
-let redis: RedisServer;
 let stack: HubStack;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  cleanup.add('drop database', () => db.drop());
-  redis = await startRedisServer();
-  cleanup.add('stop redis-server', () => redis.stop());
-  stack = await HubStack.start({
-    databaseUrl: db.url,
-    redisUrl: redis.url,
+  ({ db, stack } = await startFreshStack(cleanup, {
+    keepFiles: () => failures.failed,
     config: {
       hub: { sweepIntervalMs: 1000, channelQueues: { webhook: 'crash' } },
       // Inbound only: no callbackUrl, nothing is delivered in this test.
       plugins: [{ id: 'webhook', use: '@switchboard/channel-webhook', config: { channel: 'webhook' } }],
     },
-  });
-  // Registered first, so it runs after the processes stopped; kept when a test failed.
-  cleanup.add('remove hub files', () => failures.failed || stack.removeFiles());
-  cleanup.add('stop hub processes', () => stack.stop());
+  }));
 }, 240_000);
 
 afterAll(async () => {

@@ -8,3 +8,4 @@ export * from './redis-server.js';
 export * from './test-database.js';
 export * from './wait-for.js';
 export * from './webhook-receiver.js';
+export * from './fresh-stack.js';
