@@ -26,9 +26,8 @@ export interface AppDeps {
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
   pluginRoutes: ReadonlyMap<string, readonly PluginHttpRoute[]>;
-  /** Called after every successful write, so committed outbox events are relayed at once. */
+  /** Called after every successful API write, so committed outbox events are relayed at once (plugins' ingests relay through the ingest port). */
   afterWrite(): void;
-  onIngested(channel: string, duplicate: boolean): void;
 }
 
 /** The public HTTP API as one Hono app; tests call `app.request()` on it without a server. */
@@ -40,10 +39,6 @@ export const createApp = (deps: AppDeps) => {
   app.use('/v1/*', bodyLimitMiddleware(deps.bodyLimit));
   app.use('/v1/*', authenticate(deps.store));
   app.use('/v1/*', async (c, next) => {
-    await next();
-    if (c.req.method !== 'GET' && c.res.status < 400) deps.afterWrite();
-  });
-  app.use('/plugins/*', async (c, next) => {
     await next();
     if (c.req.method !== 'GET' && c.res.status < 400) deps.afterWrite();
   });

@@ -54,10 +54,9 @@ export interface Hub {
   stop(graceMs?: number): Promise<void>;
 }
 
-const pick = <K extends 'store' | 'queue'>(plugins: readonly LoadedPlugin[], key: K): NonNullable<LoadedPlugin['instance'][K]> => {
-  const found = plugins.map((p) => p.instance[key]).find((v) => v !== undefined);
-  if (!found) throw new Error(`no enabled plugin provides the ${key === 'store' ? 'storage' : 'job queue'}`);
-  return found as NonNullable<LoadedPlugin['instance'][K]>;
+const provided = <T>(found: T | undefined, what: string): T => {
+  if (found === undefined) throw new Error(`no enabled plugin provides the ${what}`);
+  return found;
 };
 
 /**
@@ -101,8 +100,8 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     }),
   });
   const supervisor = new PluginSupervisor(plugins, { logger, disabled: config.plugins.filter((p) => !p.enabled) });
-  const store: Store = pick(plugins, 'store');
-  const queue: JobQueue = pick(plugins, 'queue');
+  const store: Store = provided(plugins.find((p) => p.instance.store)?.instance.store, 'storage');
+  const queue: JobQueue = provided(plugins.find((p) => p.instance.queue)?.instance.queue, 'job queue');
   const channelByName = new Map<string, Channel>();
   const pluginRoutes = new Map<string, readonly PluginHttpRoute[]>();
   for (const plugin of plugins) {
@@ -165,7 +164,6 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         pluginHealth: () => supervisor.health(),
         pluginRoutes,
         afterWrite: () => afterWrite(),
-        onIngested: () => {},
       }),
     );
   }

@@ -17,17 +17,17 @@ export interface IdentityKey {
 const EMAIL = /^[^\s@"(),:;<>[\\\]]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const SEGMENT = /^[A-Za-z0-9._~+=-]{1,200}$/;
 
-const segments = (raw: string, count: number, kind: IdentityKind, field: string): string => {
-  const parts = raw.split(kind === 'slack' || kind === 'teams' ? '/' : ':');
-  if (parts.length !== count || parts.some((p) => !SEGMENT.test(p))) {
-    const shape = { slack: 'team/user', teams: 'tenant/user', crm: 'system:id', legacy: 'system:entity:id', external: 'system:id' }[
-      kind as 'slack'
-    ];
+/**
+ * Checks and joins the segments of a composite identity, written as `shape` (`team/user`,
+ * `system:entity:id`, …). The system name of a `system:…` id is case-insensitive.
+ */
+const segments = (raw: string, shape: string, kind: IdentityKind, field: string): string => {
+  const separator = shape.includes('/') ? '/' : ':';
+  const parts = raw.split(separator);
+  if (parts.length !== shape.split(separator).length || parts.some((p) => !SEGMENT.test(p))) {
     throw invalid('IDENTITY.INVALID_VALUE', `a ${kind} identity is written ${shape}`, field);
   }
-  return kind === 'crm' || kind === 'legacy' || kind === 'external'
-    ? [parts[0]!.toLowerCase(), ...parts.slice(1)].join(':')
-    : parts.join('/');
+  return separator === ':' ? [parts[0]!.toLowerCase(), ...parts.slice(1)].join(':') : parts.join('/');
 };
 
 /**
@@ -62,13 +62,14 @@ export const identityOf = (kind: string, rawValue: string, field = 'value'): Ide
       if (!SEGMENT.test(raw)) throw invalid('IDENTITY.INVALID_VALUE', 'a webchat visitor id is 1 to 200 of [A-Za-z0-9._~+=-]', field);
       return { kind, value: raw };
     case 'slack':
+      return { kind, value: segments(raw, 'team/user', kind, field) };
     case 'teams':
-      return { kind, value: segments(raw, 2, kind, field) };
+      return { kind, value: segments(raw, 'tenant/user', kind, field) };
     case 'crm':
     case 'external':
-      return { kind, value: segments(raw, 2, kind, field) };
+      return { kind, value: segments(raw, 'system:id', kind, field) };
     case 'legacy':
-      return { kind, value: segments(raw, 3, kind, field) };
+      return { kind, value: segments(raw, 'system:entity:id', kind, field) };
   }
 };
 

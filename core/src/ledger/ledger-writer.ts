@@ -59,7 +59,6 @@ export const appendEntry = async (
 
 /** Lock keys, taken in this order within a transaction to avoid deadlocks. */
 export const lockKeys = {
-  receipt: (channel: string, externalId: string) => `receipt:${channel}:${externalId}`,
   identity: (kind: string, value: string) => `identity:${kind}:${value}`,
   customer: (id: string) => `customer:${id}`,
   queue: (id: string) => `queue:${id}`,

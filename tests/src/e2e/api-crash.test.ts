@@ -4,7 +4,7 @@ import {
   Cleanup,
   countRows,
   HubProcess,
-  HubStack,
+  type HubStack,
   InboundAnswer,
   mapConcurrent,
   startFreshStack,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Cleanup,
   countRows,
-  HubStack,
+  type HubStack,
   InboundAnswer,
   mapConcurrent,
   startFreshStack,

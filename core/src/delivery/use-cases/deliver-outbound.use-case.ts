@@ -1,4 +1,5 @@
 import type { Delivery } from '../../ledger/interaction.entity.js';
+import { lockKeys } from '../../ledger/ledger-writer.js';
 import { DeliveryError, type OutboundMessage } from '../../plugin-api/channel.port.js';
 import { JOBS, type JobQueue } from '../../shared/ports/job-queue.port.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
@@ -30,7 +31,7 @@ export class DeliverOutbound {
 
   async run(interactionId: string): Promise<DeliveryOutcome> {
     const claimed = await this.store.transaction(async (session) => {
-      await session.lock(`delivery:${interactionId}`);
+      await session.lock(lockKeys.delivery(interactionId));
       const delivery = await session.deliveries.get(interactionId);
       const now = this.clock.now();
       if (!delivery || delivery.status === 'delivered' || delivery.status === 'dead') return null;
@@ -76,7 +77,7 @@ export class DeliverOutbound {
     }
 
     const now = this.clock.now();
-    let next: Delivery;
+    let next: Delivery & { status: Exclude<DeliveryOutcome, 'skipped'> };
     if (outcome.status === 'delivered') {
       next = { ...delivery, status: 'delivered', leaseUntil: null, nextAttemptAt: null, reason: null, providerMessageId: outcome.providerMessageId, updatedAt: now };
     } else if (outcome.permanent || delivery.attempts >= this.settings.delivery.maxAttempts) {
@@ -87,7 +88,7 @@ export class DeliverOutbound {
       next = { ...delivery, status: 'retrying', leaseUntil: null, nextAttemptAt: new Date(now.getTime() + backoff), reason: outcome.reason, updatedAt: now };
     }
     await this.store.transaction((session) => session.deliveries.update(next));
-    this.onOutcome(message.channel, next.status === 'pending' ? 'retrying' : next.status);
+    this.onOutcome(message.channel, next.status);
     if (next.status === 'retrying' && next.nextAttemptAt) {
       // If this enqueue is lost, the sweeper finds the due delivery in the database.
       await this.jobs
@@ -95,6 +96,6 @@ export class DeliverOutbound {
         .catch((error: unknown) => this.logger.warn({ interactionId, err: String(error) }, 'could not schedule the delivery retry; the sweeper will'));
     }
     if (next.status === 'dead') this.logger.warn({ interactionId, channel: message.channel, reason: next.reason }, 'delivery dead-lettered');
-    return next.status === 'pending' ? 'retrying' : next.status;
+    return next.status;
   }
 }

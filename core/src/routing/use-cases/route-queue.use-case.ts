@@ -11,8 +11,6 @@ import type { WorkItem } from '../work-item.entity.js';
 
 const BATCH = 50;
 
-const sameReasons = (a: WorkItem['reasons'], b: WorkItem['reasons']) => JSON.stringify(a) === JSON.stringify(b);
-
 /**
  * One routing pass over a queue: offers waiting items, by priority then age, to eligible agents.
  * Safe with many workers: the queue lock makes one router per queue at a time, and each agent is
@@ -51,12 +49,10 @@ export class RouteQueue {
 
   private async routeItem(session: StoreSession, queue: Queue, item: WorkItem, candidates: Candidate[], events: DomainEvent[]): Promise<Offer | null> {
     const now = this.clock.now();
-    const { eligible, reasons } = eligibleFor(item, candidates);
+    // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
+    const { eligible } = eligibleFor(item, candidates);
     const choice = chooseAgent(queue.strategy, eligible, item.skills);
-    if (!choice) {
-      if (!sameReasons(reasons, item.reasons)) await session.workItems.update({ ...item, reasons, updatedAt: now });
-      return null;
-    }
+    if (!choice) return null;
     await session.lock(lockKeys.conversation(item.conversationId));
     const current = await session.workItems.get(item.conversationId);
     const conversation = await session.conversations.get(item.conversationId);

@@ -31,7 +31,8 @@ export interface OutboxRepository {
 export interface StoreSession {
   /**
    * Takes an exclusive lock on `key` held until the transaction ends (Postgres advisory lock).
-   * Use cases lock in a fixed order: inbound receipt, identity, customer, conversation, queue, agent.
+   * Use cases lock in a fixed order: identity, customer, queue, conversation, agent (inbound
+   * receipts are row locks, taken first by `receipts.claimMany`).
    */
   lock(key: string): Promise<void>;
   /** `lock` for many keys in one round trip; taken in sorted order, so two callers never deadlock on them. */

@@ -39,7 +39,7 @@ const ingestRoute = createRoute({
   responses: { 202: json(IngestResultSchema, 'Recorded (or recognised as a duplicate)'), ...errorResponses },
 });
 
-export const inboundRoutes = (deps: { ingest: IngestPort; onIngested(channel: string, duplicate: boolean): void }) =>
+export const inboundRoutes = (deps: { ingest: IngestPort }) =>
   createRouter().openapi(ingestRoute, async (c) => {
     const body = c.req.valid('json');
     const result = await deps.ingest.ingest({
@@ -54,6 +54,5 @@ export const inboundRoutes = (deps: { ingest: IngestPort; onIngested(channel: st
       attachments: body.attachments,
       sourcePlugin: 'api',
     });
-    deps.onIngested(body.channel, result.duplicate);
     return c.json(result, 202);
   });
