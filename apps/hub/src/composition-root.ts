@@ -47,7 +47,8 @@ export interface HubOptions {
 
 export interface Hub {
   /** The HTTP handler: the full API for `api`/`all`, health and metrics only for `worker`. */
-  fetch: (request: Request) => Response | Promise<Response>;
+  /** `env` carries the Node request and response when served by @hono/node-server. */
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   logger: Logger;
   container: Container;
   start(): Promise<void>;
@@ -186,7 +187,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   };
 
   return {
-    fetch: (request) => root.fetch(request),
+    fetch: (request, env) => root.fetch(request, env),
     logger,
     container,
     async start() {

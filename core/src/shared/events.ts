@@ -1,9 +1,10 @@
 /**
- * Domain events written to the outbox in the same transaction as the change they describe.
- * The relay turns them into jobs after commit; webhooks and the event stream read them too.
+ * Domain events written to the outbox in the same transaction as the change they describe: the
+ * relay turns them into jobs after commit. Only events that start work are written. New ledger
+ * entries are not events here: the ledger already holds them in recorded order, so whoever must
+ * follow them (webhooks, an event stream) reads them from there rather than from a copy.
  */
 export type DomainEvent =
-  | { type: 'interaction.recorded'; interactionId: string; conversationId: string; customerId: string; direction: string }
   | { type: 'conversation.queued'; conversationId: string; queueId: string }
   | { type: 'conversation.resolved'; conversationId: string }
   | { type: 'offer.created'; offerId: string; conversationId: string; agentId: string; expiresAt: string }

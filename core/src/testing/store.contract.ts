@@ -847,15 +847,17 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.customers.get(customer.id))).toEqual(customer);
       });
 
-      it('lock() makes a second transaction on the same key wait for the first to end', async () => {
+      it('lock() makes the next statements of a second transaction on the same key wait for the first to end', async () => {
         const key = `contract:${newId()}`;
         const events: string[] = [];
         let lockedByA: () => void = () => {};
         const aHasLock = new Promise<void>((resolve) => {
           lockedByA = resolve;
         });
+        // The lock is held once a statement after it has run (a store may send it with that statement).
         const a = tx(async (s) => {
           await s.lock(key);
+          await s.customers.get(newId());
           events.push('a locked');
           lockedByA();
           await sleep(200);
@@ -864,6 +866,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         await aHasLock;
         const b = tx(async (s) => {
           await s.lock(key);
+          await s.customers.get(newId());
           events.push('b locked');
         });
         await Promise.all([a, b]);

@@ -54,6 +54,11 @@ export class PgliteClient extends EventEmitter {
       (error: unknown) => process.nextTick(callback, asError(error)),
     );
   }
+
+  /** Runs multi-statement SQL through the simple protocol and answers one result per statement. */
+  async queryAll(sql: string): Promise<PgShapedResult[]> {
+    return (await this.db.exec(sql)).map(toPgResult);
+  }
 }
 
 /**

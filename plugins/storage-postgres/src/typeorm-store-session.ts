@@ -1,5 +1,6 @@
 import type { StoreSession } from '@switchboard/core';
 import type { EntityManager } from 'typeorm';
+import { execute } from './statement-batch.js';
 import { TypeormApiKeyRepository } from './repositories/typeorm-api-key-store.js';
 import { TypeormCustomerRepository, TypeormIdentityRepository } from './repositories/typeorm-customer-store.js';
 import {
@@ -26,14 +27,14 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   async lock(key: string): Promise<void> {
     // Advisory locks taken outside a transaction would be released at once: a read session has none.
     if (!inTransaction) return;
-    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+    await execute(manager, 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
   },
   async lockAll(keys: readonly string[]): Promise<void> {
     if (!inTransaction || keys.length === 0) return;
     // Sorted and without repeats, so two transactions locking overlapping sets never deadlock;
     // unnest yields the rows, and so takes the locks, in array order.
     const sorted = [...new Set(keys)].sort();
-    await manager.query('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k', [sorted]);
+    await execute(manager, 'SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k', [sorted]);
   },
   customers: new TypeormCustomerRepository(manager),
   identities: new TypeormIdentityRepository(manager),

@@ -4,6 +4,7 @@ import type { Health, Store, StoreSession } from '@switchboard/core';
 import { DataSource, MigrationExecutor, type DataSourceOptions } from 'typeorm';
 import { migrations } from './migrations/index.js';
 import { pgliteDriver } from './pglite-driver.js';
+import { StatementBatch } from './statement-batch.js';
 import { entitySchemas } from './schemas/index.js';
 import { createStoreSession } from './typeorm-store-session.js';
 
@@ -44,7 +45,22 @@ export class TypeormStore implements Store {
 
   async transaction<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
     const dataSource = await this.dataSource();
-    return dataSource.transaction((manager) => work(createStoreSession(manager, true)));
+    const runner = dataSource.createQueryRunner();
+    // BEGIN, locks and writes wait for the next statement that needs an answer (statement-batch.ts).
+    StatementBatch.install(runner);
+    try {
+      await runner.startTransaction();
+      try {
+        const result = await work(createStoreSession(runner.manager, true));
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   async read<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {

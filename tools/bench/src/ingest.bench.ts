@@ -20,7 +20,8 @@ import { summarizeCpuProfile } from './cpu-profile.js';
 // HTTP ingest on PostgreSQL + Redis (separate api and worker processes) against the raw baseline:
 // single-row INSERTs of the same payload, at the same concurrency, on the same PostgreSQL server.
 // Usage: npm run bench   (env: BENCH_N=5000, BENCH_CONCURRENCY=32, BENCH_MAX_SECONDS=900,
-//        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes)
+//        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes,
+//        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools)
 
 const intFromEnv = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -241,8 +242,9 @@ const main = async () => {
     cleanup.push(() => db.drop());
     const redis: RedisServer = await startRedisServer();
     cleanup.push(() => redis.stop());
-    const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'sb-bench-prof-')) : undefined;
-    if (profileDir !== undefined) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+    const keptProfileDir = process.env['BENCH_PROFILE_DIR'];
+    const profileDir = PROFILE ? (keptProfileDir ?? mkdtempSync(join(tmpdir(), 'sb-bench-prof-'))) : undefined;
+    if (profileDir !== undefined && keptProfileDir === undefined) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
     const stack = await HubStack.start({
       ...(profileDir === undefined ? {} : { apiNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
       databaseUrl: db.url,

@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import type { Scope } from '@switchboard/core';
 
 /** Who is calling: the API key that authenticated the request. */
@@ -7,5 +8,8 @@ export interface Principal {
   scopes: Scope[];
 }
 
-/** Hono context variables set by the hub's middleware. */
-export type HubEnv = { Variables: { principal: Principal; requestId: string } };
+/**
+ * Hono context variables set by the hub's middleware, and the Node request when served by
+ * @hono/node-server (absent under `app.request()`).
+ */
+export type HubEnv = { Variables: { principal: Principal; requestId: string }; Bindings: Partial<HttpBindings> | undefined };

@@ -69,10 +69,7 @@ export class DeskActions {
         firstResponseAt: conversation.firstResponseAt ?? now,
         updatedAt: now,
       });
-      await session.outbox.add([
-        { type: 'interaction.recorded', interactionId: interaction.id, conversationId, customerId: conversation.customerId, direction: 'outbound' },
-        { type: 'delivery.requested', interactionId: interaction.id, attempt: 1 },
-      ]);
+      await session.outbox.add([{ type: 'delivery.requested', interactionId: interaction.id, attempt: 1 }]);
       return interaction;
     });
   }
@@ -85,7 +82,6 @@ export class DeskActions {
       const now = this.clock.now();
       const interaction = await appendEntry(session, conversation, { channel: 'system', direction: 'internal', type: 'note', text: input.text, agentId: agent.id }, now);
       await session.conversations.update({ ...conversation, updatedAt: now });
-      await session.outbox.add([{ type: 'interaction.recorded', interactionId: interaction.id, conversationId, customerId: conversation.customerId, direction: 'internal' }]);
       return interaction;
     });
   }

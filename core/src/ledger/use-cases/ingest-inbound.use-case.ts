@@ -2,7 +2,7 @@ import type { Customer, Identity } from '../../identity/customer.entity.js';
 import { identityOf, type IdentityKey } from '../../identity/identity.value-object.js';
 import { costFor, type Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
-import { resolveQueue } from '../../routing/use-cases/resolve-queue.js';
+import { prefetchQueues, resolveQueue, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
 import { invalid } from '../../shared/domain-error.js';
 import type { DomainEvent } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
@@ -120,7 +120,17 @@ export class IngestInbound implements IngestPort {
     const receipts = [...firstOfKey.entries()]
       .sort(([a], [b]) => byText(a, b))
       .map(([key, i]) => ({ channel: batch[i]!.message.channel, externalId: batch[i]!.message.externalId, interactionId: interactionIdOf.get(key)!, receivedAt: now }));
-    const claimed = new Set((await session.receipts.claimMany(receipts)).map(receiptKey));
+    // Lock order for every ingest: the senders' identities (sorted), then the receipt rows (sorted).
+    // Identities are locked and read for every message, duplicates included, so that claiming the
+    // receipts, reading the identities and the queues all travel in one round trip.
+    const senders = [...new Map(batch.map((p) => [identityKey(p.from), p.from])).values()];
+    await session.lockAll(senders.map((k) => lockKeys.identity(k.kind, k.value)));
+    const [claimedKeys, identities, queues] = await Promise.all([
+      session.receipts.claimMany(receipts),
+      session.identities.findMany(senders),
+      prefetchQueues(session, this.settings.channelQueues, [...new Set(batch.map((p) => p.message.channel))]),
+    ]);
+    const claimed = new Set(claimedKeys.map(receiptKey));
     const seen = receipts.filter((r) => !claimed.has(receiptKey(r)));
     if (seen.length > 0) {
       const earlier = await session.receipts.findMany(seen);
@@ -139,13 +149,13 @@ export class IngestInbound implements IngestPort {
     const fresh = [...firstOfKey.entries()].filter(([key]) => claimed.has(key)).map(([, i]) => i).sort((a, b) => a - b);
 
     if (fresh.length > 0) {
-      const { customerOf, created } = await this.customersFor(session, fresh.map((i) => batch[i]!), now);
+      const { customerOf, created } = await this.customersFor(session, fresh.map((i) => batch[i]!), identities, now);
       const items = fresh.map((i) => ({
         ...batch[i]!,
         customer: customerOf.get(identityKey(batch[i]!.from))!,
         interactionId: interactionIdOf.get(receiptKey(batch[i]!.message))!,
       }));
-      const written = await this.record(session, items, created, now);
+      const written = await this.record(session, items, created, queues, now);
       fresh.forEach((i, n) => {
         results[i] = written[n];
       });
@@ -158,17 +168,18 @@ export class IngestInbound implements IngestPort {
     });
   }
 
-  /** Finds or creates the customer of every sender, holding the identity and customer locks. */
+  /** Finds or creates the customer of every sender; the caller holds the identity locks and read the identities under them. */
   private async customersFor(
     session: StoreSession,
     items: readonly Pick<Pending, 'message' | 'from'>[],
+    identities: readonly Identity[],
     now: Date,
   ): Promise<{ customerOf: Map<string, Customer>; created: Set<string> }> {
     const keys = [...new Map(items.map((p) => [identityKey(p.from), p.from])).values()];
-    await session.lockAll(keys.map((k) => lockKeys.identity(k.kind, k.value)));
-    const identities = await session.identities.findMany(keys);
-    const ownerOf = new Map(identities.map((i) => [identityKey(i), i.customerId]));
-    const customers = new Map((await session.customers.getMany([...new Set(ownerOf.values())])).map((c) => [c.id, c]));
+    const wanted = new Set(keys.map(identityKey));
+    const ownerOf = new Map(identities.filter((i) => wanted.has(identityKey(i))).map((i) => [identityKey(i), i.customerId]));
+    const owners = [...new Set(ownerOf.values())];
+    const customers = new Map((owners.length > 0 ? await session.customers.getMany(owners) : []).map((c) => [c.id, c]));
     // A merged customer's identities move to the survivor; follow the pointer if one lingers.
     for (const [key, id] of ownerOf) {
       let customer = customers.get(id);
@@ -213,20 +224,29 @@ export class IngestInbound implements IngestPort {
     session: StoreSession,
     items: readonly (Pick<Pending, 'message' | 'from'> & { customer: Customer; interactionId: string })[],
     newCustomers: ReadonlySet<string>,
+    queues: PrefetchedQueues,
     now: Date,
   ): Promise<IngestResult[]> {
     const refs = items.filter((p) => p.message.threadRef).map((p) => ({ channel: p.message.channel, ref: p.message.threadRef! }));
-    const byRef = new Map((refs.length > 0 ? await session.interactions.findConversationsByRefs(refs) : []).map((r) => [`${r.channel}\u0000${r.ref}`, r.conversationId]));
     const since = new Date(now.getTime() - this.settings.continuityWindowSeconds * 1000);
     // A customer created in this batch has no conversation yet.
     const knownCustomers = [...new Set(items.map((p) => p.customer.id))].filter((id) => !newCustomers.has(id));
-    const open = knownCustomers.length > 0 ? await session.conversations.findOpenMany(knownCustomers, since) : [];
+    const [referenced, open] = await Promise.all([
+      refs.length > 0 ? session.interactions.findConversationsByRefs(refs) : [],
+      knownCustomers.length > 0 ? session.conversations.findOpenMany(knownCustomers, since) : [],
+    ]);
+    const byRef = new Map(referenced.map((r) => [`${r.channel}\u0000${r.ref}`, r.conversationId]));
 
     // Lock the conversations found, then read them again: their state is only stable under the lock.
     const candidates = [...new Set([...byRef.values(), ...open.map((c) => c.id)])];
-    await session.lockAll(candidates.map(lockKeys.conversation));
-    const locked = new Map((await session.conversations.getMany(candidates)).map((c) => [c.id, c]));
-    const heads = new Map((await session.interactions.lastMany(candidates)).map((i) => [i.conversationId, i as Pick<Interaction, 'seq' | 'digest'>]));
+    let locked = new Map<string, Conversation>();
+    let heads = new Map<string, Pick<Interaction, 'seq' | 'digest'>>();
+    if (candidates.length > 0) {
+      await session.lockAll(candidates.map(lockKeys.conversation));
+      const [conversations, last] = await Promise.all([session.conversations.getMany(candidates), session.interactions.lastMany(candidates)]);
+      locked = new Map(conversations.map((c) => [c.id, c]));
+      heads = new Map(last.map((i) => [i.conversationId, i]));
+    }
     const openOf = new Map(open.map((c) => [c.customerId, c.id]));
 
     const touched = new Map<string, { conversation: Conversation; isNew: boolean; queued: boolean; wasOpen: boolean }>();
@@ -275,7 +295,6 @@ export class IngestInbound implements IngestPort {
       byRef.set(refKey(message.externalId), conversation.id);
       if (message.threadRef && !byRef.has(refKey(message.threadRef))) byRef.set(refKey(message.threadRef), conversation.id);
       interactions.push(interaction);
-      events.push({ type: 'interaction.recorded', interactionId: interaction.id, conversationId: conversation.id, customerId: conversation.customerId, direction: 'inbound' });
       if (!conversation.channels.includes(message.channel)) conversation.channels = [...conversation.channels, message.channel];
       conversation.lastInboundChannel = message.channel;
       conversation.lastInboundAt = now;
@@ -289,15 +308,15 @@ export class IngestInbound implements IngestPort {
       results.push({ interactionId: interaction.id, customerId: conversation.customerId, conversationId: conversation.id, duplicate: false });
     }
 
-    const queues = new Map<string, Queue>();
+    const resolved = new Map<string, Queue>();
     const workItems: WorkItem[] = [];
     for (const state of touched.values()) {
       if (!state.queued) continue;
       const { conversation } = state;
       const channel = conversation.lastInboundChannel ?? 'system';
       const cacheKey = `${conversation.queueId ?? ''}\u0000${channel}`;
-      const queue = queues.get(cacheKey) ?? (await resolveQueue(session, this.settings.channelQueues, channel, conversation.queueId));
-      queues.set(cacheKey, queue);
+      const queue = resolved.get(cacheKey) ?? (await resolveQueue(session, this.settings.channelQueues, channel, conversation.queueId, queues));
+      resolved.set(cacheKey, queue);
       conversation.status = 'queued';
       conversation.queueId = queue.id;
       conversation.resolvedAt = null;

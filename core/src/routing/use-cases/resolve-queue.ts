@@ -4,19 +4,34 @@ import type { Queue } from '../queue.entity.js';
 
 export const DEFAULT_QUEUE_NAME = 'default';
 
+/** Queues by name, read ahead of need (null: no queue of that name). */
+export type PrefetchedQueues = ReadonlyMap<string, Queue | null>;
+
+/** Reads the queues that messages on `channels` may go to, all at once: their channel's queue and `default`. */
+export const prefetchQueues = async (session: StoreSession, channelQueues: Record<string, string>, channels: readonly string[]): Promise<PrefetchedQueues> => {
+  const names = [...new Set([...channels.flatMap((channel) => (channelQueues[channel] ? [channelQueues[channel]] : [])), DEFAULT_QUEUE_NAME])];
+  const queues = await Promise.all(names.map((name) => session.queues.getByName(name)));
+  return new Map(names.map((name, i) => [name, queues[i] ?? null]));
+};
+
 /** The queue a (re)opened conversation goes to: its previous queue, its channel's queue, or `default`. */
 export const resolveQueue = async (
   session: StoreSession,
   channelQueues: Record<string, string>,
   channel: string,
   previousQueueId: string | null,
+  prefetched: PrefetchedQueues = new Map(),
 ): Promise<Queue> => {
   if (previousQueueId) {
     const previous = await session.queues.get(previousQueueId);
     if (previous) return previous;
   }
+  const byName = async (name: string): Promise<Queue | null> => {
+    const known = prefetched.get(name);
+    return known !== undefined ? known : session.queues.getByName(name);
+  };
   const named = channelQueues[channel];
-  const queue = (named ? await session.queues.getByName(named) : null) ?? (await session.queues.getByName(DEFAULT_QUEUE_NAME));
+  const queue = (named ? await byName(named) : null) ?? (await byName(DEFAULT_QUEUE_NAME));
   if (!queue) throw notFound('ROUTING.NO_DEFAULT_QUEUE', `no queue named '${DEFAULT_QUEUE_NAME}' exists`);
   return queue;
 };

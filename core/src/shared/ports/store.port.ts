@@ -32,7 +32,10 @@ export interface StoreSession {
   /**
    * Takes an exclusive lock on `key` held until the transaction ends (Postgres advisory lock).
    * Use cases lock in a fixed order: identity, customer, queue, conversation, agent (inbound
-   * receipts are row locks, taken first by `receipts.claimMany`).
+   * receipts are row locks, taken by `receipts.claimMany` right after the identity locks).
+   *
+   * The lock covers every later read and write of the session: a store may send it together with
+   * the next statement rather than at once, so decide nothing before a read that follows it.
    */
   lock(key: string): Promise<void>;
   /** `lock` for many keys in one round trip; taken in sorted order, so two callers never deadlock on them. */

@@ -2,6 +2,7 @@ import type { ApiKey, ApiKeyRepository } from '@switchboard/core';
 import type { EntityManager, Repository } from 'typeorm';
 import { toApiKey, toApiKeyRow } from '../mappers/api-key.mapper.js';
 import { ApiKeySchema, type ApiKeyRow } from '../schemas/api-key.schema.js';
+import { updateRows } from './update-rows.js';
 
 export class TypeormApiKeyRepository implements ApiKeyRepository {
   private readonly rows: Repository<ApiKeyRow>;
@@ -26,6 +27,6 @@ export class TypeormApiKeyRepository implements ApiKeyRepository {
 
   async update(key: ApiKey): Promise<void> {
     const { id, ...changes } = toApiKeyRow(key);
-    await this.rows.update({ id }, changes);
+    await updateRows(this.rows, { id }, changes);
   }
 }

@@ -10,6 +10,7 @@ import { In, type EntityManager, type Repository } from 'typeorm';
 import { bulkInsert } from './bulk-insert.js';
 import { toCustomer, toCustomerRow, toIdentity, toIdentityRow } from '../mappers/identity.mapper.js';
 import { CustomerSchema, IdentitySchema, type CustomerRow, type IdentityRow } from '../schemas/identity.schema.js';
+import { updateRows } from './update-rows.js';
 
 export class TypeormCustomerRepository implements CustomerRepository {
   private readonly rows: Repository<CustomerRow>;
@@ -31,7 +32,7 @@ export class TypeormCustomerRepository implements CustomerRepository {
 
   async update(customer: Customer): Promise<void> {
     const { id, ...changes } = toCustomerRow(customer);
-    await this.rows.update({ id }, changes);
+    await updateRows(this.rows, { id }, changes);
   }
 
   async getMany(ids: readonly string[]): Promise<Customer[]> {

@@ -33,6 +33,7 @@ import {
 } from '../schemas/ledger.schema.js';
 import { bulkInsert } from './bulk-insert.js';
 import { pageSize, readKeyset, toPage } from './keyset.js';
+import { updateRows } from './update-rows.js';
 
 export class TypeormConversationRepository implements ConversationRepository {
   private readonly rows: Repository<ConversationRow>;
@@ -53,7 +54,7 @@ export class TypeormConversationRepository implements ConversationRepository {
 
   async update(conversation: Conversation): Promise<void> {
     const { id, ...changes } = toConversationRow(conversation);
-    await this.rows.update({ id }, changes);
+    await updateRows(this.rows, { id }, changes);
   }
 
   async findOpen(customerId: string, since: Date): Promise<Conversation | null> {
@@ -298,7 +299,7 @@ export class TypeormDeliveryRepository implements DeliveryRepository {
 
   async update(delivery: Delivery): Promise<void> {
     const { interactionId, ...changes } = toDeliveryRow(delivery);
-    await this.rows.update({ interactionId }, changes);
+    await updateRows(this.rows, { interactionId }, changes);
   }
 
   async listDue(now: Date, limit: number): Promise<Delivery[]> {

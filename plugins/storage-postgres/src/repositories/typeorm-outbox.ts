@@ -5,6 +5,8 @@ import { toOutboxEvent, toOutboxEventRow } from '../mappers/outbox.mapper.js';
 import { OutboxEventSchema, type OutboxEventRow } from '../schemas/outbox.schema.js';
 import { bulkInsert } from './bulk-insert.js';
 import { pageSize } from './keyset.js';
+import { selectList } from './select-list.js';
+import { updateRows } from './update-rows.js';
 
 let lastMillis = 0;
 let counter = 0;
@@ -47,22 +49,19 @@ export class TypeormOutboxRepository implements OutboxRepository {
   }
 
   async claimUndispatched(limit: number): Promise<OutboxEvent[]> {
-    const query = this.rows
-      .createQueryBuilder('o')
-      .where('o.dispatchedAt IS NULL')
-      .orderBy('o.createdAt', 'ASC')
-      .addOrderBy('o.id', 'ASC')
-      .limit(pageSize(limit));
-    // Row locks only mean something inside a transaction (TypeORM refuses them outside one):
-    // there a second relay skips what this one claimed instead of waiting for it.
-    if (this.inTransaction) query.setLock('pessimistic_write').setOnLocked('skip_locked');
-    const rows = await query.getMany();
+    // Row locks only mean something inside a transaction: there a second relay skips what this
+    // one claimed instead of waiting for it. The order matches ix_outbox_events_undispatched.
+    const rows = await this.rows.manager.query<OutboxEventRow[]>(
+      `SELECT ${selectList(this.rows.manager, OutboxEventSchema)} FROM outbox_events
+        WHERE dispatched_at IS NULL ORDER BY created_at, id LIMIT $1${this.inTransaction ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+      [pageSize(limit)],
+    );
     return rows.map(toOutboxEvent);
   }
 
   async markDispatched(ids: readonly string[], at: Date): Promise<void> {
     const valid = ids.filter(isId);
     if (valid.length === 0) return;
-    await this.rows.update({ id: In(valid), dispatchedAt: IsNull() }, { dispatchedAt: at });
+    await updateRows(this.rows, { id: In(valid), dispatchedAt: IsNull() }, { dispatchedAt: at });
   }
 }

@@ -47,6 +47,8 @@ import {
 } from '../schemas/routing.schema.js';
 import { bulkInsert } from './bulk-insert.js';
 import { pageSize, placeholders } from './keyset.js';
+import { selectList } from './select-list.js';
+import { updateRows } from './update-rows.js';
 
 export class TypeormQueueRepository implements QueueRepository {
   private readonly rows: Repository<QueueRow>;
@@ -66,7 +68,8 @@ export class TypeormQueueRepository implements QueueRepository {
   }
 
   async getByName(name: string): Promise<Queue | null> {
-    const row = await this.rows.findOneBy({ name });
+    // On the ingest path for every batch: a plain statement rather than the query builder.
+    const [row] = await this.rows.manager.query<QueueRow[]>(`SELECT ${selectList(this.rows.manager, QueueSchema)} FROM queues WHERE name = $1 LIMIT 1`, [name]);
     return row ? toQueue(row) : null;
   }
 
@@ -77,7 +80,7 @@ export class TypeormQueueRepository implements QueueRepository {
 
   async update(queue: Queue): Promise<void> {
     const { id, ...changes } = toQueueRow(queue);
-    await this.rows.update({ id }, changes);
+    await updateRows(this.rows, { id }, changes);
   }
 
   async delete(id: string): Promise<void> {
@@ -115,7 +118,7 @@ export class TypeormAgentRepository implements AgentRepository {
 
   async update(agent: Agent): Promise<void> {
     const { id, ...changes } = toAgentRow(agent);
-    await this.rows.update({ id }, changes);
+    await updateRows(this.rows, { id }, changes);
   }
 }
 
@@ -142,7 +145,7 @@ export class TypeormWorkItemRepository implements WorkItemRepository {
 
   async update(item: WorkItem): Promise<void> {
     const { conversationId, ...changes } = toWorkItemRow(item);
-    await this.rows.update({ conversationId }, changes);
+    await updateRows(this.rows, { conversationId }, changes);
   }
 
   async delete(conversationId: string): Promise<void> {
@@ -208,7 +211,7 @@ export class TypeormOfferRepository implements OfferRepository {
 
   async update(offer: Offer): Promise<void> {
     const { id, ...changes } = toOfferRow(offer);
-    await this.rows.update({ id }, changes);
+    await updateRows(this.rows, { id }, changes);
   }
 
   async listByAgent(agentId: string, status?: OfferStatus): Promise<Offer[]> {
@@ -258,7 +261,7 @@ export class TypeormAssignmentRepository implements AssignmentRepository {
 
   async update(assignment: Assignment): Promise<void> {
     const { id, ...changes } = toAssignmentRow(assignment);
-    await this.rows.update({ id }, changes);
+    await updateRows(this.rows, { id }, changes);
   }
 
   async countActiveByQueue(queueId: string): Promise<number> {

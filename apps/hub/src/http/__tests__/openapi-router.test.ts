@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { describe, expect, it } from 'vitest';
+import http from 'node:http';
+import { serve, type ServerType } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyLimitMiddleware, createRouter } from '../openapi-router.js';
 import { createErrorHandler, notFoundHandler } from '../problem.js';
 import { readProblem } from './problem-body.js';
@@ -131,6 +133,89 @@ describe('bodyLimitMiddleware', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(response.status).toBe(201);
+  });
+});
+
+describe('bodyLimitMiddleware on a Node server (the body read from the socket)', () => {
+  let server: ServerType;
+  let base: URL;
+
+  beforeAll(async () => {
+    const app = makeApp(1024);
+    // The raw body as the handler sees it, for the test of a non-JSON read.
+    app.post('/raw', async (c) => c.text(`${(await c.req.arrayBuffer()).byteLength}:${await c.req.text()}`));
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+        base = new URL(`http://127.0.0.1:${info.port}`);
+        resolve();
+      });
+    });
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** One request on its own socket, body written in `chunks` (chunked when no content-length is given). */
+  const send = (path: string, chunks: string[], headers: Record<string, string>) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+      const request = http.request(new URL(path, base), { method: 'POST', headers, agent: false }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+      });
+      // The server may answer 413 and close before the whole body is written.
+      request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+      for (const chunk of chunks) request.write(chunk);
+      request.end();
+    });
+
+  const good = JSON.stringify({ channel: 'web', from: { kind: 'email', value: 'a@b.c' } });
+
+  it('validates a body sent with Content-Length', async () => {
+    const response = await send('/things', [good], { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(good)) });
+    expect(response.status).toBe(201);
+    expect(JSON.parse(response.text)).toEqual(JSON.parse(good));
+  });
+
+  it('validates a chunked body that arrives in pieces', async () => {
+    const response = await send('/things', [good.slice(0, 10), good.slice(10, 30), good.slice(30)], { 'content-type': 'application/json' });
+    expect(response.status).toBe(201);
+  });
+
+  it('hands the same bytes to arrayBuffer() and text(), multi-byte characters included', async () => {
+    const body = 'grüße ☃';
+    const response = await send('/raw', [body], { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(body)) });
+    expect(response.text).toBe(`${Buffer.byteLength(body)}:${body}`);
+  });
+
+  it('answers malformed JSON with 400 and a schema break with 422', async () => {
+    expect((await send('/things', ['{"channel":'], { 'content-type': 'application/json' })).status).toBe(400);
+    expect((await send('/things', ['{"channel":""}'], { 'content-type': 'application/json' })).status).toBe(422);
+  });
+
+  it('answers 413 and closes the connection when the declared length is over the limit', async () => {
+    const response = await send('/things', ['x'.repeat(2000)], { 'content-type': 'application/json', 'content-length': '2000' });
+    expect(response.status).toBe(413);
+    expect(response.headers.connection).toBe('close');
+    expect(JSON.parse(response.text)).toMatchObject({ code: 'BODY_TOO_LARGE' });
+  });
+
+  it('answers 413 when a chunked body grows over the limit', async () => {
+    const response = await send('/things', Array.from({ length: 8 }, () => 'x'.repeat(256)), { 'content-type': 'application/json' });
+    expect(response.status).toBe(413);
+    expect(response.headers.connection).toBe('close');
+  });
+
+  it('still answers requests without a body', async () => {
+    const response = await new Promise<number>((resolve, reject) => {
+      http.get(new URL('/things?limit=7', base), { agent: false }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(response).toBe(200);
   });
 });
 
