@@ -36,7 +36,9 @@ import { PluginSupervisor } from './plugins/plugin-supervisor.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { registerJobHandlers } from './workers/job-handlers.js';
 
-const RELAY_WINDOW_MS = 20;
+// At most one relay pass per interval: the first write after a quiet spell is relayed at once,
+// writes during a busy spell wait for the end of the interval and share one pass.
+const RELAY_INTERVAL_MS = 50;
 
 export interface HubOptions {
   /** Where the one-time admin key line goes (stdout by default). */
@@ -120,16 +122,19 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const relay = container.get(RelayOutbox);
   ingestTarget = container.get(IngestInbound);
 
-  // Relay soon after writes, so routing and delivery start without waiting for a poll; the short
-  // window lets one relay pass carry the events of many writes under load.
-  let relayQueued = false;
+  // Relay soon after writes, so routing and delivery start without waiting for a poll; under load
+  // one pass carries the events of many writes (and so does the routing job it enqueues).
+  let relayTimer: NodeJS.Timeout | null = null;
+  let lastRelayAt = 0;
   afterWrite = () => {
-    if (relayQueued) return;
-    relayQueued = true;
-    setTimeout(() => {
-      relayQueued = false;
+    if (relayTimer !== null) return;
+    const wait = Math.max(0, lastRelayAt + RELAY_INTERVAL_MS - Date.now());
+    relayTimer = setTimeout(() => {
+      relayTimer = null;
+      lastRelayAt = Date.now();
       relay.run().catch((error: unknown) => logger.warn({ err: String(error) }, 'outbox relay failed; the next pass retries'));
-    }, RELAY_WINDOW_MS).unref();
+    }, wait);
+    relayTimer.unref();
   };
   metrics.setQueueCountsProvider(() => queue.counts());
 

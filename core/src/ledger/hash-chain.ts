@@ -1,18 +1,32 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Interaction } from './interaction.entity.js';
 
-/** JSON with sorted keys and no undefined members, so equal content always hashes equally. */
+/**
+ * JSON with sorted keys and no undefined members, so equal content always hashes equally. The
+ * format is part of every stored digest: it must never change (the golden test pins it).
+ */
 export const canonicalJson = (value: unknown): string => {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (value === null || value === undefined) return 'null';
+  if (typeof value !== 'object') return JSON.stringify(value);
   if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // sort() without a comparator orders by UTF-16 code units, as `<` on strings does.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const member = record[key];
+    if (member === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `${out}}`;
 };
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
 type Content = Pick<Interaction, 'subject' | 'text' | 'html' | 'attachments' | 'party' | 'data'>;
 type Header = Pick<

@@ -32,10 +32,13 @@ const textOf = (value: unknown): string => {
   return String(value);
 };
 
+const ARRAY_ELEMENT_SPECIALS = /[\\"]/;
+
 const arrayElement = (value: unknown): string => {
   if (value === null || value === undefined) return 'NULL';
   if (Array.isArray(value)) return textOf(value);
-  return `"${textOf(value).replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  const text = textOf(value);
+  return `"${ARRAY_ELEMENT_SPECIALS.test(text) ? text.replace(/[\\"]/g, (c) => `\\${c}`) : text}"`;
 };
 
 /**

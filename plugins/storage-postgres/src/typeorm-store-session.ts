@@ -34,7 +34,8 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
     // Sorted and without repeats, so two transactions locking overlapping sets never deadlock;
     // unnest yields the rows, and so takes the locks, in array order.
     const sorted = [...new Set(keys)].sort();
-    await execute(manager, 'SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k', [sorted]);
+    // count() answers one row however many keys (the locks are still taken row by row, in order).
+    await execute(manager, 'SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k', [sorted]);
   },
   customers: new TypeormCustomerRepository(manager),
   identities: new TypeormIdentityRepository(manager),

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import {
   REPO_ROOT,
 } from '@switchboard/tests';
 import { summarizeCpuProfile } from './cpu-profile.js';
+import { HttpLoad } from './http-load.js';
 
 // HTTP ingest on PostgreSQL + Redis (separate api and worker processes) against the raw baseline:
 // single-row INSERTs of the same payload, at the same concurrency, on the same PostgreSQL server.
@@ -35,7 +35,6 @@ const N = intFromEnv('BENCH_N', 5000);
 const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 32);
 const WARMUP = Math.min(200, Math.max(20, Math.floor(N / 20)));
 const MAX_SECONDS = intFromEnv('BENCH_MAX_SECONDS', 900);
-const REQUEST_TIMEOUT_MS = 30_000;
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
 // One deadline for the whole run: every measurement stops issuing work past it.
 const DEADLINE = Date.now() + MAX_SECONDS * 1000;
@@ -276,37 +275,17 @@ const main = async () => {
     await measure('warm-up raw', WARMUP, CONCURRENCY, insert);
     const rawResult = await measure('raw INSERT (pg)', N, CONCURRENCY, (i) => insert(WARMUP + i));
 
-    // A lean load generator (keep-alive sockets, one JSON.parse per answer), as wrk would be: the
-    // figures should measure the hub, not the HTTP client of the bench.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    cleanup.push(async () => agent.destroy());
+    // A lean load generator (keep-alive sockets, minimal parsing), as wrk would be: the figures
+    // should measure the hub, not the HTTP client of the bench (http-load.ts says why).
     const target = new URL('/v1/inbound', stack.api.baseUrl);
-    const post = (i: number) =>
-      new Promise<void>((resolve, reject) => {
-        const body = JSON.stringify(inboundBody(run, i));
-        const request = http.request(
-          target,
-          {
-            method: 'POST',
-            agent,
-            timeout: REQUEST_TIMEOUT_MS,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${stack.adminKey}` },
-          },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (chunk: Buffer) => chunks.push(chunk));
-            response.on('end', () => {
-              const text = Buffer.concat(chunks).toString('utf8');
-              if (response.statusCode !== 202) return reject(new Error(`POST /v1/inbound → ${response.statusCode} ${text.slice(0, 200)}`));
-              const answer = JSON.parse(text) as { interactionId?: unknown };
-              return typeof answer.interactionId === 'string' ? resolve() : reject(new Error(`unexpected answer ${text.slice(0, 200)}`));
-            });
-          },
-        );
-        request.on('timeout', () => request.destroy(new Error('request timed out')));
-        request.on('error', reject);
-        request.end(body);
-      });
+    const load = new HttpLoad(target, CONCURRENCY, { authorization: `Bearer ${stack.adminKey}` });
+    cleanup.push(async () => load.close());
+    const post = async (i: number) => {
+      const answer = await load.post(target.pathname, JSON.stringify(inboundBody(run, i)));
+      if (answer.status !== 202) throw new Error(`POST /v1/inbound → ${answer.status} ${answer.body.slice(0, 200)}`);
+      const parsed = JSON.parse(answer.body) as { interactionId?: unknown };
+      if (typeof parsed.interactionId !== 'string') throw new Error(`unexpected answer ${answer.body.slice(0, 200)}`);
+    };
     await measure('warm-up ingest', WARMUP, CONCURRENCY, (i) => post(N + i));
 
     const hubs = [stack.api, ...stack.workers];

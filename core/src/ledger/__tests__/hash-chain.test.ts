@@ -65,3 +65,28 @@ describe('hash chain', () => {
     expect(verifyChain(erased).ok).toBe(false);
   });
 });
+
+describe('the canonical form behind every stored digest', () => {
+  // Computed once and pinned: if this changes, chains already stored stop verifying.
+  const content = {
+    subject: 'Hi',
+    text: 'Hello "world" \\ é',
+    html: null,
+    attachments: [{ name: 'a.txt', contentType: 'text/plain', size: 3 }],
+    party: { kind: 'email', value: 'ann@example.com', name: 'Ann' },
+    data: { inReplyTo: 'x' },
+  };
+
+  it('sorts keys by code unit, drops undefined members and writes dates as ISO strings', () => {
+    expect(canonicalJson({ b: 1, a: [undefined, { z: undefined, y: 'é' }], Z: new Date('2026-01-02T03:04:05.678Z') })).toBe(
+      '{"Z":"2026-01-02T03:04:05.678Z","a":[null,{"y":"é"}],"b":1}',
+    );
+  });
+
+  it('hashes known content to the pinned value', () => {
+    expect(canonicalJson(content)).toBe(
+      '{"attachments":[{"contentType":"text/plain","name":"a.txt","size":3}],"data":{"inReplyTo":"x"},"html":null,"party":{"kind":"email","name":"Ann","value":"ann@example.com"},"subject":"Hi","text":"Hello \\"world\\" \\\\ é"}',
+    );
+    expect(contentHashOf(content)).toBe('67881f574b7a7a436efefd27438bc286e7d398f381267150cf1064001735a46f');
+  });
+});

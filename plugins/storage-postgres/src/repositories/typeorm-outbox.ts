@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { isId, type DomainEvent, type OutboxEvent, type OutboxRepository } from '@switchboard/core';
-import { In, IsNull, type EntityManager, type Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { toOutboxEvent, toOutboxEventRow } from '../mappers/outbox.mapper.js';
 import { OutboxEventSchema, type OutboxEventRow } from '../schemas/outbox.schema.js';
 import { bulkInsert } from './bulk-insert.js';
 import { pageSize } from './keyset.js';
 import { selectList } from './select-list.js';
-import { updateRows } from './update-rows.js';
+import { execute } from '../statement-batch.js';
 
 let lastMillis = 0;
 let counter = 0;
@@ -62,6 +62,6 @@ export class TypeormOutboxRepository implements OutboxRepository {
   async markDispatched(ids: readonly string[], at: Date): Promise<void> {
     const valid = ids.filter(isId);
     if (valid.length === 0) return;
-    await updateRows(this.rows, { id: In(valid), dispatchedAt: IsNull() }, { dispatchedAt: at });
+    await execute(this.rows.manager, 'UPDATE outbox_events SET dispatched_at = $1 WHERE id = ANY($2::uuid[]) AND dispatched_at IS NULL', [at, valid]);
   }
 }
