@@ -37,7 +37,7 @@ import { healthRoutes } from './routes/health/health.routes.js';
 import { registerJobHandlers } from './workers/job-handlers.js';
 
 // At most one relay pass per interval: the first write after a quiet spell is relayed at once,
-// writes during a busy spell wait for the end of the interval and share one pass.
+// writes during a busy spell share one pass at the end of the interval.
 const RELAY_INTERVAL_MS = 50;
 
 export interface HubOptions {
@@ -212,8 +212,9 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         every(config.hub.sweepIntervalMs, () => sweep.run(config.hub.sweepIntervalMs), 'sweep');
         await sweep.run(config.hub.sweepIntervalMs);
       } else {
-        // API nodes relay their own writes; this poll catches what a crash between commit and relay left.
-        every(Math.max(250, Math.floor(config.hub.sweepIntervalMs / 2)), () => relay.run(), 'outbox relay');
+        // API nodes relay their own writes; this poll catches what a crash between commit and relay
+        // left (one cheap read when there is nothing to relay).
+        every(Math.max(250, Math.floor(config.hub.sweepIntervalMs / 2)), () => relay.runIfPending(), 'outbox relay');
         await relay.run();
       }
       every(30_000, () => supervisor.restartUnhealthy(), 'plugin health watch');

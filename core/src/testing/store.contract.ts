@@ -666,8 +666,10 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
 
         const rest = await tx((s) => s.outbox.claimUndispatched(10));
         expect(rest.map((o) => o.event)).toEqual([e3]);
+        expect(await read((s) => s.outbox.hasUndispatched())).toBe(true);
         await tx((s) => s.outbox.markDispatched(ids(rest), dispatchedAt));
         expect(await read((s) => s.outbox.claimUndispatched(10))).toEqual([]);
+        expect(await read((s) => s.outbox.hasUndispatched())).toBe(false);
       });
 
       it('lets a second relay skip what a first one has claimed', async () => {

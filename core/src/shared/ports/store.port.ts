@@ -22,6 +22,8 @@ export interface OutboxRepository {
   /** Oldest first; inside a transaction the rows are locked and skipped by other relays. */
   claimUndispatched(limit: number): Promise<OutboxEvent[]>;
   markDispatched(ids: readonly string[], at: Date): Promise<void>;
+  /** Whether any event waits to be dispatched: one cheap read, for relays that poll. */
+  hasUndispatched(): Promise<boolean>;
 }
 
 /**

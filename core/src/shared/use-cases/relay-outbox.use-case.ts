@@ -100,6 +100,13 @@ export class RelayOutbox {
     return this.running;
   }
 
+  /** `run()` for pollers: one cheap read first, so an empty outbox costs no transaction. */
+  async runIfPending(): Promise<number> {
+    if (this.running) return this.run();
+    if (!(await this.store.read((session) => session.outbox.hasUndispatched()))) return 0;
+    return this.run();
+  }
+
   private relayBatch(): Promise<number> {
     return this.store.transaction(async (session) => {
       const claimed = await session.outbox.claimUndispatched(BATCH);

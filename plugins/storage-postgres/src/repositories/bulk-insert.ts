@@ -1,6 +1,49 @@
 import type { EntityManager, EntitySchema, ObjectLiteral } from 'typeorm';
 import { execute, sqlLiteral } from '../statement-batch.js';
 
+type Literal = (value: unknown) => string;
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+// Per column type, the cheapest literal that is still exact; anything unexpected takes the general path.
+const literalFor = (type: string): Literal => {
+  switch (type) {
+    case 'jsonb':
+    case 'json':
+      // A JSON column takes the document's text (pg would send a JS array as a PostgreSQL array).
+      return (value) => (value === null || value === undefined ? 'NULL' : sqlLiteral(JSON.stringify(value)));
+    case 'timestamptz':
+      // An ISO date holds no quote or backslash.
+      return (value) => (value instanceof Date ? `'${value.toISOString()}'` : sqlLiteral(value));
+    case 'uuid':
+      return (value) => (typeof value === 'string' && UUID.test(value) ? `'${value}'` : sqlLiteral(value));
+    case 'int':
+    case 'integer':
+      return (value) => (typeof value === 'number' && Number.isSafeInteger(value) ? `'${value}'` : sqlLiteral(value));
+    default:
+      return sqlLiteral;
+  }
+};
+
+interface Plan {
+  head: string;
+  columns: Array<{ property: string; literal: Literal }>;
+}
+
+const plans = new WeakMap<EntitySchema<ObjectLiteral>, Plan>();
+
+const planFor = <Row extends ObjectLiteral>(manager: EntityManager, schema: EntitySchema<Row>): Plan => {
+  const known = plans.get(schema);
+  if (known !== undefined) return known;
+  const metadata = manager.connection.getMetadata(schema);
+  const plan: Plan = {
+    head: `INSERT INTO "${metadata.tableName}" (${metadata.columns.map((column) => `"${column.databaseName}"`).join(', ')}) VALUES `,
+    columns: metadata.columns.map((column) => ({ property: column.propertyName, literal: literalFor(typeof column.type === 'string' ? column.type : '') })),
+  };
+  plans.set(schema, plan);
+  return plan;
+};
+
 /**
  * Inserts many rows in one statement, `INSERT … VALUES (…), (…)`, with the values written as
  * literals (each takes its column's type, as a parameter would). TypeORM's multi-row insert
@@ -10,16 +53,16 @@ import { execute, sqlLiteral } from '../statement-batch.js';
  */
 export const bulkInsert = async <Row extends ObjectLiteral>(manager: EntityManager, schema: EntitySchema<Row>, rows: readonly Row[]): Promise<void> => {
   if (rows.length === 0) return;
-  const metadata = manager.connection.getMetadata(schema);
-  const columns = metadata.columns.map((column) => ({ property: column.propertyName, json: column.type === 'jsonb' || column.type === 'json' }));
-  const names = metadata.columns.map((column) => `"${column.databaseName}"`).join(', ');
-  const values = rows.map((row) => {
-    const literals = columns.map(({ property, json }) => {
-      const value: unknown = row[property];
-      // A JSON column takes the document's text; pg would send a JS array as a PostgreSQL array.
-      return sqlLiteral(json && value !== null && value !== undefined ? JSON.stringify(value) : value);
-    });
-    return `(${literals.join(', ')})`;
-  });
-  await execute(manager, `INSERT INTO "${metadata.tableName}" (${names}) VALUES ${values.join(', ')}`);
+  const { head, columns } = planFor(manager, schema);
+  let sql = head;
+  for (let r = 0; r < rows.length; r += 1) {
+    const row = rows[r]!;
+    sql += r === 0 ? '(' : ', (';
+    for (let c = 0; c < columns.length; c += 1) {
+      const column = columns[c]!;
+      sql += (c === 0 ? '' : ', ') + column.literal(row[column.property]);
+    }
+    sql += ')';
+  }
+  await execute(manager, sql);
 };

@@ -59,6 +59,12 @@ export class TypeormOutboxRepository implements OutboxRepository {
     return rows.map(toOutboxEvent);
   }
 
+  async hasUndispatched(): Promise<boolean> {
+    // One probe of the partial index ix_outbox_events_undispatched.
+    const rows = await this.rows.manager.query<unknown[]>('SELECT 1 FROM outbox_events WHERE dispatched_at IS NULL LIMIT 1');
+    return rows.length > 0;
+  }
+
   async markDispatched(ids: readonly string[], at: Date): Promise<void> {
     const valid = ids.filter(isId);
     if (valid.length === 0) return;
