@@ -19,7 +19,7 @@ import { HttpLoad } from './http-load.js';
 
 // HTTP ingest on PostgreSQL + Redis (separate api and worker processes) against the raw baseline:
 // single-row INSERTs of the same payload, at the same concurrency, on the same PostgreSQL server.
-// Usage: npm run bench   (env: BENCH_N=5000, BENCH_CONCURRENCY=32, BENCH_MAX_SECONDS=900,
+// Usage: npm run bench   (env: BENCH_N=10000, BENCH_CONCURRENCY=32, BENCH_MAX_SECONDS=900,
 //        BENCH_API_NODE_ARGS="<flags>" extra node flags for the api,
 //        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes,
 //        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools)
@@ -32,7 +32,7 @@ const intFromEnv = (name: string, fallback: number): number => {
   return value;
 };
 
-const N = intFromEnv('BENCH_N', 5000);
+const N = intFromEnv('BENCH_N', 10_000);
 const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 32);
 // Long enough for both sides to be warm (JIT, caches, connections): the raw side measured faster
 // after the ingest run than before it with a warm-up of 200.
