@@ -70,6 +70,12 @@ export const inlineParameters = (sql: string, params: readonly unknown[] | undef
   });
 };
 
+/** A statement up to its first literal (no data), for error messages and logs. */
+const outline = (statement: string): string => {
+  const cut = statement.search(/ ?E?'/);
+  return `${(cut === -1 ? statement : `${statement.slice(0, cut)} …`).slice(0, 120)}`;
+};
+
 interface PgLikeResult {
   rows?: unknown[];
   rowCount?: number | null;
@@ -180,7 +186,8 @@ export class StatementBatch {
     this.waiting = [];
     this.flushing = false;
     if (held[0] === 'BEGIN') this.begun = true;
-    const text = [...held, ...waiting.map((w) => w.text)].join(';\n');
+    const statements = [...held, ...waiting.map((w) => w.text)];
+    const text = statements.join(';\n');
     try {
       const connection = (await this.runner.connect()) as PgLikeConnection;
       let results: PgLikeResult[];
@@ -202,7 +209,8 @@ export class StatementBatch {
         }
       });
     } catch (error) {
-      const failure = new QueryFailedError(text, [], error as Error);
+      // The statements carry customers' words as literals: the error names them only up to the first literal.
+      const failure = new QueryFailedError(statements.map(outline).join('; '), [], error as Error);
       for (const w of waiting) w.reject(failure);
     }
   }
