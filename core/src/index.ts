@@ -1,42 +1,73 @@
+// shared: the ground floor
 export * from './shared/domain-error.js';
 export * from './shared/ids.js';
 export * from './shared/page.js';
 export * from './shared/health.js';
 export * from './shared/events.js';
+export * from './shared/settings.js';
+export * from './shared/lock-keys.js';
+export * from './shared/group-commit.js';
+export * from './shared/jobs.js';
 export * from './shared/ports/clock.port.js';
 export * from './shared/ports/logger.port.js';
-export * from './shared/ports/store.port.js';
 export * from './shared/ports/job-queue.port.js';
+export * from './shared/ports/outbox.port.js';
+export * from './shared/ports/transactions.port.js';
+// store: the session ports of every area, assembled
+export * from './store/store.port.js';
+// identity
 export * from './identity/identity.value-object.js';
 export * from './identity/customer.entity.js';
-export * from './identity/ports/customer-store.port.js';
+export * from './identity/ports/identity-store.port.js';
+export * from './identity/use-cases/resolve-customers.use-case.js';
+export * from './identity/use-cases/customer-queries.js';
+// ledger
 export * from './ledger/conversation.entity.js';
 export * from './ledger/interaction.entity.js';
 export * from './ledger/hash-chain.js';
-export * from './ledger/inbound-message.js';
+export * from './ledger/ledger-writer.js';
 export * from './ledger/ports/ledger-store.port.js';
+export * from './ledger/use-cases/ledger-queries.js';
+// routing
 export * from './routing/queue.entity.js';
 export * from './routing/agent.entity.js';
 export * from './routing/work-item.entity.js';
 export * from './routing/offer.entity.js';
-export * from './routing/ports/routing-store.port.js';
-export * from './access/api-key.entity.js';
-export * from './access/ports/api-key-store.port.js';
-export * from './plugin-api/define-plugin.js';
-export * from './plugin-api/channel.port.js';
-export * from './plugin-api/http-route.js';
-export * from './shared/settings.js';
-export * from './ledger/ledger-writer.js';
-export * from './ledger/use-cases/ingest-inbound.use-case.js';
-export * from './ledger/use-cases/desk-actions.use-case.js';
-export * from './ledger/use-cases/read-models.js';
 export * from './routing/eligibility.js';
 export * from './routing/strategies.js';
+export * from './routing/ports/routing-store.port.js';
+export * from './routing/ports/routing-transactions.js';
 export * from './routing/use-cases/resolve-queue.js';
+export * from './routing/use-cases/enqueue-conversation.js';
+export * from './routing/use-cases/make-offer.js';
+export * from './routing/use-cases/release-conversation.js';
 export * from './routing/use-cases/route-queue.use-case.js';
 export * from './routing/use-cases/answer-offer.use-case.js';
 export * from './routing/use-cases/manage-routing.use-case.js';
+export * from './routing/use-cases/routing-queries.js';
+export * from './routing/routing.jobs.js';
+// inbound: message → customer → entry → work item
+export * from './inbound/ports/ingest.port.js';
+export * from './inbound/use-cases/ingest-inbound.use-case.js';
+// desk: what agents do, from the API or a Slack/Teams desk alike
+export * from './desk/ports/desk-commands.port.js';
+export * from './desk/ports/agent-desk.port.js';
+export * from './desk/use-cases/desk-commands.use-case.js';
+export * from './desk/use-cases/desk-queries.js';
+// delivery
+export * from './delivery/delivery.entity.js';
+export * from './delivery/ports/delivery-store.port.js';
 export * from './delivery/ports/channel-registry.port.js';
 export * from './delivery/use-cases/deliver-outbound.use-case.js';
-export * from './shared/use-cases/relay-outbox.use-case.js';
-export * from './shared/use-cases/sweep.use-case.js';
+export * from './delivery/use-cases/mark-delivery-failed.use-case.js';
+export * from './delivery/delivery.jobs.js';
+// outbox: relay and sweep
+export * from './outbox/use-cases/relay-outbox.use-case.js';
+export * from './outbox/use-cases/sweep.use-case.js';
+// access
+export * from './access/api-key.entity.js';
+export * from './access/ports/api-key-store.port.js';
+// plugin API
+export * from './plugin-api/define-plugin.js';
+export * from './plugin-api/channel.port.js';
+export * from './plugin-api/http-route.js';

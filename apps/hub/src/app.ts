@@ -1,4 +1,16 @@
-import type { AnswerOffer, Clock, DeskActions, IngestPort, Logger, ManageRouting, PluginHttpRoute, ReadModels, Store } from '@switchboard/core';
+import type {
+  Clock,
+  CustomerQueries,
+  DeskCommands,
+  DeskQueries,
+  IngestPort,
+  LedgerQueries,
+  Logger,
+  ManageRouting,
+  PluginHttpRoute,
+  RoutingQueries,
+  Store,
+} from '@switchboard/core';
 import { authenticate } from './http/auth.js';
 import { bodyLimitMiddleware, createRouter } from './http/openapi-router.js';
 import { createErrorHandler, notFoundHandler } from './http/problem.js';
@@ -19,10 +31,13 @@ export interface AppDeps {
   clock: Clock;
   logger: Logger;
   ingest: IngestPort;
-  desk: DeskActions;
-  offers: AnswerOffer;
+  /** What agents do: the same commands desk plugins call. */
+  desk: DeskCommands;
+  deskReads: DeskQueries;
+  customers: CustomerQueries;
+  ledger: LedgerQueries;
   routing: ManageRouting;
-  reads: ReadModels;
+  routingReads: RoutingQueries;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
   pluginRoutes: ReadonlyMap<string, readonly PluginHttpRoute[]>;

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import {
-  AnswerOffer,
-  DeliverOutbound,
-  DeskActions,
+  CustomerQueries,
+  DeskCommands,
+  DeskQueries,
   DomainError,
   IngestInbound,
+  LedgerQueries,
   ManageRouting,
-  ReadModels,
   RelayOutbox,
-  RouteQueue,
+  RoutingQueries,
   Sweep,
   systemClock,
   type Channel,
@@ -25,7 +25,12 @@ import { Container } from 'inversify';
 import { createApp } from './app.js';
 import type { HubConfig } from './config/hub-config.js';
 import { deliveryModule } from './di/delivery.module.js';
+import { deskModule } from './di/desk.module.js';
+import { identityModule } from './di/identity.module.js';
+import { inboundModule } from './di/inbound.module.js';
+import { JobContributions, type JobContributionList } from './di/jobs.js';
 import { ledgerModule } from './di/ledger.module.js';
+import { outboxModule } from './di/outbox.module.js';
 import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
 import { ensureAdminKey } from './http/auth.js';
@@ -115,9 +120,13 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const container = new Container();
   container.load(
     platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) } }),
-    ledgerModule((size) => metrics.ingestBatchSize.observe(size)),
+    identityModule,
+    ledgerModule,
     routingModule,
+    inboundModule((size) => metrics.ingestBatchSize.observe(size)),
+    deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
+    outboxModule,
   );
   const relay = container.get(RelayOutbox);
   ingestTarget = container.get(IngestInbound);
@@ -162,10 +171,12 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         clock,
         logger,
         ingest: ingestPort,
-        desk: container.get(DeskActions),
-        offers: container.get(AnswerOffer),
+        desk: container.get<DeskCommands>(DeskCommands),
+        deskReads: container.get(DeskQueries),
+        customers: container.get(CustomerQueries),
+        ledger: container.get(LedgerQueries),
         routing: container.get(ManageRouting),
-        reads: container.get(ReadModels),
+        routingReads: container.get(RoutingQueries),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),
         pluginRoutes,
@@ -200,13 +211,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       await container.get(ManageRouting).ensureDefaultQueue();
       await ensureAdminKey(store, { ...(config.adminKey ? { adminKey: config.adminKey } : {}), print: options.print ?? ((line) => process.stdout.write(`${line}\n`)) });
       if (runWorkers) {
-        registerJobHandlers({
-          queue,
-          route: container.get(RouteQueue),
-          offers: container.get(AnswerOffer),
-          deliver: container.get(DeliverOutbound),
-          afterWrite: () => afterWrite(),
-        });
+        registerJobHandlers(queue, container.getAll<JobContributionList>(JobContributions).flat(), () => afterWrite());
         await queue.start();
         const sweep = container.get(Sweep);
         every(config.hub.sweepIntervalMs, () => sweep.run(config.hub.sweepIntervalMs), 'sweep');

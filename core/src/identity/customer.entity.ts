@@ -16,3 +16,6 @@ export interface Identity extends IdentityKey {
   verified: boolean;
   createdAt: Date;
 }
+
+/** A customer as the API and desks show it: with its identities. */
+export type CustomerView = Customer & { identities: Identity[] };

@@ -1,3 +1,6 @@
+import { conflict } from '../shared/domain-error.js';
+import { newId } from '../shared/ids.js';
+
 export const CONVERSATION_STATUSES = ['open', 'queued', 'offered', 'assigned', 'waiting', 'resolved', 'closed'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
 
@@ -23,3 +26,86 @@ export interface Conversation {
 }
 
 export const isOpenStatus = (status: ConversationStatus): boolean => status !== 'resolved' && status !== 'closed';
+
+/** Statuses each status may move to; anything else is refused (a bug, or a race lost under the lock). */
+const NEXT: Readonly<Record<ConversationStatus, readonly ConversationStatus[]>> = {
+  open: ['queued', 'offered', 'resolved'],
+  queued: ['queued', 'offered', 'resolved'],
+  offered: ['queued', 'offered', 'assigned', 'resolved'],
+  assigned: ['queued', 'offered', 'waiting', 'resolved'],
+  waiting: ['queued', 'offered', 'assigned', 'resolved'],
+  resolved: ['queued', 'closed'],
+  closed: [],
+};
+
+const move = (conversation: Conversation, to: ConversationStatus, now: Date, changes: Partial<Conversation> = {}): Conversation => {
+  if (!NEXT[conversation.status].includes(to)) {
+    throw conflict('CONVERSATION.INVALID_TRANSITION', `a ${conversation.status} conversation cannot become ${to}`);
+  }
+  return { ...conversation, ...changes, status: to, updatedAt: now };
+};
+
+/**
+ * The conversation lifecycle, in one place: every status change goes through one of these, each
+ * answering the changed copy (the caller holds the conversation's lock and writes it back).
+ */
+export const conversationLifecycle = {
+  /** A new conversation of a customer, not yet in a queue. */
+  open(customerId: string, now: Date, id: string = newId()): Conversation {
+    return {
+      id,
+      customerId,
+      status: 'open',
+      queueId: null,
+      priority: 0,
+      channels: [],
+      hops: 0,
+      assignment: null,
+      lastInboundChannel: null,
+      lastInboundAt: null,
+      firstResponseAt: null,
+      resolvedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+  },
+  /** Waits in `queueId` for an agent: new, reopened, transferred, or back after a declined or expired offer. */
+  queued(conversation: Conversation, queueId: string, now: Date): Conversation {
+    return move(conversation, 'queued', now, { queueId, assignment: null, resolvedAt: null });
+  },
+  /** Reserved for one agent (an offer is pending). */
+  offered(conversation: Conversation, queueId: string, now: Date): Conversation {
+    return move(conversation, 'offered', now, { queueId, assignment: null });
+  },
+  /** An offer of it was declined, expired or rescinded: back to waiting in its queue. */
+  offerWithdrawn(conversation: Conversation, now: Date): Conversation {
+    return conversation.status === 'offered' ? move(conversation, 'queued', now) : conversation;
+  },
+  assigned(conversation: Conversation, agentId: string, now: Date): Conversation {
+    return move(conversation, 'assigned', now, { assignment: { agentId, since: now } });
+  },
+  /** An agent answered: the ball is with the customer; the first response is recorded. */
+  agentReplied(conversation: Conversation, now: Date): Conversation {
+    const changes = { firstResponseAt: conversation.firstResponseAt ?? now };
+    return conversation.status === 'assigned' ? move(conversation, 'waiting', now, changes) : { ...conversation, ...changes, updatedAt: now };
+  },
+  /** The customer wrote on `channel`: the ball is back with the assigned agent, if any. */
+  customerWrote(conversation: Conversation, channel: string, now: Date): Conversation {
+    const changes: Partial<Conversation> = {
+      channels: conversation.channels.includes(channel) ? conversation.channels : [...conversation.channels, channel],
+      lastInboundChannel: channel,
+      lastInboundAt: now,
+    };
+    return conversation.status === 'waiting' ? move(conversation, 'assigned', now, changes) : { ...conversation, ...changes, updatedAt: now };
+  },
+  /** Moved to another queue or agent by a transfer: counts as a hand-over. */
+  handedOver(conversation: Conversation): Conversation {
+    return { ...conversation, hops: conversation.hops + 1 };
+  },
+  resolved(conversation: Conversation, now: Date): Conversation {
+    if (!isOpenStatus(conversation.status)) {
+      throw conflict('CONVERSATION.ALREADY_RESOLVED', `conversation ${conversation.id} is already ${conversation.status}`);
+    }
+    return move(conversation, 'resolved', now, { assignment: null, resolvedAt: now });
+  },
+};

@@ -1,8 +1,8 @@
 import { newId } from '../shared/ids.js';
-import type { StoreSession } from '../shared/ports/store.port.js';
 import type { Conversation } from './conversation.entity.js';
 import { contentHashOf, digestOf } from './hash-chain.js';
 import type { Interaction } from './interaction.entity.js';
+import type { LedgerSession } from './ports/ledger-store.port.js';
 
 export type NewEntry = Pick<Interaction, 'channel' | 'direction' | 'type' | 'text'> &
   Partial<Pick<Interaction, 'externalId' | 'threadRef' | 'subject' | 'html' | 'attachments' | 'party' | 'agentId' | 'data' | 'sourcePlugin' | 'occurredAt'>>;
@@ -47,22 +47,13 @@ export const buildEntry = (
  * head read here is the head the entry links to.
  */
 export const appendEntry = async (
-  session: StoreSession,
+  session: Pick<LedgerSession, 'interactions'>,
   conversation: Pick<Conversation, 'id' | 'customerId'>,
   entry: NewEntry,
   now: Date,
+  id: string = newId(),
 ): Promise<Interaction> => {
-  const interaction = buildEntry(conversation, entry, await session.interactions.last(conversation.id), now);
+  const interaction = buildEntry(conversation, entry, await session.interactions.last(conversation.id), now, id);
   await session.interactions.insert(interaction);
   return interaction;
-};
-
-/** Lock keys, taken in this order within a transaction to avoid deadlocks. */
-export const lockKeys = {
-  identity: (kind: string, value: string) => `identity:${kind}:${value}`,
-  customer: (id: string) => `customer:${id}`,
-  queue: (id: string) => `queue:${id}`,
-  conversation: (id: string) => `conversation:${id}`,
-  agent: (id: string) => `agent:${id}`,
-  delivery: (id: string) => `delivery:${id}`,
 };

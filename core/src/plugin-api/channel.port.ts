@@ -41,4 +41,23 @@ export interface Channel {
   /** The channel name recorded on interactions (`webhook`, `email`, …). One plugin instance per name. */
   readonly channel: string;
   send(message: OutboundMessage): Promise<SendResult>;
+  /**
+   * The external id an outbound message will carry, for channels that name their messages
+   * themselves (an email Message-ID). Asked when the reply is recorded, before it is sent, so it is
+   * in the ledger entry: a customer's answer that refers to it joins the conversation. Pure and
+   * stable for the same interaction id.
+   */
+  outboundExternalId?(message: { interactionId: string; conversationId: string }): string;
+}
+
+/** Identifies an outbound message to a channel's feedback: by the hub's id, or by the external id it carried. */
+export type OutboundRef = { interactionId: string } | { channel: string; externalId: string };
+
+/** What a channel reports about messages it sent earlier. */
+export interface DeliveryFeedback {
+  /**
+   * A message the channel accepted earlier failed afterwards (an email bounce): its delivery
+   * becomes `dead` with `reason`, visible in the API. Answers false when no such message exists.
+   */
+  markFailed(ref: OutboundRef, reason: string): Promise<boolean>;
 }

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import type { IngestPort } from '../ledger/inbound-message.js';
+import type { IngestPort } from '../inbound/ports/ingest.port.js';
 import type { Health } from '../shared/health.js';
 import type { Clock } from '../shared/ports/clock.port.js';
 import type { JobQueue } from '../shared/ports/job-queue.port.js';
 import type { Logger } from '../shared/ports/logger.port.js';
-import type { Store } from '../shared/ports/store.port.js';
+import type { Store } from '../store/store.port.js';
 import type { Channel } from './channel.port.js';
 import type { PluginHttpRoute } from './http-route.js';
 

@@ -30,3 +30,4 @@ export const invalid = (code: string, message: string, field?: string) =>
   new DomainError('invalid', code, message, field === undefined ? {} : { field });
 export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
 export const conflict = (code: string, message: string) => new DomainError('conflict', code, message);
+export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);

@@ -5,7 +5,7 @@ import { verifyChain } from '../ledger/hash-chain.js';
 import type { DomainEvent } from '../shared/events.js';
 import { newId } from '../shared/ids.js';
 import { encodeCursor } from '../shared/page.js';
-import type { Store, StoreSession } from '../shared/ports/store.port.js';
+import type { Store, StoreSession } from '../store/store.port.js';
 import {
   aChain,
   aConversation,

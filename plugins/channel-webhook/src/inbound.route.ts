@@ -77,7 +77,7 @@ const toInboundMessage = (body: InboundBody, options: InboundRouteOptions): Inbo
     channel: options.channel,
     externalId: body.externalId,
     from: { kind: identity.kind, value: identity.value, ...(body.from.name === undefined ? {} : { name: body.from.name }) },
-    threadRef: body.threadRef,
+    threadRefs: body.threadRef === undefined ? [] : [body.threadRef],
     subject: body.subject,
     text: body.text,
     html: body.html,

@@ -25,6 +25,20 @@ describe('architecture rules (dependency-cruiser)', () => {
       'core/src/reads-files.ts': "import { readFile } from 'node:fs/promises';\nexport const c = readFile;\n",
       'core/src/uses-plugin.ts': "import { d } from '../../plugins/alpha/src/index.js';\nexport const e = d;\n",
       'plugins/alpha/src/index.ts': "export const d = 1;\n",
+      // The rooms of core: each file below breaks one room rule.
+      'core/src/routing/queue.entity.ts': "export const q = 1;\n",
+      'core/src/routing/use-cases/route.use-case.ts': "export const r = 1;\n",
+      'core/src/identity/customer.entity.ts': "export const c = 1;\n",
+      'core/src/shared/uses-routing.ts': "import { q } from '../routing/queue.entity.js';\nexport const s = q;\n",
+      'core/src/ledger/uses-routing.ts': "import { q } from '../routing/queue.entity.js';\nexport const l = q;\n",
+      'core/src/routing/uses-identity.ts': "import { c } from '../identity/customer.entity.js';\nexport const ri = c;\n",
+      'core/src/identity/uses-routing.ts': "import { q } from '../routing/queue.entity.js';\nexport const ir = q;\n",
+      'core/src/store/uses-use-case.ts': "import { r } from '../routing/use-cases/route.use-case.js';\nexport const st = r;\n",
+      'core/src/plugin-api/uses-use-case.ts': "import { r } from '../routing/use-cases/route.use-case.js';\nexport const pa = r;\n",
+      'core/src/desk/uses-testing.ts': "import { m } from '../testing/mothers.js';\nexport const dt = m;\n",
+      'core/src/testing/mothers.ts': "export const m = 1;\n",
+      // Orchestrators may reach across areas.
+      'core/src/inbound/ok-orchestrator.ts': "import { q } from '../routing/queue.entity.js';\nimport { c } from '../identity/customer.entity.js';\nexport const io = [q, c];\n",
       'plugins/beta/src/index.ts': "import { d } from '../../alpha/src/index.js';\nexport const f = d;\n",
     };
     for (const [path, text] of Object.entries(files)) {
@@ -49,7 +63,15 @@ describe('architecture rules (dependency-cruiser)', () => {
     expect(output).toMatch(/core-imports-no-node-io: core\/src\/reads-files\.ts → fs\/promises/);
     expect(output).toMatch(/core-imports-no-plugin-or-app: core\/src\/uses-plugin\.ts/);
     expect(output).toMatch(/plugin-imports-no-other-plugin: plugins\/beta\/src\/index\.ts → plugins\/alpha/);
+    expect(output).toMatch(/shared-imports-no-area: core\/src\/shared\/uses-routing\.ts/);
+    expect(output).toMatch(/ledger-imports-no-other-area: core\/src\/ledger\/uses-routing\.ts/);
+    expect(output).toMatch(/routing-builds-only-on-ledger: core\/src\/routing\/uses-identity\.ts/);
+    expect(output).toMatch(/identity-and-access-import-only-shared: core\/src\/identity\/uses-routing\.ts/);
+    expect(output).toMatch(/store-assembles-only-ports: core\/src\/store\/uses-use-case\.ts/);
+    expect(output).toMatch(/plugin-api-exposes-ports-and-types-only: core\/src\/plugin-api\/uses-use-case\.ts/);
+    expect(output).toMatch(/only-tests-import-testing: core\/src\/desk\/uses-testing\.ts/);
     expect(output).not.toMatch(/core\/src\/ok\.ts/);
+    expect(output).not.toMatch(/core\/src\/inbound\/ok-orchestrator\.ts/);
   }, 60_000);
 
   it('passes on the project itself', async () => {

@@ -73,7 +73,7 @@ describe.each(engines)('group-committed ingest on %s', (_engine, make) => {
       first,
       anInboundMessage({ channel: 'webhook', externalId: `b-${uniqueToken()}`, from: { kind: 'email', value: ann.toUpperCase() }, text: 'two' }),
       { ...first },
-      anInboundMessage({ channel: 'webhook', externalId: `c-${uniqueToken()}`, from: { kind: 'email', value: `bob-${uniqueToken()}@example.com` }, threadRef: first.externalId, text: 'cc' }),
+      anInboundMessage({ channel: 'webhook', externalId: `c-${uniqueToken()}`, from: { kind: 'email', value: `bob-${uniqueToken()}@example.com` }, threadRefs: [first.externalId], text: 'cc' }),
     ];
     // Submitted together, they queue behind one another and share transactions.
     const [, ...results]: IngestResult[] = await Promise.all([...fillers, ...batch].map((m) => ingest.ingest(m)));

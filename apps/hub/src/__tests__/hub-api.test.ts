@@ -163,8 +163,12 @@ describe('the hub API, in process on the embedded store', () => {
     }, 'a retrying delivery');
     answer = 200;
     await waitFor(async () => receiver.received.some((r) => r.id === reply.json['id']), 'the delivery after retry');
-    const out = (await conversation(sent.conversationId)).interactions.find((i) => i['id'] === reply.json['id']);
-    expect(out?.['delivery']).toMatchObject({ status: 'delivered' });
+    // The receiver answers before the hub records the outcome: wait for the record, then count.
+    const out = await waitFor(async () => {
+      const i = (await conversation(sent.conversationId)).interactions.find((x) => x['id'] === reply.json['id']);
+      return (i?.['delivery'] as Json | undefined)?.['status'] === 'retrying' ? null : i;
+    }, 'the recorded outcome');
+    expect(out['delivery']).toMatchObject({ status: 'delivered' });
     expect(receiver.received.filter((r) => r.id === reply.json['id'])).toHaveLength(1);
   });
 

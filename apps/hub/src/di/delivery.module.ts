@@ -1,7 +1,8 @@
-import { AnswerOffer, ChannelRegistry, Clock, CoreSettings, DeliverOutbound, JobQueue, Logger, RelayOutbox, Store, Sweep, type DeliveryOutcome } from '@switchboard/core';
+import { ChannelRegistry, Clock, CoreSettings, DeliverOutbound, Logger, MarkDeliveryFailed, Store, deliveryJobs, type DeliveryOutcome } from '@switchboard/core';
 import { ContainerModule } from 'inversify';
+import { JobContributions, type JobContributionList } from './jobs.js';
 
-/** Outbound delivery, the outbox relay and the sweeper. */
+/** Outbound delivery, late failures reported by channels, and the delivery job. */
 export const deliveryModule = (onDeliveryOutcome: (channel: string, outcome: DeliveryOutcome) => void) =>
   new ContainerModule(({ bind }) => {
     bind(DeliverOutbound)
@@ -11,20 +12,16 @@ export const deliveryModule = (onDeliveryOutcome: (channel: string, outcome: Del
             ctx.get<Store>(Store),
             ctx.get<Clock>(Clock),
             ctx.get<ChannelRegistry>(ChannelRegistry),
-            ctx.get<JobQueue>(JobQueue),
             ctx.get<Logger>(Logger),
             ctx.get<CoreSettings>(CoreSettings),
             onDeliveryOutcome,
           ),
       )
       .inSingletonScope();
-    bind(RelayOutbox)
-      .toDynamicValue((ctx) => new RelayOutbox(ctx.get<Store>(Store), ctx.get<JobQueue>(JobQueue), ctx.get<Clock>(Clock)))
+    bind(MarkDeliveryFailed)
+      .toDynamicValue((ctx) => new MarkDeliveryFailed(ctx.get<Store>(Store), ctx.get<Clock>(Clock), ctx.get<Logger>(Logger)))
       .inSingletonScope();
-    bind(Sweep)
-      .toDynamicValue(
-        (ctx) =>
-          new Sweep(ctx.get<Store>(Store), ctx.get<JobQueue>(JobQueue), ctx.get<Clock>(Clock), ctx.get(RelayOutbox), ctx.get(AnswerOffer), ctx.get<Logger>(Logger)),
-      )
+    bind<JobContributionList>(JobContributions)
+      .toDynamicValue((ctx) => deliveryJobs({ deliver: ctx.get(DeliverOutbound) }))
       .inSingletonScope();
   });

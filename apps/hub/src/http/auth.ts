@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { newId, type ApiKey, type Scope, type StoreSession } from '@switchboard/core';
+import { newId, type Actor, type ApiKey, type Scope, type StoreSession } from '@switchboard/core';
 import type { HubEnv, Principal } from './hub-env.js';
 import { problemResponse, titleFor } from './problem.js';
 
@@ -84,6 +84,9 @@ export const authenticate = (store: ApiKeyAccess, options: AuthenticateOptions =
     return undefined;
   };
 };
+
+/** Who acts for a request: the agent its key is bound to, else an operator who may act for any agent. */
+export const actorOf = (principal: Principal): Actor => (principal.agentId === undefined ? { kind: 'operator' } : { kind: 'agent', agentId: principal.agentId });
 
 /** Lets the request through when the principal holds one of `scopes`, or `admin`. */
 export const requireScope = (...scopes: Scope[]): MiddlewareHandler<HubEnv> => {

@@ -6,6 +6,8 @@ export interface Principal {
   keyId: string;
   name: string;
   scopes: Scope[];
+  /** Set when the key is bound to one agent: it then acts only as that agent. */
+  agentId?: string;
 }
 
 /**

@@ -6,3 +6,7 @@ export interface ApiKeyRepository {
   list(): Promise<ApiKey[]>;
   update(key: ApiKey): Promise<void>;
 }
+
+export interface AccessSession {
+  readonly apiKeys: ApiKeyRepository;
+}

@@ -1,12 +1,15 @@
-import type { Delivery } from '../../ledger/interaction.entity.js';
-import { lockKeys } from '../../ledger/ledger-writer.js';
+import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
 import { DeliveryError, type OutboundMessage } from '../../plugin-api/channel.port.js';
-import { JOBS, type JobQueue } from '../../shared/ports/job-queue.port.js';
+import type { RoutingSession } from '../../routing/ports/routing-store.port.js';
+import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { Logger } from '../../shared/ports/logger.port.js';
-import type { Store } from '../../shared/ports/store.port.js';
+import type { OutboxSession } from '../../shared/ports/outbox.port.js';
+import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { CoreSettings } from '../../shared/settings.js';
+import type { Delivery } from '../delivery.entity.js';
 import type { ChannelRegistry } from '../ports/channel-registry.port.js';
+import type { DeliverySession } from '../ports/delivery-store.port.js';
 
 /** How long one attempt owns a delivery before another worker may take it over. */
 const LEASE_MS = 60_000;
@@ -20,10 +23,9 @@ export type DeliveryOutcome = 'delivered' | 'retrying' | 'dead' | 'skipped';
  */
 export class DeliverOutbound {
   constructor(
-    private readonly store: Store,
+    private readonly store: Transactions<DeliverySession & LedgerSession & Pick<RoutingSession, 'agents'> & OutboxSession>,
     private readonly clock: Clock,
     private readonly channels: ChannelRegistry,
-    private readonly jobs: JobQueue,
     private readonly logger: Logger,
     private readonly settings: Pick<CoreSettings, 'delivery'>,
     private readonly onOutcome: (channel: string, outcome: DeliveryOutcome) => void = () => {},
@@ -87,14 +89,15 @@ export class DeliverOutbound {
       const backoff = Math.min(this.settings.delivery.baseDelayMs * 2 ** (delivery.attempts - 1), MAX_BACKOFF_MS);
       next = { ...delivery, status: 'retrying', leaseUntil: null, nextAttemptAt: new Date(now.getTime() + backoff), reason: outcome.reason, updatedAt: now };
     }
-    await this.store.transaction((session) => session.deliveries.update(next));
+    await this.store.transaction(async (session) => {
+      await session.deliveries.update(next);
+      // The retry is an outbox event like the first attempt: relayed as a delayed job, and found by
+      // the sweeper (the delivery is due in the database) should that job be lost.
+      if (next.status === 'retrying' && next.nextAttemptAt) {
+        await session.outbox.add([{ type: 'delivery.requested', interactionId, attempt: next.attempts + 1, notBefore: next.nextAttemptAt.toISOString() }]);
+      }
+    });
     this.onOutcome(message.channel, next.status);
-    if (next.status === 'retrying' && next.nextAttemptAt) {
-      // If this enqueue is lost, the sweeper finds the due delivery in the database.
-      await this.jobs
-        .enqueue(JOBS.sendOutbound, { interactionId }, { jobId: `deliver:${interactionId}:${next.attempts + 1}`, delayMs: next.nextAttemptAt.getTime() - now.getTime() })
-        .catch((error: unknown) => this.logger.warn({ interactionId, err: String(error) }, 'could not schedule the delivery retry; the sweeper will'));
-    }
     if (next.status === 'dead') this.logger.warn({ interactionId, channel: message.channel, reason: next.reason }, 'delivery dead-lettered');
     return next.status;
   }

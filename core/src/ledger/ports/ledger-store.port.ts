@@ -1,11 +1,13 @@
 import type { Page, PageRequest } from '../../shared/page.js';
 import type { Conversation, ConversationStatus } from '../conversation.entity.js';
-import type { Delivery, Interaction } from '../interaction.entity.js';
+import type { Interaction } from '../interaction.entity.js';
 
 export interface ConversationFilter {
   status?: ConversationStatus | undefined;
   queueId?: string | undefined;
   customerId?: string | undefined;
+  /** Conversations assigned to this agent now. */
+  assignedTo?: string | undefined;
 }
 
 export interface ConversationRepository {
@@ -34,6 +36,8 @@ export interface InteractionRepository {
   timeline(customerId: string, page: PageRequest): Promise<Page<Interaction>>;
   /** The conversation whose entry on `channel` has `externalId` or `threadRef` equal to `ref`. Newest wins. */
   findConversationByRef(channel: string, ref: string): Promise<string | null>;
+  /** The newest entry on `channel` whose external id is `externalId` (inbound or outbound). */
+  findByExternalId(channel: string, externalId: string): Promise<Interaction | null>;
   /** The newest inbound entry of a conversation (whom to reply to). */
   lastInbound(conversationId: string): Promise<Interaction | null>;
   insertMany(interactions: readonly Interaction[]): Promise<void>;
@@ -64,11 +68,8 @@ export interface InboundReceipt {
   receivedAt: Date;
 }
 
-export interface DeliveryRepository {
-  insert(delivery: Delivery): Promise<void>;
-  get(interactionId: string): Promise<Delivery | null>;
-  update(delivery: Delivery): Promise<void>;
-  /** Pending or retrying deliveries due by `now` whose lease is free: the sweeper's work list. */
-  listDue(now: Date, limit: number): Promise<Delivery[]>;
-  getMany(interactionIds: readonly string[]): Promise<Delivery[]>;
+export interface LedgerSession {
+  readonly conversations: ConversationRepository;
+  readonly interactions: InteractionRepository;
+  readonly receipts: InboundReceiptRepository;
 }

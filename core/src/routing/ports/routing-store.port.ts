@@ -57,3 +57,12 @@ export interface RoutingDecisionRepository {
   insert(decision: RoutingDecision): Promise<void>;
   listByConversation(conversationId: string): Promise<RoutingDecision[]>;
 }
+
+export interface RoutingSession {
+  readonly queues: QueueRepository;
+  readonly agents: AgentRepository;
+  readonly workItems: WorkItemRepository;
+  readonly offers: OfferRepository;
+  readonly assignments: AssignmentRepository;
+  readonly decisions: RoutingDecisionRepository;
+}

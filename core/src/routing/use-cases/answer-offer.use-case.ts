@@ -1,16 +1,18 @@
-import { appendEntry, lockKeys } from '../../ledger/ledger-writer.js';
-import { conflict, notFound } from '../../shared/domain-error.js';
+import { conversationLifecycle } from '../../ledger/conversation.entity.js';
+import { appendEntry } from '../../ledger/ledger-writer.js';
+import { conflict, forbidden, notFound } from '../../shared/domain-error.js';
 import type { DomainEvent } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
+import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
-import type { Store, StoreSession } from '../../shared/ports/store.port.js';
+import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import type { CoreSettings } from '../../shared/settings.js';
 import type { Offer } from '../offer.entity.js';
 
 /** Accept, decline and expiry of offers. */
 export class AnswerOffer {
   constructor(
-    private readonly store: Store,
+    private readonly store: RoutingStore,
     private readonly clock: Clock,
     private readonly settings: Pick<CoreSettings, 'setAwayOnOfferExpiry'>,
   ) {}
@@ -38,7 +40,7 @@ export class AnswerOffer {
         startedAt: now,
         endedAt: null,
       });
-      await session.conversations.update({ ...conversation, status: 'assigned', assignment: { agentId: offer.agentId, since: now }, updatedAt: now });
+      await session.conversations.update(conversationLifecycle.assigned(conversation, offer.agentId, now));
       await appendEntry(
         session,
         conversation,
@@ -78,20 +80,20 @@ export class AnswerOffer {
     });
   }
 
-  private async pendingOffer(session: StoreSession, offerId: string, actingAgentId: string | undefined): Promise<Offer> {
+  private async pendingOffer(session: RoutingUnit, offerId: string, actingAgentId: string | undefined): Promise<Offer> {
     const peek = await session.offers.get(offerId);
     if (!peek) throw notFound('OFFER.NOT_FOUND', `offer ${offerId} does not exist`);
     await session.lock(lockKeys.conversation(peek.conversationId));
     const offer = await session.offers.get(offerId);
     if (!offer) throw notFound('OFFER.NOT_FOUND', `offer ${offerId} does not exist`);
     if (actingAgentId !== undefined && offer.agentId !== actingAgentId) {
-      throw conflict('OFFER.NOT_YOURS', `offer ${offerId} was made to another agent`);
+      throw forbidden('OFFER.NOT_YOURS', `offer ${offerId} was made to another agent`);
     }
     if (offer.status !== 'pending') throw conflict('OFFER.ANSWERED', `offer ${offerId} is already ${offer.status}`);
     return offer;
   }
 
-  private async expireLocked(session: StoreSession, offer: Offer, now: Date): Promise<void> {
+  private async expireLocked(session: RoutingUnit, offer: Offer, now: Date): Promise<void> {
     await session.offers.update({ ...offer, status: 'expired', answeredAt: now, reason: 'timed out' });
     await this.requeue(session, offer, now, 'expired', 'offer timed out');
     if (this.settings.setAwayOnOfferExpiry) {
@@ -104,16 +106,14 @@ export class AnswerOffer {
   }
 
   /** Puts the item back in its queue, not to be offered to this agent again while others are eligible. */
-  private async requeue(session: StoreSession, offer: Offer, now: Date, outcome: 'declined' | 'expired', detail: string): Promise<void> {
+  private async requeue(session: RoutingUnit, offer: Offer, now: Date, outcome: 'declined' | 'expired', detail: string): Promise<void> {
     const item = await session.workItems.get(offer.conversationId);
     if (item) {
       const excluded = item.excludedAgents.includes(offer.agentId) ? item.excludedAgents : [...item.excludedAgents, offer.agentId];
       await session.workItems.update({ ...item, state: 'waiting', excludedAgents: excluded, updatedAt: now });
     }
     const conversation = await session.conversations.get(offer.conversationId);
-    if (conversation && conversation.status === 'offered') {
-      await session.conversations.update({ ...conversation, status: 'queued', updatedAt: now });
-    }
+    if (conversation?.status === 'offered') await session.conversations.update(conversationLifecycle.offerWithdrawn(conversation, now));
     await session.decisions.insert({ id: newId(), conversationId: offer.conversationId, queueId: offer.queueId, at: now, outcome, agentId: offer.agentId, detail });
     const events: DomainEvent[] = [{ type: 'offer.answered', offerId: offer.id, conversationId: offer.conversationId, agentId: offer.agentId, status: outcome }];
     if (item) events.push({ type: 'conversation.queued', conversationId: offer.conversationId, queueId: item.queueId });

@@ -1,8 +1,8 @@
-import { lockKeys } from '../../ledger/ledger-writer.js';
+import { lockKeys } from '../../shared/lock-keys.js';
 import { conflict, invalid, notFound } from '../../shared/domain-error.js';
 import { newId } from '../../shared/ids.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
-import type { Store } from '../../shared/ports/store.port.js';
+import type { RoutingStore } from '../ports/routing-transactions.js';
 import { DEFAULT_CAPACITY_UNITS, type Agent, type Presence } from '../agent.entity.js';
 import type { Queue } from '../queue.entity.js';
 import { DEFAULT_QUEUE_NAME } from './resolve-queue.js';
@@ -22,14 +22,14 @@ const checkSkills = (skills: Record<string, number>, field: string) => {
 /** Queues, agents and presence. */
 export class ManageRouting {
   constructor(
-    private readonly store: Store,
+    private readonly store: RoutingStore,
     private readonly clock: Clock,
   ) {}
 
   /** The queue every conversation without another destination goes to; created on first start. */
   async ensureDefaultQueue(): Promise<Queue> {
     return this.store.transaction(async (session) => {
-      await session.lock('queue-name:default');
+      await session.lock(lockKeys.queueName(DEFAULT_QUEUE_NAME));
       const existing = await session.queues.getByName(DEFAULT_QUEUE_NAME);
       if (existing) return existing;
       const now = this.clock.now();
@@ -42,7 +42,7 @@ export class ManageRouting {
   async createQueue(input: QueueInput): Promise<Queue> {
     checkSkills(input.skills ?? {}, 'skills');
     return this.store.transaction(async (session) => {
-      await session.lock(`queue-name:${input.name}`);
+      await session.lock(lockKeys.queueName(input.name));
       if (await session.queues.getByName(input.name)) throw conflict('QUEUE.NAME_TAKEN', `a queue named '${input.name}' exists`);
       if (input.overflow && !(await session.queues.get(input.overflow.queueId))) {
         throw invalid('QUEUE.UNKNOWN_OVERFLOW', `overflow queue ${input.overflow.queueId} does not exist`, 'overflow.queueId');

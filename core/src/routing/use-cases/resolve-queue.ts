@@ -1,5 +1,5 @@
 import { notFound } from '../../shared/domain-error.js';
-import type { StoreSession } from '../../shared/ports/store.port.js';
+import type { RoutingSession } from '../ports/routing-store.port.js';
 import type { Queue } from '../queue.entity.js';
 
 export const DEFAULT_QUEUE_NAME = 'default';
@@ -8,7 +8,7 @@ export const DEFAULT_QUEUE_NAME = 'default';
 export type PrefetchedQueues = ReadonlyMap<string, Queue | null>;
 
 /** Reads the queues that messages on `channels` may go to, all at once: their channel's queue and `default`. */
-export const prefetchQueues = async (session: StoreSession, channelQueues: Record<string, string>, channels: readonly string[]): Promise<PrefetchedQueues> => {
+export const prefetchQueues = async (session: Pick<RoutingSession, 'queues'>, channelQueues: Record<string, string>, channels: readonly string[]): Promise<PrefetchedQueues> => {
   const names = [...new Set([...channels.flatMap((channel) => (channelQueues[channel] ? [channelQueues[channel]] : [])), DEFAULT_QUEUE_NAME])];
   const queues = await Promise.all(names.map((name) => session.queues.getByName(name)));
   return new Map(names.map((name, i) => [name, queues[i] ?? null]));
@@ -16,7 +16,7 @@ export const prefetchQueues = async (session: StoreSession, channelQueues: Recor
 
 /** The queue a (re)opened conversation goes to: its previous queue, its channel's queue, or `default`. */
 export const resolveQueue = async (
-  session: StoreSession,
+  session: Pick<RoutingSession, 'queues'>,
   channelQueues: Record<string, string>,
   channel: string,
   previousQueueId: string | null,

@@ -1,13 +1,12 @@
-import { lockKeys } from '../../ledger/ledger-writer.js';
-import type { DomainEvent } from '../../shared/events.js';
-import { newId } from '../../shared/ids.js';
+import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
-import type { Store, StoreSession } from '../../shared/ports/store.port.js';
+import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import { eligibleFor, type Candidate } from '../eligibility.js';
 import type { Offer } from '../offer.entity.js';
 import type { Queue } from '../queue.entity.js';
 import { chooseAgent } from '../strategies.js';
 import type { WorkItem } from '../work-item.entity.js';
+import { makeOffer } from './make-offer.js';
 
 const BATCH = 50;
 
@@ -18,7 +17,7 @@ const BATCH = 50;
  */
 export class RouteQueue {
   constructor(
-    private readonly store: Store,
+    private readonly store: RoutingStore,
     private readonly clock: Clock,
   ) {}
 
@@ -36,18 +35,16 @@ export class RouteQueue {
 
       const loads = await session.assignments.loads(agents.map((a) => a.id));
       const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
-      const events: DomainEvent[] = [];
       let offers = 0;
       for (const item of items) {
-        const offer = await this.routeItem(session, queue, item, candidates, events);
+        const offer = await this.routeItem(session, queue, item, candidates);
         if (offer) offers += 1;
       }
-      await session.outbox.add(events);
       return { offers, more: items.length === BATCH && offers > 0 };
     });
   }
 
-  private async routeItem(session: StoreSession, queue: Queue, item: WorkItem, candidates: Candidate[], events: DomainEvent[]): Promise<Offer | null> {
+  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[]): Promise<Offer | null> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
     const { eligible } = eligibleFor(item, candidates);
@@ -67,39 +64,20 @@ export class RouteQueue {
     // The load may have grown in another queue's router since the pass began.
     if (eligibleFor(current, [choice]).eligible.length === 0) return null;
 
-    const offer: Offer = {
-      id: newId(),
-      conversationId: item.conversationId,
-      agentId: agent.id,
-      queueId: queue.id,
-      channel: item.channel,
-      cost: item.cost,
-      status: 'pending',
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + queue.offerTimeoutSeconds * 1000),
-      answeredAt: null,
-      reason: null,
-    };
-    await session.offers.insert(offer);
-    await session.workItems.update({ ...current, state: 'offered', reasons: [], updatedAt: now });
-    await session.conversations.update({ ...conversation, status: 'offered', updatedAt: now });
-    const updatedAgent = { ...agent, lastOfferAt: now, updatedAt: now };
-    await session.agents.update(updatedAgent);
-    choice.agent = updatedAgent;
+    const made = await makeOffer(session, {
+      conversation,
+      item: current,
+      existing: true,
+      queue,
+      agent,
+      detail: `offered to ${agent.name} by ${queue.strategy} among ${eligible.length} eligible agent(s)`,
+      now,
+    });
+    choice.agent = made.agent;
     choice.load = {
       units: load.units + item.cost,
       perChannel: { ...load.perChannel, [item.channel]: (load.perChannel[item.channel] ?? 0) + 1 },
     };
-    await session.decisions.insert({
-      id: newId(),
-      conversationId: item.conversationId,
-      queueId: queue.id,
-      at: now,
-      outcome: 'offered',
-      agentId: agent.id,
-      detail: `offered to ${agent.name} by ${queue.strategy} among ${eligible.length} eligible agent(s)`,
-    });
-    events.push({ type: 'offer.created', offerId: offer.id, conversationId: offer.conversationId, agentId: agent.id, expiresAt: offer.expiresAt.toISOString() });
-    return offer;
+    return made.offer;
   }
 }

@@ -1,12 +1,7 @@
 import type { Health } from '../health.js';
 
-/** Named jobs of Switchboard; payloads are plain JSON. */
-export const JOBS = {
-  routeQueue: 'routing.evaluate-queue',
-  expireOffer: 'routing.expire-offer',
-  sendOutbound: 'delivery.send-outbound',
-} as const;
-export type JobName = (typeof JOBS)[keyof typeof JOBS] | (string & {});
+/** Jobs are named `<area>.<verb-noun>` (`routing.evaluate-queue`); each area declares its own. Payloads are plain JSON. */
+export type JobName = string;
 
 export interface JobOptions {
   /** Jobs with the same id are not added twice while one is waiting, delayed or active. */
@@ -45,9 +40,23 @@ export interface FailedJob {
 }
 
 /**
+ * Thrown by a handler for a job that can never succeed (a payload that breaks its schema, say):
+ * the queue dead-letters it at once with this reason instead of retrying.
+ */
+export class PermanentJobError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PermanentJobError';
+  }
+}
+
+/** Whether a handler's error is a `PermanentJobError`, from this copy of the core or another. */
+export const isPermanentJobError = (error: unknown): boolean => error instanceof Error && error.name === 'PermanentJobError';
+
+/**
  * The job-queue port. Producers call `enqueue`; workers `register` handlers and `start` consuming.
  * Delivery is at least once: handlers must be idempotent. A handler that throws is retried with
- * backoff, then kept as a failed job.
+ * backoff, then kept as a failed job; one that throws `PermanentJobError` is kept at once.
  */
 export interface JobQueue {
   enqueue<P>(name: JobName, payload: P, options?: JobOptions): Promise<void>;

@@ -55,7 +55,7 @@ describe('POST /inbound', () => {
         channel: 'shop',
         externalId: 'shop-msg-1',
         from: { kind: 'email', value: 'ann@example.com', name: 'Ann' },
-        threadRef: 'order-42',
+        threadRefs: ['order-42'],
         subject: 'Where is my order?',
         text: 'Hello, order 42 has not arrived.',
         html: '<p>Hello</p>',

@@ -78,6 +78,10 @@ export class TypeormConversationRepository implements ConversationRepository {
       if (!isId(filter.customerId)) return { items: [], nextCursor: null };
       query.andWhere('c.customerId = :customerId', { customerId: filter.customerId });
     }
+    if (filter.assignedTo !== undefined) {
+      if (!isId(filter.assignedTo)) return { items: [], nextCursor: null };
+      query.andWhere('c.assignmentAgentId = :assignedTo', { assignedTo: filter.assignedTo });
+    }
     if (page.cursor !== undefined) {
       const after = readKeyset(page.cursor, 1);
       query.andWhere('(c.createdAt, c.id) < (:afterCreatedAt, :afterId)', { afterCreatedAt: after.dates[0], afterId: after.id });
@@ -177,6 +181,11 @@ export class TypeormInteractionRepository implements InteractionRepository {
       order: { occurredAt: 'DESC', recordedAt: 'DESC', seq: 'DESC' },
     });
     return row?.conversationId ?? null;
+  }
+
+  async findByExternalId(channel: string, externalId: string): Promise<Interaction | null> {
+    const row = await this.rows.findOne({ where: { channel, externalId }, order: { occurredAt: 'DESC', recordedAt: 'DESC', seq: 'DESC' } });
+    return row ? toInteraction(row) : null;
   }
 
   async lastInbound(conversationId: string): Promise<Interaction | null> {

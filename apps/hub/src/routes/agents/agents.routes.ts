@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { PRESENCES, type ManageRouting, type ReadModels } from '@switchboard/core';
-import { requireScope } from '../../http/auth.js';
+import { PRESENCES, forbidden, type DeskCommands, type ManageRouting, type RoutingQueries } from '@switchboard/core';
+import { actorOf, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { AgentSchema, IdParam, OfferSchema, SkillsSchema, agentJson, errorResponses, json, withoutUndefined, offerJson } from '../shared/views.js';
 
@@ -41,15 +41,18 @@ const offersRoute = createRoute({
 });
 
 
-export const agentRoutes = (deps: { reads: ReadModels; routing: ManageRouting }) =>
+export const agentRoutes = (deps: { routingReads: RoutingQueries; routing: ManageRouting; desk: DeskCommands }) =>
   createRouter()
-    .openapi(listRoute, async (c) => c.json({ items: (await deps.reads.agents()).map(agentJson), nextCursor: null }, 200))
+    .openapi(listRoute, async (c) => c.json({ items: (await deps.routingReads.agents()).map(agentJson), nextCursor: null }, 200))
     .openapi(createAgentRoute, async (c) => c.json(agentJson(await deps.routing.createAgent(c.req.valid('json'))), 201))
-    .openapi(getRoute, async (c) => c.json(agentJson(await deps.reads.agent(c.req.valid('param').id)), 200))
+    .openapi(getRoute, async (c) => c.json(agentJson(await deps.routingReads.agent(c.req.valid('param').id)), 200))
     .openapi(patchRoute, async (c) => c.json(agentJson(await deps.routing.updateAgent(c.req.valid('param').id, withoutUndefined(c.req.valid('json')))), 200))
-    .openapi(presenceRoute, async (c) => c.json(agentJson(await deps.routing.setPresence(c.req.valid('param').id, c.req.valid('json').status)), 200))
+    .openapi(presenceRoute, async (c) => c.json(agentJson(await deps.desk.setPresence(actorOf(c.var.principal), c.req.valid('param').id, c.req.valid('json').status)), 200))
     .openapi(offersRoute, async (c) => {
       const { status } = c.req.valid('query');
-      const offers = await deps.reads.offers(c.req.valid('param').id, status === 'all' ? undefined : status);
+      const agentId = c.req.valid('param').id;
+      const actor = actorOf(c.var.principal);
+      if (actor.kind === 'agent' && actor.agentId !== agentId) throw forbidden('DESK.NOT_YOURS', "this key reads only its own agent's offers");
+      const offers = await deps.routingReads.offers(agentId, status === 'all' ? undefined : status);
       return c.json({ items: offers.map(offerJson), nextCursor: null }, 200);
     });

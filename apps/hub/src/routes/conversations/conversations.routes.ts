@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CONVERSATION_STATUSES, type DeskActions, type ReadModels } from '@switchboard/core';
-import { requireScope } from '../../http/auth.js';
+import { CONVERSATION_STATUSES, type DeskCommands, type DeskQueries, type LedgerQueries, type RoutingQueries } from '@switchboard/core';
+import { actorOf, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { optionalJson } from '../../http/optional-json.js';
 import {
@@ -83,7 +83,7 @@ const routingRoute = createRoute({
   },
 });
 
-const ReplySchema = z.object({ agentId: z.string().uuid(), text: z.string().min(1).max(200_000), html: z.string().max(1_000_000).optional() }).openapi('Reply');
+const ReplySchema = z.object({ agentId: z.string().uuid().optional().openapi({ description: 'The agent replying; a key bound to an agent may leave it out' }), text: z.string().min(1).max(200_000), html: z.string().max(1_000_000).optional() }).openapi('Reply');
 const replyRoute = createRoute({
   method: 'post',
   path: '/{id}/replies',
@@ -100,7 +100,7 @@ const noteRoute = createRoute({
   tags,
   summary: 'Add an internal note',
   middleware: agent,
-  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: z.object({ agentId: z.string().uuid(), text: z.string().min(1).max(100_000) }) } } } },
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: z.object({ agentId: z.string().uuid().optional(), text: z.string().min(1).max(100_000) }) } } } },
   responses: { 201: json(InteractionSchema, 'The note'), ...errorResponses },
 });
 
@@ -141,17 +141,17 @@ const transferRoute = createRoute({
   responses: { 200: json(ConversationSchema, 'The transferred conversation'), ...errorResponses },
 });
 
-export const conversationRoutes = (deps: { reads: ReadModels; desk: DeskActions }) =>
+export const conversationRoutes = (deps: { ledger: LedgerQueries; deskReads: DeskQueries; routingReads: RoutingQueries; desk: DeskCommands }) =>
   createRouter()
     .openapi(listRoute, async (c) => {
       const { cursor, limit, status, queue, customerId } = c.req.valid('query');
-      const page = await deps.reads.conversations({ status, queueId: queue, customerId }, { cursor, limit });
+      const page = await deps.ledger.conversations({ status, queueId: queue, customerId }, { cursor, limit });
       return c.json({ items: page.items.map(conversationJson), nextCursor: page.nextCursor }, 200);
     })
-    .openapi(getRoute, async (c) => c.json(conversationDetailJson(await deps.reads.conversation(c.req.valid('param').id)), 200))
-    .openapi(verifyRoute, async (c) => c.json(await deps.reads.verify(c.req.valid('param').id), 200))
+    .openapi(getRoute, async (c) => c.json(conversationDetailJson(await deps.deskReads.conversation(c.req.valid('param').id)), 200))
+    .openapi(verifyRoute, async (c) => c.json(await deps.ledger.verify(c.req.valid('param').id), 200))
     .openapi(routingRoute, async (c) => {
-      const view = await deps.reads.routing(c.req.valid('param').id);
+      const view = await deps.routingReads.routing(c.req.valid('param').id);
       return c.json(
         {
           conversationId: view.conversationId,
@@ -165,12 +165,21 @@ export const conversationRoutes = (deps: { reads: ReadModels; desk: DeskActions 
         200,
       );
     })
-    .openapi(replyRoute, async (c) => c.json(interactionJson({ ...(await deps.desk.reply(c.req.valid('param').id, c.req.valid('json'))), delivery: { status: 'pending', reason: null, attempts: 0 } }), 201))
-    .openapi(noteRoute, async (c) => c.json(interactionJson({ ...(await deps.desk.note(c.req.valid('param').id, c.req.valid('json'))), delivery: null }), 201))
-    .openapi(resolveRoute, async (c) => c.json(conversationJson(await deps.desk.resolve(c.req.valid('param').id, await optionalJson(c, ActorSchema))), 200))
-    .openapi(reopenRoute, async (c) => c.json(conversationJson(await deps.desk.reopen(c.req.valid('param').id, await optionalJson(c, ActorSchema))), 200))
+    .openapi(replyRoute, async (c) => {
+      const reply = await deps.desk.reply(actorOf(c.var.principal), c.req.valid('param').id, c.req.valid('json'));
+      return c.json(interactionJson({ ...reply, delivery: { status: 'pending', reason: null, attempts: 0 } }), 201);
+    })
+    .openapi(noteRoute, async (c) => c.json(interactionJson({ ...(await deps.desk.note(actorOf(c.var.principal), c.req.valid('param').id, c.req.valid('json'))), delivery: null }), 201))
+    .openapi(resolveRoute, async (c) => {
+      const { agentId } = await optionalJson(c, ActorSchema);
+      return c.json(conversationJson(await deps.desk.resolve(actorOf(c.var.principal), c.req.valid('param').id, agentId)), 200);
+    })
+    .openapi(reopenRoute, async (c) => {
+      const { agentId } = await optionalJson(c, ActorSchema);
+      return c.json(conversationJson(await deps.desk.reopen(actorOf(c.var.principal), c.req.valid('param').id, agentId)), 200);
+    })
     .openapi(transferRoute, async (c) => {
       const body = c.req.valid('json');
       const target = body.queueId !== undefined ? { queueId: body.queueId } : { agentId: body.agentId ?? '' };
-      return c.json(conversationJson(await deps.desk.transfer(c.req.valid('param').id, target)), 200);
+      return c.json(conversationJson(await deps.desk.transfer(actorOf(c.var.principal), c.req.valid('param').id, target)), 200);
     });

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { ReadModels } from '@switchboard/core';
+import type { CustomerQueries, DeskQueries } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { CustomerSchema, IdParam, InteractionSchema, PageQuery, customerJson, errorResponses, interactionJson, json, pageOf } from '../shared/views.js';
@@ -34,15 +34,15 @@ const timelineRoute = createRoute({
   responses: { 200: json(pageOf(InteractionSchema), 'One page of the timeline'), ...errorResponses },
 });
 
-export const customerRoutes = (deps: { reads: ReadModels }) =>
+export const customerRoutes = (deps: { customers: CustomerQueries; deskReads: DeskQueries }) =>
   createRouter()
     .openapi(findRoute, async (c) => {
-      const customers = await deps.reads.customersByIdentity(c.req.valid('query').identity);
+      const customers = await deps.customers.customersByIdentity(c.req.valid('query').identity);
       return c.json({ items: customers.map(customerJson), nextCursor: null }, 200);
     })
-    .openapi(getRoute, async (c) => c.json(customerJson(await deps.reads.customer(c.req.valid('param').id)), 200))
+    .openapi(getRoute, async (c) => c.json(customerJson(await deps.customers.customer(c.req.valid('param').id)), 200))
     .openapi(timelineRoute, async (c) => {
       const { cursor, limit } = c.req.valid('query');
-      const page = await deps.reads.timeline(c.req.valid('param').id, { cursor, limit });
+      const page = await deps.deskReads.timeline(c.req.valid('param').id, { cursor, limit });
       return c.json({ items: page.items.map(interactionJson), nextCursor: page.nextCursor }, 200);
     });

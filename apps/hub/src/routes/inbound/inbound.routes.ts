@@ -13,7 +13,18 @@ export const InboundSchema = z
       value: z.string().min(1).max(320).openapi({ example: 'ann@example.com' }),
       name: z.string().max(200).optional(),
     }),
-    threadRef: z.string().max(512).optional(),
+    threadRef: z.string().max(512).optional().openapi({ description: 'The message this one answers (email In-Reply-To, a thread id)' }),
+    threadRefs: z
+      .array(z.string().min(1).max(512))
+      .max(100)
+      .optional()
+      .openapi({ description: 'More references, most direct first (an email References chain, newest first); threadRef, when given, comes before them' }),
+    identities: z
+      .array(z.object({ kind: z.string().min(1), value: z.string().min(1).max(320) }))
+      .max(20)
+      .optional()
+      .openapi({ description: 'More identities the sender gave (a chat visitor who leaves an email address): linked to the customer when nobody holds them' }),
+    routing: z.enum(['route', 'record']).optional().openapi({ description: '`record`: only record it in the ledger, never queue it for an agent (imports, auto-replies)' }),
     subject: z.string().max(998).optional(),
     text: z.string().max(200_000),
     html: z.string().max(1_000_000).optional(),
@@ -46,7 +57,9 @@ export const inboundRoutes = (deps: { ingest: IngestPort }) =>
       channel: body.channel,
       externalId: body.externalId,
       from: body.from,
-      threadRef: body.threadRef,
+      threadRefs: [...(body.threadRef === undefined ? [] : [body.threadRef]), ...(body.threadRefs ?? [])],
+      identities: body.identities,
+      routing: body.routing,
       subject: body.subject,
       text: body.text,
       html: body.html,

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AnswerOffer } from '@switchboard/core';
-import { requireScope } from '../../http/auth.js';
+import type { DeskCommands } from '@switchboard/core';
+import { actorOf, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { optionalJson } from '../../http/optional-json.js';
 import { IdParam, OfferSchema, errorResponses, json, offerJson } from '../shared/views.js';
@@ -19,10 +19,10 @@ const declineRoute = createRoute({
   responses: { 200: json(OfferSchema, 'The declined offer'), ...errorResponses },
 });
 
-export const offerRoutes = (deps: { offers: AnswerOffer }) =>
+export const offerRoutes = (deps: { desk: DeskCommands }) =>
   createRouter()
-    .openapi(acceptRoute, async (c) => c.json(offerJson(await deps.offers.accept(c.req.valid('param').id)), 200))
+    .openapi(acceptRoute, async (c) => c.json(offerJson(await deps.desk.accept(actorOf(c.var.principal), c.req.valid('param').id)), 200))
     .openapi(declineRoute, async (c) => {
       const { reason } = await optionalJson(c, DeclineSchema);
-      return c.json(offerJson(await deps.offers.decline(c.req.valid('param').id, reason)), 200);
+      return c.json(offerJson(await deps.desk.decline(actorOf(c.var.principal), c.req.valid('param').id, reason)), 200);
     });

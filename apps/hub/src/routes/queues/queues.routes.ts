@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ROUTING_STRATEGIES, type ManageRouting, type ReadModels } from '@switchboard/core';
+import { ROUTING_STRATEGIES, type ManageRouting, type RoutingQueries } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { IdParam, QueueSchema, SkillsSchema, errorResponses, json, withoutUndefined, queueJson } from '../shared/views.js';
@@ -40,14 +40,14 @@ const statsRoute = createRoute({
 });
 
 
-export const queueRoutes = (deps: { reads: ReadModels; routing: ManageRouting }) =>
+export const queueRoutes = (deps: { routingReads: RoutingQueries; routing: ManageRouting }) =>
   createRouter()
-    .openapi(listRoute, async (c) => c.json({ items: (await deps.reads.queues()).map(queueJson), nextCursor: null }, 200))
+    .openapi(listRoute, async (c) => c.json({ items: (await deps.routingReads.queues()).map(queueJson), nextCursor: null }, 200))
     .openapi(createQueueRoute, async (c) => c.json(queueJson(await deps.routing.createQueue(withoutUndefined(c.req.valid('json')))), 201))
-    .openapi(getRoute, async (c) => c.json(queueJson(await deps.reads.queue(c.req.valid('param').id)), 200))
+    .openapi(getRoute, async (c) => c.json(queueJson(await deps.routingReads.queue(c.req.valid('param').id)), 200))
     .openapi(patchRoute, async (c) => c.json(queueJson(await deps.routing.updateQueue(c.req.valid('param').id, withoutUndefined(c.req.valid('json')))), 200))
     .openapi(deleteRoute, async (c) => {
       await deps.routing.deleteQueue(c.req.valid('param').id);
       return c.body(null, 204);
     })
-    .openapi(statsRoute, async (c) => c.json(await deps.reads.queueStats(c.req.valid('param').id), 200));
+    .openapi(statsRoute, async (c) => c.json(await deps.routingReads.queueStats(c.req.valid('param').id), 200));

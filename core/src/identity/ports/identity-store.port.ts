@@ -17,3 +17,8 @@ export interface IdentityRepository {
   findMany(keys: readonly IdentityKey[]): Promise<Identity[]>;
   insertMany(identities: readonly Identity[]): Promise<void>;
 }
+
+export interface IdentitySession {
+  readonly customers: CustomerRepository;
+  readonly identities: IdentityRepository;
+}

@@ -1,0 +1,48 @@
+import type { Party } from '../../ledger/interaction.entity.js';
+
+/** What a desk shows an agent about the customer behind an offer or a conversation. */
+export interface DeskContext {
+  conversationId: string;
+  customer: { id: string; displayName: string | null; identities: { kind: string; value: string }[] };
+  channel: string;
+  subject: string | null;
+  /** The latest entries of the customer's timeline, newest first, across channels. */
+  recent: { channel: string; direction: 'inbound' | 'outbound' | 'internal'; text: string; occurredAt: Date }[];
+}
+
+export interface DeskOffer {
+  offerId: string;
+  agentId: string;
+  queueName: string;
+  expiresAt: Date;
+  context: DeskContext;
+}
+
+export type DeskOfferUpdate =
+  | { offerId: string; agentId: string; status: 'accepted' | 'declined' | 'expired' | 'rescinded'; reason?: string | undefined };
+
+/** A message to show in the agent's working thread of a conversation. */
+export interface DeskThreadPost {
+  conversationId: string;
+  agentId: string;
+  kind: 'customer-message' | 'reply-sent' | 'note' | 'status';
+  from?: Party | undefined;
+  text: string;
+  occurredAt: Date;
+}
+
+/**
+ * The driven port of a desk: how the hub reaches agents where they work (a Slack or Teams bot).
+ * No chat-tool types here; each desk plugin maps these onto its own messages and cards. Calls are
+ * made from jobs after commit, so a desk may be slow or down without holding anything up; every
+ * call must be idempotent (a retried job repeats it).
+ */
+export interface AgentDesk {
+  /** Which agents this desk reaches (those with a binding for it). */
+  reaches(agent: { desk: Record<string, string | undefined> }): boolean;
+  deliverOffer(offer: DeskOffer): Promise<void>;
+  updateOffer(update: DeskOfferUpdate): Promise<void>;
+  postToThread(post: DeskThreadPost): Promise<void>;
+  /** A short notice to one agent (presence set to away after an expired offer, a transfer to them…). */
+  notify(agentId: string, text: string): Promise<void>;
+}

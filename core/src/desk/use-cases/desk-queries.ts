@@ -1,0 +1,44 @@
+import type { Delivery } from '../../delivery/delivery.entity.js';
+import type { DeliverySession } from '../../delivery/ports/delivery-store.port.js';
+import type { IdentitySession } from '../../identity/ports/identity-store.port.js';
+import type { Conversation } from '../../ledger/conversation.entity.js';
+import type { Interaction } from '../../ledger/interaction.entity.js';
+import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
+import { notFound } from '../../shared/domain-error.js';
+import type { Page, PageRequest } from '../../shared/page.js';
+import type { Transactions } from '../../shared/ports/transactions.port.js';
+
+export type InteractionView = Interaction & { delivery: Pick<Delivery, 'status' | 'reason' | 'attempts'> | null };
+export type ConversationView = Conversation & { interactions: InteractionView[] };
+
+/** What an agent reads: conversations and timelines with the delivery state of every outbound message. */
+export class DeskQueries {
+  constructor(private readonly store: Transactions<LedgerSession & DeliverySession & IdentitySession>) {}
+
+  async conversation(id: string): Promise<ConversationView> {
+    return this.store.read(async (session) => {
+      const conversation = await session.conversations.get(id);
+      if (!conversation) throw notFound('CONVERSATION.NOT_FOUND', `conversation ${id} does not exist`);
+      const interactions = await session.interactions.listByConversation(id);
+      return { ...conversation, interactions: await withDeliveries(session, interactions) };
+    });
+  }
+
+  /** Every entry of a customer across channels, newest first. */
+  async timeline(customerId: string, page: PageRequest): Promise<Page<InteractionView>> {
+    return this.store.read(async (session) => {
+      if (!(await session.customers.get(customerId))) throw notFound('CUSTOMER.NOT_FOUND', `customer ${customerId} does not exist`);
+      const result = await session.interactions.timeline(customerId, page);
+      return { items: await withDeliveries(session, result.items), nextCursor: result.nextCursor };
+    });
+  }
+}
+
+const withDeliveries = async (session: DeliverySession, interactions: Interaction[]): Promise<InteractionView[]> => {
+  const outbound = interactions.filter((i) => i.direction === 'outbound').map((i) => i.id);
+  const deliveries = new Map((outbound.length > 0 ? await session.deliveries.getMany(outbound) : []).map((d) => [d.interactionId, d]));
+  return interactions.map((i) => {
+    const d = deliveries.get(i.id);
+    return { ...i, delivery: d ? { status: d.status, reason: d.reason, attempts: d.attempts } : null };
+  });
+};

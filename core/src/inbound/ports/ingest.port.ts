@@ -1,0 +1,48 @@
+import type { IdentityKind } from '../../identity/identity.value-object.js';
+import type { AttachmentRef, Party } from '../../ledger/interaction.entity.js';
+
+/** What a channel plugin hands to the ingest port. */
+export interface InboundMessage {
+  /** The channel name recorded on the interaction (`email`, `webhook`, `support-mail`…). */
+  channel: string;
+  /** The message id at the source: `(channel, externalId)` is recorded once, however often it arrives. */
+  externalId: string;
+  from: Party;
+  /**
+   * Earlier messages this one answers, most direct first: an email's In-Reply-To, then its
+   * References from newest to oldest; a Slack thread ts; a webchat session. The first that names
+   * a message of this channel the hub knows (inbound or outbound) picks the conversation.
+   */
+  threadRefs?: readonly string[] | undefined;
+  subject?: string | undefined;
+  text: string;
+  html?: string | undefined;
+  occurredAt?: Date | undefined;
+  attachments?: AttachmentRef[] | undefined;
+  /**
+   * More identities the message says the sender has (a chat visitor who gives an email address).
+   * One no customer holds yet is linked to the sender's customer; one that belongs to another
+   * customer is left where it is (never merged silently).
+   */
+  identities?: readonly { kind: IdentityKind | (string & {}); value: string }[] | undefined;
+  /**
+   * `route` (the default): a conversation that needs an agent is queued for routing. `record`:
+   * recorded in the ledger only, no work item and no offer (imported history, auto-replies).
+   */
+  routing?: 'route' | 'record' | undefined;
+  /** The plugin instance that received it. */
+  sourcePlugin?: string | undefined;
+}
+
+export interface IngestResult {
+  interactionId: string;
+  customerId: string;
+  conversationId: string;
+  duplicate: boolean;
+}
+
+/** The driving port channel plugins call. Resolves only after the message is committed. */
+export interface IngestPort {
+  ingest(message: InboundMessage): Promise<IngestResult>;
+}
+export const IngestPort = Symbol.for('switchboard.IngestPort');

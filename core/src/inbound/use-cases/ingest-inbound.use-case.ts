@@ -1,0 +1,255 @@
+import type { Identity } from '../../identity/customer.entity.js';
+import { identityOf, type IdentityKey } from '../../identity/identity.value-object.js';
+import { identityKeyOf, identityKeysOf, resolveCustomers, type Sender } from '../../identity/use-cases/resolve-customers.use-case.js';
+import { conversationLifecycle, isOpenStatus, type Conversation } from '../../ledger/conversation.entity.js';
+import type { Interaction } from '../../ledger/interaction.entity.js';
+import { buildEntry } from '../../ledger/ledger-writer.js';
+import { enqueueConversations } from '../../routing/use-cases/enqueue-conversation.js';
+import { prefetchQueues, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
+import { invalid } from '../../shared/domain-error.js';
+import { GroupCommit } from '../../shared/group-commit.js';
+import { newId } from '../../shared/ids.js';
+import { lockKeys } from '../../shared/lock-keys.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
+import type { CoreSettings } from '../../shared/settings.js';
+import type { Store, StoreSession } from '../../store/store.port.js';
+import type { IngestPort, IngestResult, InboundMessage } from '../ports/ingest.port.js';
+
+const CHANNEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const MAX_EXTERNAL_ID = 512;
+const MAX_THREAD_REFS = 100;
+
+interface Checked {
+  message: InboundMessage;
+  sender: Sender;
+  refs: readonly string[];
+}
+
+const refuseNul = (value: string | undefined, field: string) => {
+  // PostgreSQL text cannot hold NUL: refuse it here, with the field named, rather than fail the batch.
+  if (value?.includes('\u0000')) throw invalid('INBOUND.NUL_CHARACTER', `${field} contains a NUL character`, field);
+};
+
+const checkMessage = (message: InboundMessage): Checked => {
+  if (!CHANNEL.test(message.channel)) {
+    throw invalid('INBOUND.INVALID_CHANNEL', 'channel is 1 to 64 of [a-z0-9._-], starting with a letter or digit', 'channel');
+  }
+  if (message.externalId.length === 0 || message.externalId.length > MAX_EXTERNAL_ID) {
+    throw invalid('INBOUND.INVALID_EXTERNAL_ID', `externalId must be 1 to ${MAX_EXTERNAL_ID} characters`, 'externalId');
+  }
+  if (message.text.trim().length === 0 && (message.attachments ?? []).length === 0) {
+    throw invalid('INBOUND.EMPTY', 'a message needs text or an attachment', 'text');
+  }
+  for (const field of ['externalId', 'subject', 'text', 'html'] as const) refuseNul(message[field], field);
+  const refs = [...new Set(message.threadRefs ?? [])];
+  if (refs.length > MAX_THREAD_REFS) throw invalid('INBOUND.TOO_MANY_THREAD_REFS', `at most ${MAX_THREAD_REFS} thread references`, 'threadRefs');
+  refs.forEach((ref, i) => {
+    if (ref.length === 0 || ref.length > MAX_EXTERNAL_ID) throw invalid('INBOUND.INVALID_THREAD_REF', `a thread reference is 1 to ${MAX_EXTERNAL_ID} characters`, `threadRefs.${i}`);
+    refuseNul(ref, `threadRefs.${i}`);
+  });
+  const key = identityOf(message.from.kind, message.from.value, 'from.value');
+  const also = (message.identities ?? []).map((identity, i) => identityOf(identity.kind, identity.value, `identities.${i}.value`));
+  return { message, refs, sender: { key, name: message.from.name, also: also.filter((k) => identityKeyOf(k) !== identityKeyOf(key)) } };
+};
+
+const receiptKey = (m: Pick<InboundMessage, 'channel' | 'externalId'>) => `${m.channel}\u0000${m.externalId}`;
+const refKey = (channel: string, ref: string) => `${channel}\u0000${ref}`;
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+interface Fresh extends Checked {
+  interactionId: string;
+  customerId: string;
+}
+
+interface Touched {
+  conversation: Conversation;
+  isNew: boolean;
+  /** A message asked for routing and the conversation was not open: it goes to a queue. */
+  toQueue: boolean;
+}
+
+/**
+ * Records inbound messages: dedupe, identity, conversation, ledger entry, work item and outbox
+ * events, in one transaction — identity → ledger → routing, each step its own area's. Resolves
+ * only after commit, so a channel may acknowledge its source when this returns.
+ *
+ * Messages that arrive while a transaction is in flight are ingested together (group commit):
+ * one set of statements per batch, no added latency when idle, and a failing batch is retried
+ * message by message so one bad message never fails the others.
+ */
+export class IngestInbound implements IngestPort {
+  private readonly batches: GroupCommit<Checked, IngestResult>;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly settings: Pick<CoreSettings, 'continuityWindowSeconds' | 'channelQueues'>,
+    observeBatch: (size: number) => void = () => {},
+    maxBatch = 64,
+  ) {
+    this.batches = new GroupCommit((batch) => this.store.transaction((session) => this.ingestBatch(session, batch)), { maxBatch, onBatch: observeBatch });
+  }
+
+  ingest(message: InboundMessage): Promise<IngestResult> {
+    try {
+      return this.batches.submit(checkMessage(message));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private async ingestBatch(session: StoreSession, batch: readonly Checked[]): Promise<IngestResult[]> {
+    const now = this.clock.now();
+    const results: (IngestResult | undefined)[] = batch.map(() => undefined);
+
+    // 1. Dedupe: within the batch by key, across time by claiming receipts in the database.
+    const firstOfKey = new Map<string, number>();
+    batch.forEach((p, i) => {
+      if (!firstOfKey.has(receiptKey(p.message))) firstOfKey.set(receiptKey(p.message), i);
+    });
+    const interactionIdOf = new Map([...firstOfKey.keys()].map((key) => [key, newId()]));
+    const receipts = [...firstOfKey.entries()]
+      .sort(([a], [b]) => byText(a, b))
+      .map(([key, i]) => ({ channel: batch[i]!.message.channel, externalId: batch[i]!.message.externalId, interactionId: interactionIdOf.get(key)!, receivedAt: now }));
+    // Lock order: every identity the batch names (sorted), then the receipt rows (sorted). They
+    // are locked and read for duplicates too, so that claiming the receipts, reading the
+    // identities and the queues all travel in one round trip.
+    const keys = identityKeysOf(batch.map((p) => p.sender));
+    await session.lockAll(keys.map((k) => lockKeys.identity(k.kind, k.value)));
+    const [claimedKeys, identities, queues] = await Promise.all([
+      session.receipts.claimMany(receipts),
+      session.identities.findMany(keys),
+      prefetchQueues(session, this.settings.channelQueues, [...new Set(batch.map((p) => p.message.channel))]),
+    ]);
+    const claimed = new Set(claimedKeys.map(receiptKey));
+    const seen = receipts.filter((r) => !claimed.has(receiptKey(r)));
+    if (seen.length > 0) {
+      const earlier = await session.receipts.findMany(seen);
+      const interactions = new Map((await session.interactions.getMany(earlier.map((r) => r.interactionId))).map((i) => [i.id, i]));
+      for (const receipt of earlier) {
+        const interaction = interactions.get(receipt.interactionId);
+        if (!interaction) throw new Error(`receipt ${receipt.channel}/${receipt.externalId} names a missing interaction`);
+        results[firstOfKey.get(receiptKey(receipt))!] = {
+          interactionId: interaction.id,
+          customerId: interaction.customerId,
+          conversationId: interaction.conversationId,
+          duplicate: true,
+        };
+      }
+    }
+    const fresh = [...firstOfKey.entries()].filter(([key]) => claimed.has(key)).map(([, i]) => i).sort((a, b) => a - b);
+
+    if (fresh.length > 0) {
+      // 2. Identity: who wrote, as one customer across channels.
+      const { customerOf, created } = await resolveCustomers(session, fresh.map((i) => batch[i]!.sender), identities as Identity[], now);
+      const items = fresh.map((i) => ({
+        ...batch[i]!,
+        customerId: customerOf.get(identityKeyOf(batch[i]!.sender.key))!.id,
+        interactionId: interactionIdOf.get(receiptKey(batch[i]!.message))!,
+      }));
+      // 3. Ledger and routing.
+      const written = await this.record(session, items, created, queues, now);
+      fresh.forEach((i, n) => {
+        results[i] = written[n];
+      });
+    }
+
+    // Later copies of a key within the batch answer as duplicates of the first.
+    return batch.map((p, i) => {
+      const first = results[firstOfKey.get(receiptKey(p.message))!]!;
+      return i === firstOfKey.get(receiptKey(p.message)) ? first : { ...first, duplicate: true };
+    });
+  }
+
+  /** Joins or opens conversations, appends the entries, queues what needs an agent. */
+  private async record(session: StoreSession, items: readonly Fresh[], newCustomers: ReadonlySet<string>, queues: PrefetchedQueues, now: Date): Promise<IngestResult[]> {
+    const refs = items.flatMap((p) => p.refs.map((ref) => ({ channel: p.message.channel, ref })));
+    const since = new Date(now.getTime() - this.settings.continuityWindowSeconds * 1000);
+    // A customer created in this batch has no conversation yet.
+    const knownCustomers = [...new Set(items.map((p) => p.customerId))].filter((id) => !newCustomers.has(id));
+    const [referenced, open] = await Promise.all([
+      refs.length > 0 ? session.interactions.findConversationsByRefs(refs) : [],
+      knownCustomers.length > 0 ? session.conversations.findOpenMany(knownCustomers, since) : [],
+    ]);
+    const byRef = new Map(referenced.map((r) => [refKey(r.channel, r.ref), r.conversationId]));
+
+    // Lock the conversations found, then read them again: their state is only stable under the lock.
+    const candidates = [...new Set([...byRef.values(), ...open.map((c) => c.id)])];
+    let locked = new Map<string, Conversation>();
+    const heads = new Map<string, Pick<Interaction, 'seq' | 'digest'>>();
+    if (candidates.length > 0) {
+      await session.lockAll(candidates.map(lockKeys.conversation));
+      const [conversations, last] = await Promise.all([session.conversations.getMany(candidates), session.interactions.lastMany(candidates)]);
+      locked = new Map(conversations.map((c) => [c.id, c]));
+      for (const head of last) heads.set(head.conversationId, head);
+    }
+    const openOf = new Map(open.map((c) => [c.customerId, c.id]));
+
+    const touched = new Map<string, Touched>();
+    const interactions: Interaction[] = [];
+    const results: IngestResult[] = [];
+    for (const item of items) {
+      const { message, sender } = item;
+      const channel = message.channel;
+      const referencedId = item.refs.map((ref) => byRef.get(refKey(channel, ref))).find((id) => id !== undefined);
+      const joinId = [referencedId, openOf.get(item.customerId)].find((id) => id !== undefined && (touched.has(id) || (locked.get(id)?.status ?? 'closed') !== 'closed'));
+      let state = joinId ? touched.get(joinId) : undefined;
+      if (!state) {
+        const existing = joinId ? locked.get(joinId) : undefined;
+        state = existing
+          ? { conversation: existing, isNew: false, toQueue: false }
+          : { conversation: conversationLifecycle.open(item.customerId, now), isNew: true, toQueue: false };
+        touched.set(state.conversation.id, state);
+      }
+      // Later messages of this customer in the batch join the same conversation.
+      if (!referencedId || state.conversation.customerId === item.customerId) openOf.set(item.customerId, state.conversation.id);
+
+      const interaction = buildEntry(
+        state.conversation,
+        {
+          channel,
+          direction: 'inbound',
+          type: 'message',
+          externalId: message.externalId,
+          threadRef: item.refs[0] ?? null,
+          subject: message.subject ?? null,
+          text: message.text,
+          html: message.html ?? null,
+          attachments: message.attachments ?? [],
+          party: { kind: sender.key.kind, value: sender.key.value, ...(message.from.name ? { name: message.from.name } : {}) },
+          // The rest of a References chain, so that an answer naming any of them finds this thread.
+          data: item.refs.length > 1 ? { threadRefs: item.refs } : {},
+          sourcePlugin: message.sourcePlugin ?? null,
+          occurredAt: message.occurredAt ?? now,
+        },
+        heads.get(state.conversation.id) ?? null,
+        now,
+        item.interactionId,
+      );
+      heads.set(state.conversation.id, interaction);
+      // Later messages of the batch may refer to this one, which the database cannot know of yet.
+      byRef.set(refKey(channel, message.externalId), state.conversation.id);
+      for (const ref of item.refs) if (!byRef.has(refKey(channel, ref))) byRef.set(refKey(channel, ref), state.conversation.id);
+      interactions.push(interaction);
+      state.conversation = conversationLifecycle.customerWrote(state.conversation, channel, now);
+      // A conversation nobody works on (new, resolved, or recorded without routing) goes to a queue.
+      const unworked = state.conversation.status === 'open' || !isOpenStatus(state.conversation.status);
+      if (message.routing !== 'record' && unworked) state.toQueue = true;
+      results.push({ interactionId: interaction.id, customerId: state.conversation.customerId, conversationId: state.conversation.id, duplicate: false });
+    }
+
+    const toQueue = [...touched.values()].filter((s) => s.toQueue);
+    if (toQueue.length > 0) {
+      const queued = await enqueueConversations(session, toQueue.map((s) => s.conversation), { channelQueues: this.settings.channelQueues, prefetched: queues, now });
+      toQueue.forEach((s, i) => {
+        s.conversation = queued[i]!;
+      });
+    }
+
+    await session.interactions.insertMany(interactions);
+    const created = [...touched.values()].filter((s) => s.isNew).map((s) => s.conversation);
+    if (created.length > 0) await session.conversations.insertMany(created);
+    for (const state of touched.values()) if (!state.isNew) await session.conversations.update(state.conversation);
+    return results;
+  }
+}

@@ -1,0 +1,75 @@
+import type { JobContribution, PlannedJob } from '../../shared/jobs.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
+import type { JobQueue } from '../../shared/ports/job-queue.port.js';
+import type { Store, StoreSession } from '../../store/store.port.js';
+
+const BATCH = 200;
+
+/** Enqueues planned jobs in order; the job queue drops a job whose id is already pending. */
+export const enqueuePlanned = async (jobs: Pick<JobQueue, 'enqueue'>, planned: readonly PlannedJob[]): Promise<void> => {
+  for (const job of planned) {
+    await jobs.enqueue(job.name, job.payload, { jobId: job.jobId, ...(job.delayMs === undefined ? {} : { delayMs: job.delayMs }) });
+  }
+};
+
+/**
+ * Turns committed outbox events into jobs: each area's job contributions say which (`plan`).
+ * Events are claimed with SKIP LOCKED, jobs are enqueued, then the events are marked dispatched
+ * in the same transaction: a crash in between only enqueues twice, and every handler is idempotent.
+ */
+export class RelayOutbox {
+  private running: Promise<number> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly jobs: JobQueue,
+    private readonly clock: Clock,
+    private readonly contributions: readonly JobContribution<StoreSession>[],
+  ) {}
+
+  /** Relays until the outbox is empty; concurrent calls coalesce into one more pass. */
+  async run(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      let total = 0;
+      try {
+        do {
+          this.again = false;
+          let batch: number;
+          do {
+            batch = await this.relayBatch();
+            total += batch;
+          } while (batch === BATCH);
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+      return total;
+    })();
+    return this.running;
+  }
+
+  /** `run()` for pollers: one cheap read first, so an empty outbox costs no transaction. */
+  async runIfPending(): Promise<number> {
+    if (this.running) return this.run();
+    if (!(await this.store.read((session) => session.outbox.hasUndispatched()))) return 0;
+    return this.run();
+  }
+
+  private relayBatch(): Promise<number> {
+    return this.store.transaction(async (session) => {
+      const claimed = await session.outbox.claimUndispatched(BATCH);
+      if (claimed.length === 0) return 0;
+      const now = this.clock.now();
+      for (const contribution of this.contributions) {
+        if (contribution.plan) await enqueuePlanned(this.jobs, await contribution.plan(claimed, { now, session }));
+      }
+      await session.outbox.markDispatched(claimed.map((e) => e.id), now);
+      return claimed.length;
+    });
+  }
+}

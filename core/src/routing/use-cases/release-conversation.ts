@@ -1,0 +1,21 @@
+import { newId } from '../../shared/ids.js';
+import type { RoutingSession } from '../ports/routing-store.port.js';
+
+/**
+ * Ends a conversation's active assignment and rescinds its pending offers, freeing the agents'
+ * capacity at once. On `resolved` the work item goes too. The caller holds the conversation's lock.
+ */
+export const releaseConversation = async (
+  session: Pick<RoutingSession, 'assignments' | 'offers' | 'decisions' | 'workItems'>,
+  conversationId: string,
+  now: Date,
+  why: 'resolved' | 'transferred',
+): Promise<void> => {
+  const [active, pending] = await Promise.all([session.assignments.activeByConversation(conversationId), session.offers.listPendingByConversation(conversationId)]);
+  if (active) await session.assignments.update({ ...active, endedAt: now });
+  for (const offer of pending) {
+    await session.offers.update({ ...offer, status: 'rescinded', answeredAt: now, reason: why });
+    await session.decisions.insert({ id: newId(), conversationId, queueId: offer.queueId, at: now, outcome: 'rescinded', agentId: offer.agentId, detail: `offer rescinded: conversation ${why}` });
+  }
+  await session.workItems.delete(conversationId);
+};

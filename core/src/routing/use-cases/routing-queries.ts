@@ -1,0 +1,93 @@
+import type { Conversation } from '../../ledger/conversation.entity.js';
+import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
+import { notFound } from '../../shared/domain-error.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
+import type { Transactions } from '../../shared/ports/transactions.port.js';
+import type { Agent } from '../agent.entity.js';
+import { eligibleFor } from '../eligibility.js';
+import type { Offer, OfferStatus, RoutingDecision } from '../offer.entity.js';
+import type { RoutingSession } from '../ports/routing-store.port.js';
+import type { Queue } from '../queue.entity.js';
+import type { WorkItem } from '../work-item.entity.js';
+
+export interface RoutingExplanation {
+  conversationId: string;
+  status: Conversation['status'];
+  waiting: WorkItem | null;
+  reasons: WorkItem['reasons'];
+  decisions: RoutingDecision[];
+}
+
+export interface QueueStats {
+  queueId: string;
+  waiting: number;
+  offered: number;
+  assigned: number;
+  oldestWaitSeconds: number | null;
+}
+
+/** Reads of queues, agents, offers and the routing explainer: no writes, no transactions. */
+export class RoutingQueries {
+  constructor(
+    private readonly store: Transactions<RoutingSession & LedgerSession>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Why a conversation waits, computed from the agents as they are now, and the decisions recorded for it. */
+  async routing(conversationId: string): Promise<RoutingExplanation> {
+    return this.store.read(async (session) => {
+      const conversation = await session.conversations.get(conversationId);
+      if (!conversation) throw notFound('CONVERSATION.NOT_FOUND', `conversation ${conversationId} does not exist`);
+      const item = await session.workItems.get(conversationId);
+      let reasons: WorkItem['reasons'] = [];
+      if (item?.state === 'waiting') {
+        const agents = await session.agents.listByPresence('available');
+        const loads = await session.assignments.loads(agents.map((a) => a.id));
+        reasons = eligibleFor(item, agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }))).reasons;
+      }
+      return { conversationId, status: conversation.status, waiting: item, reasons, decisions: await session.decisions.listByConversation(conversationId) };
+    });
+  }
+
+  async queues(): Promise<Queue[]> {
+    return this.store.read((session) => session.queues.list());
+  }
+
+  async queue(id: string): Promise<Queue> {
+    return this.store.read(async (session) => {
+      const queue = await session.queues.get(id);
+      if (!queue) throw notFound('QUEUE.NOT_FOUND', `queue ${id} does not exist`);
+      return queue;
+    });
+  }
+
+  async queueStats(id: string): Promise<QueueStats> {
+    return this.store.read(async (session) => {
+      if (!(await session.queues.get(id))) throw notFound('QUEUE.NOT_FOUND', `queue ${id} does not exist`);
+      const counts = await session.workItems.countByQueue(id);
+      const assigned = await session.assignments.countActiveByQueue(id);
+      const oldest = counts.oldestEnqueuedAt ? Math.round((this.clock.now().getTime() - counts.oldestEnqueuedAt.getTime()) / 1000) : null;
+      return { queueId: id, waiting: counts.waiting, offered: counts.offered, assigned, oldestWaitSeconds: oldest };
+    });
+  }
+
+  async agents(): Promise<Agent[]> {
+    return this.store.read((session) => session.agents.list());
+  }
+
+  async agent(id: string): Promise<Agent> {
+    return this.store.read(async (session) => {
+      const agent = await session.agents.get(id);
+      if (!agent) throw notFound('AGENT.NOT_FOUND', `agent ${id} does not exist`);
+      return agent;
+    });
+  }
+
+  /** An agent's offers, newest first; `status` undefined means every status. */
+  async offers(agentId: string, status: OfferStatus | undefined): Promise<Offer[]> {
+    return this.store.read(async (session) => {
+      if (!(await session.agents.get(agentId))) throw notFound('AGENT.NOT_FOUND', `agent ${agentId} does not exist`);
+      return session.offers.listByAgent(agentId, status);
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import type { DomainEvent, OutboxEvent } from '../events.js';
+
+/** Domain events written in the same transaction as the change they describe. */
+export interface OutboxRepository {
+  add(events: readonly DomainEvent[]): Promise<void>;
+  /** Oldest first; inside a transaction the rows are locked and skipped by other relays. */
+  claimUndispatched(limit: number): Promise<OutboxEvent[]>;
+  markDispatched(ids: readonly string[], at: Date): Promise<void>;
+  /** Whether any event waits to be dispatched: one cheap read, for relays that poll. */
+  hasUndispatched(): Promise<boolean>;
+}
+
+export interface OutboxSession {
+  readonly outbox: OutboxRepository;
+}

@@ -1,0 +1,26 @@
+import type { AccessSession } from '../access/ports/api-key-store.port.js';
+import type { DeliverySession } from '../delivery/ports/delivery-store.port.js';
+import type { IdentitySession } from '../identity/ports/identity-store.port.js';
+import type { LedgerSession } from '../ledger/ports/ledger-store.port.js';
+import type { RoutingSession } from '../routing/ports/routing-store.port.js';
+import type { Health } from '../shared/health.js';
+import type { OutboxSession } from '../shared/ports/outbox.port.js';
+import type { SessionLocks, Transactions } from '../shared/ports/transactions.port.js';
+
+/**
+ * Everything the core reads and writes, bound to one database session: the session ports each
+ * area declares, assembled. Inside `Store.transaction` all of it commits or rolls back together.
+ *
+ * Use cases lock in a fixed order (see `lockKeys`): identity, then the inbound receipt rows (taken
+ * by `receipts.claimMany` right after the identity locks), customer, queue, conversation, agent.
+ */
+export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession {}
+
+/** The storage port: PostgreSQL in production, an embedded engine by default. */
+export interface Store extends Transactions<StoreSession> {
+  /** Applies pending schema migrations. */
+  migrate(): Promise<void>;
+  health(): Promise<Health>;
+  close(): Promise<void>;
+}
+export const Store = Symbol.for('switchboard.Store');
