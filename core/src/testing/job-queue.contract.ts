@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Job, JobQueue } from '../shared/ports/job-queue.port.js';
+import { PermanentJobError, type Job, type JobQueue } from '../shared/ports/job-queue.port.js';
 
 /** A queue made for one contract test, and how to tear it down (stop it, drop its data). */
 export interface JobQueueUnderTest {
@@ -207,6 +207,29 @@ export function runJobQueueContract(name: string, makeQueue: () => Promise<JobQu
       await eventually(async () => (await queue.failed(10)).length === 2, 'the second job to fail');
       expect(await queue.failed(1)).toHaveLength(1);
       expect((await queue.counts()).failed).toBe(2);
+    });
+
+    it('dead-letters a job whose handler throws PermanentJobError at once, without retrying', { timeout: TEST_MS }, async () => {
+      const queue = await fresh();
+      const attempts: number[] = [];
+      queue.register<{ order: number }>('contract.poisoned', async (job) => {
+        attempts.push(job.attempt);
+        throw new PermanentJobError('contract.poisoned: invalid payload: order: expected a string');
+      });
+      await queue.start();
+
+      await queue.enqueue('contract.poisoned', { order: 9 }, { jobId: 'poisoned-1', attempts: 5 });
+      await eventually(async () => (await queue.failed(10)).length === 1, 'the job to be dead-lettered');
+      await settled(queue);
+
+      expect(attempts).toEqual([1]);
+      expect((await queue.failed(10))[0]).toMatchObject({
+        id: 'poisoned-1',
+        name: 'contract.poisoned',
+        payload: { order: 9 },
+        attempts: 1,
+        reason: 'contract.poisoned: invalid payload: order: expected a string',
+      });
     });
 
     it('never runs more jobs of a handler at once than its concurrency', { timeout: TEST_MS }, async () => {

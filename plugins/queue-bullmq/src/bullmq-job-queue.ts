@@ -1,4 +1,5 @@
 import {
+  isPermanentJobError,
   silentLogger,
   type FailedJob,
   type Health,
@@ -10,7 +11,7 @@ import {
   type JobQueueCounts,
   type Logger,
 } from '@switchboard/core';
-import { DelayedError, Queue, Worker, type Job as BullJob, type JobsOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job as BullJob, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 
 export interface BullmqJobQueueOptions {
@@ -161,7 +162,7 @@ export class BullmqJobQueue implements JobQueue {
     });
     worker.on('error', (error) => this.logger.warn({ code: redisErrorCode(error), message: error.message }, 'job worker error'));
     worker.on('failed', (job, error) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError)) {
         this.logger.warn({ job: job.name, jobId: fromBullId(job.id), attempts: job.attemptsMade, reason: error.message }, 'job failed after its last attempt');
       }
     });
@@ -218,7 +219,13 @@ export class BullmqJobQueue implements JobQueue {
       throw new DelayedError();
     }
     const run: Job<unknown> = { id: fromBullId(job.id), name: job.name, payload: job.data, attempt: job.attemptsMade + 1 };
-    await registration.slots.run(() => registration.handle(run));
+    try {
+      await registration.slots.run(() => registration.handle(run));
+    } catch (error) {
+      // BullMQ keeps an UnrecoverableError as failed at once, whatever attempts remain.
+      if (isPermanentJobError(error)) throw new UnrecoverableError(error instanceof Error ? error.message : String(error));
+      throw error;
+    }
   }
 
   // BullMQ ignores an add whose id still exists in any state, a kept failed job included; the port

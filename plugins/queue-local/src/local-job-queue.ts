@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  isPermanentJobError,
   silentLogger,
   systemClock,
   type Clock,
@@ -206,7 +207,8 @@ export class LocalJobQueue implements JobQueue {
       this.pendingIds.delete(entry.id);
       return;
     }
-    if (entry.attempt < entry.attempts) {
+    // A permanent failure (a payload that breaks its schema) is dead-lettered at once.
+    if (entry.attempt < entry.attempts && !isPermanentJobError(error)) {
       const wait = this.backoffMs * 2 ** (entry.attempt - 1);
       this.logger.debug({ job: entry.name, jobId: entry.id, attempt: entry.attempt, retryInMs: wait, reason }, 'job failed; retrying');
       this.delay({ ...entry, attempt: entry.attempt + 1 }, wait);
