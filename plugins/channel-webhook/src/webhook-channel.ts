@@ -84,6 +84,14 @@ export class WebhookChannel implements Channel {
     return url === undefined ? 'callback' : new URL(url).origin;
   }
 
+  /**
+   * An outbound message is known by the `webhook-id` it is signed with (the interaction id): the
+   * receiving system answers with it as `threadRef`, and the answer joins the conversation.
+   */
+  outboundExternalId(message: { interactionId: string }): string {
+    return message.interactionId;
+  }
+
   async send(message: OutboundMessage): Promise<SendResult> {
     const { callbackUrl, signingSecret, instanceId, timeoutMs } = this.#options;
     if (callbackUrl === undefined) {

@@ -150,6 +150,43 @@ describe('the hub API, in process on the embedded store', () => {
     expect((await conversation(again.conversationId))['status']).toBe('queued');
   });
 
+  it('threads by any reference of a References chain, and an answer to our reply by its external id', async () => {
+    const ada = await agent('Threads');
+    const ann = `${unique('chain')}@example.com`;
+    const first = await inbound(ann, { text: 'first' });
+    const firstId = String((await conversation(first.conversationId)).interactions[0]?.['externalId']);
+    await call('POST', `/v1/conversations/${first.conversationId}/resolve`, {});
+    // In-Reply-To names a message the hub never saw; an older reference in the chain is known.
+    const deep = await inbound(`${unique('cc')}@example.com`, { threadRef: unique('unknown'), threadRefs: [unique('unknown'), firstId], text: 'deep' });
+    expect(deep.conversationId).toBe(first.conversationId);
+
+    const offer = await offerFor(ada, first.conversationId);
+    await call('POST', `/v1/offers/${String(offer['id'])}/accept`);
+    const reply = await call('POST', `/v1/conversations/${first.conversationId}/replies`, { agentId: ada, text: 'on it' });
+    expect(reply.json['externalId']).toBe(reply.json['id']);
+    const answer = await inbound(`${unique('other')}@example.com`, { threadRef: String(reply.json['id']), text: 'thanks' });
+    expect(answer.conversationId).toBe(first.conversationId);
+  });
+
+  it('links the identities a message names when free, and records without routing on request', async () => {
+    const phone = `+4420794${String(Date.now()).slice(-5)}`;
+    const sent = await inbound(`${unique('ids')}@example.com`, { identities: [{ kind: 'phone', value: phone }] });
+    const byPhone = await call('GET', `/v1/customers?identity=${encodeURIComponent(`phone:${phone}`)}`);
+    expect(byPhone.json.items?.[0]?.['id']).toBe(sent.customerId);
+    // Held by that customer now: another sender naming it does not take it.
+    const other = await inbound(`${unique('ids')}@example.com`, { identities: [{ kind: 'phone', value: phone }] });
+    expect(other.customerId).not.toBe(sent.customerId);
+    expect((await call('GET', `/v1/customers?identity=${encodeURIComponent(`phone:${phone}`)}`)).json.items?.[0]?.['id']).toBe(sent.customerId);
+    const bad = await call('POST', '/v1/inbound', { channel: 'webhook', externalId: unique('bad'), from: { kind: 'email', value: `${unique('b')}@example.com` }, text: 'x', identities: [{ kind: 'phone', value: 'nope' }] });
+    expect(bad.status).toBe(422);
+    expect(bad.json['errors']).toEqual([expect.objectContaining({ field: 'identities.0.value' })]);
+
+    const recorded = await inbound(`${unique('import')}@example.com`, { routing: 'record', text: 'imported history' });
+    const view = await conversation(recorded.conversationId);
+    expect(view['status']).toBe('open');
+    expect((await call('GET', `/v1/conversations/${recorded.conversationId}/routing`)).json['waiting']).toBeNull();
+  });
+
   it('retries a failing callback, then delivers once', async () => {
     const ada = await agent('Retry');
     const sent = await inbound(`${unique('retry')}@example.com`);
