@@ -71,3 +71,9 @@ export * from './access/ports/api-key-store.port.js';
 export * from './plugin-api/define-plugin.js';
 export * from './plugin-api/channel.port.js';
 export * from './plugin-api/http-route.js';
+// errors, by area
+export * from './identity/identity.errors.js';
+export * from './ledger/ledger.errors.js';
+export * from './routing/routing.errors.js';
+export * from './inbound/inbound.errors.js';
+export * from './desk/desk.errors.js';

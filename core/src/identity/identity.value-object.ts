@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { invalid } from '../shared/domain-error.js';
+import { identityErrors } from './identity.errors.js';
 
 export const IDENTITY_KINDS = ['email', 'phone', 'slack', 'teams', 'webchat', 'crm', 'legacy', 'external'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
@@ -25,7 +25,7 @@ const segments = (raw: string, shape: string, kind: IdentityKind, field: string)
   const separator = shape.includes('/') ? '/' : ':';
   const parts = raw.split(separator);
   if (parts.length !== shape.split(separator).length || parts.some((p) => !SEGMENT.test(p))) {
-    throw invalid('IDENTITY.INVALID_VALUE', `a ${kind} identity is written ${shape}`, field);
+    throw identityErrors.invalidValue(`a ${kind} identity is written ${shape}`, field);
   }
   return separator === ':' ? [parts[0]!.toLowerCase(), ...parts.slice(1)].join(':') : parts.join('/');
 };
@@ -37,16 +37,16 @@ const segments = (raw: string, shape: string, kind: IdentityKind, field: string)
 export const identityOf = (kind: string, rawValue: string, field = 'value'): IdentityKey => {
   if (!isIdentityKind(kind)) {
     const kindField = field.endsWith('value') ? `${field.slice(0, -'value'.length)}kind` : field;
-    throw invalid('IDENTITY.UNKNOWN_KIND', `unknown identity kind '${kind}'; use one of ${IDENTITY_KINDS.join(', ')}`, kindField);
+    throw identityErrors.unknownKind(kind, IDENTITY_KINDS, kindField);
   }
   const raw = rawValue.trim();
   if (raw.length === 0 || raw.length > 320) {
-    throw invalid('IDENTITY.INVALID_VALUE', `a ${kind} identity needs a value of 1 to 320 characters`, field);
+    throw identityErrors.invalidValue(`a ${kind} identity needs a value of 1 to 320 characters`, field);
   }
   switch (kind) {
     case 'email': {
       const value = raw.toLowerCase();
-      if (!EMAIL.test(value)) throw invalid('IDENTITY.INVALID_EMAIL', `'${raw}' is not a valid email address`, field);
+      if (!EMAIL.test(value)) throw identityErrors.invalidEmail(raw, field);
       return { kind, value };
     }
     case 'phone': {
@@ -54,12 +54,12 @@ export const identityOf = (kind: string, rawValue: string, field = 'value'): Ide
       // metadata, and refusing a real customer's number would lose their message.
       const parsed = parsePhoneNumberFromString(raw);
       if (!parsed?.isPossible()) {
-        throw invalid('IDENTITY.INVALID_PHONE', `'${raw}' is not a valid phone number in international form (+CC…)`, field);
+        throw identityErrors.invalidPhone(raw, field);
       }
       return { kind, value: parsed.number };
     }
     case 'webchat':
-      if (!SEGMENT.test(raw)) throw invalid('IDENTITY.INVALID_VALUE', 'a webchat visitor id is 1 to 200 of [A-Za-z0-9._~+=-]', field);
+      if (!SEGMENT.test(raw)) throw identityErrors.invalidValue('a webchat visitor id is 1 to 200 of [A-Za-z0-9._~+=-]', field);
       return { kind, value: raw };
     case 'slack':
       return { kind, value: segments(raw, 'team/user', kind, field) };
@@ -76,7 +76,7 @@ export const identityOf = (kind: string, rawValue: string, field = 'value'): Ide
 /** Parses the `kind:value` form, split at the first colon. */
 export const parseIdentity = (written: string, field = 'identity'): IdentityKey => {
   const colon = written.indexOf(':');
-  if (colon <= 0) throw invalid('IDENTITY.MALFORMED', `write an identity as kind:value, e.g. email:ann@example.com`, field);
+  if (colon <= 0) throw identityErrors.malformed(field);
   return identityOf(written.slice(0, colon), written.slice(colon + 1), field);
 };
 

@@ -1,5 +1,5 @@
-import { conflict } from '../shared/domain-error.js';
 import { newId } from '../shared/ids.js';
+import { ledgerErrors } from './ledger.errors.js';
 
 export const CONVERSATION_STATUSES = ['open', 'queued', 'offered', 'assigned', 'waiting', 'resolved', 'closed'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
@@ -40,7 +40,7 @@ const NEXT: Readonly<Record<ConversationStatus, readonly ConversationStatus[]>> 
 
 const move = (conversation: Conversation, to: ConversationStatus, now: Date, changes: Partial<Conversation> = {}): Conversation => {
   if (!NEXT[conversation.status].includes(to)) {
-    throw conflict('CONVERSATION.INVALID_TRANSITION', `a ${conversation.status} conversation cannot become ${to}`);
+    throw ledgerErrors.invalidTransition(conversation.status, to);
   }
   return { ...conversation, ...changes, status: to, updatedAt: now };
 };
@@ -104,7 +104,7 @@ export const conversationLifecycle = {
   },
   resolved(conversation: Conversation, now: Date): Conversation {
     if (!isOpenStatus(conversation.status)) {
-      throw conflict('CONVERSATION.ALREADY_RESOLVED', `conversation ${conversation.id} is already ${conversation.status}`);
+      throw ledgerErrors.alreadyResolved(conversation.id, conversation.status);
     }
     return move(conversation, 'resolved', now, { assignment: null, resolvedAt: now });
   },

@@ -12,23 +12,25 @@ import { enqueueConversations, workItemFor } from '../../routing/use-cases/enque
 import { makeOffer } from '../../routing/use-cases/make-offer.js';
 import type { ManageRouting } from '../../routing/use-cases/manage-routing.use-case.js';
 import { releaseConversation } from '../../routing/use-cases/release-conversation.js';
-import { conflict, forbidden, invalid, notFound } from '../../shared/domain-error.js';
 import { newId } from '../../shared/ids.js';
 import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { Store, StoreSession } from '../../store/store.port.js';
 import type { Actor, AgentWork, DeskCommands, NoteCommand, ReplyCommand, TransferTarget } from '../ports/desk-commands.port.js';
+import { deskErrors } from '../desk.errors.js';
+import { routingErrors } from '../../routing/routing.errors.js';
+import { ledgerErrors } from '../../ledger/ledger.errors.js';
 
 /** The agent an actor acts as: itself, or for an operator the one it names. */
 const actingAgentId = (actor: Actor, named: string | undefined): string | undefined => {
   if (actor.kind === 'operator') return named;
-  if (named !== undefined && named !== actor.agentId) throw forbidden('DESK.NOT_YOURS', 'this key acts only for its own agent');
+  if (named !== undefined && named !== actor.agentId) throw deskErrors.notYourAgent();
   return actor.agentId;
 };
 
 const requireAgentId = (actor: Actor, named: string | undefined): string => {
   const agentId = actingAgentId(actor, named);
-  if (agentId === undefined) throw invalid('DESK.AGENT_REQUIRED', 'name the agent who acts', 'agentId');
+  if (agentId === undefined) throw deskErrors.agentRequired();
   return agentId;
 };
 
@@ -52,15 +54,15 @@ export class DeskActions implements DeskCommands {
   }
 
   async reply(actor: Actor, conversationId: string, command: ReplyCommand): Promise<Interaction> {
-    if (command.text.trim().length === 0) throw invalid('REPLY.EMPTY', 'a reply needs text', 'text');
+    if (command.text.trim().length === 0) throw deskErrors.emptyReply();
     const agentId = requireAgentId(actor, command.agentId);
     return this.store.transaction(async (session) => {
       const conversation = await this.locked(session, conversationId, actor);
-      if (conversation.status === 'closed') throw conflict('CONVERSATION.CLOSED', `conversation ${conversationId} is closed`);
+      if (conversation.status === 'closed') throw ledgerErrors.closed(conversationId);
       const agent = await this.agent(session, agentId);
       const lastInbound = await session.interactions.lastInbound(conversationId);
       if (!lastInbound || !conversation.lastInboundChannel) {
-        throw conflict('REPLY.NO_CHANNEL', `conversation ${conversationId} has no inbound message to reply to`);
+        throw deskErrors.nothingToReplyTo(conversationId);
       }
       const now = this.clock.now();
       const channel = conversation.lastInboundChannel;
@@ -105,7 +107,7 @@ export class DeskActions implements DeskCommands {
   }
 
   async note(actor: Actor, conversationId: string, command: NoteCommand): Promise<Interaction> {
-    if (command.text.trim().length === 0) throw invalid('NOTE.EMPTY', 'a note needs text', 'text');
+    if (command.text.trim().length === 0) throw deskErrors.emptyNote();
     const agentId = requireAgentId(actor, command.agentId);
     return this.store.transaction(async (session) => {
       const conversation = await this.locked(session, conversationId, actor);
@@ -135,9 +137,9 @@ export class DeskActions implements DeskCommands {
     const acting = actingAgentId(actor, agentId);
     return this.store.transaction(async (session) => {
       const conversation = await this.locked(session, conversationId, actor, 'last-assignee');
-      if (conversation.status !== 'resolved') throw conflict('CONVERSATION.NOT_RESOLVED', `only a resolved conversation can be reopened (it is ${conversation.status})`);
+      if (conversation.status !== 'resolved') throw ledgerErrors.notResolved(conversation.status);
       const queue = conversation.queueId ? await session.queues.get(conversation.queueId) : null;
-      if (!queue) throw conflict('CONVERSATION.NO_QUEUE', `conversation ${conversationId} has no queue to return to`);
+      if (!queue) throw deskErrors.noQueueToReturnTo(conversationId);
       const now = this.clock.now();
       const [reopened] = await enqueueConversations(session, [conversation], { channelQueues: {}, queue, now });
       await session.conversations.update(reopened!);
@@ -151,25 +153,25 @@ export class DeskActions implements DeskCommands {
     return this.store.transaction(async (session) => {
       const conversation = await this.locked(session, conversationId, actor);
       if (conversation.status === 'resolved' || conversation.status === 'closed') {
-        throw conflict('CONVERSATION.NOT_OPEN', `a ${conversation.status} conversation cannot be transferred`);
+        throw ledgerErrors.notOpen(conversation.status);
       }
       const now = this.clock.now();
       const previous = await session.workItems.get(conversationId);
       const queueId = 'queueId' in target ? target.queueId : (conversation.queueId ?? previous?.queueId ?? null);
       const queue = queueId ? await session.queues.get(queueId) : null;
-      if (!queue) throw notFound('QUEUE.NOT_FOUND', `queue ${queueId ?? '(none)'} does not exist`);
+      if (!queue) throw routingErrors.queueNotFound(queueId ?? '(none)');
       await releaseConversation(session, conversationId, now, 'transferred');
       const handedOver = conversationLifecycle.handedOver(conversation);
       let moved: Conversation;
       if ('agentId' in target) {
         await session.lock(lockKeys.agent(target.agentId));
         const agent = await this.agent(session, target.agentId);
-        if (agent.presence !== 'available') throw conflict('TRANSFER.AGENT_UNAVAILABLE', `agent ${agent.name} is ${agent.presence}`);
+        if (agent.presence !== 'available') throw deskErrors.agentUnavailable(`agent ${agent.name} is ${agent.presence}`);
         const item = workItemFor(handedOver, queue, now);
         const load = (await session.assignments.loads([agent.id])).get(agent.id) ?? { units: 0, perChannel: {} };
         // A transfer names the agent: the queue's skills do not apply, capacity does.
         const { reasons } = eligibleFor({ ...item, skills: {} }, [{ agent, load }]);
-        if (reasons.length > 0) throw conflict('TRANSFER.AGENT_UNAVAILABLE', `agent ${agent.name} cannot take it: ${reasons[0]?.detail ?? ''}`);
+        if (reasons.length > 0) throw deskErrors.agentUnavailable(`agent ${agent.name} cannot take it: ${reasons[0]?.detail ?? ''}`);
         moved = (await makeOffer(session, { conversation: handedOver, item, existing: false, queue, agent, detail: `transferred to agent ${agent.id}`, now })).conversation;
       } else {
         [moved] = (await enqueueConversations(session, [handedOver], { channelQueues: {}, queue, now })) as [Conversation];
@@ -196,7 +198,7 @@ export class DeskActions implements DeskCommands {
   async listWork(actor: Actor, agentId: string): Promise<AgentWork> {
     actingAgentId(actor, agentId);
     return this.store.read(async (session) => {
-      if (!(await session.agents.get(agentId))) throw notFound('AGENT.NOT_FOUND', `agent ${agentId} does not exist`);
+      if (!(await session.agents.get(agentId))) throw routingErrors.agentNotFound(agentId);
       const [offers, assigned] = await Promise.all([
         session.offers.listByAgent(agentId, 'pending'),
         session.conversations.list({ assignedTo: agentId }, { limit: 200 }),
@@ -212,20 +214,20 @@ export class DeskActions implements DeskCommands {
   private async locked(session: StoreSession, conversationId: string, actor: Actor, rule: 'current' | 'last-assignee' = 'current'): Promise<Conversation> {
     await session.lock(lockKeys.conversation(conversationId));
     const conversation = await session.conversations.get(conversationId);
-    if (!conversation) throw notFound('CONVERSATION.NOT_FOUND', `conversation ${conversationId} does not exist`);
+    if (!conversation) throw ledgerErrors.conversationNotFound(conversationId);
     if (actor.kind === 'agent') {
       const holder =
         rule === 'current'
           ? conversation.assignment?.agentId
           : (await session.decisions.listByConversation(conversationId)).filter((d) => d.outcome === 'accepted').at(-1)?.agentId;
-      if (holder !== actor.agentId) throw forbidden('CONVERSATION.NOT_ASSIGNED_TO_YOU', `conversation ${conversationId} is not assigned to this agent`);
+      if (holder !== actor.agentId) throw deskErrors.notAssignedToYou(conversationId);
     }
     return conversation;
   }
 
   private async agent(session: StoreSession, agentId: string): Promise<Agent> {
     const agent = await session.agents.get(agentId);
-    if (!agent) throw invalid('AGENT.NOT_FOUND', `agent ${agentId} does not exist`, 'agentId');
+    if (!agent) throw deskErrors.unknownAgent(agentId);
     return agent;
   }
 

@@ -4,9 +4,10 @@ import type { IdentitySession } from '../../identity/ports/identity-store.port.j
 import type { Conversation } from '../../ledger/conversation.entity.js';
 import type { Interaction } from '../../ledger/interaction.entity.js';
 import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
-import { notFound } from '../../shared/domain-error.js';
 import type { Page, PageRequest } from '../../shared/page.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
+import { ledgerErrors } from '../../ledger/ledger.errors.js';
+import { identityErrors } from '../../identity/identity.errors.js';
 
 export type InteractionView = Interaction & { delivery: Pick<Delivery, 'status' | 'reason' | 'attempts'> | null };
 export type ConversationView = Conversation & { interactions: InteractionView[] };
@@ -18,7 +19,7 @@ export class DeskQueries {
   async conversation(id: string): Promise<ConversationView> {
     return this.store.read(async (session) => {
       const conversation = await session.conversations.get(id);
-      if (!conversation) throw notFound('CONVERSATION.NOT_FOUND', `conversation ${id} does not exist`);
+      if (!conversation) throw ledgerErrors.conversationNotFound(id);
       const interactions = await session.interactions.listByConversation(id);
       return { ...conversation, interactions: await withDeliveries(session, interactions) };
     });
@@ -27,7 +28,7 @@ export class DeskQueries {
   /** Every entry of a customer across channels, newest first. */
   async timeline(customerId: string, page: PageRequest): Promise<Page<InteractionView>> {
     return this.store.read(async (session) => {
-      if (!(await session.customers.get(customerId))) throw notFound('CUSTOMER.NOT_FOUND', `customer ${customerId} does not exist`);
+      if (!(await session.customers.get(customerId))) throw identityErrors.customerNotFound(customerId);
       const result = await session.interactions.timeline(customerId, page);
       return { items: await withDeliveries(session, result.items), nextCursor: result.nextCursor };
     });

@@ -1,9 +1,9 @@
-import { notFound } from '../../shared/domain-error.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { CustomerView } from '../customer.entity.js';
 import { parseIdentity } from '../identity.value-object.js';
 import type { IdentitySession } from '../ports/identity-store.port.js';
 import { survivorOf } from './resolve-customers.use-case.js';
+import { identityErrors } from '../identity.errors.js';
 
 /** Reads of customers: no writes, no transactions. */
 export class CustomerQueries {
@@ -13,7 +13,7 @@ export class CustomerQueries {
   async customer(id: string): Promise<CustomerView> {
     return this.store.read(async (session) => {
       const customer = await session.customers.get(id);
-      if (!customer) throw notFound('CUSTOMER.NOT_FOUND', `customer ${id} does not exist`);
+      if (!customer) throw identityErrors.customerNotFound(id);
       return { ...customer, identities: await session.identities.listByCustomer(id) };
     });
   }

@@ -6,7 +6,6 @@ import type { Interaction } from '../../ledger/interaction.entity.js';
 import { buildEntry } from '../../ledger/ledger-writer.js';
 import { enqueueConversations } from '../../routing/use-cases/enqueue-conversation.js';
 import { prefetchQueues, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
-import { invalid } from '../../shared/domain-error.js';
 import { GroupCommit } from '../../shared/group-commit.js';
 import { newId } from '../../shared/ids.js';
 import { lockKeys } from '../../shared/lock-keys.js';
@@ -14,6 +13,7 @@ import type { Clock } from '../../shared/ports/clock.port.js';
 import type { CoreSettings } from '../../shared/settings.js';
 import type { Store, StoreSession } from '../../store/store.port.js';
 import type { IngestPort, IngestResult, InboundMessage } from '../ports/ingest.port.js';
+import { inboundErrors } from '../inbound.errors.js';
 
 const CHANNEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const MAX_EXTERNAL_ID = 512;
@@ -27,24 +27,24 @@ interface Checked {
 
 const refuseNul = (value: string | undefined, field: string) => {
   // PostgreSQL text cannot hold NUL: refuse it here, with the field named, rather than fail the batch.
-  if (value?.includes('\u0000')) throw invalid('INBOUND.NUL_CHARACTER', `${field} contains a NUL character`, field);
+  if (value?.includes('\u0000')) throw inboundErrors.nulCharacter(field);
 };
 
 const checkMessage = (message: InboundMessage): Checked => {
   if (!CHANNEL.test(message.channel)) {
-    throw invalid('INBOUND.INVALID_CHANNEL', 'channel is 1 to 64 of [a-z0-9._-], starting with a letter or digit', 'channel');
+    throw inboundErrors.invalidChannel();
   }
   if (message.externalId.length === 0 || message.externalId.length > MAX_EXTERNAL_ID) {
-    throw invalid('INBOUND.INVALID_EXTERNAL_ID', `externalId must be 1 to ${MAX_EXTERNAL_ID} characters`, 'externalId');
+    throw inboundErrors.invalidExternalId(MAX_EXTERNAL_ID);
   }
   if (message.text.trim().length === 0 && (message.attachments ?? []).length === 0) {
-    throw invalid('INBOUND.EMPTY', 'a message needs text or an attachment', 'text');
+    throw inboundErrors.empty();
   }
   for (const field of ['externalId', 'subject', 'text', 'html'] as const) refuseNul(message[field], field);
   const refs = [...new Set(message.threadRefs ?? [])];
-  if (refs.length > MAX_THREAD_REFS) throw invalid('INBOUND.TOO_MANY_THREAD_REFS', `at most ${MAX_THREAD_REFS} thread references`, 'threadRefs');
+  if (refs.length > MAX_THREAD_REFS) throw inboundErrors.tooManyThreadRefs(MAX_THREAD_REFS);
   refs.forEach((ref, i) => {
-    if (ref.length === 0 || ref.length > MAX_EXTERNAL_ID) throw invalid('INBOUND.INVALID_THREAD_REF', `a thread reference is 1 to ${MAX_EXTERNAL_ID} characters`, `threadRefs.${i}`);
+    if (ref.length === 0 || ref.length > MAX_EXTERNAL_ID) throw inboundErrors.invalidThreadRef(MAX_EXTERNAL_ID, `threadRefs.${i}`);
     refuseNul(ref, `threadRefs.${i}`);
   });
   const key = identityOf(message.from.kind, message.from.value, 'from.value');

@@ -1,9 +1,9 @@
-import { notFound } from '../../shared/domain-error.js';
 import type { Page, PageRequest } from '../../shared/page.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { Conversation } from '../conversation.entity.js';
 import { verifyChain, type ChainVerification } from '../hash-chain.js';
 import type { ConversationFilter, LedgerSession } from '../ports/ledger-store.port.js';
+import { ledgerErrors } from '../ledger.errors.js';
 
 /** Reads of the ledger: no writes, no transactions. */
 export class LedgerQueries {
@@ -16,7 +16,7 @@ export class LedgerQueries {
   /** Recomputes a conversation's hash chain; erased entries verify by their kept content hash. */
   async verify(conversationId: string): Promise<ChainVerification> {
     return this.store.read(async (session) => {
-      if (!(await session.conversations.get(conversationId))) throw notFound('CONVERSATION.NOT_FOUND', `conversation ${conversationId} does not exist`);
+      if (!(await session.conversations.get(conversationId))) throw ledgerErrors.conversationNotFound(conversationId);
       return verifyChain(await session.interactions.listByConversation(conversationId), (i) => i.type === 'erasure');
     });
   }

@@ -1,6 +1,5 @@
 import { conversationLifecycle } from '../../ledger/conversation.entity.js';
 import { appendEntry } from '../../ledger/ledger-writer.js';
-import { conflict, forbidden, notFound } from '../../shared/domain-error.js';
 import type { DomainEvent } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
 import { lockKeys } from '../../shared/lock-keys.js';
@@ -8,6 +7,8 @@ import type { Clock } from '../../shared/ports/clock.port.js';
 import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import type { CoreSettings } from '../../shared/settings.js';
 import type { Offer } from '../offer.entity.js';
+import { routingErrors } from '../routing.errors.js';
+import { ledgerErrors } from '../../ledger/ledger.errors.js';
 
 /** Accept, decline and expiry of offers. */
 export class AnswerOffer {
@@ -26,7 +27,7 @@ export class AnswerOffer {
         return { expired: true as const };
       }
       const conversation = await session.conversations.get(offer.conversationId);
-      if (!conversation) throw notFound('CONVERSATION.NOT_FOUND', `conversation ${offer.conversationId} does not exist`);
+      if (!conversation) throw ledgerErrors.conversationNotFound(offer.conversationId);
       const accepted: Offer = { ...offer, status: 'accepted', answeredAt: now };
       await session.offers.update(accepted);
       await session.workItems.delete(offer.conversationId);
@@ -51,7 +52,7 @@ export class AnswerOffer {
       await session.outbox.add([{ type: 'offer.answered', offerId, conversationId: offer.conversationId, agentId: offer.agentId, status: 'accepted' }]);
       return { expired: false as const, offer: accepted };
     });
-    if (result.expired) throw conflict('OFFER.EXPIRED', `offer ${offerId} has expired`);
+    if (result.expired) throw routingErrors.offerExpired(offerId);
     return result.offer;
   }
 
@@ -82,14 +83,14 @@ export class AnswerOffer {
 
   private async pendingOffer(session: RoutingUnit, offerId: string, actingAgentId: string | undefined): Promise<Offer> {
     const peek = await session.offers.get(offerId);
-    if (!peek) throw notFound('OFFER.NOT_FOUND', `offer ${offerId} does not exist`);
+    if (!peek) throw routingErrors.offerNotFound(offerId);
     await session.lock(lockKeys.conversation(peek.conversationId));
     const offer = await session.offers.get(offerId);
-    if (!offer) throw notFound('OFFER.NOT_FOUND', `offer ${offerId} does not exist`);
+    if (!offer) throw routingErrors.offerNotFound(offerId);
     if (actingAgentId !== undefined && offer.agentId !== actingAgentId) {
-      throw forbidden('OFFER.NOT_YOURS', `offer ${offerId} was made to another agent`);
+      throw routingErrors.offerNotYours(offerId);
     }
-    if (offer.status !== 'pending') throw conflict('OFFER.ANSWERED', `offer ${offerId} is already ${offer.status}`);
+    if (offer.status !== 'pending') throw routingErrors.offerAnswered(offerId, offer.status);
     return offer;
   }
 

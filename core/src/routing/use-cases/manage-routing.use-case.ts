@@ -1,11 +1,11 @@
 import { lockKeys } from '../../shared/lock-keys.js';
-import { conflict, invalid, notFound } from '../../shared/domain-error.js';
 import { newId } from '../../shared/ids.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { RoutingStore } from '../ports/routing-transactions.js';
 import { DEFAULT_CAPACITY_UNITS, type Agent, type Presence } from '../agent.entity.js';
 import type { Queue } from '../queue.entity.js';
 import { DEFAULT_QUEUE_NAME } from './resolve-queue.js';
+import { routingErrors } from '../routing.errors.js';
 
 export type QueueInput = Partial<Omit<Queue, 'id' | 'createdAt' | 'updatedAt'>> & { name: string };
 export type AgentInput = Partial<Pick<Agent, 'email' | 'skills' | 'desk'>> & {
@@ -15,7 +15,7 @@ export type AgentInput = Partial<Pick<Agent, 'email' | 'skills' | 'desk'>> & {
 
 const checkSkills = (skills: Record<string, number>, field: string) => {
   for (const [skill, level] of Object.entries(skills)) {
-    if (!Number.isInteger(level) || level < 1 || level > 5) throw invalid('ROUTING.INVALID_SKILL_LEVEL', `skill '${skill}' needs a level from 1 to 5`, `${field}.${skill}`);
+    if (!Number.isInteger(level) || level < 1 || level > 5) throw routingErrors.invalidSkillLevel(skill, `${field}.${skill}`);
   }
 };
 
@@ -43,9 +43,9 @@ export class ManageRouting {
     checkSkills(input.skills ?? {}, 'skills');
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queueName(input.name));
-      if (await session.queues.getByName(input.name)) throw conflict('QUEUE.NAME_TAKEN', `a queue named '${input.name}' exists`);
+      if (await session.queues.getByName(input.name)) throw routingErrors.queueNameTaken(input.name);
       if (input.overflow && !(await session.queues.get(input.overflow.queueId))) {
-        throw invalid('QUEUE.UNKNOWN_OVERFLOW', `overflow queue ${input.overflow.queueId} does not exist`, 'overflow.queueId');
+        throw routingErrors.unknownOverflowQueue(input.overflow.queueId);
       }
       const queue = this.buildQueue(input, this.clock.now());
       await session.queues.insert(queue);
@@ -58,9 +58,9 @@ export class ManageRouting {
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queue(id));
       const queue = await session.queues.get(id);
-      if (!queue) throw notFound('QUEUE.NOT_FOUND', `queue ${id} does not exist`);
+      if (!queue) throw routingErrors.queueNotFound(id);
       if (patch.name && patch.name !== queue.name && (await session.queues.getByName(patch.name))) {
-        throw conflict('QUEUE.NAME_TAKEN', `a queue named '${patch.name}' exists`);
+        throw routingErrors.queueNameTaken(patch.name);
       }
       const updated: Queue = { ...queue, ...definedOnly(patch), updatedAt: this.clock.now() };
       await session.queues.update(updated);
@@ -72,10 +72,10 @@ export class ManageRouting {
     await this.store.transaction(async (session) => {
       await session.lock(lockKeys.queue(id));
       const queue = await session.queues.get(id);
-      if (!queue) throw notFound('QUEUE.NOT_FOUND', `queue ${id} does not exist`);
-      if (queue.name === DEFAULT_QUEUE_NAME) throw conflict('QUEUE.DEFAULT', 'the default queue cannot be deleted');
+      if (!queue) throw routingErrors.queueNotFound(id);
+      if (queue.name === DEFAULT_QUEUE_NAME) throw routingErrors.defaultQueueKept();
       const counts = await session.workItems.countByQueue(id);
-      if (counts.waiting + counts.offered > 0) throw conflict('QUEUE.NOT_EMPTY', `queue ${queue.name} still has ${counts.waiting + counts.offered} item(s)`);
+      if (counts.waiting + counts.offered > 0) throw routingErrors.queueNotEmpty(queue.name, counts.waiting + counts.offered);
       await session.queues.delete(id);
     });
   }
@@ -105,7 +105,7 @@ export class ManageRouting {
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.agent(id));
       const agent = await session.agents.get(id);
-      if (!agent) throw notFound('AGENT.NOT_FOUND', `agent ${id} does not exist`);
+      if (!agent) throw routingErrors.agentNotFound(id);
       const { capacity, ...rest } = patch;
       const updated: Agent = {
         ...agent,
@@ -123,7 +123,7 @@ export class ManageRouting {
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.agent(id));
       const agent = await session.agents.get(id);
-      if (!agent) throw notFound('AGENT.NOT_FOUND', `agent ${id} does not exist`);
+      if (!agent) throw routingErrors.agentNotFound(id);
       if (agent.presence === presence) return agent;
       const now = this.clock.now();
       const updated: Agent = { ...agent, presence, presenceSince: now, updatedAt: now };

@@ -1,6 +1,6 @@
-import { notFound } from '../../shared/domain-error.js';
 import type { RoutingSession } from '../ports/routing-store.port.js';
 import type { Queue } from '../queue.entity.js';
+import { routingErrors } from '../routing.errors.js';
 
 export const DEFAULT_QUEUE_NAME = 'default';
 
@@ -32,6 +32,6 @@ export const resolveQueue = async (
   };
   const named = channelQueues[channel];
   const queue = (named ? await byName(named) : null) ?? (await byName(DEFAULT_QUEUE_NAME));
-  if (!queue) throw notFound('ROUTING.NO_DEFAULT_QUEUE', `no queue named '${DEFAULT_QUEUE_NAME}' exists`);
+  if (!queue) throw routingErrors.noDefaultQueue(DEFAULT_QUEUE_NAME);
   return queue;
 };

@@ -1,6 +1,5 @@
 import type { Conversation } from '../../ledger/conversation.entity.js';
 import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
-import { notFound } from '../../shared/domain-error.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { Agent } from '../agent.entity.js';
@@ -9,6 +8,8 @@ import type { Offer, OfferStatus, RoutingDecision } from '../offer.entity.js';
 import type { RoutingSession } from '../ports/routing-store.port.js';
 import type { Queue } from '../queue.entity.js';
 import type { WorkItem } from '../work-item.entity.js';
+import { routingErrors } from '../routing.errors.js';
+import { ledgerErrors } from '../../ledger/ledger.errors.js';
 
 export interface RoutingExplanation {
   conversationId: string;
@@ -37,7 +38,7 @@ export class RoutingQueries {
   async routing(conversationId: string): Promise<RoutingExplanation> {
     return this.store.read(async (session) => {
       const conversation = await session.conversations.get(conversationId);
-      if (!conversation) throw notFound('CONVERSATION.NOT_FOUND', `conversation ${conversationId} does not exist`);
+      if (!conversation) throw ledgerErrors.conversationNotFound(conversationId);
       const item = await session.workItems.get(conversationId);
       let reasons: WorkItem['reasons'] = [];
       if (item?.state === 'waiting') {
@@ -56,14 +57,14 @@ export class RoutingQueries {
   async queue(id: string): Promise<Queue> {
     return this.store.read(async (session) => {
       const queue = await session.queues.get(id);
-      if (!queue) throw notFound('QUEUE.NOT_FOUND', `queue ${id} does not exist`);
+      if (!queue) throw routingErrors.queueNotFound(id);
       return queue;
     });
   }
 
   async queueStats(id: string): Promise<QueueStats> {
     return this.store.read(async (session) => {
-      if (!(await session.queues.get(id))) throw notFound('QUEUE.NOT_FOUND', `queue ${id} does not exist`);
+      if (!(await session.queues.get(id))) throw routingErrors.queueNotFound(id);
       const counts = await session.workItems.countByQueue(id);
       const assigned = await session.assignments.countActiveByQueue(id);
       const oldest = counts.oldestEnqueuedAt ? Math.round((this.clock.now().getTime() - counts.oldestEnqueuedAt.getTime()) / 1000) : null;
@@ -78,7 +79,7 @@ export class RoutingQueries {
   async agent(id: string): Promise<Agent> {
     return this.store.read(async (session) => {
       const agent = await session.agents.get(id);
-      if (!agent) throw notFound('AGENT.NOT_FOUND', `agent ${id} does not exist`);
+      if (!agent) throw routingErrors.agentNotFound(id);
       return agent;
     });
   }
@@ -86,7 +87,7 @@ export class RoutingQueries {
   /** An agent's offers, newest first; `status` undefined means every status. */
   async offers(agentId: string, status: OfferStatus | undefined): Promise<Offer[]> {
     return this.store.read(async (session) => {
-      if (!(await session.agents.get(agentId))) throw notFound('AGENT.NOT_FOUND', `agent ${agentId} does not exist`);
+      if (!(await session.agents.get(agentId))) throw routingErrors.agentNotFound(agentId);
       return session.offers.listByAgent(agentId, status);
     });
   }

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { PRESENCES, forbidden, type DeskCommands, type ManageRouting, type RoutingQueries } from '@switchboard/core';
+import { PRESENCES, deskErrors, type DeskCommands, type ManageRouting, type RoutingQueries } from '@switchboard/core';
 import { actorOf, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { AgentSchema, IdParam, OfferSchema, SkillsSchema, agentJson, errorResponses, json, withoutUndefined, offerJson } from '../shared/views.js';
@@ -52,7 +52,7 @@ export const agentRoutes = (deps: { routingReads: RoutingQueries; routing: Manag
       const { status } = c.req.valid('query');
       const agentId = c.req.valid('param').id;
       const actor = actorOf(c.var.principal);
-      if (actor.kind === 'agent' && actor.agentId !== agentId) throw forbidden('DESK.NOT_YOURS', "this key reads only its own agent's offers");
+      if (actor.kind === 'agent' && actor.agentId !== agentId) throw deskErrors.notYourAgent();
       const offers = await deps.routingReads.offers(agentId, status === 'all' ? undefined : status);
       return c.json({ items: offers.map(offerJson), nextCursor: null }, 200);
     });
