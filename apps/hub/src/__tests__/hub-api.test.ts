@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { JobQueue } from '@switchboard/core';
 import { startHub, startReceiver, waitFor } from './hub-fixture.js';
 
 type Json = Record<string, unknown> & { items?: Record<string, unknown>[] };
@@ -294,6 +295,15 @@ describe('bad input gets a problem and changes nothing', () => {
     if (field) expect((response.json['errors'] as Json[]).map((e) => e['field'])).toContain(field);
     expect(await count()).toBe(before);
     expect((await call('GET', '/v1/customers?identity=email:bad@example.com')).json.items).toEqual([]);
+  });
+
+  it('dead-letters a job whose payload breaks its schema, with the reason, without retrying', async () => {
+    const queue = hub.hub.container.get<JobQueue>(JobQueue);
+    const jobId = unique('poisoned');
+    await queue.enqueue('routing.evaluate-queue', { queue: 'not the field it needs' }, { jobId, attempts: 5 });
+    const failed = await waitFor(async () => (await queue.failed(50)).find((j) => j.id === jobId), 'the dead letter');
+    expect(failed).toMatchObject({ name: 'routing.evaluate-queue', attempts: 1 });
+    expect(failed.reason).toMatch(/^routing\.evaluate-queue: invalid payload: queueId: /);
   });
 
   it('answers 401 without a key and 403 without the scope', async () => {
