@@ -8,7 +8,7 @@ import type { Agent, Presence } from '../../routing/agent.entity.js';
 import { eligibleFor } from '../../routing/eligibility.js';
 import type { Offer } from '../../routing/offer.entity.js';
 import type { AnswerOffer } from '../../routing/use-cases/answer-offer.use-case.js';
-import { enqueueConversations, workItemFor } from '../../routing/use-cases/enqueue-conversation.js';
+import { enqueueConversation, workItemFor } from '../../routing/use-cases/enqueue-conversation.js';
 import { makeOffer } from '../../routing/use-cases/make-offer.js';
 import type { ManageRouting } from '../../routing/use-cases/manage-routing.use-case.js';
 import { releaseConversation } from '../../routing/use-cases/release-conversation.js';
@@ -141,10 +141,10 @@ export class DeskActions implements DeskCommands {
       const queue = conversation.queueId ? await session.queues.get(conversation.queueId) : null;
       if (!queue) throw deskErrors.noQueueToReturnTo(conversationId);
       const now = this.clock.now();
-      const [reopened] = await enqueueConversations(session, [conversation], { channelQueues: {}, queue, now });
-      await session.conversations.update(reopened!);
-      await this.statusEntry(session, conversation, reopened!, acting, now);
-      return reopened!;
+      const reopened = await enqueueConversation(session, conversation, { queue, now });
+      await session.conversations.update(reopened);
+      await this.statusEntry(session, conversation, reopened, acting, now);
+      return reopened;
     });
   }
 
@@ -174,7 +174,7 @@ export class DeskActions implements DeskCommands {
         if (reasons.length > 0) throw deskErrors.agentUnavailable(`agent ${agent.name} cannot take it: ${reasons[0]?.detail ?? ''}`);
         moved = (await makeOffer(session, { conversation: handedOver, item, existing: false, queue, agent, detail: `transferred to agent ${agent.id}`, now })).conversation;
       } else {
-        [moved] = (await enqueueConversations(session, [handedOver], { channelQueues: {}, queue, now })) as [Conversation];
+        moved = await enqueueConversation(session, handedOver, { queue, now });
         await session.conversations.update(moved);
       }
       await session.decisions.insert({

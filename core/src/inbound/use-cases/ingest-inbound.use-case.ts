@@ -1,4 +1,3 @@
-import type { Identity } from '../../identity/customer.entity.js';
 import { identityOf, type IdentityKey } from '../../identity/identity.value-object.js';
 import { identityKeyOf, identityKeysOf, resolveCustomers, type Sender } from '../../identity/use-cases/resolve-customers.use-case.js';
 import { conversationLifecycle, isOpenStatus, type Conversation } from '../../ledger/conversation.entity.js';
@@ -141,7 +140,7 @@ export class IngestInbound implements IngestPort {
 
     if (fresh.length > 0) {
       // 2. Identity: who wrote, as one customer across channels.
-      const { customerOf, created } = await resolveCustomers(session, fresh.map((i) => batch[i]!.sender), identities as Identity[], now);
+      const { customerOf, created } = await resolveCustomers(session, fresh.map((i) => batch[i]!.sender), identities, now);
       const items = fresh.map((i) => ({
         ...batch[i]!,
         customerId: customerOf.get(identityKeyOf(batch[i]!.sender.key))!.id,

@@ -27,8 +27,8 @@ export const workItemFor = (conversation: Conversation, queue: Queue, now: Date,
 };
 
 export interface EnqueueOptions {
-  /** Channel → name of its default queue. */
-  channelQueues: Record<string, string>;
+  /** Channel → name of its default queue (not needed with `queue`). */
+  channelQueues?: Record<string, string> | undefined;
   /** Queue every conversation here, instead of finding each one's queue. */
   queue?: Queue | undefined;
   prefetched?: PrefetchedQueues | undefined;
@@ -53,7 +53,7 @@ export const enqueueConversations = async (
     const channel = itemChannelOf(conversation);
     const cacheKey = `${conversation.queueId ?? ''}\u0000${channel}`;
     const queue =
-      options.queue ?? resolved.get(cacheKey) ?? (await resolveQueue(session, options.channelQueues, channel, conversation.queueId, options.prefetched));
+      options.queue ?? resolved.get(cacheKey) ?? (await resolveQueue(session, options.channelQueues ?? {}, channel, conversation.queueId, options.prefetched));
     resolved.set(cacheKey, queue);
     const next = conversationLifecycle.queued(conversation, queue.id, options.now);
     queued.push(next);
@@ -62,5 +62,16 @@ export const enqueueConversations = async (
   if (items.length === 1) await session.workItems.insert(items[0]!);
   else if (items.length > 1) await session.workItems.insertMany(items);
   await session.outbox.add(items.map((item) => ({ type: 'conversation.queued' as const, conversationId: item.conversationId, queueId: item.queueId })));
+  return queued;
+};
+
+/** `enqueueConversations` for one conversation (a reopen, a transfer to a queue). */
+export const enqueueConversation = async (
+  session: Pick<RoutingSession, 'queues' | 'workItems'> & OutboxSession,
+  conversation: Conversation,
+  options: EnqueueOptions,
+): Promise<Conversation> => {
+  const [queued] = await enqueueConversations(session, [conversation], options);
+  if (!queued) throw new Error(`conversation ${conversation.id} was not queued`);
   return queued;
 };
