@@ -4,9 +4,11 @@ import type { CustomerQueries } from '../../identity/use-cases/customer-queries.
 import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
 import type { Interaction } from '../../ledger/interaction.entity.js';
 import { appendEntry } from '../../ledger/ledger-writer.js';
+import { ledgerErrors } from '../../ledger/ledger.errors.js';
 import type { Agent, Presence } from '../../routing/agent.entity.js';
 import { eligibleFor } from '../../routing/eligibility.js';
 import type { Offer } from '../../routing/offer.entity.js';
+import { routingErrors } from '../../routing/routing.errors.js';
 import type { AnswerOffer } from '../../routing/use-cases/answer-offer.use-case.js';
 import { enqueueConversation, workItemFor } from '../../routing/use-cases/enqueue-conversation.js';
 import { makeOffer } from '../../routing/use-cases/make-offer.js';
@@ -16,10 +18,8 @@ import { newId } from '../../shared/ids.js';
 import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { Store, StoreSession } from '../../store/store.port.js';
-import type { Actor, AgentWork, DeskCommands, NoteCommand, ReplyCommand, TransferTarget } from '../ports/desk-commands.port.js';
 import { deskErrors } from '../desk.errors.js';
-import { routingErrors } from '../../routing/routing.errors.js';
-import { ledgerErrors } from '../../ledger/ledger.errors.js';
+import type { Actor, AgentWork, DeskCommands, NoteCommand, ReplyCommand, TransferTarget } from '../ports/desk-commands.port.js';
 
 /** The agent an actor acts as: itself, or for an operator the one it names. */
 const actingAgentId = (actor: Actor, named: string | undefined): string | undefined => {

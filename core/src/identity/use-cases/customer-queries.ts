@@ -1,9 +1,9 @@
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { CustomerView } from '../customer.entity.js';
+import { identityErrors } from '../identity.errors.js';
 import { parseIdentity } from '../identity.value-object.js';
 import type { IdentitySession } from '../ports/identity-store.port.js';
 import { survivorOf } from './resolve-customers.use-case.js';
-import { identityErrors } from '../identity.errors.js';
 
 /** Reads of customers: no writes, no transactions. */
 export class CustomerQueries {

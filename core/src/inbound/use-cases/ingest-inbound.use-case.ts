@@ -11,8 +11,8 @@ import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { CoreSettings } from '../../shared/settings.js';
 import type { Store, StoreSession } from '../../store/store.port.js';
-import type { IngestPort, IngestResult, InboundMessage } from '../ports/ingest.port.js';
 import { inboundErrors } from '../inbound.errors.js';
+import type { IngestPort, IngestResult, InboundMessage } from '../ports/ingest.port.js';
 
 const CHANNEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const MAX_EXTERNAL_ID = 512;

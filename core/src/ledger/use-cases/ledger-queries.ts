@@ -2,8 +2,8 @@ import type { Page, PageRequest } from '../../shared/page.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { Conversation } from '../conversation.entity.js';
 import { verifyChain, type ChainVerification } from '../hash-chain.js';
-import type { ConversationFilter, LedgerSession } from '../ports/ledger-store.port.js';
 import { ledgerErrors } from '../ledger.errors.js';
+import type { ConversationFilter, LedgerSession } from '../ports/ledger-store.port.js';
 
 /** Reads of the ledger: no writes, no transactions. */
 export class LedgerQueries {

@@ -1,14 +1,14 @@
 import { conversationLifecycle } from '../../ledger/conversation.entity.js';
 import { appendEntry } from '../../ledger/ledger-writer.js';
+import { ledgerErrors } from '../../ledger/ledger.errors.js';
 import type { DomainEvent } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
 import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
-import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import type { CoreSettings } from '../../shared/settings.js';
 import type { Offer } from '../offer.entity.js';
+import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import { routingErrors } from '../routing.errors.js';
-import { ledgerErrors } from '../../ledger/ledger.errors.js';
 
 /** Accept, decline and expiry of offers. */
 export class AnswerOffer {

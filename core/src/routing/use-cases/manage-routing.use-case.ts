@@ -1,11 +1,11 @@
-import { lockKeys } from '../../shared/lock-keys.js';
 import { newId } from '../../shared/ids.js';
+import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
-import type { RoutingStore } from '../ports/routing-transactions.js';
 import { DEFAULT_CAPACITY_UNITS, type Agent, type Presence } from '../agent.entity.js';
+import type { RoutingStore } from '../ports/routing-transactions.js';
 import type { Queue } from '../queue.entity.js';
-import { DEFAULT_QUEUE_NAME } from './resolve-queue.js';
 import { routingErrors } from '../routing.errors.js';
+import { DEFAULT_QUEUE_NAME } from './resolve-queue.js';
 
 export type QueueInput = Partial<Omit<Queue, 'id' | 'createdAt' | 'updatedAt'>> & { name: string };
 export type AgentInput = Partial<Pick<Agent, 'email' | 'skills' | 'desk'>> & {

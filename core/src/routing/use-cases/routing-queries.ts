@@ -1,4 +1,5 @@
 import type { Conversation } from '../../ledger/conversation.entity.js';
+import { ledgerErrors } from '../../ledger/ledger.errors.js';
 import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
@@ -7,9 +8,8 @@ import { eligibleFor } from '../eligibility.js';
 import type { Offer, OfferStatus, RoutingDecision } from '../offer.entity.js';
 import type { RoutingSession } from '../ports/routing-store.port.js';
 import type { Queue } from '../queue.entity.js';
-import type { WorkItem } from '../work-item.entity.js';
 import { routingErrors } from '../routing.errors.js';
-import { ledgerErrors } from '../../ledger/ledger.errors.js';
+import type { WorkItem } from '../work-item.entity.js';
 
 export interface RoutingExplanation {
   conversationId: string;
