@@ -29,6 +29,7 @@ import { ledgerModule } from './di/ledger.module.js';
 import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
 import { ensureAdminKey } from './http/auth.js';
+import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { loadPlugins, type LoadedPlugin } from './plugins/plugin-loader.js';
@@ -152,6 +153,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const serveApi = config.role !== 'worker';
   const runWorkers = config.role !== 'api';
   const root = new Hono();
+  root.notFound(notFoundHandler);
   root.route('/', healthRoutes({ readiness, metrics, ...(config.metricsKey ? { metricsKey: config.metricsKey } : {}) }));
   if (serveApi) {
     root.use('*', metrics.httpMiddleware);

@@ -7,6 +7,7 @@ import { CustomerSchema, IdParam, InteractionSchema, PageQuery, customerJson, er
 const findRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'findCustomers',
   tags: ['customers'],
   summary: 'Find customers by identity (normalised before lookup)',
   middleware: [requireScope('read')],
@@ -17,6 +18,7 @@ const findRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/{id}',
+  operationId: 'getCustomer',
   tags: ['customers'],
   summary: 'A customer with identities and attributes',
   middleware: [requireScope('read')],
@@ -27,6 +29,7 @@ const getRoute = createRoute({
 const timelineRoute = createRoute({
   method: 'get',
   path: '/{id}/timeline',
+  operationId: 'getCustomerTimeline',
   tags: ['customers'],
   summary: "Every interaction of the customer across channels, newest first",
   middleware: [requireScope('read')],

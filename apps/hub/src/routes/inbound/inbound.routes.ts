@@ -32,6 +32,7 @@ export const IngestResultSchema = z
 const ingestRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'ingestInbound',
   tags: ['inbound'],
   summary: 'Record an inbound message from any channel',
   middleware: [requireScope('ingest')],
