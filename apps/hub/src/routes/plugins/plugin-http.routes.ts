@@ -1,6 +1,8 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { PluginHttpRoute } from '@switchboard/core';
-import { bodyTooLargeProblem, problemResponse } from '../../http/problem.js';
+import type { HubEnv } from '../../http/hub-env.js';
+import { problemResponse } from '../../http/problem.js';
+import { hasBody, readLimitedBody } from '../../http/request-body.js';
 import { ProblemSchema } from '../shared/views.js';
 
 const DEFAULT_LIMIT = 1024 * 1024;
@@ -42,17 +44,16 @@ const describe = (instanceId: string, route: PluginHttpRoute) =>
  * each plugin authenticates its own callers (provider signatures), so the raw body is passed on.
  */
 export const pluginHttpRoutes = (routesByInstance: ReadonlyMap<string, readonly PluginHttpRoute[]>) => {
-  const app = new OpenAPIHono();
+  const app = new OpenAPIHono<HubEnv>();
   for (const [instanceId, routes] of routesByInstance) for (const route of routes) app.openAPIRegistry.registerPath(describe(instanceId, route));
   return app.all('/:instanceId/*', async (c) => {
     const instanceId = c.req.param('instanceId');
     const path = c.req.path.slice(`/plugins/${instanceId}`.length) || '/';
     const route = routesByInstance.get(instanceId)?.find((r) => r.method === c.req.method && r.path === path);
     if (!route) return problemResponse(404, { title: 'Not Found', detail: `no plugin endpoint ${c.req.method} /plugins/${instanceId}${path}`, code: 'ROUTE_NOT_FOUND' });
-    const limit = route.bodyLimit ?? DEFAULT_LIMIT;
-    if (Number(c.req.header('content-length') ?? 0) > limit) return bodyTooLargeProblem(limit);
-    const rawBody = new Uint8Array(await c.req.arrayBuffer());
-    if (rawBody.byteLength > limit) return bodyTooLargeProblem(limit);
+    const read = hasBody(c) ? await readLimitedBody(c, route.bodyLimit ?? DEFAULT_LIMIT) : { body: Buffer.alloc(0) };
+    if ('refusal' in read) return read.refusal;
+    const rawBody = new Uint8Array(read.body);
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((value, name) => {
       headers[name] = value;
