@@ -40,3 +40,4 @@ export * from './delivery/ports/channel-registry.port.js';
 export * from './delivery/use-cases/deliver-outbound.use-case.js';
 export * from './shared/use-cases/relay-outbox.use-case.js';
 export * from './shared/use-cases/sweep.use-case.js';
+export * from './shared/inbound-limits.js';

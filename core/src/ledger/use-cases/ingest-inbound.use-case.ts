@@ -4,6 +4,7 @@ import { costFor, type Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
 import { prefetchQueues, resolveQueue, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
 import { invalid } from '../../shared/domain-error.js';
+import { INBOUND_LIMITS } from '../../shared/inbound-limits.js';
 import type { DomainEvent } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
@@ -29,7 +30,7 @@ const checkMessage = (message: InboundMessage): IdentityKey => {
   if (!CHANNEL.test(message.channel)) {
     throw invalid('INBOUND.INVALID_CHANNEL', 'channel is 1 to 64 of [a-z0-9._-], starting with a letter or digit', 'channel');
   }
-  if (message.externalId.length === 0 || message.externalId.length > 512) {
+  if (message.externalId.length === 0 || message.externalId.length > INBOUND_LIMITS.externalId) {
     throw invalid('INBOUND.INVALID_EXTERNAL_ID', 'externalId must be 1 to 512 characters', 'externalId');
   }
   if (message.text.trim().length === 0 && (message.attachments ?? []).length === 0) {

@@ -1,26 +1,33 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { IngestPort } from '@switchboard/core';
+import { INBOUND_LIMITS, type IngestPort } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { errorResponses, json } from '../shared/views.js';
 
 export const InboundSchema = z
   .object({
-    channel: z.string().min(1).max(64).openapi({ example: 'webhook' }),
-    externalId: z.string().min(1).max(512).openapi({ description: 'The message id at the source; (channel, externalId) is recorded once.' }),
+    channel: z.string().min(1).max(INBOUND_LIMITS.channel).openapi({ example: 'webhook' }),
+    externalId: z.string().min(1).max(INBOUND_LIMITS.externalId).openapi({ description: 'The message id at the source; (channel, externalId) is recorded once.' }),
     from: z.object({
       kind: z.string().min(1).openapi({ example: 'email' }),
-      value: z.string().min(1).max(320).openapi({ example: 'ann@example.com' }),
-      name: z.string().max(200).optional(),
+      value: z.string().min(1).max(INBOUND_LIMITS.fromValue).openapi({ example: 'ann@example.com' }),
+      name: z.string().max(INBOUND_LIMITS.fromName).optional(),
     }),
-    threadRef: z.string().max(512).optional(),
-    subject: z.string().max(998).optional(),
-    text: z.string().max(200_000),
-    html: z.string().max(1_000_000).optional(),
+    threadRef: z.string().max(INBOUND_LIMITS.threadRef).optional(),
+    subject: z.string().max(INBOUND_LIMITS.subject).optional(),
+    text: z.string().max(INBOUND_LIMITS.text),
+    html: z.string().max(INBOUND_LIMITS.html).optional(),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
     attachments: z
-      .array(z.object({ name: z.string().min(1).max(255), contentType: z.string().min(1).max(255), size: z.number().int().min(0).optional(), url: z.url().optional() }))
-      .max(100)
+      .array(
+        z.object({
+          name: z.string().min(1).max(INBOUND_LIMITS.attachmentName),
+          contentType: z.string().min(1).max(INBOUND_LIMITS.attachmentContentType),
+          size: z.number().int().min(0).optional(),
+          url: z.url().optional(),
+        }),
+      )
+      .max(INBOUND_LIMITS.attachments)
       .optional(),
   })
   .openapi('InboundMessage');
