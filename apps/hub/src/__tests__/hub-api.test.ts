@@ -294,6 +294,17 @@ describe('bad input gets a problem and changes nothing', () => {
     expect((await call('GET', '/v1/plugins?limit=0')).status).toBe(422);
   });
 
+  it('takes cursor and limit on the identity lookup, which has one page at most', async () => {
+    const sent = await inbound('paged@example.com');
+    const found = await call('GET', '/v1/customers?identity=email:paged@example.com&limit=1');
+    expect(found.json.items?.map((c) => c['id'])).toEqual([sent.customerId]);
+    expect(found.json['nextCursor']).toBeNull();
+    const foreign = await call('GET', '/v1/customers?identity=email:paged@example.com&cursor=WyJ4Il0');
+    expect(foreign.status).toBe(422);
+    expect(foreign.json['errors']).toEqual([{ field: 'cursor', message: expect.any(String) }]);
+    expect((await call('GET', '/v1/customers?identity=email:paged@example.com&limit=0')).status).toBe(422);
+  });
+
   it('serves the OpenAPI document and the docs without a key', async () => {
     const doc = await call('GET', '/openapi.json', undefined, null);
     expect(doc.status).toBe(200);
