@@ -14,7 +14,7 @@ import { bodyTooLargeProblem } from './problem.js';
  */
 export const DRAIN_LIMITS = { bytes: 64 * 1024 * 1024, ms: 10_000 } as const;
 
-export type BodyRead = { ok: true; body: Buffer } | { ok: false; drained: boolean };
+type BodyRead = { ok: true; body: Buffer } | { ok: false; drained: boolean };
 
 /** The whole body of a Node request, or a refusal once it passes `maxBytes` (the rest drained within DRAIN_LIMITS). */
 const readIncoming = (incoming: IncomingMessage, maxBytes: number): Promise<BodyRead> =>

@@ -19,7 +19,7 @@ const OPENAPI_METHOD = { GET: 'get', POST: 'post', PUT: 'put', DELETE: 'delete' 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
 
 // A plugin route declares no schemas: the document says where it is and what the hub itself answers.
-const describe = (instanceId: string, route: PluginHttpRoute) =>
+const routeDoc = (instanceId: string, route: PluginHttpRoute) =>
   createRoute({
     method: OPENAPI_METHOD[route.method],
     path: `/${instanceId}${route.path}`,
@@ -45,7 +45,7 @@ const describe = (instanceId: string, route: PluginHttpRoute) =>
  */
 export const pluginHttpRoutes = (routesByInstance: ReadonlyMap<string, readonly PluginHttpRoute[]>) => {
   const app = new OpenAPIHono<HubEnv>();
-  for (const [instanceId, routes] of routesByInstance) for (const route of routes) app.openAPIRegistry.registerPath(describe(instanceId, route));
+  for (const [instanceId, routes] of routesByInstance) for (const route of routes) app.openAPIRegistry.registerPath(routeDoc(instanceId, route));
   return app.all('/:instanceId/*', async (c) => {
     const instanceId = c.req.param('instanceId');
     const path = c.req.path.slice(`/plugins/${instanceId}`.length) || '/';
