@@ -1,6 +1,8 @@
 # Switchboard hub: one image for every role (SWITCHBOARD_ROLE=all|api|worker) and for `npm run migrate`.
 # The hub runs from its TypeScript sources through tsx, exactly as `npm start` does.
-FROM node:20-bookworm-slim
+# Node 24, the active LTS (maintained to April 2028); Node 20 reached end of life in April 2026.
+# The project itself still runs on Node >= 20.19 (package.json engines) for local use and CI.
+FROM node:24-bookworm-slim
 
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \

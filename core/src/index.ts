@@ -7,6 +7,7 @@ export * from './shared/events.js';
 export * from './shared/settings.js';
 export * from './shared/lock-keys.js';
 export * from './shared/group-commit.js';
+export * from './shared/inbound-limits.js';
 export * from './shared/jobs.js';
 export * from './shared/ports/clock.port.js';
 export * from './shared/ports/logger.port.js';

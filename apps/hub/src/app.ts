@@ -19,7 +19,8 @@ import { agentRoutes } from './routes/agents/agents.routes.js';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.js';
 import { conversationRoutes } from './routes/conversations/conversations.routes.js';
 import { customerRoutes } from './routes/customers/customers.routes.js';
-import { docsRoutes } from './routes/docs/docs.routes.js';
+import { docsRoutes, openApiDocumentRoute } from './routes/docs/docs.routes.js';
+import { healthRouteDocs } from './routes/health/health.routes.js';
 import { inboundRoutes } from './routes/inbound/inbound.routes.js';
 import { offerRoutes } from './routes/offers/offers.routes.js';
 import { pluginHttpRoutes } from './routes/plugins/plugin-http.routes.js';
@@ -45,6 +46,20 @@ export interface AppDeps {
   afterWrite(): void;
 }
 
+const DOCUMENT_TAGS = [
+  { name: 'inbound', description: 'Messages from any channel into the ledger' },
+  { name: 'customers', description: 'Customers, their identities and timelines' },
+  { name: 'conversations', description: 'Conversations, agent actions and the routing explainer' },
+  { name: 'queues', description: 'Queues and their statistics' },
+  { name: 'agents', description: 'Agents, presence and offers' },
+  { name: 'offers', description: 'Answers to offers' },
+  { name: 'plugins', description: 'Installed plugin instances' },
+  { name: 'api-keys', description: 'API keys (admin)' },
+  { name: 'health', description: 'Liveness, readiness and metrics; no API key' },
+  { name: 'docs', description: 'This document and its browsable form; no API key' },
+  { name: 'plugin endpoints', description: 'Endpoints plugins serve at /plugins/{instanceId}; each authenticates its own callers' },
+];
+
 /** The public HTTP API as one Hono app; tests call `app.request()` on it without a server. */
 export const createApp = (deps: AppDeps) => {
   const app = createRouter();
@@ -69,7 +84,14 @@ export const createApp = (deps: AppDeps) => {
   app.route('/plugins', pluginHttpRoutes(deps.pluginRoutes));
   app.route('/docs', docsRoutes());
 
+  // Served here or beside this app (health, metrics), but not through app.openapi(): described by hand.
+  for (const route of [openApiDocumentRoute, ...healthRouteDocs]) app.openAPIRegistry.registerPath(route);
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'metricsKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Authorization: Bearer <SWITCHBOARD_METRICS_KEY>, only when the hub is configured with one',
+  });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -77,7 +99,10 @@ export const createApp = (deps: AppDeps) => {
       version: '0.1.0',
       description: 'Customer identity, one interaction ledger, one universal queue with routing. Every /v1 route needs `Authorization: Bearer <api key>`.',
     },
+    // Relative: the hub answers on whatever origin this document was fetched from (proxies included).
+    servers: [{ url: '/', description: 'This hub' }],
     security: [{ apiKey: [] }],
+    tags: DOCUMENT_TAGS,
   });
   return app;
 };

@@ -34,6 +34,7 @@ import { outboxModule } from './di/outbox.module.js';
 import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
 import { ensureAdminKey } from './http/auth.js';
+import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { loadPlugins, type LoadedPlugin } from './plugins/plugin-loader.js';
@@ -161,6 +162,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const serveApi = config.role !== 'worker';
   const runWorkers = config.role !== 'api';
   const root = new Hono();
+  root.notFound(notFoundHandler);
   root.route('/', healthRoutes({ readiness, metrics, ...(config.metricsKey ? { metricsKey: config.metricsKey } : {}) }));
   if (serveApi) {
     root.use('*', metrics.httpMiddleware);

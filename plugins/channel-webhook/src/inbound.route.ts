@@ -1,32 +1,34 @@
 import { z } from 'zod';
-import { DomainError, IDENTITY_KINDS, identityOf, silentLogger, systemClock } from '@switchboard/core';
+import { DomainError, IDENTITY_KINDS, INBOUND_LIMITS, identityOf, silentLogger, systemClock } from '@switchboard/core';
 import type { Clock, IngestPort, InboundMessage, Logger, PluginHttpResponse, PluginHttpRoute } from '@switchboard/core';
 import { verifyWebhook, WebhookVerificationError } from './webhook-signature.js';
 
 export const INBOUND_BODY_LIMIT = 1024 * 1024;
 export const INBOUND_TOLERANCE_SECONDS = 300;
 
+// The same limits as the hub's own POST /v1/inbound (and the ingest use case).
 export const inboundBodySchema = z.object({
-  externalId: z.string().trim().min(1).max(1000),
+  externalId: z.string().trim().min(1).max(INBOUND_LIMITS.externalId),
   from: z.object({
     kind: z.enum(IDENTITY_KINDS),
-    value: z.string().min(1).max(320),
-    name: z.string().max(500).optional(),
+    value: z.string().min(1).max(INBOUND_LIMITS.fromValue),
+    name: z.string().max(INBOUND_LIMITS.fromName).optional(),
   }),
-  threadRef: z.string().min(1).max(1000).optional(),
-  subject: z.string().max(2000).optional(),
-  text: z.string(),
-  html: z.string().optional(),
+  threadRef: z.string().min(1).max(INBOUND_LIMITS.threadRef).optional(),
+  subject: z.string().max(INBOUND_LIMITS.subject).optional(),
+  text: z.string().max(INBOUND_LIMITS.text),
+  html: z.string().max(INBOUND_LIMITS.html).optional(),
   occurredAt: z.iso.datetime({ offset: true }).optional(),
   attachments: z
     .array(
       z.object({
-        name: z.string().min(1).max(500),
-        contentType: z.string().min(1).max(255),
+        name: z.string().min(1).max(INBOUND_LIMITS.attachmentName),
+        contentType: z.string().min(1).max(INBOUND_LIMITS.attachmentContentType),
         size: z.number().int().nonnegative().optional(),
         url: z.url({ protocol: /^https?$/ }).optional(),
       }),
     )
+    .max(INBOUND_LIMITS.attachments)
     .optional(),
 });
 export type InboundBody = z.infer<typeof inboundBodySchema>;

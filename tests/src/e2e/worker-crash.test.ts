@@ -13,13 +13,16 @@ import {
 } from '../harness/index.js';
 import { trackFailures } from '../harness/track-failures.js';
 
-// Kill -9 the worker in the middle of 1,000 ingests and start another: the ledger holds exactly
-// 1,000 interactions and the sweeper gets every lost routing job done.
+// Kill -9 the worker in the middle of 1,000 ingests, while conversations still wait to be routed,
+// and start another: the ledger holds exactly 1,000 interactions, and the sweeper gets every lost
+// routing job done with each conversation offered exactly once and no agent over capacity.
 
 const MESSAGES = 1_000;
 const CONCURRENCY = 16;
 const KILL_AFTER = 300;
-const AGENTS = 3;
+// Items cost 1 unit: together the agents hold 1,100, so all 1,000 fit, and the smallest capacity
+// binds (an even spread would give each about 333), so an offer over capacity shows.
+const AGENT_UNITS = [100, 400, 600] as const;
 const ROUTED_WITHIN_MS = 150_000;
 
 const cleanup = new Cleanup();
@@ -56,15 +59,16 @@ describe('worker crash during ingest (PostgreSQL + Redis)', () => {
     try {
       const queue = await hub.createQueue({ name: 'crash', cost: 1, offerTimeoutSeconds: 3600 });
       const agents = [];
-      for (let i = 0; i < AGENTS; i++) {
-        const agent = await hub.createAgent({ name: `Crash Agent ${i}`, capacity: { units: 1000 } });
+      for (const [i, units] of AGENT_UNITS.entries()) {
+        const agent = await hub.createAgent({ name: `Crash Agent ${i}`, capacity: { units } });
         await hub.setPresence(agent.id, 'available');
-        agents.push(agent);
+        agents.push({ ...agent, units });
       }
 
       const run = randomUUID().slice(0, 8);
       let answered = 0;
       let answeredAtKill = -1;
+      let waitingAtKill = -1;
       let killedBy: NodeJS.Signals | null = null;
       let restart: Promise<unknown> | undefined;
       const responses = await mapConcurrent(
@@ -84,6 +88,7 @@ describe('worker crash during ingest (PostgreSQL + Redis)', () => {
             restart = (async () => {
               const [worker] = stack.workers;
               answeredAtKill = answered;
+              waitingAtKill = await countRows(db.pool, 'conversations', "status <> 'offered'");
               killedBy = (await worker?.kill()) ?? null;
               await stack.startWorker();
             })();
@@ -94,6 +99,7 @@ describe('worker crash during ingest (PostgreSQL + Redis)', () => {
       await restart;
       expect(killedBy, 'the worker was killed with SIGKILL').toBe('SIGKILL');
       expect(answeredAtKill, 'the worker was killed while ingests went on').toBeLessThan(MESSAGES - CONCURRENCY);
+      expect(waitingAtKill, 'conversations were still waiting to be routed when the worker died').toBeGreaterThan(0);
 
       const failed = responses.filter((response) => response.status !== 202);
       expect(failed.map((response) => `${response.status} ${response.text.slice(0, 200)}`)).toEqual([]);
@@ -113,11 +119,14 @@ describe('worker crash during ingest (PostgreSQL + Redis)', () => {
         { timeoutMs: ROUTED_WITHIN_MS, intervalMs: 1000, description: `all ${MESSAGES} conversations offered` },
       );
 
+      // Routing jobs replayed after the crash made no second offer: one offer row per conversation.
+      expect(await countRows(db.pool, 'offers', 'queue_id = $1', [queue.id])).toBe(MESSAGES);
+
       // Through the API too: every conversation is offered, each to one agent once, none over capacity.
       const offers = [];
       for (const agent of agents) {
         const pending = await hub.pendingOffers(agent.id);
-        expect(pending.length, `pending offers of ${agent.name}`).toBeLessThanOrEqual(1000);
+        expect(pending.length, `pending offers of ${agent.name}`).toBeLessThanOrEqual(agent.units);
         offers.push(...pending);
       }
       const offered = new Set(offers.map((offer) => offer.conversationId));

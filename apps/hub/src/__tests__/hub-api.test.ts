@@ -321,13 +321,39 @@ describe('bad input gets a problem and changes nothing', () => {
   it('lists the plugins with their name, version, kinds and health', async () => {
     const plugins = (await call('GET', '/v1/plugins')).json.items ?? [];
     expect(plugins.map((p) => [p['id'], p['name'], p['kinds'], (p['health'] as Json)['status']])).toEqual([
-      ['store', '@switchboard/storage-postgres', ['storage'], 'up'],
       ['queue', '@switchboard/queue-local', ['queue'], 'up'],
+      ['store', '@switchboard/storage-postgres', ['storage'], 'up'],
       ['webhook', '@switchboard/channel-webhook', ['channel'], 'up'],
     ]);
     expect(plugins.every((p) => typeof p['version'] === 'string' && p['enabled'] === true)).toBe(true);
     // The webhook's signing secret is configured, and must not show anywhere in the answer.
     expect(JSON.stringify(plugins)).not.toContain('whsec_');
+  });
+
+  it('pages the plugins with cursor and limit', async () => {
+    const first = await call('GET', '/v1/plugins?limit=2');
+    expect(first.json.items?.map((p) => p['id'])).toEqual(['queue', 'store']);
+    expect(first.json['nextCursor']).toEqual(expect.any(String));
+    const second = await call('GET', `/v1/plugins?limit=2&cursor=${String(first.json['nextCursor'])}`);
+    expect(second.json.items?.map((p) => p['id'])).toEqual(['webhook']);
+    expect(second.json['nextCursor']).toBeNull();
+    expect((await call('GET', '/v1/plugins?limit=3')).json['nextCursor']).toBeNull();
+
+    const damaged = await call('GET', '/v1/plugins?cursor=not-a-cursor');
+    expect(damaged.status).toBe(422);
+    expect(damaged.json['errors']).toEqual([{ field: 'cursor', message: expect.any(String) }]);
+    expect((await call('GET', '/v1/plugins?limit=0')).status).toBe(422);
+  });
+
+  it('takes cursor and limit on the identity lookup, which has one page at most', async () => {
+    const sent = await inbound('paged@example.com');
+    const found = await call('GET', '/v1/customers?identity=email:paged@example.com&limit=1');
+    expect(found.json.items?.map((c) => c['id'])).toEqual([sent.customerId]);
+    expect(found.json['nextCursor']).toBeNull();
+    const foreign = await call('GET', '/v1/customers?identity=email:paged@example.com&cursor=WyJ4Il0');
+    expect(foreign.status).toBe(422);
+    expect(foreign.json['errors']).toEqual([{ field: 'cursor', message: expect.any(String) }]);
+    expect((await call('GET', '/v1/customers?identity=email:paged@example.com&limit=0')).status).toBe(422);
   });
 
   it('serves the OpenAPI document and the docs without a key', async () => {

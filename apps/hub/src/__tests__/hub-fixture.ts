@@ -45,7 +45,7 @@ export const startReceiver = async (answer: () => number = () => 200) => {
 const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
 
 /** A hub on an in-memory embedded store and the in-process queue, answering through `call`. */
-export const startHub = async (options: { callbackUrl: string; delivery?: HubConfig['hub']['delivery'] }) => {
+export const startHub = async (options: { callbackUrl: string; delivery?: HubConfig['hub']['delivery']; inboundSecret?: string }) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'sb-hub-'));
   const config: HubConfig = {
     port: 0,
@@ -65,10 +65,18 @@ export const startHub = async (options: { callbackUrl: string; delivery?: HubCon
     plugins: [
       spec('store', '@switchboard/storage-postgres', { dataDir: 'memory://' }),
       spec('queue', '@switchboard/queue-local', { backoffMs: 20 }),
-      spec('webhook', '@switchboard/channel-webhook', { channel: 'webhook', callbackUrl: options.callbackUrl, signingSecret: { env: 'HUB_TEST_SIGNING_SECRET' } }),
+      spec('webhook', '@switchboard/channel-webhook', {
+        channel: 'webhook',
+        callbackUrl: options.callbackUrl,
+        signingSecret: { env: 'HUB_TEST_SIGNING_SECRET' },
+        ...(options.inboundSecret === undefined ? {} : { inboundSecret: { env: 'HUB_TEST_INBOUND_SECRET' } }),
+      }),
     ],
   };
-  const hub: Hub = await createHub(config, { env: { ...process.env, HUB_TEST_SIGNING_SECRET: SIGNING_SECRET }, print: () => {} });
+  const hub: Hub = await createHub(config, {
+    env: { ...process.env, HUB_TEST_SIGNING_SECRET: SIGNING_SECRET, ...(options.inboundSecret === undefined ? {} : { HUB_TEST_INBOUND_SECRET: options.inboundSecret }) },
+    print: () => {},
+  });
   await hub.start();
   const call = async (method: string, path: string, body?: unknown, key: string | null = ADMIN_KEY) => {
     const headers: Record<string, string> = {};

@@ -104,8 +104,8 @@ export const malformedJsonProblem = (): Response =>
     errors: [{ field: 'body', message: 'malformed JSON' }],
   });
 
-// The unread rest of the body is not drained: closing the connection tells the client not to reuse it.
-export const bodyTooLargeProblem = (maxBytes: number): Response =>
+/** 413; `close` when the rest of the body was left unread, so the connection cannot carry another request. */
+export const bodyTooLargeProblem = (maxBytes: number, { close }: { close: boolean }): Response =>
   problemResponse(
     413,
     {
@@ -114,7 +114,7 @@ export const bodyTooLargeProblem = (maxBytes: number): Response =>
       code: 'BODY_TOO_LARGE',
       errors: [{ field: 'body', message: `at most ${maxBytes} bytes` }],
     },
-    { connection: 'close' },
+    close ? { connection: 'close' } : undefined,
   );
 
 // hono/validator's wording for a body c.req.json() cannot parse.

@@ -6,6 +6,7 @@ import { buildEntry } from '../../ledger/ledger-writer.js';
 import { enqueueConversations } from '../../routing/use-cases/enqueue-conversation.js';
 import { prefetchQueues, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
 import { GroupCommit } from '../../shared/group-commit.js';
+import { INBOUND_LIMITS } from '../../shared/inbound-limits.js';
 import { newId } from '../../shared/ids.js';
 import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
@@ -15,8 +16,9 @@ import { inboundErrors } from '../inbound.errors.js';
 import type { IngestPort, IngestResult, InboundMessage } from '../ports/ingest.port.js';
 
 const CHANNEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const MAX_EXTERNAL_ID = 512;
-const MAX_THREAD_REFS = 100;
+const MAX_EXTERNAL_ID = INBOUND_LIMITS.externalId;
+const MAX_THREAD_REF = INBOUND_LIMITS.threadRef;
+const MAX_THREAD_REFS = INBOUND_LIMITS.threadRefs;
 
 interface Checked {
   message: InboundMessage;
@@ -43,7 +45,7 @@ const checkMessage = (message: InboundMessage): Checked => {
   const refs = [...new Set(message.threadRefs ?? [])];
   if (refs.length > MAX_THREAD_REFS) throw inboundErrors.tooManyThreadRefs(MAX_THREAD_REFS);
   refs.forEach((ref, i) => {
-    if (ref.length === 0 || ref.length > MAX_EXTERNAL_ID) throw inboundErrors.invalidThreadRef(MAX_EXTERNAL_ID, `threadRefs.${i}`);
+    if (ref.length === 0 || ref.length > MAX_THREAD_REF) throw inboundErrors.invalidThreadRef(MAX_THREAD_REF, `threadRefs.${i}`);
     refuseNul(ref, `threadRefs.${i}`);
   });
   const key = identityOf(message.from.kind, message.from.value, 'from.value');

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyLimitMiddleware, createRouter } from '../openapi-router.js';
+import { DRAIN_LIMITS } from '../request-body.js';
 import { createErrorHandler, notFoundHandler } from '../problem.js';
 import { readProblem } from './problem-body.js';
 import { silentLogger } from '@switchboard/core';
@@ -195,17 +196,50 @@ describe('bodyLimitMiddleware on a Node server (the body read from the socket)',
     expect((await send('/things', ['{"channel":""}'], { 'content-type': 'application/json' })).status).toBe(422);
   });
 
-  it('answers 413 and closes the connection when the declared length is over the limit', async () => {
-    const response = await send('/things', ['x'.repeat(2000)], { 'content-type': 'application/json', 'content-length': '2000' });
+  it('answers 413 after draining a body declared over the limit, and keeps the connection', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const ports: number[] = [];
+      const once = (body: string) =>
+        new Promise<number>((resolve, reject) => {
+          const request = http.request(new URL('/things', base), { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } }, (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          });
+          request.on('socket', (socket) => socket.once('connect', () => ports.push(socket.localPort ?? 0)));
+          request.on('error', reject);
+          request.end(body);
+        });
+      expect(await once('x'.repeat(2000))).toBe(413);
+      expect(await once(good)).toBe(201);
+      // One connection for both: the refused body was read to its end, so the next request could follow it.
+      expect(ports).toHaveLength(1);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('answers 413 at once and closes when the declared length is past what the hub drains', async () => {
+    const declared = 1024 + DRAIN_LIMITS.bytes + 1;
+    const response = await new Promise<{ status: number; connection: string | undefined; text: string }>((resolve, reject) => {
+      const request = http.request(new URL('/things', base), { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(declared) } }, (r) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (chunk: string) => (text += chunk));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, connection: r.headers.connection, text }));
+      });
+      request.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+      // A few bytes only: the answer must not wait for the rest.
+      request.write('x'.repeat(100));
+    });
     expect(response.status).toBe(413);
-    expect(response.headers.connection).toBe('close');
+    expect(response.connection).toBe('close');
     expect(JSON.parse(response.text)).toMatchObject({ code: 'BODY_TOO_LARGE' });
   });
 
   it('answers 413 when a chunked body grows over the limit', async () => {
     const response = await send('/things', Array.from({ length: 8 }, () => 'x'.repeat(256)), { 'content-type': 'application/json' });
     expect(response.status).toBe(413);
-    expect(response.headers.connection).toBe('close');
   });
 
   it('still answers requests without a body', async () => {

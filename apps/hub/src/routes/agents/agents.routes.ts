@@ -17,25 +17,25 @@ export const AgentInputSchema = z
   .strict()
   .openapi('AgentInput');
 
-const listRoute = createRoute({ method: 'get', path: '/', tags, summary: 'List agents', middleware: [requireScope('read')], responses: { 200: json(z.object({ items: z.array(AgentSchema), nextCursor: z.null() }), 'Agents'), ...errorResponses } });
+const listRoute = createRoute({ method: 'get', path: '/', operationId: 'listAgents', tags, summary: 'List agents', middleware: [requireScope('read')], responses: { 200: json(z.object({ items: z.array(AgentSchema), nextCursor: z.null() }), 'Agents'), ...errorResponses } });
 const createAgentRoute = createRoute({
-  method: 'post', path: '/', tags, summary: 'Create an agent (starts offline)', middleware: [requireScope('admin')],
+  method: 'post', path: '/', operationId: 'createAgent', tags, summary: 'Create an agent (starts offline)', middleware: [requireScope('admin')],
   request: { body: { required: true, content: { 'application/json': { schema: AgentInputSchema } } } },
   responses: { 201: json(AgentSchema, 'The agent'), ...errorResponses },
 });
-const getRoute = createRoute({ method: 'get', path: '/{id}', tags, summary: 'An agent', middleware: [requireScope('read')], request: { params: IdParam }, responses: { 200: json(AgentSchema, 'The agent'), ...errorResponses } });
+const getRoute = createRoute({ method: 'get', path: '/{id}', operationId: 'getAgent', tags, summary: 'An agent', middleware: [requireScope('read')], request: { params: IdParam }, responses: { 200: json(AgentSchema, 'The agent'), ...errorResponses } });
 const patchRoute = createRoute({
-  method: 'patch', path: '/{id}', tags, summary: 'Change an agent', middleware: [requireScope('admin')],
+  method: 'patch', path: '/{id}', operationId: 'updateAgent', tags, summary: 'Change an agent', middleware: [requireScope('admin')],
   request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: AgentInputSchema.partial() } } } },
   responses: { 200: json(AgentSchema, 'The agent'), ...errorResponses },
 });
 const presenceRoute = createRoute({
-  method: 'put', path: '/{id}/presence', tags, summary: 'Set presence', middleware: [requireScope('agent')],
+  method: 'put', path: '/{id}/presence', operationId: 'setAgentPresence', tags, summary: 'Set presence', middleware: [requireScope('agent')],
   request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: z.object({ status: z.enum(PRESENCES) }) } } } },
   responses: { 200: json(AgentSchema, 'The agent'), ...errorResponses },
 });
 const offersRoute = createRoute({
-  method: 'get', path: '/{id}/offers', tags, summary: "The agent's pending offers (status=all for every one)", middleware: [requireScope('agent', 'read')],
+  method: 'get', path: '/{id}/offers', operationId: 'listAgentOffers', tags, summary: "The agent's pending offers (status=all for every one)", middleware: [requireScope('agent', 'read')],
   request: { params: IdParam, query: z.object({ status: z.enum(['pending', 'all', 'accepted', 'declined', 'expired', 'rescinded']).default('pending') }) },
   responses: { 200: json(z.object({ items: z.array(OfferSchema), nextCursor: z.null() }), 'Offers'), ...errorResponses },
 });

@@ -10,9 +10,9 @@ const ApiKeySchema = z
   .openapi('ApiKey');
 const keyJson = (k: ApiKey) => ({ id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null });
 
-const listRoute = createRoute({ method: 'get', path: '/', tags, summary: 'API keys (never their secrets)', middleware: [requireScope('admin')], responses: { 200: json(z.object({ items: z.array(ApiKeySchema), nextCursor: z.null() }), 'Keys'), ...errorResponses } });
+const listRoute = createRoute({ method: 'get', path: '/', operationId: 'listApiKeys', tags, summary: 'API keys (never their secrets)', middleware: [requireScope('admin')], responses: { 200: json(z.object({ items: z.array(ApiKeySchema), nextCursor: z.null() }), 'Keys'), ...errorResponses } });
 const createKeyRoute = createRoute({
-  method: 'post', path: '/', tags, summary: 'Create an API key; its secret is shown once', middleware: [requireScope('admin')],
+  method: 'post', path: '/', operationId: 'createApiKey', tags, summary: 'Create an API key; its secret is shown once', middleware: [requireScope('admin')],
   request: { body: { required: true, content: { 'application/json': { schema: z.object({ name: z.string().min(1).max(100), scopes: z.array(z.enum(SCOPES)).min(1) }).strict() } } } },
   responses: { 201: json(ApiKeySchema.extend({ key: z.string() }), 'The key, with its secret'), ...errorResponses },
 });

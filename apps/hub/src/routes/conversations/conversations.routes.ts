@@ -24,6 +24,7 @@ const agent = [requireScope('agent')];
 const listRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'listConversations',
   tags,
   summary: 'List conversations, newest first',
   middleware: read,
@@ -40,6 +41,7 @@ const listRoute = createRoute({
 const getRoute = createRoute({
   method: 'get',
   path: '/{id}',
+  operationId: 'getConversation',
   tags,
   summary: 'A conversation with its interactions and assignment',
   middleware: read,
@@ -50,6 +52,7 @@ const getRoute = createRoute({
 const verifyRoute = createRoute({
   method: 'get',
   path: '/{id}/verify',
+  operationId: 'verifyConversation',
   tags,
   summary: "Recompute the conversation's hash chain",
   middleware: read,
@@ -64,6 +67,7 @@ const WaitReasonSchema = z.object({ code: z.string(), detail: z.string() });
 const routingRoute = createRoute({
   method: 'get',
   path: '/{id}/routing',
+  operationId: 'explainConversationRouting',
   tags,
   summary: 'Why the conversation waits, and the routing decisions recorded for it',
   middleware: read,
@@ -87,6 +91,7 @@ const ReplySchema = z.object({ agentId: z.string().uuid().optional().openapi({ d
 const replyRoute = createRoute({
   method: 'post',
   path: '/{id}/replies',
+  operationId: 'replyToConversation',
   tags,
   summary: "Reply to the customer through the channel they last wrote from",
   middleware: agent,
@@ -97,6 +102,7 @@ const replyRoute = createRoute({
 const noteRoute = createRoute({
   method: 'post',
   path: '/{id}/notes',
+  operationId: 'addConversationNote',
   tags,
   summary: 'Add an internal note',
   middleware: agent,
@@ -108,6 +114,7 @@ const ActorSchema = z.object({ agentId: z.string().uuid().optional() });
 const resolveRoute = createRoute({
   method: 'post',
   path: '/{id}/resolve',
+  operationId: 'resolveConversation',
   tags,
   summary: 'Resolve: ends the assignment and frees capacity',
   middleware: agent,
@@ -119,6 +126,7 @@ const resolveRoute = createRoute({
 const reopenRoute = createRoute({
   method: 'post',
   path: '/{id}/reopen',
+  operationId: 'reopenConversation',
   tags,
   summary: 'Reopen a resolved conversation into its queue',
   middleware: agent,
@@ -134,6 +142,7 @@ const TransferSchema = z
 const transferRoute = createRoute({
   method: 'post',
   path: '/{id}/transfer',
+  operationId: 'transferConversation',
   tags,
   summary: 'Transfer to a queue or an agent: rescinds offers, ends the assignment, re-queues',
   middleware: agent,

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { CustomerQueries, DeskQueries } from '@switchboard/core';
+import { invalid, type CustomerQueries, type DeskQueries } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { CustomerSchema, IdParam, InteractionSchema, PageQuery, customerJson, errorResponses, interactionJson, json, pageOf } from '../shared/views.js';
@@ -7,16 +7,21 @@ import { CustomerSchema, IdParam, InteractionSchema, PageQuery, customerJson, er
 const findRoute = createRoute({
   method: 'get',
   path: '/',
+  operationId: 'findCustomers',
   tags: ['customers'],
   summary: 'Find customers by identity (normalised before lookup)',
   middleware: [requireScope('read')],
-  request: { query: z.object({ identity: z.string().min(3).openapi({ example: 'email:ann@example.com' }) }) },
-  responses: { 200: json(z.object({ items: z.array(CustomerSchema), nextCursor: z.null() }), 'Matching customers'), ...errorResponses },
+  request: { query: PageQuery.extend({ identity: z.string().min(3).openapi({ example: 'email:ann@example.com' }) }) },
+  responses: {
+    200: json(z.object({ items: z.array(CustomerSchema), nextCursor: z.null().openapi({ description: 'An identity belongs to one customer: one page at most' }) }), 'Matching customers'),
+    ...errorResponses,
+  },
 });
 
 const getRoute = createRoute({
   method: 'get',
   path: '/{id}',
+  operationId: 'getCustomer',
   tags: ['customers'],
   summary: 'A customer with identities and attributes',
   middleware: [requireScope('read')],
@@ -27,6 +32,7 @@ const getRoute = createRoute({
 const timelineRoute = createRoute({
   method: 'get',
   path: '/{id}/timeline',
+  operationId: 'getCustomerTimeline',
   tags: ['customers'],
   summary: "Every interaction of the customer across channels, newest first",
   middleware: [requireScope('read')],
@@ -37,7 +43,10 @@ const timelineRoute = createRoute({
 export const customerRoutes = (deps: { customers: CustomerQueries; deskReads: DeskQueries }) =>
   createRouter()
     .openapi(findRoute, async (c) => {
-      const customers = await deps.customers.customersByIdentity(c.req.valid('query').identity);
+      const { identity, cursor } = c.req.valid('query');
+      // This list never hands out a cursor, so any cursor given is not one of its own.
+      if (cursor !== undefined) throw invalid('PAGE.INVALID_CURSOR', 'the cursor is damaged or belongs to another list; ask again without it', 'cursor');
+      const customers = await deps.customers.customersByIdentity(identity);
       return c.json({ items: customers.map(customerJson), nextCursor: null }, 200);
     })
     .openapi(getRoute, async (c) => c.json(customerJson(await deps.customers.customer(c.req.valid('param').id)), 200))

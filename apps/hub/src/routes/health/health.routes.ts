@@ -28,7 +28,9 @@ const tags = ['health'];
 const liveRoute = createRoute({
   method: 'get',
   path: '/healthz',
+  operationId: 'getLiveness',
   tags,
+  security: [],
   summary: 'Liveness: the process answers',
   responses: { 200: { description: 'Alive', content: { 'application/json': { schema: LiveSchema } } } },
 });
@@ -36,7 +38,9 @@ const liveRoute = createRoute({
 const readyRoute = createRoute({
   method: 'get',
   path: '/readyz',
+  operationId: 'getReadiness',
   tags,
+  security: [],
   summary: 'Readiness: store, queue and plugins',
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: ReadySchema } } },
@@ -47,13 +51,22 @@ const readyRoute = createRoute({
 const metricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'getMetrics',
   tags,
+  // Open unless SWITCHBOARD_METRICS_KEY is set; then the bearer metrics key (not an API key).
+  security: [{}, { metricsKey: [] }],
   summary: 'Prometheus metrics (bearer SWITCHBOARD_METRICS_KEY when configured)',
   responses: {
     200: { description: 'Prometheus text exposition', content: { 'text/plain': { schema: z.string() } } },
     401: { description: 'Missing or wrong metrics key', content: { 'application/problem+json': { schema: ProblemSchema } } },
   },
 });
+
+/**
+ * The routes above for the API's OpenAPI document: the composition root serves them beside the
+ * API app (also on worker nodes), so that app's registry does not see them by itself.
+ */
+export const healthRouteDocs = [liveRoute, readyRoute, metricsRoute] as const;
 
 // Compare digests so the comparison takes the same time whatever the key's length.
 const sameSecret = (given: string, expected: string): boolean =>

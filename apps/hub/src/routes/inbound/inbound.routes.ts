@@ -1,37 +1,44 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { IngestPort } from '@switchboard/core';
+import { INBOUND_LIMITS, type IngestPort } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { errorResponses, json } from '../shared/views.js';
 
 export const InboundSchema = z
   .object({
-    channel: z.string().min(1).max(64).openapi({ example: 'webhook' }),
-    externalId: z.string().min(1).max(512).openapi({ description: 'The message id at the source; (channel, externalId) is recorded once.' }),
+    channel: z.string().min(1).max(INBOUND_LIMITS.channel).openapi({ example: 'webhook' }),
+    externalId: z.string().min(1).max(INBOUND_LIMITS.externalId).openapi({ description: 'The message id at the source; (channel, externalId) is recorded once.' }),
     from: z.object({
       kind: z.string().min(1).openapi({ example: 'email' }),
-      value: z.string().min(1).max(320).openapi({ example: 'ann@example.com' }),
-      name: z.string().max(200).optional(),
+      value: z.string().min(1).max(INBOUND_LIMITS.fromValue).openapi({ example: 'ann@example.com' }),
+      name: z.string().max(INBOUND_LIMITS.fromName).optional(),
     }),
-    threadRef: z.string().max(512).optional().openapi({ description: 'The message this one answers (email In-Reply-To, a thread id)' }),
+    threadRef: z.string().max(INBOUND_LIMITS.threadRef).optional().openapi({ description: 'The message this one answers (email In-Reply-To, a thread id)' }),
     threadRefs: z
-      .array(z.string().min(1).max(512))
-      .max(100)
+      .array(z.string().min(1).max(INBOUND_LIMITS.threadRef))
+      .max(INBOUND_LIMITS.threadRefs)
       .optional()
       .openapi({ description: 'More references, most direct first (an email References chain, newest first); threadRef, when given, comes before them' }),
     identities: z
-      .array(z.object({ kind: z.string().min(1), value: z.string().min(1).max(320) }))
-      .max(20)
+      .array(z.object({ kind: z.string().min(1), value: z.string().min(1).max(INBOUND_LIMITS.fromValue) }))
+      .max(INBOUND_LIMITS.identities)
       .optional()
       .openapi({ description: 'More identities the sender gave (a chat visitor who leaves an email address): linked to the customer when nobody holds them' }),
     routing: z.enum(['route', 'record']).optional().openapi({ description: '`record`: only record it in the ledger, never queue it for an agent (imports, auto-replies)' }),
-    subject: z.string().max(998).optional(),
-    text: z.string().max(200_000),
-    html: z.string().max(1_000_000).optional(),
+    subject: z.string().max(INBOUND_LIMITS.subject).optional(),
+    text: z.string().max(INBOUND_LIMITS.text),
+    html: z.string().max(INBOUND_LIMITS.html).optional(),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
     attachments: z
-      .array(z.object({ name: z.string().min(1).max(255), contentType: z.string().min(1).max(255), size: z.number().int().min(0).optional(), url: z.url().optional() }))
-      .max(100)
+      .array(
+        z.object({
+          name: z.string().min(1).max(INBOUND_LIMITS.attachmentName),
+          contentType: z.string().min(1).max(INBOUND_LIMITS.attachmentContentType),
+          size: z.number().int().min(0).optional(),
+          url: z.url().optional(),
+        }),
+      )
+      .max(INBOUND_LIMITS.attachments)
       .optional(),
   })
   .openapi('InboundMessage');
@@ -43,6 +50,7 @@ export const IngestResultSchema = z
 const ingestRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'ingestInbound',
   tags: ['inbound'],
   summary: 'Record an inbound message from any channel',
   middleware: [requireScope('ingest')],

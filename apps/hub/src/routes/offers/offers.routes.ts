@@ -8,12 +8,12 @@ import { IdParam, OfferSchema, errorResponses, json, offerJson } from '../shared
 const tags = ['offers'];
 const DeclineSchema = z.object({ reason: z.string().max(500).optional() });
 const acceptRoute = createRoute({
-  method: 'post', path: '/{id}/accept', tags, summary: 'Accept an offer: the conversation is assigned to the agent', middleware: [requireScope('agent')],
+  method: 'post', path: '/{id}/accept', operationId: 'acceptOffer', tags, summary: 'Accept an offer: the conversation is assigned to the agent', middleware: [requireScope('agent')],
   request: { params: IdParam },
   responses: { 200: json(OfferSchema, 'The accepted offer'), ...errorResponses },
 });
 const declineRoute = createRoute({
-  method: 'post', path: '/{id}/decline', tags, summary: 'Decline an offer: the item goes to another eligible agent', middleware: [requireScope('agent')],
+  method: 'post', path: '/{id}/decline', operationId: 'declineOffer', tags, summary: 'Decline an offer: the item goes to another eligible agent', middleware: [requireScope('agent')],
   description: 'Body (optional): `{ reason }`.',
   request: { params: IdParam },
   responses: { 200: json(OfferSchema, 'The declined offer'), ...errorResponses },

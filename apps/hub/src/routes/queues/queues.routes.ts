@@ -21,21 +21,21 @@ export const QueueInputSchema = z
   .strict()
   .openapi('QueueInput');
 
-const listRoute = createRoute({ method: 'get', path: '/', tags, summary: 'List queues', middleware: [requireScope('read')], responses: { 200: json(z.object({ items: z.array(QueueSchema), nextCursor: z.null() }), 'Queues'), ...errorResponses } });
+const listRoute = createRoute({ method: 'get', path: '/', operationId: 'listQueues', tags, summary: 'List queues', middleware: [requireScope('read')], responses: { 200: json(z.object({ items: z.array(QueueSchema), nextCursor: z.null() }), 'Queues'), ...errorResponses } });
 const createQueueRoute = createRoute({
-  method: 'post', path: '/', tags, summary: 'Create a queue', middleware: [requireScope('admin')],
+  method: 'post', path: '/', operationId: 'createQueue', tags, summary: 'Create a queue', middleware: [requireScope('admin')],
   request: { body: { required: true, content: { 'application/json': { schema: QueueInputSchema } } } },
   responses: { 201: json(QueueSchema, 'The queue'), ...errorResponses },
 });
-const getRoute = createRoute({ method: 'get', path: '/{id}', tags, summary: 'A queue', middleware: [requireScope('read')], request: { params: IdParam }, responses: { 200: json(QueueSchema, 'The queue'), ...errorResponses } });
+const getRoute = createRoute({ method: 'get', path: '/{id}', operationId: 'getQueue', tags, summary: 'A queue', middleware: [requireScope('read')], request: { params: IdParam }, responses: { 200: json(QueueSchema, 'The queue'), ...errorResponses } });
 const patchRoute = createRoute({
-  method: 'patch', path: '/{id}', tags, summary: 'Change a queue', middleware: [requireScope('admin')],
+  method: 'patch', path: '/{id}', operationId: 'updateQueue', tags, summary: 'Change a queue', middleware: [requireScope('admin')],
   request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: QueueInputSchema.partial() } } } },
   responses: { 200: json(QueueSchema, 'The queue'), ...errorResponses },
 });
-const deleteRoute = createRoute({ method: 'delete', path: '/{id}', tags, summary: 'Delete an empty queue', middleware: [requireScope('admin')], request: { params: IdParam }, responses: { 204: { description: 'Deleted' }, ...errorResponses } });
+const deleteRoute = createRoute({ method: 'delete', path: '/{id}', operationId: 'deleteQueue', tags, summary: 'Delete an empty queue', middleware: [requireScope('admin')], request: { params: IdParam }, responses: { 204: { description: 'Deleted' }, ...errorResponses } });
 const statsRoute = createRoute({
-  method: 'get', path: '/{id}/stats', tags, summary: 'Waiting, offered and assigned counts, oldest wait', middleware: [requireScope('read')], request: { params: IdParam },
+  method: 'get', path: '/{id}/stats', operationId: 'getQueueStats', tags, summary: 'Waiting, offered and assigned counts, oldest wait', middleware: [requireScope('read')], request: { params: IdParam },
   responses: { 200: json(z.object({ queueId: z.string(), waiting: z.number(), offered: z.number(), assigned: z.number(), oldestWaitSeconds: z.number().nullable() }), 'Stats'), ...errorResponses },
 });
 

@@ -214,13 +214,14 @@ export const PageQuery = z.object({
 
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
-/** Standard error responses, so every route documents them. */
+/** Standard error responses of every /v1 route, so each documents them (any body over the limit is a 413). */
 export const errorResponses = {
   400: { description: 'Malformed request', content: { 'application/problem+json': { schema: ProblemSchema } } },
   401: { description: 'No valid API key', content: { 'application/problem+json': { schema: ProblemSchema } } },
   403: { description: 'The key lacks the scope', content: { 'application/problem+json': { schema: ProblemSchema } } },
   404: { description: 'Not found', content: { 'application/problem+json': { schema: ProblemSchema } } },
   409: { description: 'Conflicts with the current state', content: { 'application/problem+json': { schema: ProblemSchema } } },
+  413: { description: 'The body is over the limit (1 MiB unless configured)', content: { 'application/problem+json': { schema: ProblemSchema } } },
   422: { description: 'Breaks a rule; `errors` names the fields', content: { 'application/problem+json': { schema: ProblemSchema } } },
 } as const;
 
