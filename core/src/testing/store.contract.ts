@@ -219,6 +219,32 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.conversations.list({ customerId: newId() }, { limit: 10 }))).toEqual({ items: [], nextCursor: null });
       });
 
+      it('filters by the agent a conversation is assigned to now', async () => {
+        const [ada, bo] = [newId(), newId()];
+        const since = (seconds: number) => ({ since: secondsAfter(T0, seconds) });
+        const older = aConversation({ status: 'assigned', assignment: { agentId: ada, ...since(1) }, createdAt: secondsAfter(T0, 1) });
+        const newer = aConversation({ status: 'waiting', assignment: { agentId: ada, ...since(2) }, createdAt: secondsAfter(T0, 2) });
+        const bos = aConversation({ status: 'assigned', assignment: { agentId: bo, ...since(3) }, createdAt: secondsAfter(T0, 3) });
+        const unassigned = aConversation({ status: 'queued', createdAt: secondsAfter(T0, 4) });
+        await tx(async (s) => {
+          for (const c of [older, newer, bos, unassigned]) await s.conversations.insert(c);
+        });
+
+        expect(ids((await read((s) => s.conversations.list({ assignedTo: ada }, { limit: 10 }))).items)).toEqual([newer.id, older.id]);
+        expect(ids((await read((s) => s.conversations.list({ assignedTo: ada, status: 'assigned' }, { limit: 10 }))).items)).toEqual([older.id]);
+        const firstPage = await read((s) => s.conversations.list({ assignedTo: ada }, { limit: 1 }));
+        expect(ids(firstPage.items)).toEqual([newer.id]);
+        const secondPage = await read((s) => s.conversations.list({ assignedTo: ada }, { limit: 1, cursor: firstPage.nextCursor ?? undefined }));
+        expect(ids(secondPage.items)).toEqual([older.id]);
+        expect(secondPage.nextCursor).toBeNull();
+
+        // the assignment ends: the conversation is no longer that agent's
+        await tx((s) => s.conversations.update({ ...newer, status: 'queued', assignment: null }));
+        expect(ids((await read((s) => s.conversations.list({ assignedTo: ada }, { limit: 10 }))).items)).toEqual([older.id]);
+        expect(await read((s) => s.conversations.list({ assignedTo: newId() }, { limit: 10 }))).toEqual({ items: [], nextCursor: null });
+        expect(await read((s) => s.conversations.list({ assignedTo: 'not-an-agent-id' }, { limit: 10 }))).toEqual({ items: [], nextCursor: null });
+      });
+
       it('rejects a cursor it did not make', async () => {
         await expect(read((s) => s.conversations.list({}, { limit: 2, cursor: 'not a cursor' }))).rejects.toMatchObject(invalidCursor);
         await expect(read((s) => s.conversations.list({}, { limit: 2, cursor: encodeCursor(['x']) }))).rejects.toMatchObject(
@@ -345,6 +371,29 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const slack = anInteraction({ channel: 'slack', externalId: `ts-${uniqueToken()}`, threadRef: threadOnly });
         await tx((s) => s.interactions.insert(slack));
         expect(await read((s) => s.interactions.findConversationByRef('slack', threadOnly))).toBe(slack.conversationId);
+      });
+      it('findByExternalId answers the newest entry on the channel with that external id, inbound or outbound', async () => {
+        const externalId = `<${uniqueToken()}@mail.example.com>`;
+        expect(await read((s) => s.interactions.findByExternalId('email', externalId))).toBeNull();
+
+        const inbound = anInteraction({ channel: 'email', direction: 'inbound', externalId, occurredAt: secondsAfter(T0, 1) });
+        // a thread reference with that value is not an external id
+        const answering = anInteraction({ channel: 'email', threadRef: externalId, occurredAt: secondsAfter(T0, 5) });
+        await tx(async (s) => {
+          await s.interactions.insert(inbound);
+          await s.interactions.insert(answering);
+        });
+        expect(await read((s) => s.interactions.findByExternalId('email', externalId))).toEqual(inbound);
+
+        const outbound = anInteraction({ channel: 'email', direction: 'outbound', externalId, occurredAt: secondsAfter(T0, 2) });
+        const otherChannel = anInteraction({ channel: 'webchat', direction: 'inbound', externalId, occurredAt: secondsAfter(T0, 9) });
+        await tx(async (s) => {
+          await s.interactions.insert(outbound);
+          await s.interactions.insert(otherChannel);
+        });
+        expect(await read((s) => s.interactions.findByExternalId('email', externalId))).toEqual(outbound);
+        expect(await read((s) => s.interactions.findByExternalId('webchat', externalId))).toEqual(otherChannel);
+        expect(await read((s) => s.interactions.findByExternalId('slack', externalId))).toBeNull();
       });
     });
 
