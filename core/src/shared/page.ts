@@ -57,3 +57,18 @@ export const readKeyset = (cursor: string, shape: KeysetShape): Keyset => {
   if (typeof id !== 'string' || !isId(id)) throw invalidCursor();
   return { keys, id };
 };
+
+/**
+ * Every item of a paginated list, page after page: for the few callers that need a whole (small)
+ * list, such as a check over all API keys at start-up.
+ */
+export const allPages = async <T>(list: (page: PageRequest) => Promise<Page<T>>, limit = 200): Promise<T[]> => {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await list({ cursor, limit });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return items;
+};

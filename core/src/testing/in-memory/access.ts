@@ -1,7 +1,10 @@
 import type { ApiKey } from '../../access/api-key.entity.js';
 import type { ApiKeyRepository } from '../../access/ports/api-key-store.port.js';
-import { byText, byTime, ConstraintError, copy, sortedCopies } from './rows.js';
+import type { Page, PageRequest } from '../../shared/page.js';
+import { ConstraintError, copy, keysetPage, type Ordering } from './rows.js';
 import type { Db } from './tables.js';
+
+const newestFirst: Ordering<ApiKey> = { shape: ['date'], key: (k) => ({ keys: [k.createdAt], id: k.id }), direction: 'desc' };
 
 export class InMemoryApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly db: Db) {}
@@ -17,8 +20,8 @@ export class InMemoryApiKeyRepository implements ApiKeyRepository {
     return row ? copy(row) : null;
   }
 
-  async list(): Promise<ApiKey[]> {
-    return sortedCopies(this.db.apiKeys.values(), (a, b) => byTime(a.createdAt, b.createdAt) || byText(a.id, b.id));
+  async list(page: PageRequest): Promise<Page<ApiKey>> {
+    return keysetPage(this.db.apiKeys.values(), newestFirst, page);
   }
 
   async update(key: ApiKey): Promise<void> {

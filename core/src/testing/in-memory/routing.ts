@@ -10,8 +10,13 @@ import type {
 } from '../../routing/ports/routing-store.port.js';
 import type { Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
-import { asJson, byText, byTime, ConstraintError, copy, sortedCopies } from './rows.js';
+import type { Page, PageRequest } from '../../shared/page.js';
+import { asJson, byText, byTime, ConstraintError, copy, keysetPage, sortedCopies, type Ordering } from './rows.js';
 import type { Db } from './tables.js';
+
+const byQueueName: Ordering<Queue> = { shape: ['text'], key: (q) => ({ keys: [q.name], id: q.id }), direction: 'asc' };
+const byAgentName: Ordering<Agent> = { shape: ['text'], key: (a) => ({ keys: [a.name], id: a.id }), direction: 'asc' };
+const newestOffers: Ordering<Offer> = { shape: ['date'], key: (o) => ({ keys: [o.createdAt], id: o.id }), direction: 'desc' };
 
 const stored = (queue: Queue): Queue => ({ ...copy(queue), businessHours: queue.businessHours === null ? null : asJson(queue.businessHours) });
 
@@ -34,8 +39,8 @@ export class InMemoryQueueRepository implements QueueRepository {
     return row ? copy(row) : null;
   }
 
-  async list(): Promise<Queue[]> {
-    return sortedCopies(this.db.queues.values(), (a, b) => byText(a.name, b.name) || byText(a.id, b.id));
+  async list(page: PageRequest): Promise<Page<Queue>> {
+    return keysetPage(this.db.queues.values(), byQueueName, page);
   }
 
   async update(queue: Queue): Promise<void> {
@@ -67,8 +72,8 @@ export class InMemoryAgentRepository implements AgentRepository {
     return row ? copy(row) : null;
   }
 
-  async list(): Promise<Agent[]> {
-    return sortedCopies(this.db.agents.values(), byName);
+  async list(page: PageRequest): Promise<Page<Agent>> {
+    return keysetPage(this.db.agents.values(), byAgentName, page);
   }
 
   async listByPresence(presence: Agent['presence']): Promise<Agent[]> {
@@ -151,10 +156,11 @@ export class InMemoryOfferRepository implements OfferRepository {
     if (this.db.offers.has(offer.id)) this.db.offers.set(offer.id, copy(offer));
   }
 
-  async listByAgent(agentId: string, status?: OfferStatus): Promise<Offer[]> {
-    return sortedCopies(
+  async listByAgent(agentId: string, status: OfferStatus | undefined, page: PageRequest): Promise<Page<Offer>> {
+    return keysetPage(
       this.db.offers.values().filter((o) => o.agentId === agentId && (status === undefined || o.status === status)),
-      (a, b) => byTime(b.createdAt, a.createdAt) || byText(b.id, a.id),
+      newestOffers,
+      page,
     );
   }
 

@@ -10,8 +10,9 @@ const findRoute = createRoute({
   tags: ['customers'],
   summary: 'Find customers by identity (normalised before lookup)',
   middleware: [requireScope('read')],
-  request: { query: z.object({ identity: z.string().min(3).openapi({ example: 'email:ann@example.com' }) }) },
-  responses: { 200: json(z.object({ items: z.array(CustomerSchema), nextCursor: z.null() }), 'Matching customers'), ...errorResponses },
+  request: { query: PageQuery.extend({ identity: z.string().min(3).openapi({ example: 'email:ann@example.com' }) }) },
+  // An identity names at most one customer: one page, whose nextCursor is always null.
+  responses: { 200: json(pageOf(CustomerSchema), 'Matching customers'), ...errorResponses },
 });
 
 const getRoute = createRoute({
@@ -37,8 +38,9 @@ const timelineRoute = createRoute({
 export const customerRoutes = (deps: { customers: CustomerQueries; deskReads: DeskQueries }) =>
   createRouter()
     .openapi(findRoute, async (c) => {
-      const customers = await deps.customers.customersByIdentity(c.req.valid('query').identity);
-      return c.json({ items: customers.map(customerJson), nextCursor: null }, 200);
+      const { identity, cursor, limit } = c.req.valid('query');
+      const page = await deps.customers.customersByIdentityPage(identity, { cursor, limit });
+      return c.json({ items: page.items.map(customerJson), nextCursor: page.nextCursor }, 200);
     })
     .openapi(getRoute, async (c) => c.json(customerJson(await deps.customers.customer(c.req.valid('param').id)), 200))
     .openapi(timelineRoute, async (c) => {
