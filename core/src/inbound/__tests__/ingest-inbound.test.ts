@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { IdentityKind } from '../../identity/identity.value-object.js';
 import { ManageRouting } from '../../routing/use-cases/manage-routing.use-case.js';
 import { InMemoryStore } from '../../testing/in-memory-store.js';
 import { aClock, anInboundMessage, uniqueToken } from '../../testing/mothers.js';
@@ -79,7 +80,7 @@ describe('IngestInbound on the in-memory store', () => {
           ],
         }),
       );
-      const owner = (kind: string, value: string) => store.read(async (s) => (await s.identities.find({ kind, value }))?.customerId);
+      const owner = (kind: IdentityKind, value: string) => store.read(async (s) => (await s.identities.find({ kind, value }))?.customerId);
       expect(await owner('email', 'free@example.com')).toBe(chat.customerId);
       expect(await owner('email', 'bob@example.com')).toBe(bob.customerId);
       expect(chat.customerId).not.toBe(bob.customerId);
