@@ -47,7 +47,8 @@ const guarded = <R extends object>(repository: R, state: SessionState): R =>
  * contract. Transactions run one at a time (a FIFO mutex), which makes `lock`/`lockAll` trivially
  * held; each buffers its writes over the committed rows until it commits, so nobody sees them
  * before and a rollback leaves nothing. Reads outside a transaction see committed rows only, and
- * writes outside one apply at once (autocommit). Values are copied in and out.
+ * writes outside one apply at once (autocommit). Values are copied in and out. A transaction
+ * opened inside another one's work would wait for it forever, as on PGlite's single connection.
  */
 export class InMemoryStore implements Store {
   private readonly tables: Tables = emptyTables();
