@@ -73,6 +73,7 @@ export class GroupCommit<I, R> {
       for (const w of batch) {
         try {
           const [result] = await this.commit([w.item]);
+          this.options.onBatch?.(1);
           w.resolve(result!);
         } catch (alone) {
           w.reject(alone);

@@ -1,4 +1,5 @@
-// Test support for adapters and use cases: port contract suites and object mothers.
+// Test support for adapters and use cases: port contract suites, object mothers, in-memory adapters.
 export * from './store.contract.js';
 export * from './job-queue.contract.js';
 export * from './mothers.js';
+export * from './in-memory-store.js';

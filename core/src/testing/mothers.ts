@@ -233,3 +233,14 @@ export const anInboundMessage = (overrides: Partial<InboundMessage> = {}): Inbou
   text: 'Hello, my order has not arrived.',
   ...overrides,
 });
+
+/** A clock that stands still until a test moves it. */
+export const aClock = (start: Date = new Date('2026-06-01T09:00:00.000Z')) => {
+  let current = start.getTime();
+  return {
+    now: (): Date => new Date(current),
+    advance(seconds: number): void {
+      current += seconds * 1000;
+    },
+  };
+};

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../ledger/hash-chain.js';
 import type { DomainEvent } from '../shared/events.js';
 import { newId } from '../shared/ids.js';
-import { encodeCursor } from '../shared/page.js';
+import { allPages, encodeCursor, type Page, type PageRequest } from '../shared/page.js';
 import type { Store, StoreSession } from '../store/store.port.js';
 import {
   aChain,
@@ -33,6 +33,23 @@ const T0 = new Date('2026-03-01T09:00:00.000Z');
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const ids = (items: readonly { id: string }[]) => items.map((i) => i.id);
 const invalidCursor = { kind: 'invalid', code: 'PAGE.INVALID_CURSOR' };
+
+/** Walks a list `limit` at a time, checking that every page but the last is full; answers the ids served, in order. */
+const walk = async <T extends { id: string }>(list: (page: PageRequest) => Promise<Page<T>>, limit: number): Promise<string[]> => {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let n = 0; n < 10_000; n += 1) {
+    const page = await list({ limit, cursor });
+    seen.push(...ids(page.items));
+    if (page.nextCursor === null) return seen;
+    expect(page.items).toHaveLength(limit);
+    cursor = page.nextCursor;
+  }
+  throw new Error('the list never ended');
+};
+/** Ascending by the given text key, then id, as the stores order (names kept to one case, so every collation agrees). */
+const byKeyThenId = <T extends { id: string }>(key: (item: T) => string, direction: 1 | -1 = 1) => (a: T, b: T) =>
+  direction * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * Runs the Store contract against `makeStore`, called once for the whole suite. The store may be
@@ -219,6 +236,32 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.conversations.list({ customerId: newId() }, { limit: 10 }))).toEqual({ items: [], nextCursor: null });
       });
 
+      it('filters by the agent a conversation is assigned to now', async () => {
+        const [ada, bo] = [newId(), newId()];
+        const since = (seconds: number) => ({ since: secondsAfter(T0, seconds) });
+        const older = aConversation({ status: 'assigned', assignment: { agentId: ada, ...since(1) }, createdAt: secondsAfter(T0, 1) });
+        const newer = aConversation({ status: 'waiting', assignment: { agentId: ada, ...since(2) }, createdAt: secondsAfter(T0, 2) });
+        const bos = aConversation({ status: 'assigned', assignment: { agentId: bo, ...since(3) }, createdAt: secondsAfter(T0, 3) });
+        const unassigned = aConversation({ status: 'queued', createdAt: secondsAfter(T0, 4) });
+        await tx(async (s) => {
+          for (const c of [older, newer, bos, unassigned]) await s.conversations.insert(c);
+        });
+
+        expect(ids((await read((s) => s.conversations.list({ assignedTo: ada }, { limit: 10 }))).items)).toEqual([newer.id, older.id]);
+        expect(ids((await read((s) => s.conversations.list({ assignedTo: ada, status: 'assigned' }, { limit: 10 }))).items)).toEqual([older.id]);
+        const firstPage = await read((s) => s.conversations.list({ assignedTo: ada }, { limit: 1 }));
+        expect(ids(firstPage.items)).toEqual([newer.id]);
+        const secondPage = await read((s) => s.conversations.list({ assignedTo: ada }, { limit: 1, cursor: firstPage.nextCursor ?? undefined }));
+        expect(ids(secondPage.items)).toEqual([older.id]);
+        expect(secondPage.nextCursor).toBeNull();
+
+        // the assignment ends: the conversation is no longer that agent's
+        await tx((s) => s.conversations.update({ ...newer, status: 'queued', assignment: null }));
+        expect(ids((await read((s) => s.conversations.list({ assignedTo: ada }, { limit: 10 }))).items)).toEqual([older.id]);
+        expect(await read((s) => s.conversations.list({ assignedTo: newId() }, { limit: 10 }))).toEqual({ items: [], nextCursor: null });
+        expect(await read((s) => s.conversations.list({ assignedTo: 'not-an-agent-id' }, { limit: 10 }))).toEqual({ items: [], nextCursor: null });
+      });
+
       it('rejects a cursor it did not make', async () => {
         await expect(read((s) => s.conversations.list({}, { limit: 2, cursor: 'not a cursor' }))).rejects.toMatchObject(invalidCursor);
         await expect(read((s) => s.conversations.list({}, { limit: 2, cursor: encodeCursor(['x']) }))).rejects.toMatchObject(
@@ -346,6 +389,29 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         await tx((s) => s.interactions.insert(slack));
         expect(await read((s) => s.interactions.findConversationByRef('slack', threadOnly))).toBe(slack.conversationId);
       });
+      it('findByExternalId answers the newest entry on the channel with that external id, inbound or outbound', async () => {
+        const externalId = `<${uniqueToken()}@mail.example.com>`;
+        expect(await read((s) => s.interactions.findByExternalId('email', externalId))).toBeNull();
+
+        const inbound = anInteraction({ channel: 'email', direction: 'inbound', externalId, occurredAt: secondsAfter(T0, 1) });
+        // a thread reference with that value is not an external id
+        const answering = anInteraction({ channel: 'email', threadRef: externalId, occurredAt: secondsAfter(T0, 5) });
+        await tx(async (s) => {
+          await s.interactions.insert(inbound);
+          await s.interactions.insert(answering);
+        });
+        expect(await read((s) => s.interactions.findByExternalId('email', externalId))).toEqual(inbound);
+
+        const outbound = anInteraction({ channel: 'email', direction: 'outbound', externalId, occurredAt: secondsAfter(T0, 2) });
+        const otherChannel = anInteraction({ channel: 'webchat', direction: 'inbound', externalId, occurredAt: secondsAfter(T0, 9) });
+        await tx(async (s) => {
+          await s.interactions.insert(outbound);
+          await s.interactions.insert(otherChannel);
+        });
+        expect(await read((s) => s.interactions.findByExternalId('email', externalId))).toEqual(outbound);
+        expect(await read((s) => s.interactions.findByExternalId('webchat', externalId))).toEqual(otherChannel);
+        expect(await read((s) => s.interactions.findByExternalId('slack', externalId))).toBeNull();
+      });
     });
 
     describe('inbound receipts', () => {
@@ -423,7 +489,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         await tx((s) => s.queues.insert(queue));
         expect(await read((s) => s.queues.get(queue.id))).toEqual(queue);
         expect(await read((s) => s.queues.getByName(queue.name))).toEqual(queue);
-        expect(ids(await read((s) => s.queues.list()))).toContain(queue.id);
+        expect(ids(await allPages((page) => read((s) => s.queues.list(page))))).toContain(queue.id);
 
         const changed = {
           ...queue,
@@ -443,7 +509,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
 
         await tx((s) => s.queues.delete(queue.id));
         expect(await read((s) => s.queues.get(queue.id))).toBeNull();
-        expect(ids(await read((s) => s.queues.list()))).not.toContain(queue.id);
+        expect(ids(await allPages((page) => read((s) => s.queues.list(page))))).not.toContain(queue.id);
       });
     });
 
@@ -462,7 +528,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
           await s.agents.insert(away);
         });
         expect(await read((s) => s.agents.get(agent.id))).toEqual(agent);
-        expect(ids(await read((s) => s.agents.list()))).toEqual(expect.arrayContaining([agent.id, away.id]));
+        expect(ids(await allPages((page) => read((s) => s.agents.list(page))))).toEqual(expect.arrayContaining([agent.id, away.id]));
         const available = ids(await read((s) => s.agents.listByPresence('available')));
         expect(available).toContain(agent.id);
         expect(available).not.toContain(away.id);
@@ -545,9 +611,9 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         await tx(async (s) => {
           for (const o of [oldest, middle, newest, someoneElses]) await s.offers.insert(o);
         });
-        expect(ids(await read((s) => s.offers.listByAgent(agentId)))).toEqual([newest.id, middle.id, oldest.id]);
-        expect(ids(await read((s) => s.offers.listByAgent(agentId, 'accepted')))).toEqual([middle.id]);
-        expect(await read((s) => s.offers.listByAgent(agentId, 'rescinded'))).toEqual([]);
+        expect(ids((await read((s) => s.offers.listByAgent(agentId, undefined, { limit: 10 }))).items)).toEqual([newest.id, middle.id, oldest.id]);
+        expect(ids((await read((s) => s.offers.listByAgent(agentId, 'accepted', { limit: 10 }))).items)).toEqual([middle.id]);
+        expect(await read((s) => s.offers.listByAgent(agentId, 'rescinded', { limit: 10 }))).toEqual({ items: [], nextCursor: null });
         expect(ids(await read((s) => s.offers.listPendingByConversation(conversationId))).sort()).toEqual(
           [newest.id, someoneElses.id].sort(),
         );
@@ -629,11 +695,103 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const key = anApiKey({ scopes: ['admin', 'read'] });
         await tx((s) => s.apiKeys.insert(key));
         expect(await read((s) => s.apiKeys.findByHash(key.hash))).toEqual(key);
-        expect(ids(await read((s) => s.apiKeys.list()))).toContain(key.id);
+        expect(ids(await allPages((page) => read((s) => s.apiKeys.list(page))))).toContain(key.id);
         const revoked = { ...key, revokedAt: secondsAfter(T0, 1) };
         await tx((s) => s.apiKeys.update(revoked));
         expect(await read((s) => s.apiKeys.findByHash(key.hash))).toEqual(revoked);
         expect(await read((s) => s.apiKeys.findByHash('0'.repeat(64)))).toBeNull();
+      });
+    });
+
+    describe('paginated lists', () => {
+      const mineOf = (seen: string[], mine: readonly { id: string }[]) => seen.filter((id) => mine.some((m) => m.id === id));
+
+      it('lists agents by name, then id, in pages that neither repeat nor skip', async () => {
+        const token = uniqueToken();
+        const made = [
+          anAgent({ name: `pager ${token} b` }),
+          anAgent({ name: `pager ${token} a` }),
+          anAgent({ name: `pager ${token} a` }),
+          anAgent({ name: `pager ${token} c` }),
+        ];
+        await tx(async (s) => {
+          for (const a of made) await s.agents.insert(a);
+        });
+        const seen = await walk((page) => read((s) => s.agents.list(page)), 2);
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(mineOf(seen, made)).toEqual(ids([...made].sort(byKeyThenId((a) => a.name))));
+        expect(seen).toEqual(ids((await read((s) => s.agents.list({ limit: 10_000 }))).items));
+      });
+
+      it('lists queues by name in pages', async () => {
+        const token = uniqueToken();
+        const made = [aQueue({ name: `pager-${token}-b` }), aQueue({ name: `pager-${token}-c` }), aQueue({ name: `pager-${token}-a` })];
+        await tx(async (s) => {
+          for (const q of made) await s.queues.insert(q);
+        });
+        const seen = await walk((page) => read((s) => s.queues.list(page)), 2);
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(mineOf(seen, made)).toEqual(ids([...made].sort(byKeyThenId((q) => q.name))));
+        const first = await read((s) => s.queues.list({ limit: 1 }));
+        expect(first.items).toHaveLength(1);
+        expect(first.nextCursor).not.toBeNull();
+      });
+
+      it('lists an agent’s offers newest first (createdAt, then id) in pages, of one status or all', async () => {
+        const agentId = newId();
+        const tie = secondsAfter(T0, 20);
+        const made = [
+          anOffer({ agentId, status: 'pending', createdAt: secondsAfter(T0, 10) }),
+          anOffer({ agentId, status: 'pending', createdAt: tie }),
+          anOffer({ agentId, status: 'accepted', createdAt: tie }),
+          anOffer({ agentId, status: 'pending', createdAt: secondsAfter(T0, 30) }),
+          anOffer({ status: 'pending', createdAt: secondsAfter(T0, 40) }),
+        ];
+        await tx(async (s) => {
+          for (const o of made) await s.offers.insert(o);
+        });
+        const newestFirst = (offers: typeof made) =>
+          ids([...offers].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)));
+        const agents = made.filter((o) => o.agentId === agentId);
+        expect(await walk((page) => read((s) => s.offers.listByAgent(agentId, undefined, page)), 2)).toEqual(newestFirst(agents));
+
+        const pending = agents.filter((o) => o.status === 'pending');
+        const first = await read((s) => s.offers.listByAgent(agentId, 'pending', { limit: 2 }));
+        expect(ids(first.items)).toEqual(newestFirst(pending).slice(0, 2));
+        expect(first.nextCursor).not.toBeNull();
+        const second = await read((s) => s.offers.listByAgent(agentId, 'pending', { limit: 2, cursor: first.nextCursor ?? undefined }));
+        expect(ids(second.items)).toEqual(newestFirst(pending).slice(2));
+        expect(second.nextCursor).toBeNull();
+        expect(second.items[0]).toEqual(made[0]);
+      });
+
+      it('lists API keys newest first (createdAt, then id) in pages', async () => {
+        const tie = new Date('2198-01-01T00:00:00.000Z');
+        const made = [anApiKey({ createdAt: secondsAfter(tie, -60) }), anApiKey({ createdAt: tie }), anApiKey({ createdAt: tie })];
+        await tx(async (s) => {
+          for (const k of made) await s.apiKeys.insert(k);
+        });
+        const seen = await walk((page) => read((s) => s.apiKeys.list(page)), 2);
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(mineOf(seen, made)).toEqual(
+          ids([...made].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))),
+        );
+      });
+
+      it('rejects cursors they did not make', async () => {
+        const lists: ((cursor: string) => Promise<unknown>)[] = [
+          (cursor) => read((s) => s.agents.list({ limit: 2, cursor })),
+          (cursor) => read((s) => s.queues.list({ limit: 2, cursor })),
+          (cursor) => read((s) => s.offers.listByAgent(newId(), undefined, { limit: 2, cursor })),
+          (cursor) => read((s) => s.apiKeys.list({ limit: 2, cursor })),
+        ];
+        for (const list of lists) {
+          await expect(list('not a cursor')).rejects.toMatchObject(invalidCursor);
+          await expect(list(encodeCursor(['x']))).rejects.toMatchObject(invalidCursor);
+          await expect(list(encodeCursor([7, 'not-an-id']))).rejects.toMatchObject(invalidCursor);
+        }
+        await expect(read((s) => s.offers.listByAgent(newId(), 'pending', { limit: 2, cursor: encodeCursor(['no date', newId()]) }))).rejects.toMatchObject(invalidCursor);
+        await expect(read((s) => s.apiKeys.list({ limit: 2, cursor: encodeCursor(['no date', newId()]) }))).rejects.toMatchObject(invalidCursor);
       });
     });
 

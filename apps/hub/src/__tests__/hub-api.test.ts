@@ -23,9 +23,12 @@ afterAll(async () => {
 // Tests share the default queue: leave no open conversation and no available agent behind.
 afterEach(async () => {
   answer = 200;
-  for (const agent of (await call('GET', '/v1/agents')).json.items ?? []) {
-    await call('PUT', `/v1/agents/${String(agent['id'])}/presence`, { status: 'offline' });
-  }
+  let cursor: unknown = null;
+  do {
+    const page = await call('GET', `/v1/agents?limit=200${typeof cursor === 'string' ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    for (const agent of page.json.items ?? []) await call('PUT', `/v1/agents/${String(agent['id'])}/presence`, { status: 'offline' });
+    cursor = page.json['nextCursor'];
+  } while (typeof cursor === 'string');
   for (const status of ['queued', 'offered', 'assigned', 'waiting']) {
     for (const c of (await call('GET', `/v1/conversations?status=${status}&limit=200`)).json.items ?? []) {
       await call('POST', `/v1/conversations/${String(c['id'])}/resolve`, {});

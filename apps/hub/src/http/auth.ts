@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { newId, type Actor, type ApiKey, type Scope, type StoreSession } from '@switchboard/core';
+import { allPages, newId, type Actor, type ApiKey, type Scope, type StoreSession } from '@switchboard/core';
 import type { HubEnv, Principal } from './hub-env.js';
 import { problemResponse, titleFor } from './problem.js';
 
@@ -147,7 +147,7 @@ export const ensureAdminKey = async (store: ApiKeyAccess, options: EnsureAdminKe
   const generated = generateApiKey();
   const result = await store.transaction(async (session) => {
     await session.lock('access.bootstrap-admin-key');
-    const keys = await session.apiKeys.list();
+    const keys = await allPages((page) => session.apiKeys.list(page));
     if (keys.some((key) => key.revokedAt === null && key.scopes.includes('admin'))) return 'present';
     await session.apiKeys.insert(record('admin', generated.prefix, generated.hash));
     return 'generated';

@@ -199,11 +199,12 @@ export class DeskActions implements DeskCommands {
     actingAgentId(actor, agentId);
     return this.store.read(async (session) => {
       if (!(await session.agents.get(agentId))) throw routingErrors.agentNotFound(agentId);
+      // Capacity bounds both lists far below a page of 200.
       const [offers, assigned] = await Promise.all([
-        session.offers.listByAgent(agentId, 'pending'),
+        session.offers.listByAgent(agentId, 'pending', { limit: 200 }),
         session.conversations.list({ assignedTo: agentId }, { limit: 200 }),
       ]);
-      return { offers, assigned: assigned.items };
+      return { offers: offers.items, assigned: assigned.items };
     });
   }
 

@@ -1,3 +1,4 @@
+import { invalidCursor, type Page, type PageRequest } from '../../shared/page.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { CustomerView } from '../customer.entity.js';
 import { identityErrors } from '../identity.errors.js';
@@ -27,5 +28,11 @@ export class CustomerQueries {
       const customer = await survivorOf(session, await session.customers.get(identity.customerId));
       return customer ? [{ ...customer, identities: await session.identities.listByCustomer(customer.id) }] : [];
     });
+  }
+
+  /** `customersByIdentity` as a list page: an identity names at most one customer, so no page follows the first and no cursor is valid. */
+  async customersByIdentityPage(written: string, page: PageRequest): Promise<Page<CustomerView>> {
+    if (page.cursor !== undefined) throw invalidCursor();
+    return { items: await this.customersByIdentity(written), nextCursor: null };
   }
 }

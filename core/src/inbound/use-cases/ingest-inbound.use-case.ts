@@ -218,7 +218,8 @@ export class IngestInbound implements IngestPort {
           html: message.html ?? null,
           attachments: message.attachments ?? [],
           party: { kind: sender.key.kind, value: sender.key.value, ...(message.from.name ? { name: message.from.name } : {}) },
-          // The rest of a References chain, so that an answer naming any of them finds this thread.
+          // The whole References chain, kept with the entry. Lookups match the entry's own id and first
+          // reference; later references count only within one ingest batch (see the store's findConversationsByRefs).
           data: item.refs.length > 1 ? { threadRefs: item.refs } : {},
           sourcePlugin: message.sourcePlugin ?? null,
           occurredAt: message.occurredAt ?? now,

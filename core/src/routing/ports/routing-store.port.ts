@@ -1,3 +1,4 @@
+import type { Page, PageRequest } from '../../shared/page.js';
 import type { Agent, AgentLoad } from '../agent.entity.js';
 import type { Assignment, Offer, OfferStatus, RoutingDecision } from '../offer.entity.js';
 import type { Queue } from '../queue.entity.js';
@@ -7,7 +8,8 @@ export interface QueueRepository {
   insert(queue: Queue): Promise<void>;
   get(id: string): Promise<Queue | null>;
   getByName(name: string): Promise<Queue | null>;
-  list(): Promise<Queue[]>;
+  /** By name, then id (names in the store's collation order). */
+  list(page: PageRequest): Promise<Page<Queue>>;
   update(queue: Queue): Promise<void>;
   delete(id: string): Promise<void>;
 }
@@ -15,7 +17,9 @@ export interface QueueRepository {
 export interface AgentRepository {
   insert(agent: Agent): Promise<void>;
   get(id: string): Promise<Agent | null>;
-  list(): Promise<Agent[]>;
+  /** By name, then id. */
+  list(page: PageRequest): Promise<Page<Agent>>;
+  /** Every agent with that presence, by name then id: routing reads them all. */
   listByPresence(presence: Agent['presence']): Promise<Agent[]>;
   update(agent: Agent): Promise<void>;
 }
@@ -37,8 +41,8 @@ export interface OfferRepository {
   insert(offer: Offer): Promise<void>;
   get(id: string): Promise<Offer | null>;
   update(offer: Offer): Promise<void>;
-  /** Newest first; `status` undefined means every status. */
-  listByAgent(agentId: string, status?: OfferStatus): Promise<Offer[]>;
+  /** Newest first (createdAt, then id); `status` undefined means every status. */
+  listByAgent(agentId: string, status: OfferStatus | undefined, page: PageRequest): Promise<Page<Offer>>;
   listPendingByConversation(conversationId: string): Promise<Offer[]>;
   /** Pending offers whose `expiresAt` is at or before `now`. */
   listExpired(now: Date, limit: number): Promise<Offer[]>;

@@ -1,6 +1,7 @@
 import type { Conversation } from '../../ledger/conversation.entity.js';
 import { ledgerErrors } from '../../ledger/ledger.errors.js';
 import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
+import type { Page, PageRequest } from '../../shared/page.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { Agent } from '../agent.entity.js';
@@ -50,8 +51,9 @@ export class RoutingQueries {
     });
   }
 
-  async queues(): Promise<Queue[]> {
-    return this.store.read((session) => session.queues.list());
+  /** Queues by name. */
+  async queues(page: PageRequest): Promise<Page<Queue>> {
+    return this.store.read((session) => session.queues.list(page));
   }
 
   async queue(id: string): Promise<Queue> {
@@ -72,8 +74,9 @@ export class RoutingQueries {
     });
   }
 
-  async agents(): Promise<Agent[]> {
-    return this.store.read((session) => session.agents.list());
+  /** Agents by name. */
+  async agents(page: PageRequest): Promise<Page<Agent>> {
+    return this.store.read((session) => session.agents.list(page));
   }
 
   async agent(id: string): Promise<Agent> {
@@ -85,10 +88,10 @@ export class RoutingQueries {
   }
 
   /** An agent's offers, newest first; `status` undefined means every status. */
-  async offers(agentId: string, status: OfferStatus | undefined): Promise<Offer[]> {
+  async offers(agentId: string, status: OfferStatus | undefined, page: PageRequest): Promise<Page<Offer>> {
     return this.store.read(async (session) => {
       if (!(await session.agents.get(agentId))) throw routingErrors.agentNotFound(agentId);
-      return session.offers.listByAgent(agentId, status);
+      return session.offers.listByAgent(agentId, status, page);
     });
   }
 }

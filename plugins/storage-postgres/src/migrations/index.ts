@@ -1,4 +1,5 @@
+import { ConversationsAssigneeIndex1795392000000 } from './1795392000000-conversations-assignee-index.migration.js';
 import { InitialSchema1795305600000 } from './1795305600000-initial-schema.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
-export const migrations = [InitialSchema1795305600000];
+export const migrations = [InitialSchema1795305600000, ConversationsAssigneeIndex1795392000000];

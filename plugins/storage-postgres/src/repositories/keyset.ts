@@ -1,26 +1,8 @@
-import { decodeCursor, encodeCursor, invalid, isId, type Page } from '@switchboard/core';
+import { readKeyset, writeKeyset, type Keyset, type Page } from '@switchboard/core';
 
-// Keyset pagination: a cursor holds the sort key of the last row served (timestamps, then id).
-
-const badCursor = () =>
-  invalid('PAGE.INVALID_CURSOR', 'the cursor is damaged or belongs to another list; ask again without it', 'cursor');
-
-export interface Keyset {
-  dates: Date[];
-  id: string;
-}
-
-/** Reads a cursor made by `writeKeyset` with `dateCount` timestamps. */
-export const readKeyset = (cursor: string, dateCount: number): Keyset => {
-  const parts = decodeCursor(cursor);
-  if (parts === null || parts.length !== dateCount + 1) throw badCursor();
-  const dates = parts.slice(0, dateCount).map((part) => (typeof part === 'string' ? new Date(part) : new Date(Number.NaN)));
-  const id = parts[dateCount];
-  if (dates.some((d) => Number.isNaN(d.getTime())) || typeof id !== 'string' || !isId(id)) throw badCursor();
-  return { dates, id };
-};
-
-export const writeKeyset = (dates: readonly Date[], id: string): string => encodeCursor([...dates.map((d) => d.toISOString()), id]);
+// Keyset pagination: a cursor holds the sort key of the last row served (timestamps or texts, then
+// id), in the one format of the core (readKeyset/writeKeyset), so every store's cursors look alike.
+export { readKeyset };
 
 /** A positive whole page size; callers validate limits at the edge, this only keeps SQL sane. */
 export const pageSize = (limit: number): number => (Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : 1);
@@ -31,7 +13,7 @@ export const toPage = <Row, Item>(rows: Row[], size: number, map: (row: Row) => 
   const last = served.at(-1);
   return {
     items: served.map(map),
-    nextCursor: rows.length > size && last !== undefined ? writeKeyset(keyOf(last).dates, keyOf(last).id) : null,
+    nextCursor: rows.length > size && last !== undefined ? writeKeyset(keyOf(last).keys, keyOf(last).id) : null,
   };
 };
 

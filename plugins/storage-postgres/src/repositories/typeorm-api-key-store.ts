@@ -1,7 +1,8 @@
-import type { ApiKey, ApiKeyRepository } from '@switchboard/core';
+import type { ApiKey, ApiKeyRepository, Page, PageRequest } from '@switchboard/core';
 import type { EntityManager, Repository } from 'typeorm';
 import { toApiKey, toApiKeyRow } from '../mappers/api-key.mapper.js';
 import { ApiKeySchema, type ApiKeyRow } from '../schemas/api-key.schema.js';
+import { pageSize, readKeyset, toPage } from './keyset.js';
 import { updateRows } from './update-rows.js';
 
 export class TypeormApiKeyRepository implements ApiKeyRepository {
@@ -20,9 +21,15 @@ export class TypeormApiKeyRepository implements ApiKeyRepository {
     return row ? toApiKey(row) : null;
   }
 
-  async list(): Promise<ApiKey[]> {
-    const rows = await this.rows.find({ order: { createdAt: 'ASC', id: 'ASC' } });
-    return rows.map(toApiKey);
+  async list(page: PageRequest): Promise<Page<ApiKey>> {
+    const size = pageSize(page.limit);
+    const query = this.rows.createQueryBuilder('k');
+    if (page.cursor !== undefined) {
+      const after = readKeyset(page.cursor, ['date']);
+      query.where('(k.createdAt, k.id) < (:afterCreatedAt, :afterId)', { afterCreatedAt: after.keys[0], afterId: after.id });
+    }
+    const rows = await query.orderBy('k.createdAt', 'DESC').addOrderBy('k.id', 'DESC').limit(size + 1).getMany();
+    return toPage(rows, size, toApiKey, (r) => ({ keys: [r.createdAt], id: r.id }));
   }
 
   async update(key: ApiKey): Promise<void> {

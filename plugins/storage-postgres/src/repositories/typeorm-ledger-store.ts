@@ -83,15 +83,15 @@ export class TypeormConversationRepository implements ConversationRepository {
       query.andWhere('c.assignmentAgentId = :assignedTo', { assignedTo: filter.assignedTo });
     }
     if (page.cursor !== undefined) {
-      const after = readKeyset(page.cursor, 1);
-      query.andWhere('(c.createdAt, c.id) < (:afterCreatedAt, :afterId)', { afterCreatedAt: after.dates[0], afterId: after.id });
+      const after = readKeyset(page.cursor, ['date']);
+      query.andWhere('(c.createdAt, c.id) < (:afterCreatedAt, :afterId)', { afterCreatedAt: after.keys[0], afterId: after.id });
     }
     const rows = await query
       .orderBy('c.createdAt', 'DESC')
       .addOrderBy('c.id', 'DESC')
       .limit(size + 1)
       .getMany();
-    return toPage(rows, size, toConversation, (r) => ({ dates: [r.createdAt], id: r.id }));
+    return toPage(rows, size, toConversation, (r) => ({ keys: [r.createdAt], id: r.id }));
   }
 
   async getMany(ids: readonly string[]): Promise<Conversation[]> {
@@ -152,13 +152,13 @@ export class TypeormInteractionRepository implements InteractionRepository {
 
   async timeline(customerId: string, page: PageRequest): Promise<Page<Interaction>> {
     const size = pageSize(page.limit);
-    const after = page.cursor === undefined ? null : readKeyset(page.cursor, 2);
+    const after = page.cursor === undefined ? null : readKeyset(page.cursor, ['date', 'date']);
     if (!isId(customerId)) return { items: [], nextCursor: null };
     const query = this.rows.createQueryBuilder('i').where('i.customerId = :customerId', { customerId });
     if (after !== null) {
       query.andWhere('(i.occurredAt, i.recordedAt, i.id) < (:afterOccurredAt, :afterRecordedAt, :afterId)', {
-        afterOccurredAt: after.dates[0],
-        afterRecordedAt: after.dates[1],
+        afterOccurredAt: after.keys[0],
+        afterRecordedAt: after.keys[1],
         afterId: after.id,
       });
     }
@@ -168,7 +168,7 @@ export class TypeormInteractionRepository implements InteractionRepository {
       .addOrderBy('i.id', 'DESC')
       .limit(size + 1)
       .getMany();
-    return toPage(rows, size, toInteraction, (r) => ({ dates: [r.occurredAt, r.recordedAt], id: r.id }));
+    return toPage(rows, size, toInteraction, (r) => ({ keys: [r.occurredAt, r.recordedAt], id: r.id }));
   }
 
   async findConversationByRef(channel: string, ref: string): Promise<string | null> {

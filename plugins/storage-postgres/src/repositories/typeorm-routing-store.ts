@@ -9,6 +9,8 @@ import {
   type Offer,
   type OfferRepository,
   type OfferStatus,
+  type Page,
+  type PageRequest,
   type Queue,
   type QueueRepository,
   type RoutingDecision,
@@ -46,7 +48,7 @@ import {
   type WorkItemRow,
 } from '../schemas/routing.schema.js';
 import { bulkInsert } from './bulk-insert.js';
-import { pageSize, placeholders } from './keyset.js';
+import { pageSize, placeholders, readKeyset, toPage } from './keyset.js';
 import { selectList } from './select-list.js';
 import { updateRows } from './update-rows.js';
 
@@ -73,9 +75,15 @@ export class TypeormQueueRepository implements QueueRepository {
     return row ? toQueue(row) : null;
   }
 
-  async list(): Promise<Queue[]> {
-    const rows = await this.rows.find({ order: { name: 'ASC' } });
-    return rows.map(toQueue);
+  async list(page: PageRequest): Promise<Page<Queue>> {
+    const size = pageSize(page.limit);
+    const query = this.rows.createQueryBuilder('q');
+    if (page.cursor !== undefined) {
+      const after = readKeyset(page.cursor, ['text']);
+      query.where('(q.name, q.id) > (:afterName, :afterId)', { afterName: after.keys[0], afterId: after.id });
+    }
+    const rows = await query.orderBy('q.name', 'ASC').addOrderBy('q.id', 'ASC').limit(size + 1).getMany();
+    return toPage(rows, size, toQueue, (r) => ({ keys: [r.name], id: r.id }));
   }
 
   async update(queue: Queue): Promise<void> {
@@ -106,9 +114,15 @@ export class TypeormAgentRepository implements AgentRepository {
     return row ? toAgent(row) : null;
   }
 
-  async list(): Promise<Agent[]> {
-    const rows = await this.rows.find({ order: { name: 'ASC', id: 'ASC' } });
-    return rows.map(toAgent);
+  async list(page: PageRequest): Promise<Page<Agent>> {
+    const size = pageSize(page.limit);
+    const query = this.rows.createQueryBuilder('a');
+    if (page.cursor !== undefined) {
+      const after = readKeyset(page.cursor, ['text']);
+      query.where('(a.name, a.id) > (:afterName, :afterId)', { afterName: after.keys[0], afterId: after.id });
+    }
+    const rows = await query.orderBy('a.name', 'ASC').addOrderBy('a.id', 'ASC').limit(size + 1).getMany();
+    return toPage(rows, size, toAgent, (r) => ({ keys: [r.name], id: r.id }));
   }
 
   async listByPresence(presence: Agent['presence']): Promise<Agent[]> {
@@ -214,13 +228,15 @@ export class TypeormOfferRepository implements OfferRepository {
     await updateRows(this.rows, { id }, changes);
   }
 
-  async listByAgent(agentId: string, status?: OfferStatus): Promise<Offer[]> {
-    if (!isId(agentId)) return [];
-    const rows = await this.rows.find({
-      where: status === undefined ? { agentId } : { agentId, status },
-      order: { createdAt: 'DESC', id: 'DESC' },
-    });
-    return rows.map(toOffer);
+  async listByAgent(agentId: string, status: OfferStatus | undefined, page: PageRequest): Promise<Page<Offer>> {
+    const size = pageSize(page.limit);
+    const after = page.cursor === undefined ? null : readKeyset(page.cursor, ['date']);
+    if (!isId(agentId)) return { items: [], nextCursor: null };
+    const query = this.rows.createQueryBuilder('o').where('o.agentId = :agentId', { agentId });
+    if (status !== undefined) query.andWhere('o.status = :status', { status });
+    if (after !== null) query.andWhere('(o.createdAt, o.id) < (:afterCreatedAt, :afterId)', { afterCreatedAt: after.keys[0], afterId: after.id });
+    const rows = await query.orderBy('o.createdAt', 'DESC').addOrderBy('o.id', 'DESC').limit(size + 1).getMany();
+    return toPage(rows, size, toOffer, (r) => ({ keys: [r.createdAt], id: r.id }));
   }
 
   async listPendingByConversation(conversationId: string): Promise<Offer[]> {

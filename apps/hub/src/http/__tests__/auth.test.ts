@@ -24,8 +24,9 @@ class MapApiKeyRepository implements ApiKeyRepository {
     this.reads += 1;
     return [...this.rows.values()].find((key) => key.hash === hash) ?? null;
   }
+  // one page holds every key these tests make
   async list() {
-    return [...this.rows.values()];
+    return { items: [...this.rows.values()], nextCursor: null };
   }
   async update(key: ApiKey) {
     this.rows.set(key.id, { ...key });

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { PRESENCES, deskErrors, type DeskCommands, type ManageRouting, type RoutingQueries } from '@switchboard/core';
 import { actorOf, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
-import { AgentSchema, IdParam, OfferSchema, SkillsSchema, agentJson, errorResponses, json, withoutUndefined, offerJson } from '../shared/views.js';
+import { AgentSchema, IdParam, OfferSchema, PageQuery, SkillsSchema, agentJson, errorResponses, json, offerJson, pageOf, withoutUndefined } from '../shared/views.js';
 
 const tags = ['agents'];
 
@@ -17,7 +17,10 @@ export const AgentInputSchema = z
   .strict()
   .openapi('AgentInput');
 
-const listRoute = createRoute({ method: 'get', path: '/', operationId: 'listAgents', tags, summary: 'List agents', middleware: [requireScope('read')], responses: { 200: json(z.object({ items: z.array(AgentSchema), nextCursor: z.null() }), 'Agents'), ...errorResponses } });
+const listRoute = createRoute({
+  method: 'get', path: '/', operationId: 'listAgents', tags, summary: 'List agents, by name', middleware: [requireScope('read')], request: { query: PageQuery },
+  responses: { 200: json(pageOf(AgentSchema), 'One page of agents'), ...errorResponses },
+});
 const createAgentRoute = createRoute({
   method: 'post', path: '/', operationId: 'createAgent', tags, summary: 'Create an agent (starts offline)', middleware: [requireScope('admin')],
   request: { body: { required: true, content: { 'application/json': { schema: AgentInputSchema } } } },
@@ -36,23 +39,26 @@ const presenceRoute = createRoute({
 });
 const offersRoute = createRoute({
   method: 'get', path: '/{id}/offers', operationId: 'listAgentOffers', tags, summary: "The agent's pending offers (status=all for every one)", middleware: [requireScope('agent', 'read')],
-  request: { params: IdParam, query: z.object({ status: z.enum(['pending', 'all', 'accepted', 'declined', 'expired', 'rescinded']).default('pending') }) },
-  responses: { 200: json(z.object({ items: z.array(OfferSchema), nextCursor: z.null() }), 'Offers'), ...errorResponses },
+  request: { params: IdParam, query: PageQuery.extend({ status: z.enum(['pending', 'all', 'accepted', 'declined', 'expired', 'rescinded']).default('pending') }) },
+  responses: { 200: json(pageOf(OfferSchema), 'One page of offers, newest first'), ...errorResponses },
 });
 
 
 export const agentRoutes = (deps: { routingReads: RoutingQueries; routing: ManageRouting; desk: DeskCommands }) =>
   createRouter()
-    .openapi(listRoute, async (c) => c.json({ items: (await deps.routingReads.agents()).map(agentJson), nextCursor: null }, 200))
+    .openapi(listRoute, async (c) => {
+      const page = await deps.routingReads.agents(c.req.valid('query'));
+      return c.json({ items: page.items.map(agentJson), nextCursor: page.nextCursor }, 200);
+    })
     .openapi(createAgentRoute, async (c) => c.json(agentJson(await deps.routing.createAgent(c.req.valid('json'))), 201))
     .openapi(getRoute, async (c) => c.json(agentJson(await deps.routingReads.agent(c.req.valid('param').id)), 200))
     .openapi(patchRoute, async (c) => c.json(agentJson(await deps.routing.updateAgent(c.req.valid('param').id, withoutUndefined(c.req.valid('json')))), 200))
     .openapi(presenceRoute, async (c) => c.json(agentJson(await deps.desk.setPresence(actorOf(c.var.principal), c.req.valid('param').id, c.req.valid('json').status)), 200))
     .openapi(offersRoute, async (c) => {
-      const { status } = c.req.valid('query');
+      const { status, cursor, limit } = c.req.valid('query');
       const agentId = c.req.valid('param').id;
       const actor = actorOf(c.var.principal);
       if (actor.kind === 'agent' && actor.agentId !== agentId) throw deskErrors.notYourAgent();
-      const offers = await deps.routingReads.offers(agentId, status === 'all' ? undefined : status);
-      return c.json({ items: offers.map(offerJson), nextCursor: null }, 200);
+      const page = await deps.routingReads.offers(agentId, status === 'all' ? undefined : status, { cursor, limit });
+      return c.json({ items: page.items.map(offerJson), nextCursor: page.nextCursor }, 200);
     });

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { SCOPES, newId, type ApiKey, type Clock, type Store } from '@switchboard/core';
 import { generateApiKey, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
-import { errorResponses, json } from '../shared/views.js';
+import { PageQuery, errorResponses, json, pageOf } from '../shared/views.js';
 
 const tags = ['api-keys'];
 const ApiKeySchema = z
@@ -10,7 +10,10 @@ const ApiKeySchema = z
   .openapi('ApiKey');
 const keyJson = (k: ApiKey) => ({ id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null });
 
-const listRoute = createRoute({ method: 'get', path: '/', operationId: 'listApiKeys', tags, summary: 'API keys (never their secrets)', middleware: [requireScope('admin')], responses: { 200: json(z.object({ items: z.array(ApiKeySchema), nextCursor: z.null() }), 'Keys'), ...errorResponses } });
+const listRoute = createRoute({
+  method: 'get', path: '/', operationId: 'listApiKeys', tags, summary: 'API keys, newest first (never their secrets)', middleware: [requireScope('admin')], request: { query: PageQuery },
+  responses: { 200: json(pageOf(ApiKeySchema), 'One page of keys'), ...errorResponses },
+});
 const createKeyRoute = createRoute({
   method: 'post', path: '/', operationId: 'createApiKey', tags, summary: 'Create an API key; its secret is shown once', middleware: [requireScope('admin')],
   request: { body: { required: true, content: { 'application/json': { schema: z.object({ name: z.string().min(1).max(100), scopes: z.array(z.enum(SCOPES)).min(1) }).strict() } } } },
@@ -19,7 +22,11 @@ const createKeyRoute = createRoute({
 
 export const apiKeyRoutes = (deps: { store: Store; clock: Clock }) =>
   createRouter()
-    .openapi(listRoute, async (c) => c.json({ items: (await deps.store.read((s) => s.apiKeys.list())).map(keyJson), nextCursor: null }, 200))
+    .openapi(listRoute, async (c) => {
+      const query = c.req.valid('query');
+      const page = await deps.store.read((s) => s.apiKeys.list(query));
+      return c.json({ items: page.items.map(keyJson), nextCursor: page.nextCursor }, 200);
+    })
     .openapi(createKeyRoute, async (c) => {
       const { name, scopes } = c.req.valid('json');
       const generated = generateApiKey();

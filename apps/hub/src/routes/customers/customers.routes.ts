@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { invalid, type CustomerQueries, type DeskQueries } from '@switchboard/core';
+import type { CustomerQueries, DeskQueries } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { CustomerSchema, IdParam, InteractionSchema, PageQuery, customerJson, errorResponses, interactionJson, json, pageOf } from '../shared/views.js';
@@ -12,10 +12,8 @@ const findRoute = createRoute({
   summary: 'Find customers by identity (normalised before lookup)',
   middleware: [requireScope('read')],
   request: { query: PageQuery.extend({ identity: z.string().min(3).openapi({ example: 'email:ann@example.com' }) }) },
-  responses: {
-    200: json(z.object({ items: z.array(CustomerSchema), nextCursor: z.null().openapi({ description: 'An identity belongs to one customer: one page at most' }) }), 'Matching customers'),
-    ...errorResponses,
-  },
+  // An identity names at most one customer: one page, whose nextCursor is always null.
+  responses: { 200: json(pageOf(CustomerSchema), 'Matching customers'), ...errorResponses },
 });
 
 const getRoute = createRoute({
@@ -43,11 +41,9 @@ const timelineRoute = createRoute({
 export const customerRoutes = (deps: { customers: CustomerQueries; deskReads: DeskQueries }) =>
   createRouter()
     .openapi(findRoute, async (c) => {
-      const { identity, cursor } = c.req.valid('query');
-      // This list never hands out a cursor, so any cursor given is not one of its own.
-      if (cursor !== undefined) throw invalid('PAGE.INVALID_CURSOR', 'the cursor is damaged or belongs to another list; ask again without it', 'cursor');
-      const customers = await deps.customers.customersByIdentity(identity);
-      return c.json({ items: customers.map(customerJson), nextCursor: null }, 200);
+      const { identity, cursor, limit } = c.req.valid('query');
+      const page = await deps.customers.customersByIdentityPage(identity, { cursor, limit });
+      return c.json({ items: page.items.map(customerJson), nextCursor: page.nextCursor }, 200);
     })
     .openapi(getRoute, async (c) => c.json(customerJson(await deps.customers.customer(c.req.valid('param').id)), 200))
     .openapi(timelineRoute, async (c) => {

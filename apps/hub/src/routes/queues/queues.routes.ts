@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { ROUTING_STRATEGIES, type ManageRouting, type RoutingQueries } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
-import { IdParam, QueueSchema, SkillsSchema, errorResponses, json, withoutUndefined, queueJson } from '../shared/views.js';
+import { IdParam, PageQuery, QueueSchema, SkillsSchema, errorResponses, json, pageOf, queueJson, withoutUndefined } from '../shared/views.js';
 
 const tags = ['queues'];
 
@@ -21,7 +21,10 @@ export const QueueInputSchema = z
   .strict()
   .openapi('QueueInput');
 
-const listRoute = createRoute({ method: 'get', path: '/', operationId: 'listQueues', tags, summary: 'List queues', middleware: [requireScope('read')], responses: { 200: json(z.object({ items: z.array(QueueSchema), nextCursor: z.null() }), 'Queues'), ...errorResponses } });
+const listRoute = createRoute({
+  method: 'get', path: '/', operationId: 'listQueues', tags, summary: 'List queues, by name', middleware: [requireScope('read')], request: { query: PageQuery },
+  responses: { 200: json(pageOf(QueueSchema), 'One page of queues'), ...errorResponses },
+});
 const createQueueRoute = createRoute({
   method: 'post', path: '/', operationId: 'createQueue', tags, summary: 'Create a queue', middleware: [requireScope('admin')],
   request: { body: { required: true, content: { 'application/json': { schema: QueueInputSchema } } } },
@@ -42,7 +45,10 @@ const statsRoute = createRoute({
 
 export const queueRoutes = (deps: { routingReads: RoutingQueries; routing: ManageRouting }) =>
   createRouter()
-    .openapi(listRoute, async (c) => c.json({ items: (await deps.routingReads.queues()).map(queueJson), nextCursor: null }, 200))
+    .openapi(listRoute, async (c) => {
+      const page = await deps.routingReads.queues(c.req.valid('query'));
+      return c.json({ items: page.items.map(queueJson), nextCursor: page.nextCursor }, 200);
+    })
     .openapi(createQueueRoute, async (c) => c.json(queueJson(await deps.routing.createQueue(withoutUndefined(c.req.valid('json')))), 201))
     .openapi(getRoute, async (c) => c.json(queueJson(await deps.routingReads.queue(c.req.valid('param').id)), 200))
     .openapi(patchRoute, async (c) => c.json(queueJson(await deps.routing.updateQueue(c.req.valid('param').id, withoutUndefined(c.req.valid('json')))), 200))

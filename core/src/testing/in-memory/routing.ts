@@ -1,0 +1,237 @@
+import { emptyLoad, type Agent, type AgentLoad } from '../../routing/agent.entity.js';
+import type { Assignment, Offer, OfferStatus, RoutingDecision } from '../../routing/offer.entity.js';
+import type {
+  AgentRepository,
+  AssignmentRepository,
+  OfferRepository,
+  QueueRepository,
+  RoutingDecisionRepository,
+  WorkItemRepository,
+} from '../../routing/ports/routing-store.port.js';
+import type { Queue } from '../../routing/queue.entity.js';
+import type { WorkItem } from '../../routing/work-item.entity.js';
+import type { Page, PageRequest } from '../../shared/page.js';
+import { asJson, byText, byTime, ConstraintError, copy, keysetPage, sortedCopies, type Ordering } from './rows.js';
+import type { Db } from './tables.js';
+
+const byQueueName: Ordering<Queue> = { shape: ['text'], key: (q) => ({ keys: [q.name], id: q.id }), direction: 'asc' };
+const byAgentName: Ordering<Agent> = { shape: ['text'], key: (a) => ({ keys: [a.name], id: a.id }), direction: 'asc' };
+const newestOffers: Ordering<Offer> = { shape: ['date'], key: (o) => ({ keys: [o.createdAt], id: o.id }), direction: 'desc' };
+
+const stored = (queue: Queue): Queue => ({ ...copy(queue), businessHours: queue.businessHours === null ? null : asJson(queue.businessHours) });
+
+export class InMemoryQueueRepository implements QueueRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(queue: Queue): Promise<void> {
+    if (this.db.queues.has(queue.id)) throw new ConstraintError('queues', queue.id);
+    if (this.named(queue.name)) throw new ConstraintError('queues (name)', queue.name);
+    this.db.queues.set(queue.id, stored(queue));
+  }
+
+  async get(id: string): Promise<Queue | null> {
+    const row = this.db.queues.get(id);
+    return row ? copy(row) : null;
+  }
+
+  async getByName(name: string): Promise<Queue | null> {
+    const row = this.named(name);
+    return row ? copy(row) : null;
+  }
+
+  async list(page: PageRequest): Promise<Page<Queue>> {
+    return keysetPage(this.db.queues.values(), byQueueName, page);
+  }
+
+  async update(queue: Queue): Promise<void> {
+    if (!this.db.queues.has(queue.id)) return;
+    const holder = this.named(queue.name);
+    if (holder && holder.id !== queue.id) throw new ConstraintError('queues (name)', queue.name);
+    this.db.queues.set(queue.id, stored(queue));
+  }
+
+  async delete(id: string): Promise<void> {
+    this.db.queues.delete(id);
+  }
+
+  private named(name: string): Queue | undefined {
+    return this.db.queues.values().find((q) => q.name === name);
+  }
+}
+
+export class InMemoryAgentRepository implements AgentRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(agent: Agent): Promise<void> {
+    if (this.db.agents.has(agent.id)) throw new ConstraintError('agents', agent.id);
+    this.db.agents.set(agent.id, copy(agent));
+  }
+
+  async get(id: string): Promise<Agent | null> {
+    const row = this.db.agents.get(id);
+    return row ? copy(row) : null;
+  }
+
+  async list(page: PageRequest): Promise<Page<Agent>> {
+    return keysetPage(this.db.agents.values(), byAgentName, page);
+  }
+
+  async listByPresence(presence: Agent['presence']): Promise<Agent[]> {
+    return sortedCopies(this.db.agents.values().filter((a) => a.presence === presence), byName);
+  }
+
+  async update(agent: Agent): Promise<void> {
+    if (this.db.agents.has(agent.id)) this.db.agents.set(agent.id, copy(agent));
+  }
+}
+
+const byName = (a: Agent, b: Agent) => byText(a.name, b.name) || byText(a.id, b.id);
+
+export class InMemoryWorkItemRepository implements WorkItemRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(item: WorkItem): Promise<void> {
+    await this.insertMany([item]);
+  }
+
+  async insertMany(items: readonly WorkItem[]): Promise<void> {
+    const ids = new Set<string>();
+    for (const w of items) {
+      if (this.db.workItems.has(w.conversationId) || ids.has(w.conversationId)) throw new ConstraintError('work_items', w.conversationId);
+      ids.add(w.conversationId);
+    }
+    for (const w of items) this.db.workItems.set(w.conversationId, copy(w));
+  }
+
+  async get(conversationId: string): Promise<WorkItem | null> {
+    const row = this.db.workItems.get(conversationId);
+    return row ? copy(row) : null;
+  }
+
+  async update(item: WorkItem): Promise<void> {
+    if (this.db.workItems.has(item.conversationId)) this.db.workItems.set(item.conversationId, copy(item));
+  }
+
+  async delete(conversationId: string): Promise<void> {
+    this.db.workItems.delete(conversationId);
+  }
+
+  async listWaiting(queueId: string, limit: number): Promise<WorkItem[]> {
+    return sortedCopies(
+      this.db.workItems.values().filter((w) => w.queueId === queueId && w.state === 'waiting'),
+      (a, b) => b.priority - a.priority || byTime(a.enqueuedAt, b.enqueuedAt) || byText(a.conversationId, b.conversationId),
+      limit,
+    );
+  }
+
+  async queuesWithWaiting(): Promise<string[]> {
+    return [...new Set(this.db.workItems.values().filter((w) => w.state === 'waiting').map((w) => w.queueId))].sort(byText);
+  }
+
+  async countByQueue(queueId: string): Promise<{ waiting: number; offered: number; oldestEnqueuedAt: Date | null }> {
+    const items = this.db.workItems.values().filter((w) => w.queueId === queueId);
+    const oldest = items.map((w) => w.enqueuedAt).sort(byTime)[0];
+    return {
+      waiting: items.filter((w) => w.state === 'waiting').length,
+      offered: items.filter((w) => w.state === 'offered').length,
+      oldestEnqueuedAt: oldest ? new Date(oldest) : null,
+    };
+  }
+}
+
+export class InMemoryOfferRepository implements OfferRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(offer: Offer): Promise<void> {
+    if (this.db.offers.has(offer.id)) throw new ConstraintError('offers', offer.id);
+    this.db.offers.set(offer.id, copy(offer));
+  }
+
+  async get(id: string): Promise<Offer | null> {
+    const row = this.db.offers.get(id);
+    return row ? copy(row) : null;
+  }
+
+  async update(offer: Offer): Promise<void> {
+    if (this.db.offers.has(offer.id)) this.db.offers.set(offer.id, copy(offer));
+  }
+
+  async listByAgent(agentId: string, status: OfferStatus | undefined, page: PageRequest): Promise<Page<Offer>> {
+    return keysetPage(
+      this.db.offers.values().filter((o) => o.agentId === agentId && (status === undefined || o.status === status)),
+      newestOffers,
+      page,
+    );
+  }
+
+  async listPendingByConversation(conversationId: string): Promise<Offer[]> {
+    return sortedCopies(
+      this.db.offers.values().filter((o) => o.conversationId === conversationId && o.status === 'pending'),
+      (a, b) => byTime(a.createdAt, b.createdAt) || byText(a.id, b.id),
+    );
+  }
+
+  async listExpired(now: Date, limit: number): Promise<Offer[]> {
+    return sortedCopies(
+      this.db.offers.values().filter((o) => o.status === 'pending' && o.expiresAt.getTime() <= now.getTime()),
+      (a, b) => byTime(a.expiresAt, b.expiresAt) || byText(a.id, b.id),
+      limit,
+    );
+  }
+}
+
+export class InMemoryAssignmentRepository implements AssignmentRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(assignment: Assignment): Promise<void> {
+    if (this.db.assignments.has(assignment.id)) throw new ConstraintError('assignments', assignment.id);
+    this.db.assignments.set(assignment.id, copy(assignment));
+  }
+
+  async activeByConversation(conversationId: string): Promise<Assignment | null> {
+    const [active] = sortedCopies(
+      this.db.assignments.values().filter((a) => a.conversationId === conversationId && a.endedAt === null),
+      (a, b) => byTime(b.startedAt, a.startedAt) || byText(b.id, a.id),
+    );
+    return active ?? null;
+  }
+
+  async update(assignment: Assignment): Promise<void> {
+    if (this.db.assignments.has(assignment.id)) this.db.assignments.set(assignment.id, copy(assignment));
+  }
+
+  async countActiveByQueue(queueId: string): Promise<number> {
+    return this.db.assignments.values().filter((a) => a.queueId === queueId && a.endedAt === null).length;
+  }
+
+  async loads(agentIds: readonly string[]): Promise<Map<string, AgentLoad>> {
+    const loads = new Map<string, AgentLoad>(agentIds.map((id) => [id, emptyLoad()]));
+    const plate = [
+      ...this.db.offers.values().filter((o) => o.status === 'pending'),
+      ...this.db.assignments.values().filter((a) => a.endedAt === null),
+    ];
+    for (const { agentId, channel, cost } of plate) {
+      const load = loads.get(agentId);
+      if (load === undefined) continue;
+      load.units += cost;
+      load.perChannel[channel] = (load.perChannel[channel] ?? 0) + 1;
+    }
+    return loads;
+  }
+}
+
+export class InMemoryRoutingDecisionRepository implements RoutingDecisionRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(decision: RoutingDecision): Promise<void> {
+    if (this.db.decisions.has(decision.id)) throw new ConstraintError('routing_decisions', decision.id);
+    this.db.decisions.set(decision.id, copy(decision));
+  }
+
+  async listByConversation(conversationId: string): Promise<RoutingDecision[]> {
+    return sortedCopies(
+      this.db.decisions.values().filter((d) => d.conversationId === conversationId),
+      (a, b) => byTime(a.at, b.at) || byText(a.id, b.id),
+    );
+  }
+}
