@@ -42,6 +42,8 @@ describe('AnswerOffer on the in-memory store', () => {
 
   it('accepts: assigns the conversation, removes the work item, records the decision', async () => {
     const { conversationId, offer } = await offered();
+    // Decisions are listed by time: the answer comes a moment after the offer.
+    clock.advance(1);
     expect((await answers.accept(offer.id, ada.id)).status).toBe('accepted');
     expect(await store.read((s) => s.conversations.get(conversationId))).toMatchObject({ status: 'assigned', assignment: { agentId: ada.id } });
     expect(await store.read((s) => s.workItems.get(conversationId))).toBeNull();
