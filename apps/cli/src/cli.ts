@@ -12,7 +12,7 @@ Usage: switchboard <command> <action> [options]
 Commands:
 ${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}
 Options:
-  --json            machine-readable output
+  --json            machine-readable output (errors too, as {"error": {message, code?, field?}} on stderr)
   --config FILE     the configuration file (else SWITCHBOARD_CONFIG, else ./switchboard.config.yaml)
   -h, --help        this help
 
@@ -80,6 +80,11 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
     parts = await openHubParts(config, { env, logger });
     return await run(parts);
   } catch (error) {
+    if (values.json) {
+      const domain = error instanceof DomainError ? { code: error.code, kind: error.kind, ...(error.field === undefined ? {} : { field: error.field }) } : {};
+      io.stderr(`${JSON.stringify({ error: { message: messageOf(error), ...domain } })}\n`);
+      return EXIT.failure;
+    }
     const field = error instanceof DomainError && error.field !== undefined && !error.message.startsWith(`${error.field}:`) ? `${error.field}: ` : '';
     io.stderr(`switchboard: ${field}${messageOf(error)}\n`);
     return EXIT.failure;

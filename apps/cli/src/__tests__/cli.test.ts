@@ -124,6 +124,9 @@ describe('switchboard on PostgreSQL', () => {
       const unknownAgent = await cli(['keys', 'create', '--name', 'ghost', '--scopes', 'agent', '--agent', '00000000-0000-4000-8000-000000000000'], env, cwd);
       expect(unknownAgent.code).toBe(1);
       expect(unknownAgent.stderr).toContain('agentId: agent 00000000-0000-4000-8000-000000000000 does not exist');
+      const asJson = await cli(['keys', 'create', '--name', 'ghost', '--scopes', 'agent,admin', '--agent', ada, '--json'], env, cwd);
+      expect(asJson.code).toBe(1);
+      expect(JSON.parse(asJson.stderr)).toMatchObject({ error: { code: 'API_KEY.ADMIN_BOUND', field: 'scopes' } });
 
       const created = await cli(['keys', 'create', '--name', 'ada desk', '--scopes', 'agent', '--agent', ada], env, cwd);
       expect(created.code).toBe(0);
