@@ -68,6 +68,9 @@ export * from './outbox/use-cases/sweep.use-case.js';
 // access
 export * from './access/api-key.entity.js';
 export * from './access/ports/api-key-store.port.js';
+export * from './access/ports/agent-directory.port.js';
+export * from './access/api-key-secret.js';
+export * from './access/use-cases/manage-api-keys.use-case.js';
 // plugin API
 export * from './plugin-api/define-plugin.js';
 export * from './plugin-api/channel.port.js';

@@ -6,6 +6,7 @@ import type {
   IngestPort,
   LedgerQueries,
   Logger,
+  ManageApiKeys,
   ManageRouting,
   PluginHttpRoute,
   RoutingQueries,
@@ -39,6 +40,7 @@ export interface AppDeps {
   ledger: LedgerQueries;
   routing: ManageRouting;
   routingReads: RoutingQueries;
+  apiKeys: ManageApiKeys;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
   pluginRoutes: ReadonlyMap<string, readonly PluginHttpRoute[]>;
@@ -67,7 +69,7 @@ export const createApp = (deps: AppDeps) => {
   app.notFound(notFoundHandler);
 
   app.use('/v1/*', bodyLimitMiddleware(deps.bodyLimit));
-  app.use('/v1/*', authenticate(deps.store));
+  app.use('/v1/*', authenticate(deps.apiKeys));
   app.use('/v1/*', async (c, next) => {
     await next();
     if (c.req.method !== 'GET' && c.res.status < 400) deps.afterWrite();

@@ -6,6 +6,7 @@ import {
   DomainError,
   IngestInbound,
   LedgerQueries,
+  ManageApiKeys,
   ManageRouting,
   RelayOutbox,
   RoutingQueries,
@@ -24,6 +25,7 @@ import { Hono } from 'hono';
 import { Container } from 'inversify';
 import { createApp } from './app.js';
 import type { HubConfig } from './config/hub-config.js';
+import { accessModule } from './di/access.module.js';
 import { deliveryModule } from './di/delivery.module.js';
 import { deskModule } from './di/desk.module.js';
 import { identityModule } from './di/identity.module.js';
@@ -33,7 +35,6 @@ import { ledgerModule } from './di/ledger.module.js';
 import { outboxModule } from './di/outbox.module.js';
 import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
-import { ensureAdminKey } from './http/auth.js';
 import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -128,6 +129,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
     outboxModule,
+    accessModule,
   );
   const relay = container.get(RelayOutbox);
   ingestTarget = container.get(IngestInbound);
@@ -179,6 +181,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         ledger: container.get(LedgerQueries),
         routing: container.get(ManageRouting),
         routingReads: container.get(RoutingQueries),
+        apiKeys: container.get(ManageApiKeys),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),
         pluginRoutes,
@@ -211,7 +214,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     async start() {
       await supervisor.start();
       await container.get(ManageRouting).ensureDefaultQueue();
-      await ensureAdminKey(store, { ...(config.adminKey ? { adminKey: config.adminKey } : {}), print: options.print ?? ((line) => process.stdout.write(`${line}\n`)) });
+      await container.get(ManageApiKeys).ensureAdminKey({ ...(config.adminKey ? { adminKey: config.adminKey } : {}), print: options.print ?? ((line) => process.stdout.write(`${line}\n`)) });
       if (runWorkers) {
         registerJobHandlers(queue, container.getAll<JobContributionList>(JobContributions).flat(), () => afterWrite());
         await queue.start();

@@ -1,30 +1,11 @@
-import { join } from 'node:path';
-import { DomainError, systemClock } from '@switchboard/core';
 import { loadHubConfig } from './config/hub-config.js';
-import { createLogger, toCoreLogger } from './observability/logger.js';
-import { loadPlugins } from './plugins/plugin-loader.js';
+import { openHubParts } from './hub-parts.js';
 
 // `npm run migrate`: applies the storage plugin's migrations and exits (the hub also does this at start).
 const run = async () => {
-  const config = await loadHubConfig();
-  const logger = toCoreLogger(createLogger({ level: config.logLevel }));
-  // Creating a plugin connects nothing (start() does), so load them all and take the storage.
-  const plugins = await loadPlugins(config.plugins.filter((p) => p.enabled), {
-    env: process.env,
-    contextFor: (spec) => ({
-      instanceId: spec.id,
-      logger,
-      clock: systemClock,
-      dataDir: join(config.dataDir, 'plugins', spec.id),
-      role: config.role,
-      ingest: { ingest: () => Promise.reject(new DomainError('unavailable', 'HUB.MIGRATING', 'migrating')) },
-    }),
-  });
-  const store = plugins.find((p) => p.instance.store)?.instance.store;
-  if (!store) throw new Error('no storage plugin is configured');
-  await store.migrate();
-  await store.close();
-  logger.info({}, 'migrations applied');
+  const parts = await openHubParts(await loadHubConfig());
+  await parts.close();
+  process.stdout.write('switchboard migrate: migrations applied\n');
 };
 
 run().catch((error: unknown) => {

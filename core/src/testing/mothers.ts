@@ -219,6 +219,7 @@ export const anApiKey = (overrides: Partial<ApiKey> = {}): ApiKey => {
     prefix: `sb_${token.slice(0, 5)}`,
     hash: `${token}${'0'.repeat(56)}`,
     scopes: ['read'],
+    agentId: null,
     createdAt: new Date(),
     revokedAt: null,
     ...overrides,

@@ -701,6 +701,18 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.apiKeys.findByHash(key.hash))).toEqual(revoked);
         expect(await read((s) => s.apiKeys.findByHash('0'.repeat(64)))).toBeNull();
       });
+
+      it('keeps the agent a key is bound to, and null for an unbound key', async () => {
+        const bound = anApiKey({ scopes: ['agent'], agentId: newId() });
+        const unbound = anApiKey();
+        await tx(async (s) => {
+          await s.apiKeys.insert(bound);
+          await s.apiKeys.insert(unbound);
+        });
+        expect(await read((s) => s.apiKeys.findByHash(bound.hash))).toEqual(bound);
+        expect((await read((s) => s.apiKeys.findByHash(unbound.hash)))?.agentId).toBeNull();
+        expect((await read((s) => s.apiKeys.list({ limit: 200 }))).items.find((k) => k.id === bound.id)?.agentId).toBe(bound.agentId);
+      });
     });
 
     describe('paginated lists', () => {

@@ -9,5 +9,6 @@ export {
   type PostgresStoreOptions,
   type StoreEngine,
 } from './typeorm-store.js';
+export { DataDirInUseError } from './data-dir-lock.js';
 export { migrations } from './migrations/index.js';
 export { pgliteDriver, type PgliteDriverModule } from './pglite-driver.js';

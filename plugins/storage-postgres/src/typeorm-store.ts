@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Health, Store, StoreSession } from '@switchboard/core';
 import { DataSource, MigrationExecutor, type DataSourceOptions } from 'typeorm';
 import { migrations } from './migrations/index.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { pgliteDriver } from './pglite-driver.js';
 import { StatementBatch } from './statement-batch.js';
 import { entitySchemas } from './schemas/index.js';
@@ -157,10 +158,15 @@ export interface EmbeddedStoreOptions {
 /** The Store on PGlite, PostgreSQL compiled to WASM and run in this process. */
 export const createEmbeddedStore = ({ dataDir }: EmbeddedStoreOptions): TypeormStore => {
   let db: PGlite | null = null;
+  let unlock: (() => Promise<void>) | null = null;
   return new TypeormStore({
     name: 'pglite',
     async open() {
-      if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
+      if (!dataDir.startsWith('memory://') && unlock === null) {
+        await mkdir(dataDir, { recursive: true });
+        // PGlite takes no lock of its own; a second process on the folder would corrupt it.
+        unlock = await lockDataDir(dataDir);
+      }
       const pglite = db ?? (await PGlite.create(dataDir));
       db = pglite;
       const dataSource = new DataSource({ ...baseOptions, driver: pgliteDriver(pglite) });
@@ -171,6 +177,9 @@ export const createEmbeddedStore = ({ dataDir }: EmbeddedStoreOptions): TypeormS
       const pglite = db;
       db = null;
       if (pglite !== null && !pglite.closed) await pglite.close();
+      const release = unlock;
+      unlock = null;
+      await release?.();
     },
     redact: (text) => text,
   });

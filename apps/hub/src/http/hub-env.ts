@@ -1,14 +1,8 @@
 import type { HttpBindings } from '@hono/node-server';
-import type { Scope } from '@switchboard/core';
+import type { ApiKeyPrincipal } from '@switchboard/core';
 
-/** Who is calling: the API key that authenticated the request. */
-export interface Principal {
-  keyId: string;
-  name: string;
-  scopes: Scope[];
-  /** Set when the key is bound to one agent: it then acts only as that agent. */
-  agentId?: string;
-}
+/** Who is calling: the API key that authenticated the request (`agentId` set for a key bound to an agent). */
+export type Principal = ApiKeyPrincipal;
 
 /**
  * Hono context variables set by the hub's middleware, and the Node request when served by

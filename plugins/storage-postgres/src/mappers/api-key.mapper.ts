@@ -7,6 +7,7 @@ export const toApiKeyRow = (k: ApiKey): ApiKeyRow => ({
   prefix: k.prefix,
   hash: k.hash,
   scopes: k.scopes,
+  agentId: k.agentId,
   createdAt: k.createdAt,
   revokedAt: k.revokedAt,
 });

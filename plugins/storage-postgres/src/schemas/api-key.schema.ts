@@ -7,6 +7,7 @@ export interface ApiKeyRow {
   prefix: string;
   hash: string;
   scopes: Scope[];
+  agentId: string | null;
   createdAt: Date;
   revokedAt: Date | null;
 }
@@ -20,6 +21,7 @@ export const ApiKeySchema = new EntitySchema<ApiKeyRow>({
     prefix: { type: 'varchar', length: 32 },
     hash: { type: 'varchar', length: 128 },
     scopes: { type: 'jsonb' },
+    agentId: { type: 'uuid', name: 'agent_id', nullable: true },
     createdAt: { type: 'timestamptz', name: 'created_at' },
     revokedAt: { type: 'timestamptz', name: 'revoked_at', nullable: true },
   },

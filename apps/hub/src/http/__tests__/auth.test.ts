@@ -60,6 +60,7 @@ const addKey = async (name: string, scopes: Scope[], revoked = false) => {
     prefix: generated.prefix,
     hash: generated.hash,
     scopes,
+    agentId: null,
     createdAt: new Date(),
     revokedAt: revoked ? new Date() : null,
   });

@@ -1,0 +1,10 @@
+import { runCli } from './cli.js';
+
+const code = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+});
+// Let stdout drain before exiting (a pipe may be slow).
+process.exitCode = code;

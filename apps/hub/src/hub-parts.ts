@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { DomainError, ManageApiKeys, systemClock, type Clock, type Health, type Logger, type Store } from '@switchboard/core';
+import type { HubConfig } from './config/hub-config.js';
+import { storeAgentDirectory } from './di/access.module.js';
+import { createLogger, toCoreLogger } from './observability/logger.js';
+import { loadPlugins, type LoadedPlugin } from './plugins/plugin-loader.js';
+import type { PluginHealthReport } from './plugins/plugin-supervisor.js';
+
+export interface OpenHubPartsOptions {
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  /** Where plugin logs go; the CLI passes one writing to stderr so that stdout stays its answer. */
+  logger?: Logger;
+  /** How long a health check or connection test may take. */
+  timeoutMs?: number;
+}
+
+/** The hub's store and plugin instances, created but not started: no HTTP, no workers, no polling. */
+export interface HubParts {
+  config: HubConfig;
+  plugins: readonly LoadedPlugin[];
+  /** The configured store, migrated. */
+  store: Store;
+  apiKeys: ManageApiKeys;
+  /**
+   * Health of every configured instance in GET /v1/plugins's shape (disabled ones included), as
+   * the created instances in this process answer it: connections are checked, nothing is started.
+   */
+  pluginHealth(): Promise<PluginHealthReport[]>;
+  /** Runs one instance's connection test (its health check when it has none); null for an unknown id. */
+  testPlugin(id: string): Promise<Health | null>;
+  close(): Promise<void>;
+}
+
+const withTimeout = async (work: Promise<Health>, ms: number, what: string): Promise<Health> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Health>((resolve) => {
+    timer = setTimeout(() => resolve({ status: 'down', detail: `${what} timed out after ${ms} ms` }), ms);
+  });
+  try {
+    return await Promise.race([work.catch((error: unknown): Health => ({ status: 'down', detail: `${what} failed: ${error instanceof Error ? error.message : String(error)}` })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/**
+ * Opens what tools (the CLI, `npm run migrate`, a console) need from a configuration: the plugin
+ * instances it names, created but not started, and the store, migrated. Creating a plugin connects
+ * nothing, so this never ingests, polls or serves.
+ */
+export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptions = {}): Promise<HubParts> => {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? toCoreLogger(createLogger({ level: config.logLevel }));
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const plugins = await loadPlugins(config.plugins.filter((p) => p.enabled), {
+    env: options.env ?? process.env,
+    contextFor: (spec) => ({
+      instanceId: spec.id,
+      logger: logger.child({ plugin: spec.id }),
+      clock,
+      dataDir: join(config.dataDir, 'plugins', spec.id),
+      role: config.role,
+      ingest: { ingest: () => Promise.reject(new DomainError('unavailable', 'HUB.NOT_RUNNING', 'this process does not ingest; the hub does')) },
+    }),
+  });
+  const stopAll = async () => {
+    for (const plugin of [...plugins].reverse()) await plugin.instance.stop?.().catch(() => undefined);
+  };
+  const store = plugins.find((p) => p.instance.store)?.instance.store;
+  try {
+    if (store === undefined) throw new Error('no enabled plugin provides the storage');
+    await store.migrate();
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const report = async (plugin: LoadedPlugin): Promise<PluginHealthReport> => ({
+    id: plugin.spec.id,
+    use: plugin.spec.use,
+    name: plugin.manifest.id,
+    displayName: plugin.manifest.displayName,
+    version: plugin.manifest.version,
+    kinds: [...plugin.manifest.kinds],
+    enabled: true,
+    health: await withTimeout(Reflect.apply(plugin.instance.health, plugin.instance, []), timeoutMs, 'health check'),
+  });
+  const disabled = config.plugins
+    .filter((p) => !p.enabled)
+    .map((spec): PluginHealthReport => ({ id: spec.id, use: spec.use, name: spec.use, displayName: null, version: null, kinds: [], enabled: false, health: { status: 'down', detail: 'disabled' } }));
+  return {
+    config,
+    plugins,
+    store,
+    apiKeys: new ManageApiKeys(store, clock, storeAgentDirectory(store)),
+    pluginHealth: async () => [...(await Promise.all(plugins.map(report))), ...disabled],
+    async testPlugin(id) {
+      const plugin = plugins.find((p) => p.spec.id === id);
+      if (plugin === undefined) return null;
+      const test = plugin.instance.testConnection ?? plugin.instance.health;
+      return withTimeout(Reflect.apply(test, plugin.instance, []), timeoutMs, 'connection test');
+    },
+    async close() {
+      await stopAll();
+      await store.close();
+    },
+  };
+};
