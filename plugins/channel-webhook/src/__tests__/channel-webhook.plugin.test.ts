@@ -4,13 +4,14 @@ import type { PluginContext } from '@switchboard/core';
 import plugin, { WebhookChannel } from '../index.js';
 import { RecordingIngest } from './recording-ingest.js';
 
-const context = (): PluginContext => ({
+const context = (): PluginContext<'channel'> => ({
   instanceId: 'shop-hook',
   logger: silentLogger,
   clock: { now: () => new Date() },
   dataDir: '/tmp/unused',
   role: 'all',
   ingest: new RecordingIngest(),
+  deliveries: { markFailed: async () => false },
 });
 
 describe('channel-webhook plugin', () => {

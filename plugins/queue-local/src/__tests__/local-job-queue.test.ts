@@ -67,13 +67,12 @@ describe('LocalJobQueue', () => {
 });
 
 describe('queue-local plugin', () => {
-  const context: PluginContext = {
+  const context: PluginContext<'queue'> = {
     instanceId: 'queue',
     logger: silentLogger,
     clock: systemClock,
     dataDir: '/nonexistent',
     role: 'all',
-    ingest: { ingest: async () => { throw new Error('not used'); } },
   };
 
   it('fills config defaults and bounds concurrency', () => {

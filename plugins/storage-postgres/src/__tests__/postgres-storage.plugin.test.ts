@@ -6,15 +6,12 @@ import { aCustomer } from '@switchboard/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { createPostgresStore } from '../index.js';
 
-const contextIn = (dataDir: string): PluginContext => ({
+const contextIn = (dataDir: string): PluginContext<'storage'> => ({
   instanceId: 'store',
   logger: silentLogger,
   clock: systemClock,
   dataDir,
   role: 'all',
-  ingest: {
-    ingest: () => Promise.reject(new Error('storage never ingests')),
-  },
 });
 
 describe('the storage-postgres plugin', () => {

@@ -2,10 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, systemClock } from '@switchboard/core';
-import type { PluginContext } from '@switchboard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHubConfig, type PluginSpec } from '../../config/hub-config.js';
-import { loadPlugins, PluginLoadError } from '../plugin-loader.js';
+import { loadPlugins, PluginLoadError, type OfferedPluginContext } from '../plugin-loader.js';
 
 // A third-party plugin outside the workspace: plain ESM, its own tiny "schema", no @switchboard/core.
 const ECHO_PLUGIN = `
@@ -73,7 +72,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const contextFor = (spec: PluginSpec): PluginContext => ({
+const contextFor = (spec: PluginSpec): OfferedPluginContext => ({
   instanceId: spec.id,
   logger: silentLogger,
   clock: systemClock,
@@ -200,7 +199,7 @@ describe('loadPlugins', () => {
 
     it('refuses an inline secret without echoing it', async () => {
       const error = await loadError([spec({ config: { greeting: 'hi', token: 'inline-s3cret' } })]);
-      expect(error.message).toContain('config.token: secrets are given by reference ({ env: NAME }), not inline');
+      expect(error.message).toContain('config.token: secrets are given by reference ({ env: NAME } or { file: PATH }), not inline');
       expect(error.message).not.toContain('inline-s3cret');
     });
 

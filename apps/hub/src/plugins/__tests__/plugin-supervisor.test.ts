@@ -32,10 +32,12 @@ const plugin = (id: string, kinds: PluginKind[], instance: PluginInstance): Load
     kinds,
     configSchema: z.object({}),
     secrets: [],
-    create: () => instance,
+    secretPaths: [],
+    create: async () => instance,
   },
   instance,
   publicConfig: {},
+  redact: (text) => text,
 });
 
 const up = async (): Promise<Health> => ({ status: 'up' });
