@@ -53,9 +53,10 @@ export interface BlobStore {
   /** The store's own size limit per blob, in bytes. */
   readonly maxBytes: number;
   put(content: BlobContent, options: BlobPutOptions): Promise<StoredBlob>;
-  /** null when no blob has that ref. */
+  /** null when no blob has that ref. `get`, `has` and `delete` reject a malformed ref with BlobRefError. */
   get(ref: string): Promise<BlobReader | null>;
   has(ref: string): Promise<boolean>;
   /** Answers false when there was nothing to delete. */
   delete(ref: string): Promise<boolean>;
 }
+export const BlobStore = Symbol.for('switchboard.BlobStore');
