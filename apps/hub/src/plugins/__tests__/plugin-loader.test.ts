@@ -144,14 +144,16 @@ describe('loadPlugins', () => {
     expect(plugin?.instance.channel?.channel).toBe('webhook');
   });
 
-  it('loads the built-in set the configuration gives with no file (storage, queue, webhook)', async () => {
+  it('loads the built-in set the configuration gives with no file (storage, queue, blobs, webhook)', async () => {
     const config = await loadHubConfig({ SWITCHBOARD_DATA_DIR: join(root, 'hub-data') }, root);
     const plugins = await loadPlugins(config.plugins, { env: {}, contextFor });
     expect(plugins.map((p) => [p.spec.id, p.manifest.id, [...p.manifest.kinds]])).toEqual([
       ['store', '@switchboard/storage-postgres', ['storage']],
       ['queue', '@switchboard/queue-local', ['queue']],
+      ['blobs', '@switchboard/blob-fs', ['blob']],
       ['webhook', '@switchboard/channel-webhook', ['channel']],
     ]);
+    expect(plugins[2]?.instance.blob).toBeDefined();
     expect(plugins[0]?.instance.store).toBeDefined();
     expect(plugins[1]?.instance.queue).toBeDefined();
   });
