@@ -11,7 +11,7 @@ describe('secret()', () => {
         mailboxes: z.array(z.object({ user: z.string(), password: secret(z.string().min(8)) })).min(1),
         byTenant: z.record(z.string(), z.object({ apiKey: secret(z.string()) })),
         auth: z.union([z.object({ kind: z.literal('basic'), password: secret(z.string()) }), z.object({ kind: z.literal('none') })]),
-        nested: z.object({ deep: z.object({ key: secret(z.string()).default('x') }) }).prefault({}),
+        nested: z.object({ deep: z.object({ key: secret(z.string()).default('x') }).prefault({}) }).optional(),
         piped: z.object({ clientSecret: secret(z.string()) }).transform((v) => v),
       })
       .superRefine(() => {});
