@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signWebhook } from '@switchboard/channel-webhook';
+import { BlobStore, DeskRegistry } from '@switchboard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubConfig, PluginSpec } from '../config/hub-config.js';
 import { createHub, type Hub } from '../composition-root.js';
@@ -13,6 +14,7 @@ type Json = Record<string, unknown>;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MAILBOX_PLUGIN = join(here, '../plugins/__tests__/fixtures/mailbox-channel.plugin.ts');
+const DESK_PLUGIN = join(here, '../plugins/__tests__/fixtures/memory-desk.plugin.ts');
 
 // Canary secrets: none of these may show in any log line, API answer or error message.
 const CANARIES = {
@@ -69,6 +71,7 @@ const standardPlugins = (): PluginSpec[] => [
     signingSecret: { env: 'CANARY_SIGNING' },
   }),
   spec('webhook-b', '@switchboard/channel-webhook', { channel: 'webhook-b', inboundSecret: { env: 'CANARY_INBOUND_B' } }),
+  spec('desk', DESK_PLUGIN, { probeIdentity: 'email:webhook-a@example.com' }),
   spec('later', '@switchboard/channel-webhook', { channel: 'later' }, false),
 ];
 
@@ -127,6 +130,7 @@ describe('plugins in the hub', () => {
       ['mail', '@test/channel-mailbox', ['channel'], 'degraded'],
       ['webhook-a', '@switchboard/channel-webhook', ['channel'], 'up'],
       ['webhook-b', '@switchboard/channel-webhook', ['channel'], 'up'],
+      ['desk', '@test/desk-memory', ['desk'], 'up'],
       ['later', '@switchboard/channel-webhook', [], 'down'],
     ]);
     const mail = (list.json['items'] as Json[]).find((p) => p['id'] === 'mail');
@@ -193,6 +197,22 @@ describe('plugins in the hub', () => {
     const body = JSON.stringify({ externalId: 'cross-1', from: { kind: 'email', value: 'x@example.com' }, text: 'x' });
     const crossed = { 'content-type': 'application/json', ...signWebhook({ id: 'msg_cross', timestamp: new Date(), body, secret: CANARIES.CANARY_INBOUND_A }) };
     expect((await call('POST', '/plugins/webhook-b/inbound', { body, headers: crossed, key: null })).status).toBe(401);
+  });
+
+  it('wires desk plugins: in the desk registry, reading and acting through the same use cases as the API', async () => {
+    const registry = hub.container.get<DeskRegistry>(DeskRegistry);
+    expect(registry.list().map((entry) => entry.instanceId)).toEqual(['desk']);
+    expect(registry.reaching({ desk: { memory: 'U1' } })).toHaveLength(1);
+    expect(registry.reaching({ desk: { slack: 'U1' } })).toHaveLength(0);
+    // The desk's connection test reads the customer webhook-a recorded above.
+    expect((await call('POST', '/v1/plugins/desk/test')).json).toMatchObject({ ok: true, detail: 'customers 1, entries 1, first: hello via webhook-a' });
+  });
+
+  it('binds the blob store for attachments, with its configured limit', async () => {
+    const blobs = hub.container.get<BlobStore>(BlobStore);
+    const stored = await blobs.put(new TextEncoder().encode('attachment'), { contentType: 'text/plain' });
+    expect(await blobs.has(stored.ref)).toBe(true);
+    await expect(blobs.put(new Uint8Array(1025), { contentType: 'image/png' })).rejects.toMatchObject({ code: 'BLOB.TOO_LARGE', limit: 1024 });
   });
 
   it('refuses at boot: an inline secret, a create() that throws with the secret, two instances on one channel', async () => {
