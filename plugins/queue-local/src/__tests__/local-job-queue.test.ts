@@ -76,7 +76,7 @@ describe('queue-local plugin', () => {
   };
 
   it('fills config defaults and bounds concurrency', () => {
-    expect(plugin).toMatchObject({ id: '@switchboard/queue-local', apiVersion: 1, kinds: ['queue'], secrets: [] });
+    expect(plugin).toMatchObject({ id: '@switchboard/queue-local', apiVersion: 1, kinds: ['queue'], });
     expect(plugin.configSchema.parse({})).toEqual({ concurrency: 4, backoffMs: 1000 });
     expect(() => plugin.configSchema.parse({ concurrency: 65 })).toThrow();
   });
