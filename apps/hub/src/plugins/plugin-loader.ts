@@ -16,8 +16,6 @@ import {
   scrubbedError,
 } from './plugin-secrets.js';
 
-export { REDACTED, redactConfig } from './plugin-secrets.js';
-
 /** What the hub offers a plugin: the base, and the parts of the kinds it declares. */
 export type OfferedPluginContext = BasePluginContext & Partial<Omit<PluginContext, keyof BasePluginContext>>;
 
@@ -121,7 +119,13 @@ const loadPlugin = async (spec: PluginSpec, options: LoadPluginsOptions): Promis
   } catch (error) {
     throw new PluginLoadError(spec, `create() failed: ${redact(messageOf(error))}`, { cause: scrubbedError(error, redact) });
   }
-  checkInstance(spec, manifest, instance);
+  try {
+    checkInstance(spec, manifest, instance);
+  } catch (error) {
+    // It may hold connections already.
+    await instance.stop?.().catch(() => undefined);
+    throw error;
+  }
   return { spec, manifest, instance, publicConfig: redactConfig(spec.config, manifest.secretPaths), redact };
 };
 
