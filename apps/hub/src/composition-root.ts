@@ -44,6 +44,7 @@ import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { loadPlugins, type LoadedPlugin } from './plugins/plugin-loader.js';
 import { contextForKinds, latePluginPorts } from './plugins/plugin-context.js';
+import { guardedChannel, guardedRoutes } from './plugins/plugin-guard.js';
 import { PluginSupervisor } from './plugins/plugin-supervisor.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { registerJobHandlers } from './workers/job-handlers.js';
@@ -126,9 +127,9 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const pluginRoutes = new Map<string, readonly PluginHttpRoute[]>();
   const deskInstances: { instanceId: string; desk: AgentDesk }[] = [];
   for (const plugin of plugins) {
-    if (plugin.instance.channel) channelByName.set(plugin.instance.channel.channel, plugin.instance.channel);
+    if (plugin.instance.channel) channelByName.set(plugin.instance.channel.channel, guardedChannel(plugin, plugin.instance.channel));
     if (plugin.instance.desk) deskInstances.push({ instanceId: plugin.spec.id, desk: plugin.instance.desk });
-    if (plugin.instance.routes?.length) pluginRoutes.set(plugin.spec.id, plugin.instance.routes);
+    if (plugin.instance.routes?.length) pluginRoutes.set(plugin.spec.id, guardedRoutes(plugin, plugin.instance.routes));
   }
   const desks: DeskRegistry = {
     list: () => deskInstances,

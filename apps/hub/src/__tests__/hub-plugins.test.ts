@@ -71,6 +71,7 @@ const standardPlugins = (): PluginSpec[] => [
     signingSecret: { env: 'CANARY_SIGNING' },
   }),
   spec('webhook-b', '@switchboard/channel-webhook', { channel: 'webhook-b', inboundSecret: { env: 'CANARY_INBOUND_B' } }),
+  spec('mail-2', MAILBOX_PLUGIN, mailboxConfig({ channel: 'mail-2', failOnStart: true })),
   spec('desk', DESK_PLUGIN, { probeIdentity: 'email:webhook-a@example.com' }),
   spec('later', '@switchboard/channel-webhook', { channel: 'later' }, false),
 ];
@@ -130,6 +131,7 @@ describe('plugins in the hub', () => {
       ['mail', '@test/channel-mailbox', ['channel'], 'degraded'],
       ['webhook-a', '@switchboard/channel-webhook', ['channel'], 'up'],
       ['webhook-b', '@switchboard/channel-webhook', ['channel'], 'up'],
+      ['mail-2', '@test/channel-mailbox', ['channel'], 'down'],
       ['desk', '@test/desk-memory', ['desk'], 'up'],
       ['later', '@switchboard/channel-webhook', [], 'down'],
     ]);
@@ -139,6 +141,38 @@ describe('plugins in the hub', () => {
       detail: '2 mailboxes',
       parts: { 'a@example.com': { status: 'up' }, 'b@example.com': { status: 'down', detail: 'login refused for [redacted]' } },
     });
+  });
+
+  it('reports a plugin that fails to start, without its secret, and keeps serving', async () => {
+    const mail2 = ((await call('GET', '/v1/plugins')).json['items'] as Json[]).find((p) => p['id'] === 'mail-2');
+    expect(mail2?.['health']).toEqual({ status: 'down', detail: 'start failed: IMAP login failed with [redacted]' });
+    expect(logLines.some((line) => line.includes('plugin failed to start; retrying') && line.includes('[redacted]'))).toBe(true);
+  });
+
+  it('scrubs a plugin route’s crash and a channel’s delivery failure', async () => {
+    const crashed = await call('POST', '/plugins/mail/boom', { body: '{}', headers: { 'content-type': 'application/json' }, key: null });
+    expect(crashed.status).toBe(500);
+    const agent = await call('POST', '/v1/agents', { body: JSON.stringify({ name: 'Canary' }), headers: { 'content-type': 'application/json' } });
+    const agentId = String(agent.json['id']);
+    const json = { 'content-type': 'application/json' };
+    const inbound = await call('POST', '/v1/inbound', {
+      body: JSON.stringify({ channel: 'mail', externalId: 'mail-1', from: { kind: 'email', value: 'mailer@example.com' }, text: 'hi' }),
+      headers: json,
+    });
+    expect(inbound.status).toBe(202);
+    const conversationId = String(inbound.json['conversationId']);
+    const reply = await call('POST', `/v1/conversations/${conversationId}/replies`, { body: JSON.stringify({ agentId, text: 'hello' }), headers: json });
+    expect(reply.status).toBe(201);
+    const deadline = Date.now() + 10_000;
+    let delivery: Json | undefined;
+    while (Date.now() < deadline) {
+      const entries = (await call('GET', `/v1/conversations/${conversationId}`)).json['interactions'] as Json[];
+      delivery = entries.find((entry) => entry['id'] === reply.json['id'])?.['delivery'] as Json | undefined;
+      if (delivery?.['status'] === 'dead') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(delivery).toMatchObject({ status: 'dead', reason: 'SMTP refused the password [redacted]' });
+    await call('POST', `/v1/conversations/${conversationId}/resolve`, { body: '{}', headers: json });
   });
 
   it('shows health parts in /readyz', async () => {
