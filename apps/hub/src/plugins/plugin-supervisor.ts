@@ -155,17 +155,18 @@ export class PluginSupervisor {
   }
 
   /**
-   * Runs an instance's `testConnection()`, bounded in time. Undefined for an id the hub does not
-   * know; a disabled instance answers not ok. Plugins without a test answer ok, 'no connection test'.
+   * Runs an instance's `testConnection()` (or its legacy source's), bounded in time. Undefined for
+   * an id the hub does not know; a disabled instance answers not ok. Plugins without a test answer
+   * ok, 'no connection test'.
    */
   async testConnection(id: string): Promise<PluginTestResult | undefined> {
     const plugin = this.plugins.find((candidate) => candidate.spec.id === id);
     if (plugin === undefined) {
       return this.disabled.some((spec) => spec.id === id) ? { ok: false, detail: 'disabled', health: { status: 'down', detail: 'disabled' } } : undefined;
     }
-    const test = plugin.instance.testConnection;
+    const test = connectionTestOf(plugin);
     if (test === undefined) return { ok: true, detail: NO_CONNECTION_TEST, health: { status: 'up', detail: NO_CONNECTION_TEST } };
-    const health = await checkWithin(() => Reflect.apply(test, plugin.instance, []), this.testTimeoutMs, 'connection test', plugin.redact);
+    const health = await checkWithin(test, this.testTimeoutMs, 'connection test', plugin.redact);
     return { ok: health.status !== 'down', detail: health.detail ?? health.status, health };
   }
 
@@ -207,6 +208,14 @@ export class PluginSupervisor {
     }
   }
 }
+
+// The instance's own test, else the one its legacy source must have.
+const connectionTestOf = ({ instance }: LoadedPlugin): (() => Promise<Health>) | undefined => {
+  const own = instance.testConnection;
+  if (own !== undefined) return () => Reflect.apply(own, instance, []);
+  const legacy = instance.legacy;
+  return legacy === undefined ? undefined : () => legacy.testConnection();
+};
 
 /** Runs a check that answers Health: a throw or a timeout is `down`; every detail, at any depth, is scrubbed of the plugin's secrets. */
 const checkWithin = async (check: () => Promise<Health>, timeoutMs: number, what: string, redact: (text: string) => string): Promise<Health> => {
