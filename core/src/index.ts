@@ -20,6 +20,7 @@ export * from './store/store.port.js';
 export * from './identity/identity.value-object.js';
 export * from './identity/customer.entity.js';
 export * from './identity/ports/identity-store.port.js';
+export * from './identity/ports/customer-lookup.port.js';
 export * from './identity/use-cases/resolve-customers.use-case.js';
 export * from './identity/use-cases/customer-queries.js';
 // ledger
@@ -53,8 +54,11 @@ export * from './inbound/use-cases/ingest-inbound.use-case.js';
 // desk: what agents do, from the API or a Slack/Teams desk alike
 export * from './desk/ports/desk-commands.port.js';
 export * from './desk/ports/agent-desk.port.js';
+export * from './desk/ports/desk-reads.port.js';
+export * from './desk/ports/desk-registry.port.js';
 export * from './desk/use-cases/desk-commands.use-case.js';
 export * from './desk/use-cases/desk-queries.js';
+export * from './desk/use-cases/desk-reads.js';
 // delivery
 export * from './delivery/delivery.entity.js';
 export * from './delivery/ports/delivery-store.port.js';
@@ -75,6 +79,10 @@ export * from './access/use-cases/manage-api-keys.use-case.js';
 export * from './plugin-api/define-plugin.js';
 export * from './plugin-api/channel.port.js';
 export * from './plugin-api/http-route.js';
+export * from './plugin-api/secret.js';
+export * from './plugin-api/crm.port.js';
+export * from './plugin-api/legacy-source.port.js';
+export * from './plugin-api/blob-store.port.js';
 // errors, by area
 export * from './identity/identity.errors.js';
 export * from './ledger/ledger.errors.js';

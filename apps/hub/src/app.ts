@@ -15,7 +15,7 @@ import type {
 import { authenticate } from './http/auth.js';
 import { bodyLimitMiddleware, createRouter } from './http/openapi-router.js';
 import { createErrorHandler, notFoundHandler } from './http/problem.js';
-import type { PluginHealthReport } from './plugins/plugin-supervisor.js';
+import type { PluginHealthReport, PluginTestResult } from './plugins/plugin-supervisor.js';
 import { agentRoutes } from './routes/agents/agents.routes.js';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.js';
 import { conversationRoutes } from './routes/conversations/conversations.routes.js';
@@ -43,6 +43,8 @@ export interface AppDeps {
   apiKeys: ManageApiKeys;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
+  /** Runs an instance's connection test; undefined for an unknown instance id. */
+  testPlugin(id: string): Promise<PluginTestResult | undefined>;
   pluginRoutes: ReadonlyMap<string, readonly PluginHttpRoute[]>;
   /** Called after every successful API write, so committed outbox events are relayed at once (plugins' ingests relay through the ingest port). */
   afterWrite(): void;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  ComposedDeskReads,
   CustomerQueries,
   DeskCommands,
   DeskQueries,
@@ -8,13 +9,18 @@ import {
   LedgerQueries,
   ManageApiKeys,
   ManageRouting,
+  MarkDeliveryFailed,
   RelayOutbox,
   RoutingQueries,
   Sweep,
   systemClock,
+  type AgentDesk,
+  type BlobStore,
   type Channel,
   type Clock,
   type CoreSettings,
+  type DeskRegistry,
+  type Health,
   type IngestPort,
   type JobQueue,
   type Logger,
@@ -39,6 +45,8 @@ import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { loadPlugins, type LoadedPlugin } from './plugins/plugin-loader.js';
+import { contextForKinds, latePluginPorts } from './plugins/plugin-context.js';
+import { guardedChannel, guardedRoutes } from './plugins/plugin-guard.js';
 import { PluginSupervisor } from './plugins/plugin-supervisor.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { registerJobHandlers } from './workers/job-handlers.js';
@@ -52,6 +60,8 @@ export interface HubOptions {
   print?: (line: string) => void;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
+  /** Where log lines go (stdout by default); tests pass a stream to read them back. */
+  logDestination?: { write(line: string): void };
 }
 
 export interface Hub {
@@ -75,7 +85,9 @@ const provided = <T>(found: T | undefined, what: string): T => {
  */
 export const createHub = async (config: HubConfig, options: HubOptions = {}): Promise<Hub> => {
   const clock = options.clock ?? systemClock;
-  const logger = toCoreLogger(createLogger({ level: config.logLevel }));
+  const logger = toCoreLogger(
+    createLogger({ level: config.logLevel, ...(options.logDestination === undefined ? {} : { destination: options.logDestination }) }),
+  );
   const metrics = createMetrics();
   const settings: CoreSettings = {
     continuityWindowSeconds: config.hub.continuityWindowSeconds,
@@ -97,31 +109,38 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     },
   };
 
+  const late = latePluginPorts(ingestPort);
   const enabled = config.plugins.filter((p) => p.enabled);
   const plugins = await loadPlugins(enabled, {
     env: options.env ?? process.env,
-    contextFor: (spec) => ({
-      instanceId: spec.id,
-      logger: logger.child({ plugin: spec.id }),
-      clock,
-      dataDir: join(config.dataDir, 'plugins', spec.id),
-      role: config.role,
-      ingest: ingestPort,
-    }),
+    contextFor: (spec, kinds) =>
+      contextForKinds(
+        { instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role },
+        kinds,
+        late.ports,
+      ),
   });
   const supervisor = new PluginSupervisor(plugins, { logger, disabled: config.plugins.filter((p) => !p.enabled) });
   const store: Store = provided(plugins.find((p) => p.instance.store)?.instance.store, 'storage');
   const queue: JobQueue = provided(plugins.find((p) => p.instance.queue)?.instance.queue, 'job queue');
+  // The first blob store loaded (the built-in blob-fs unless configured otherwise) holds attachments.
+  const blobs: BlobStore | undefined = plugins.find((p) => p.instance.blob)?.instance.blob;
   const channelByName = new Map<string, Channel>();
   const pluginRoutes = new Map<string, readonly PluginHttpRoute[]>();
+  const deskInstances: { instanceId: string; desk: AgentDesk }[] = [];
   for (const plugin of plugins) {
-    if (plugin.instance.channel) channelByName.set(plugin.instance.channel.channel, plugin.instance.channel);
-    if (plugin.instance.routes?.length) pluginRoutes.set(plugin.spec.id, plugin.instance.routes);
+    if (plugin.instance.channel) channelByName.set(plugin.instance.channel.channel, guardedChannel(plugin, plugin.instance.channel));
+    if (plugin.instance.desk) deskInstances.push({ instanceId: plugin.spec.id, desk: plugin.instance.desk });
+    if (plugin.instance.routes?.length) pluginRoutes.set(plugin.spec.id, guardedRoutes(plugin, plugin.instance.routes));
   }
+  const desks: DeskRegistry = {
+    list: () => deskInstances,
+    reaching: (agent) => deskInstances.map((entry) => entry.desk).filter((desk) => desk.reaches(agent)),
+  };
 
   const container = new Container();
   container.load(
-    platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) } }),
+    platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) }, desks, ...(blobs ? { blobs } : {}) }),
     identityModule,
     ledgerModule,
     routingModule,
@@ -133,6 +152,14 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   );
   const relay = container.get(RelayOutbox);
   ingestTarget = container.get(IngestInbound);
+  const deskCommands = container.get<DeskCommands>(DeskCommands);
+  const customers = container.get(CustomerQueries);
+  late.bind({
+    deliveries: container.get(MarkDeliveryFailed),
+    desk: deskCommands,
+    reads: new ComposedDeskReads(customers, container.get(DeskQueries), deskCommands),
+    customers,
+  });
 
   // Relay soon after writes, so routing and delivery start without waiting for a poll; under load
   // one pass carries the events of many writes (and so does the routing job it enqueues).
@@ -156,7 +183,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       queue.health().catch((e: unknown) => ({ status: 'down' as const, detail: String(e) })),
       supervisor.health(),
     ]);
-    const checks: Record<string, { status: 'up' | 'degraded' | 'down'; detail?: string }> = { store: storeHealth, queue: queueHealth };
+    const checks: Record<string, Health> = { store: storeHealth, queue: queueHealth };
     for (const p of pluginHealth) checks[`plugin:${p.id}`] = p.health;
     return { ok: started && storeHealth.status !== 'down' && queueHealth.status !== 'down', checks };
   };
@@ -175,15 +202,16 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         clock,
         logger,
         ingest: ingestPort,
-        desk: container.get<DeskCommands>(DeskCommands),
+        desk: deskCommands,
         deskReads: container.get(DeskQueries),
-        customers: container.get(CustomerQueries),
+        customers,
         ledger: container.get(LedgerQueries),
         routing: container.get(ManageRouting),
         routingReads: container.get(RoutingQueries),
         apiKeys: container.get(ManageApiKeys),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),
+        testPlugin: (id) => supervisor.testConnection(id),
         pluginRoutes,
         afterWrite: () => afterWrite(),
       }),

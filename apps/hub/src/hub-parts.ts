@@ -3,6 +3,7 @@ import { DomainError, ManageApiKeys, systemClock, type Clock, type Health, type 
 import type { HubConfig } from './config/hub-config.js';
 import { storeAgentDirectory } from './di/access.module.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
+import { contextForKinds, latePluginPorts } from './plugins/plugin-context.js';
 import { loadPlugins, type LoadedPlugin } from './plugins/plugin-loader.js';
 import type { PluginHealthReport } from './plugins/plugin-supervisor.js';
 
@@ -53,16 +54,12 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? toCoreLogger(createLogger({ level: config.logLevel }));
   const timeoutMs = options.timeoutMs ?? 5000;
+  // The ports of a running hub are never bound here: a plugin calling one is told so.
+  const { ports } = latePluginPorts({ ingest: () => Promise.reject(new DomainError('unavailable', 'HUB.NOT_RUNNING', 'this process does not ingest; the hub does')) });
   const plugins = await loadPlugins(config.plugins.filter((p) => p.enabled), {
     env: options.env ?? process.env,
-    contextFor: (spec) => ({
-      instanceId: spec.id,
-      logger: logger.child({ plugin: spec.id }),
-      clock,
-      dataDir: join(config.dataDir, 'plugins', spec.id),
-      role: config.role,
-      ingest: { ingest: () => Promise.reject(new DomainError('unavailable', 'HUB.NOT_RUNNING', 'this process does not ingest; the hub does')) },
-    }),
+    contextFor: (spec, kinds) =>
+      contextForKinds({ instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role }, kinds, ports),
   });
   const stopAll = async () => {
     for (const plugin of [...plugins].reverse()) await plugin.instance.stop?.().catch(() => undefined);

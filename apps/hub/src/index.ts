@@ -11,7 +11,7 @@ export {
   type LogLevel,
   type PluginSpec,
 } from './config/hub-config.js';
-export { loadPlugins, PluginLoadError, redactConfig, type LoadedPlugin, type LoadPluginsOptions } from './plugins/plugin-loader.js';
+export { loadPlugins, PluginLoadError, type LoadedPlugin, type LoadPluginsOptions } from './plugins/plugin-loader.js';
 export type { PluginHealthReport } from './plugins/plugin-supervisor.js';
 export { openHubParts, type HubParts, type OpenHubPartsOptions } from './hub-parts.js';
 export { storeAgentDirectory } from './di/access.module.js';

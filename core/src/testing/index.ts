@@ -4,3 +4,8 @@ export * from './job-queue.contract.js';
 export * from './channel.contract.js';
 export * from './mothers.js';
 export * from './in-memory-store.js';
+export * from './contract-check.js';
+export * from './blob-store.contract.js';
+export * from './legacy-source.contract.js';
+export * from './crm.contract.js';
+export * from './agent-desk.contract.js';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { definePlugin } from '@switchboard/core';
+import { definePlugin, secret } from '@switchboard/core';
 import { createInboundRoute } from './inbound.route.js';
 import { WebhookChannel } from './webhook-channel.js';
 import { isValidWebhookSecret } from './webhook-signature.js';
 
-const secret = z
+const webhookSecret = z
   .string()
   .min(1)
   // The message must not echo the value: it is a secret.
@@ -18,8 +18,8 @@ export const webhookConfigSchema = z
       .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a channel name is 1 to 64 of [a-z0-9._-], starting with a letter or digit')
       .default('webhook'),
     callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
-    signingSecret: secret.optional(),
-    inboundSecret: secret.optional(),
+    signingSecret: secret(webhookSecret).optional(),
+    inboundSecret: secret(webhookSecret).optional(),
     timeoutMs: z.number().int().positive().max(120_000).default(10_000),
   })
   .superRefine((config, ctx) => {
@@ -36,7 +36,6 @@ export const channelWebhookPlugin = definePlugin({
   apiVersion: 1,
   kinds: ['channel'],
   configSchema: webhookConfigSchema,
-  secrets: ['signingSecret', 'inboundSecret'],
   create(ctx, config) {
     const logger = ctx.logger.child({ plugin: '@switchboard/channel-webhook', instanceId: ctx.instanceId });
     const channel = new WebhookChannel({

@@ -1,10 +1,10 @@
-import { definePlugin } from '@switchboard/core';
+import { definePlugin, secret } from '@switchboard/core';
 import { z } from 'zod';
 import { BullmqJobQueue } from './bullmq-job-queue.js';
 
 export const queueBullmqConfigSchema = z.object({
   /** `redis://…`; a secret, as it may carry a password. */
-  url: z.string(),
+  url: secret(z.string()),
   prefix: z.string().default('sb'),
   queueName: z.string().default('switchboard'),
   concurrency: z.number().int().min(1).max(256).default(8),
@@ -18,7 +18,6 @@ export const queueBullmqPlugin = definePlugin({
   apiVersion: 1,
   kinds: ['queue'],
   configSchema: queueBullmqConfigSchema,
-  secrets: ['url'],
   create(context, config) {
     const queue = new BullmqJobQueue({
       url: config.url,

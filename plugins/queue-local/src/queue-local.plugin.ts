@@ -14,7 +14,6 @@ export const queueLocalPlugin = definePlugin({
   apiVersion: 1,
   kinds: ['queue'],
   configSchema: queueLocalConfigSchema,
-  secrets: [],
   create(context, config) {
     const queue = new LocalJobQueue({
       concurrency: config.concurrency,

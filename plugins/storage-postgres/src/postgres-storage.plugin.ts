@@ -1,12 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
-import { definePlugin } from '@switchboard/core';
+import { definePlugin, secret } from '@switchboard/core';
 import { z } from 'zod';
 import { createEmbeddedStore, createPostgresStore } from './typeorm-store.js';
 
 const configSchema = z
   .object({
     /** A PostgreSQL URL; a secret, so given by reference in the configuration. */
-    url: z.string().min(1).optional(),
+    url: secret(z.string().min(1)).optional(),
     /** The embedded database's folder (relative to the instance's data folder), or `memory://`. */
     dataDir: z.string().min(1).optional(),
     poolSize: z.number().int().min(1).max(100).default(10),
@@ -23,7 +23,6 @@ export const postgresStoragePlugin = definePlugin({
   apiVersion: 1,
   kinds: ['storage'],
   configSchema,
-  secrets: ['url'],
   create(context, config) {
     const store =
       config.url !== undefined

@@ -57,6 +57,7 @@ export class ConfigError extends Error {
 
 export const STORAGE_BUILTINS: readonly string[] = ['@switchboard/storage-postgres'];
 export const QUEUE_BUILTINS: readonly string[] = ['@switchboard/queue-bullmq', '@switchboard/queue-local'];
+export const BLOB_BUILTINS: readonly string[] = ['@switchboard/blob-fs'];
 export const DEFAULT_CONFIG_FILE = 'switchboard.config.yaml';
 
 const positiveInt = z.number().int().positive();
@@ -135,9 +136,13 @@ export const loadHubConfig = async (env: NodeJS.ProcessEnv = process.env, cwd = 
         : builtIn('queue', '@switchboard/queue-bullmq', { url: { env: 'REDIS_URL' } }),
     );
   }
+  // Attachments need somewhere to go: blobs in the instance's data folder unless configured otherwise.
+  if (!declared.some((spec) => spec.enabled && BLOB_BUILTINS.includes(spec.use))) {
+    builtIns.push(builtIn('blobs', '@switchboard/blob-fs', {}));
+  }
   const trailing = configFile === null ? [builtIn('webhook', '@switchboard/channel-webhook', {})] : [];
 
-  // Storage and queue come first: everything else depends on them.
+  // Storage, queue and blobs come first: everything else depends on them.
   const plugins = [...builtIns, ...declared, ...trailing];
   for (const spec of builtIns) {
     const clash = declared.find((other) => other.id === spec.id);

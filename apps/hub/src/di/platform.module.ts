@@ -1,4 +1,4 @@
-import { ChannelRegistry, Clock, CoreSettings, JobQueue, Logger, Store } from '@switchboard/core';
+import { BlobStore, ChannelRegistry, Clock, CoreSettings, DeskRegistry, JobQueue, Logger, Store } from '@switchboard/core';
 import { ContainerModule } from 'inversify';
 
 export interface Platform {
@@ -8,6 +8,10 @@ export interface Platform {
   logger: Logger;
   settings: CoreSettings;
   channels: ChannelRegistry;
+  /** The desk plugin instances, for the desk jobs. */
+  desks: DeskRegistry;
+  /** Where attachments go, when a blob plugin is loaded. */
+  blobs?: BlobStore;
 }
 
 /** The driven ports, as the plugins and configuration provide them. */
@@ -19,4 +23,6 @@ export const platformModule = (platform: Platform) =>
     bind<Logger>(Logger).toConstantValue(platform.logger);
     bind<CoreSettings>(CoreSettings).toConstantValue(platform.settings);
     bind<ChannelRegistry>(ChannelRegistry).toConstantValue(platform.channels);
+    bind<DeskRegistry>(DeskRegistry).toConstantValue(platform.desks);
+    if (platform.blobs) bind<BlobStore>(BlobStore).toConstantValue(platform.blobs);
   });

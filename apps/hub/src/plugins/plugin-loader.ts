@@ -1,26 +1,47 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PLUGIN_KINDS, SUPPORTED_PLUGIN_API_VERSIONS } from '@switchboard/core';
-import type { PluginContext, PluginInstance, PluginKind, PluginManifest } from '@switchboard/core';
+import { PLUGIN_KIND_MEMBERS, PLUGIN_KINDS, SUPPORTED_PLUGIN_API_VERSIONS, parseSecretPath, secretPathsOf } from '@switchboard/core';
+import type { BasePluginContext, ConfigPathPattern, PluginContext, PluginInstance, PluginKind, PluginManifest } from '@switchboard/core';
 import type { PluginSpec } from '../config/hub-config.js';
+import {
+  SecretResolutionError,
+  formatConfigPath,
+  makeRedactor,
+  redactConfig,
+  redactingLogger,
+  resolveConfigSecrets,
+  scrubbedError,
+} from './plugin-secrets.js';
+
+/** What the hub offers a plugin: the base, and the parts of the kinds it declares. */
+export type OfferedPluginContext = BasePluginContext & Partial<Omit<PluginContext, keyof BasePluginContext>>;
+
+/** A manifest as the loader checked it: secrets as field paths, create() typed for any kinds. */
+export interface LoadedManifest extends Omit<PluginManifest, 'create' | 'secrets'> {
+  secrets: readonly string[];
+  /** Secret fields, from `secret()` marks in the schema and the `secrets` list. */
+  secretPaths: readonly ConfigPathPattern[];
+  create(context: OfferedPluginContext, config: unknown): Promise<PluginInstance>;
+}
 
 export interface LoadedPlugin {
   spec: PluginSpec;
-  manifest: PluginManifest;
+  manifest: LoadedManifest;
   instance: PluginInstance;
-  /** The configuration as written, with secret fields replaced by '[redacted]': safe to log and return. */
+  /** The configuration as written, with secret fields and references replaced by '[redacted]': safe to log and return. */
   publicConfig: Record<string, unknown>;
+  /** Scrubs this instance's secret values from a text (health detail, error messages) before it leaves the hub. */
+  redact(text: string): string;
 }
 
 export interface LoadPluginsOptions {
   env: NodeJS.ProcessEnv;
-  contextFor(spec: PluginSpec): PluginContext;
+  /** The context for an instance: the base, plus what its declared kinds need. */
+  contextFor(spec: PluginSpec, kinds: readonly PluginKind[]): OfferedPluginContext;
 }
-
-export const REDACTED = '[redacted]';
 
 export class PluginLoadError extends Error {
   readonly instanceId: string;
@@ -69,22 +90,43 @@ const loadPlugin = async (spec: PluginSpec, options: LoadPluginsOptions): Promis
       { field: 'apiVersion' },
     );
   }
-  const resolved = await resolveSecrets(spec, manifest, options.env);
-  const parsed = manifest.configSchema.safeParse(resolved);
+  let resolved: Awaited<ReturnType<typeof resolveConfigSecrets>>;
+  try {
+    resolved = await resolveConfigSecrets(spec.config, manifest.secretPaths, { env: options.env, resolveFrom: spec.resolveFrom });
+  } catch (error) {
+    if (error instanceof SecretResolutionError) throw new PluginLoadError(spec, error.message, { field: error.field });
+    throw error;
+  }
+  const redact = makeRedactor(resolved.values);
+  const parsed = manifest.configSchema.safeParse(resolved.config);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    const field = ['config', ...(first?.path ?? []).map(String)].join('.');
+    const field = formatConfigPath((first?.path ?? []).map((segment) => (typeof segment === 'number' ? segment : String(segment))));
     const rest = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
-    throw new PluginLoadError(spec, `${first?.message ?? 'invalid'}${rest}`, { field });
+    // A custom message may quote the value it refused: never let a secret out that way.
+    throw new PluginLoadError(spec, redact(`${first?.message ?? 'invalid'}${rest}`), { field });
+  }
+  const offered = options.contextFor(spec, manifest.kinds);
+  const context: OfferedPluginContext = { ...offered, logger: redactingLogger(offered.logger, redact) };
+  try {
+    await mkdir(context.dataDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new PluginLoadError(spec, `cannot create the data folder ${context.dataDir}: ${messageOf(error)}`);
   }
   let instance: PluginInstance;
   try {
-    instance = await manifest.create(options.contextFor(spec), parsed.data);
+    instance = await manifest.create(context, parsed.data);
   } catch (error) {
-    throw new PluginLoadError(spec, `create() failed: ${messageOf(error)}`, { cause: error });
+    throw new PluginLoadError(spec, `create() failed: ${redact(messageOf(error))}`, { cause: scrubbedError(error, redact) });
   }
-  checkInstance(spec, manifest, instance);
-  return { spec, manifest, instance, publicConfig: redactConfig(spec.config, manifest.secrets) };
+  try {
+    checkInstance(spec, manifest, instance);
+  } catch (error) {
+    // It may hold connections already.
+    await instance.stop?.().catch(() => undefined);
+    throw error;
+  }
+  return { spec, manifest, instance, publicConfig: redactConfig(spec.config, manifest.secretPaths), redact };
 };
 
 // --- resolution -------------------------------------------------------------------------------
@@ -219,7 +261,7 @@ interface IssueLike {
 
 const isPluginKind = (value: unknown): value is PluginKind => PLUGIN_KINDS.some((kind) => kind === value);
 
-const pickManifest = (spec: PluginSpec, module: unknown): PluginManifest => {
+const pickManifest = (spec: PluginSpec, module: unknown): LoadedManifest => {
   if (!isRecord(module)) throw new PluginLoadError(spec, 'the module has no exports');
   let candidate: unknown = module['default'];
   // CommonJS compiled from ESM puts the manifest one level deeper.
@@ -237,7 +279,7 @@ const pickManifest = (spec: PluginSpec, module: unknown): PluginManifest => {
   if (!isSchemaLike(configSchema)) return fail('configSchema', 'expected a zod schema');
   if (typeof create !== 'function') return fail('create', 'expected a function');
   if (secrets !== undefined && !(Array.isArray(secrets) && secrets.every((s) => typeof s === 'string'))) {
-    return fail('secrets', 'expected a list of field names');
+    return fail('secrets', 'expected a list of field paths');
   }
   const secretFields: string[] = Array.isArray(secrets) ? secrets.filter((s): s is string => typeof s === 'string') : [];
   return {
@@ -248,6 +290,8 @@ const pickManifest = (spec: PluginSpec, module: unknown): PluginManifest => {
     kinds: checkedKinds,
     configSchema,
     secrets: secretFields,
+    // Marks in the schema first; the list covers schemas that cannot carry them.
+    secretPaths: [...secretPathsOf(configSchema), ...secretFields.map(parseSecretPath)],
     create: async (context, config) => {
       const instance: unknown = await Reflect.apply(create, candidate, [context, config]);
       if (!isPluginInstance(instance)) throw new Error('create() must return an object with a health() function');
@@ -263,16 +307,36 @@ const isSchemaLike = (value: unknown): value is PluginManifest['configSchema'] &
 
 const isPluginInstance = (value: unknown): value is PluginInstance => isRecord(value) && typeof value['health'] === 'function';
 
-const checkInstance = (spec: PluginSpec, manifest: PluginManifest, instance: PluginInstance): void => {
-  const expect = (kind: PluginKind, member: 'channel' | 'store' | 'queue', ok: boolean) => {
-    if (manifest.kinds.includes(kind) && !ok) {
+const hasFunctions = (value: unknown, names: readonly string[]): boolean =>
+  isRecord(value) && names.every((name) => typeof value[name] === 'function');
+
+// Enough of each port's shape to fail at boot rather than on the first call.
+const MEMBER_CHECKS: Record<PluginKind, (value: unknown) => boolean> = {
+  channel: (value) => hasFunctions(value, ['send']) && isRecord(value) && typeof value['channel'] === 'string',
+  desk: (value) => hasFunctions(value, ['reaches', 'deliverOffer', 'updateOffer', 'postToThread', 'notify']),
+  crm: (value) => hasFunctions(value, ['findContacts', 'upsertContact', 'logInteraction', 'state']),
+  legacy: (value) => hasFunctions(value, ['describe', 'read', 'changesSince', 'testConnection']),
+  blob: (value) => hasFunctions(value, ['put', 'get', 'has', 'delete']),
+  storage: (value) => hasFunctions(value, ['transaction', 'read', 'migrate', 'health']),
+  queue: (value) => hasFunctions(value, ['register', 'enqueue', 'start', 'stop']),
+};
+
+/** Each declared kind has its member, of the right shape; no member stands without its kind. */
+const checkInstance = (spec: PluginSpec, manifest: LoadedManifest, instance: PluginInstance): void => {
+  for (const kind of PLUGIN_KINDS) {
+    const member = PLUGIN_KIND_MEMBERS[kind];
+    const value: unknown = instance[member];
+    const declared = manifest.kinds.includes(kind);
+    if (declared && value === undefined) {
       throw new PluginLoadError(spec, `declares kind '${kind}' but create() returned no ${member}`, { field: member });
     }
-  };
-  const channel = instance.channel;
-  expect('channel', 'channel', channel !== undefined && typeof channel.channel === 'string' && typeof channel.send === 'function');
-  expect('storage', 'store', instance.store !== undefined);
-  expect('queue', 'queue', instance.queue !== undefined);
+    if (declared && !MEMBER_CHECKS[kind](value)) {
+      throw new PluginLoadError(spec, `create() returned a ${member} that is not a ${kind} (missing functions)`, { field: member });
+    }
+    if (!declared && value !== undefined) {
+      throw new PluginLoadError(spec, `create() returned a ${member} but the manifest does not declare kind '${kind}'`, { field: 'kinds' });
+    }
+  }
 };
 
 const checkChannelClash = (plugin: LoadedPlugin, loaded: LoadedPlugin[]): void => {
@@ -285,59 +349,6 @@ const checkChannelClash = (plugin: LoadedPlugin, loaded: LoadedPlugin[]): void =
     });
   }
 };
-
-// --- secrets ----------------------------------------------------------------------------------
-
-type SecretRef = { env: string } | { file: string };
-
-const asSecretRef = (value: unknown): SecretRef | undefined => {
-  if (!isRecord(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return undefined;
-  const env = value['env'];
-  const file = value['file'];
-  if (typeof env === 'string' && env !== '') return { env };
-  if (typeof file === 'string' && file !== '') return { file };
-  return undefined;
-};
-
-/**
- * Replaces `{ env: NAME }` / `{ file: PATH }` references at the top level of the configuration by
- * their values. Secret fields must be given that way; other fields may be.
- */
-const resolveSecrets = async (spec: PluginSpec, manifest: PluginManifest, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> => {
-  const resolved: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(spec.config)) {
-    const isSecret = manifest.secrets.includes(field);
-    const ref = asSecretRef(value);
-    if (ref === undefined) {
-      if (isSecret && value !== undefined && value !== null) {
-        throw new PluginLoadError(spec, 'secrets are given by reference ({ env: NAME }), not inline', { field: `config.${field}` });
-      }
-      resolved[field] = value;
-      continue;
-    }
-    if ('env' in ref) {
-      const secret = env[ref.env];
-      if (secret === undefined || secret === '') {
-        throw new PluginLoadError(spec, `environment variable ${ref.env} is not set`, { field: `config.${field}` });
-      }
-      resolved[field] = secret;
-    } else {
-      const path = resolve(spec.resolveFrom, ref.file);
-      try {
-        // Secret files usually end with a newline that is not part of the secret.
-        resolved[field] = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
-      } catch (error) {
-        throw new PluginLoadError(spec, `cannot read secret file ${path}: ${messageOf(error)}`, { field: `config.${field}` });
-      }
-    }
-  }
-  return resolved;
-};
-
-export const redactConfig = (config: Record<string, unknown>, secrets: readonly string[]): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(config).map(([field, value]) => [field, secrets.includes(field) ? REDACTED : value]));
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,6 +1,7 @@
 import type { Health, Logger, PluginKind } from '@switchboard/core';
 import type { PluginSpec } from '../config/hub-config.js';
 import { PluginLoadError, type LoadedPlugin } from './plugin-loader.js';
+import { scrubbedError } from './plugin-secrets.js';
 
 export interface PluginHealthReport {
   id: string;
@@ -15,11 +16,23 @@ export interface PluginHealthReport {
   health: Health;
 }
 
+/** The answer of `POST /v1/plugins/{id}/test`. */
+export interface PluginTestResult {
+  /** False when the test says `down`, throws, or times out. */
+  ok: boolean;
+  detail: string;
+  health: Health;
+}
+
+export const NO_CONNECTION_TEST = 'no connection test';
+
 export interface PluginSupervisorOptions {
   logger: Logger;
   /** Disabled instances from the configuration, listed in health() but never loaded. */
   disabled?: PluginSpec[];
   healthTimeoutMs?: number;
+  /** How long a connection test may take (default 10 s). */
+  testTimeoutMs?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
 }
@@ -41,6 +54,7 @@ export class PluginSupervisor {
   private readonly logger: Logger;
   private readonly disabled: PluginSpec[];
   private readonly healthTimeoutMs: number;
+  private readonly testTimeoutMs: number;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private stopping = false;
@@ -52,6 +66,7 @@ export class PluginSupervisor {
     this.logger = options.logger;
     this.disabled = options.disabled ?? [];
     this.healthTimeoutMs = options.healthTimeoutMs ?? 2000;
+    this.testTimeoutMs = options.testTimeoutMs ?? 10_000;
     this.initialBackoffMs = options.initialBackoffMs ?? 1000;
     this.maxBackoffMs = options.maxBackoffMs ?? 60_000;
     for (const plugin of plugins) this.states.set(plugin, { state: 'idle' });
@@ -70,9 +85,10 @@ export class PluginSupervisor {
           await plugin.instance.start?.();
           this.states.set(plugin, { state: 'running' });
         } catch (error) {
-          this.states.set(plugin, { state: 'failed', detail: `start failed: ${messageOf(error)}`, attempts: 1, timer: undefined });
+          const message = plugin.redact(messageOf(error));
+          this.states.set(plugin, { state: 'failed', detail: `start failed: ${message}`, attempts: 1, timer: undefined });
           // Without its store or queue the hub cannot do anything useful.
-          throw new PluginLoadError(plugin.spec, `failed to start: ${messageOf(error)}`, { cause: error });
+          throw new PluginLoadError(plugin.spec, `failed to start: ${message}`, { cause: scrubbedError(error, plugin.redact) });
         }
       } else {
         await this.attemptStart(plugin, 1);
@@ -90,9 +106,10 @@ export class PluginSupervisor {
     } catch (error) {
       if (this.stopping) return;
       const delayMs = Math.min(this.initialBackoffMs * 2 ** (attempt - 1), this.maxBackoffMs);
-      const detail = `start failed: ${messageOf(error)}`;
+      const message = plugin.redact(messageOf(error));
+      const detail = `start failed: ${message}`;
       this.logger.error(
-        { plugin: plugin.spec.id, package: plugin.spec.use, attempt, retryInMs: delayMs, err: messageOf(error) },
+        { plugin: plugin.spec.id, package: plugin.spec.use, attempt, retryInMs: delayMs, err: message },
         'plugin failed to start; retrying',
       );
       const timer = setTimeout(() => void this.attemptStart(plugin, attempt + 1), delayMs);
@@ -134,20 +151,23 @@ export class PluginSupervisor {
     const state = this.states.get(plugin);
     if (state?.state === 'failed') return { status: 'down', detail: state.detail };
     if (state?.state === 'idle') return { status: 'down', detail: 'not started' };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Health>((resolve) => {
-      timer = setTimeout(() => resolve({ status: 'down', detail: `health check timed out after ${this.healthTimeoutMs} ms` }), this.healthTimeoutMs);
-      timer.unref();
-    });
-    try {
-      const checked = plugin.instance.health().then(
-        (health) => health,
-        (error: unknown): Health => ({ status: 'down', detail: `health check failed: ${messageOf(error)}` }),
-      );
-      return await Promise.race([checked, timeout]);
-    } finally {
-      clearTimeout(timer);
+    return checkWithin(() => plugin.instance.health(), this.healthTimeoutMs, 'health check', plugin.redact);
+  }
+
+  /**
+   * Runs an instance's `testConnection()` (or its legacy source's), bounded in time. Undefined for
+   * an id the hub does not know; a disabled instance answers not ok. Plugins without a test answer
+   * ok, 'no connection test'.
+   */
+  async testConnection(id: string): Promise<PluginTestResult | undefined> {
+    const plugin = this.plugins.find((candidate) => candidate.spec.id === id);
+    if (plugin === undefined) {
+      return this.disabled.some((spec) => spec.id === id) ? { ok: false, detail: 'disabled', health: { status: 'down', detail: 'disabled' } } : undefined;
     }
+    const test = connectionTestOf(plugin);
+    if (test === undefined) return { ok: true, detail: NO_CONNECTION_TEST, health: { status: 'up', detail: NO_CONNECTION_TEST } };
+    const health = await checkWithin(test, this.testTimeoutMs, 'connection test', plugin.redact);
+    return { ok: health.status !== 'down', detail: health.detail ?? health.status, health };
   }
 
   /**
@@ -188,5 +208,48 @@ export class PluginSupervisor {
     }
   }
 }
+
+// The instance's own test, else the one its legacy source must have.
+const connectionTestOf = ({ instance }: LoadedPlugin): (() => Promise<Health>) | undefined => {
+  const own = instance.testConnection;
+  if (own !== undefined) return () => Reflect.apply(own, instance, []);
+  const legacy = instance.legacy;
+  return legacy === undefined ? undefined : () => legacy.testConnection();
+};
+
+/** Runs a check that answers Health: a throw or a timeout is `down`; every detail, at any depth, is scrubbed of the plugin's secrets. */
+const checkWithin = async (check: () => Promise<Health>, timeoutMs: number, what: string, redact: (text: string) => string): Promise<Health> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Health>((resolve) => {
+    timer = setTimeout(() => resolve({ status: 'down', detail: `${what} timed out after ${timeoutMs} ms` }), timeoutMs);
+    timer.unref();
+  });
+  try {
+    const checked = Promise.resolve()
+      .then(check)
+      .then(
+        (health) => health,
+        (error: unknown): Health => ({ status: 'down', detail: `${what} failed: ${messageOf(error)}` }),
+      );
+    return redactHealth(await Promise.race([checked, timeout]), redact);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+const STATUSES: readonly Health['status'][] = ['up', 'degraded', 'down'];
+
+// A plugin's answer is not trusted to be well-formed: keep only the documented fields, parts one level deep.
+const redactHealth = (health: Health, redact: (text: string) => string, depth = 0): Health => {
+  const status = STATUSES.includes(health.status) ? health.status : 'down';
+  const result: Health = { status };
+  if (typeof health.detail === 'string') result.detail = redact(health.detail);
+  if (health.parts !== undefined && typeof health.parts === 'object' && depth < 1) {
+    result.parts = Object.fromEntries(
+      Object.entries(health.parts).map(([name, part]) => [redact(name), redactHealth(part, redact, depth + 1)]),
+    );
+  }
+  return result;
+};
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

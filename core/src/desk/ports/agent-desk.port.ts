@@ -23,6 +23,8 @@ export type DeskOfferUpdate =
 
 /** A message to show in the agent's working thread of a conversation. */
 export interface DeskThreadPost {
+  /** Stable for the same post (the interaction id it shows, for one): a repeated call must not post twice. */
+  postId: string;
   conversationId: string;
   agentId: string;
   kind: 'customer-message' | 'reply-sent' | 'note' | 'status';
@@ -35,7 +37,8 @@ export interface DeskThreadPost {
  * The driven port of a desk: how the hub reaches agents where they work (a Slack or Teams bot).
  * No chat-tool types here; each desk plugin maps these onto its own messages and cards. Calls are
  * made from jobs after commit, so a desk may be slow or down without holding anything up; every
- * call must be idempotent (a retried job repeats it).
+ * call must be idempotent (a retried job repeats it): the same offer id, or the same post id,
+ * shows once. `runAgentDeskContract` from `@switchboard/core/testing` checks an adapter.
  */
 export interface AgentDesk {
   /** Which agents this desk reaches (those with a binding for it). */

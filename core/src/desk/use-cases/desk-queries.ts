@@ -1,16 +1,12 @@
-import type { Delivery } from '../../delivery/delivery.entity.js';
 import type { DeliverySession } from '../../delivery/ports/delivery-store.port.js';
 import { identityErrors } from '../../identity/identity.errors.js';
 import type { IdentitySession } from '../../identity/ports/identity-store.port.js';
-import type { Conversation } from '../../ledger/conversation.entity.js';
 import type { Interaction } from '../../ledger/interaction.entity.js';
 import { ledgerErrors } from '../../ledger/ledger.errors.js';
 import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
 import type { Page, PageRequest } from '../../shared/page.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
-
-export type InteractionView = Interaction & { delivery: Pick<Delivery, 'status' | 'reason' | 'attempts'> | null };
-export type ConversationView = Conversation & { interactions: InteractionView[] };
+import type { ConversationView, InteractionView } from '../ports/desk-reads.port.js';
 
 /** What an agent reads: conversations and timelines with the delivery state of every outbound message. */
 export class DeskQueries {

@@ -3,11 +3,12 @@ import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { CustomerView } from '../customer.entity.js';
 import { identityErrors } from '../identity.errors.js';
 import { parseIdentity } from '../identity.value-object.js';
+import type { CustomerLookup } from '../ports/customer-lookup.port.js';
 import type { IdentitySession } from '../ports/identity-store.port.js';
 import { survivorOf } from './resolve-customers.use-case.js';
 
 /** Reads of customers: no writes, no transactions. */
-export class CustomerQueries {
+export class CustomerQueries implements CustomerLookup {
   constructor(private readonly store: Transactions<IdentitySession>) {}
 
   /** A customer with its identities; a merged customer answers as it is, with `mergedInto` set. */

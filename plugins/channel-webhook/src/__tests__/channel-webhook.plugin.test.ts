@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '@switchboard/core';
+import { secretPathsOf, silentLogger } from '@switchboard/core';
 import type { PluginContext } from '@switchboard/core';
 import plugin, { WebhookChannel } from '../index.js';
 import { RecordingIngest } from './recording-ingest.js';
 
-const context = (): PluginContext => ({
+const context = (): PluginContext<'channel'> => ({
   instanceId: 'shop-hook',
   logger: silentLogger,
   clock: { now: () => new Date() },
   dataDir: '/tmp/unused',
   role: 'all',
   ingest: new RecordingIngest(),
+  deliveries: { markFailed: async () => false },
 });
 
 describe('channel-webhook plugin', () => {
@@ -21,8 +22,11 @@ describe('channel-webhook plugin', () => {
       version: '0.1.0',
       apiVersion: 1,
       kinds: ['channel'],
-      secrets: ['signingSecret', 'inboundSecret'],
     });
+  });
+
+  it('marks its secrets in the schema', () => {
+    expect(secretPathsOf(plugin.configSchema)).toEqual([['signingSecret'], ['inboundSecret']]);
   });
 
   it('applies defaults', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { silentLogger } from '@switchboard/core';
+import { secretPathsOf, silentLogger } from '@switchboard/core';
 import { runJobQueueContract } from '@switchboard/core/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,7 +96,8 @@ describe('BullmqJobQueue', () => {
 
 describe('queue-bullmq plugin', () => {
   it('declares the url as a secret and fills config defaults', () => {
-    expect(plugin).toMatchObject({ id: '@switchboard/queue-bullmq', apiVersion: 1, kinds: ['queue'], secrets: ['url'] });
+    expect(plugin).toMatchObject({ id: '@switchboard/queue-bullmq', apiVersion: 1, kinds: ['queue'] });
+    expect(secretPathsOf(plugin.configSchema)).toEqual([['url']]);
     expect(plugin.configSchema.parse({ url: REDIS_URL })).toEqual({
       url: REDIS_URL,
       prefix: 'sb',

@@ -67,17 +67,16 @@ describe('LocalJobQueue', () => {
 });
 
 describe('queue-local plugin', () => {
-  const context: PluginContext = {
+  const context: PluginContext<'queue'> = {
     instanceId: 'queue',
     logger: silentLogger,
     clock: systemClock,
     dataDir: '/nonexistent',
     role: 'all',
-    ingest: { ingest: async () => { throw new Error('not used'); } },
   };
 
   it('fills config defaults and bounds concurrency', () => {
-    expect(plugin).toMatchObject({ id: '@switchboard/queue-local', apiVersion: 1, kinds: ['queue'], secrets: [] });
+    expect(plugin).toMatchObject({ id: '@switchboard/queue-local', apiVersion: 1, kinds: ['queue'], });
     expect(plugin.configSchema.parse({})).toEqual({ concurrency: 4, backoffMs: 1000 });
     expect(() => plugin.configSchema.parse({ concurrency: 65 })).toThrow();
   });

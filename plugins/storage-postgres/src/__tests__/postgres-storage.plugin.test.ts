@@ -1,20 +1,17 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, systemClock, type PluginContext } from '@switchboard/core';
+import { secretPathsOf, silentLogger, systemClock, type PluginContext } from '@switchboard/core';
 import { aCustomer } from '@switchboard/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { createPostgresStore } from '../index.js';
 
-const contextIn = (dataDir: string): PluginContext => ({
+const contextIn = (dataDir: string): PluginContext<'storage'> => ({
   instanceId: 'store',
   logger: silentLogger,
   clock: systemClock,
   dataDir,
   role: 'all',
-  ingest: {
-    ingest: () => Promise.reject(new Error('storage never ingests')),
-  },
 });
 
 describe('the storage-postgres plugin', () => {
@@ -26,7 +23,7 @@ describe('the storage-postgres plugin', () => {
 
   it('describes itself as a storage plugin with the URL as its secret', () => {
     expect(plugin).toMatchObject({ id: '@switchboard/storage-postgres', version: '0.1.0', apiVersion: 1, kinds: ['storage'] });
-    expect(plugin.secrets).toEqual(['url']);
+    expect(secretPathsOf(plugin.configSchema)).toEqual([['url']]);
   });
 
   it('takes exactly one of url or dataDir, and a pool size of 1 to 100', () => {

@@ -52,6 +52,7 @@ describe('loadHubConfig: environment', () => {
           source: 'built-in',
         },
         { id: 'queue', use: '@switchboard/queue-local', enabled: true, config: {}, resolveFrom: cwd, source: 'built-in' },
+        { id: 'blobs', use: '@switchboard/blob-fs', enabled: true, config: {}, resolveFrom: cwd, source: 'built-in' },
         { id: 'webhook', use: '@switchboard/channel-webhook', enabled: true, config: {}, resolveFrom: cwd, source: 'built-in' },
       ],
     });
@@ -130,14 +131,15 @@ plugins:
       sweepIntervalMs: 2000,
       channelQueues: { email: 'support' },
     });
-    // Built-in storage and queue first; no built-in webhook channel once a file exists.
+    // Built-in storage, queue and blobs first; no built-in webhook channel once a file exists.
     expect(config.plugins.map((p) => [p.id, p.use, p.enabled])).toEqual([
       ['store', '@switchboard/storage-postgres', true],
       ['queue', '@switchboard/queue-local', true],
+      ['blobs', '@switchboard/blob-fs', true],
       ['mail', '@acme/channel-mail', true],
       ['old', './plugins/legacy.js', false],
     ]);
-    expect(config.plugins[2]).toEqual({
+    expect(config.plugins[3]).toEqual({
       id: 'mail',
       use: '@acme/channel-mail',
       enabled: true,
@@ -156,14 +158,20 @@ plugins:
     const config = await loadHubConfig({ SWITCHBOARD_CONFIG: 'etc/hub.yaml' }, cwd);
     expect(config.configFile).toBe(join(cwd, 'etc', 'hub.yaml'));
     // The file names a storage built-in, so only the queue is added.
-    expect(config.plugins.map((p) => p.id)).toEqual(['queue', 'db']);
+    expect(config.plugins.map((p) => p.id)).toEqual(['queue', 'blobs', 'db']);
     expect(config.plugins.every((p) => p.resolveFrom === join(cwd, 'etc'))).toBe(true);
   });
 
   it('accepts an empty file', async () => {
     await writeConfig('');
     const config = await loadHubConfig({}, cwd);
-    expect(config.plugins.map((p) => p.id)).toEqual(['store', 'queue']);
+    expect(config.plugins.map((p) => p.id)).toEqual(['store', 'queue', 'blobs']);
+  });
+
+  it('adds no built-in blob store when the file configures blob-fs', async () => {
+    await writeConfig('plugins:\n  - { id: attachments, use: "@switchboard/blob-fs", config: { dir: /srv/blobs, maxBytes: 1000 } }\n');
+    const config = await loadHubConfig({}, cwd);
+    expect(config.plugins.map((p) => p.id)).toEqual(['store', 'queue', 'attachments']);
   });
 
   it.each([

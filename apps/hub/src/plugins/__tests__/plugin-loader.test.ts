@@ -2,10 +2,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, systemClock } from '@switchboard/core';
-import type { PluginContext } from '@switchboard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadHubConfig, type PluginSpec } from '../../config/hub-config.js';
-import { loadPlugins, PluginLoadError } from '../plugin-loader.js';
+import { loadPlugins, PluginLoadError, type OfferedPluginContext } from '../plugin-loader.js';
 
 // A third-party plugin outside the workspace: plain ESM, its own tiny "schema", no @switchboard/core.
 const ECHO_PLUGIN = `
@@ -73,7 +72,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const contextFor = (spec: PluginSpec): PluginContext => ({
+const contextFor = (spec: PluginSpec): OfferedPluginContext => ({
   instanceId: spec.id,
   logger: silentLogger,
   clock: systemClock,
@@ -145,14 +144,16 @@ describe('loadPlugins', () => {
     expect(plugin?.instance.channel?.channel).toBe('webhook');
   });
 
-  it('loads the built-in set the configuration gives with no file (storage, queue, webhook)', async () => {
+  it('loads the built-in set the configuration gives with no file (storage, queue, blobs, webhook)', async () => {
     const config = await loadHubConfig({ SWITCHBOARD_DATA_DIR: join(root, 'hub-data') }, root);
     const plugins = await loadPlugins(config.plugins, { env: {}, contextFor });
     expect(plugins.map((p) => [p.spec.id, p.manifest.id, [...p.manifest.kinds]])).toEqual([
       ['store', '@switchboard/storage-postgres', ['storage']],
       ['queue', '@switchboard/queue-local', ['queue']],
+      ['blobs', '@switchboard/blob-fs', ['blob']],
       ['webhook', '@switchboard/channel-webhook', ['channel']],
     ]);
+    expect(plugins[2]?.instance.blob).toBeDefined();
     expect(plugins[0]?.instance.store).toBeDefined();
     expect(plugins[1]?.instance.queue).toBeDefined();
   });
@@ -200,7 +201,7 @@ describe('loadPlugins', () => {
 
     it('refuses an inline secret without echoing it', async () => {
       const error = await loadError([spec({ config: { greeting: 'hi', token: 'inline-s3cret' } })]);
-      expect(error.message).toContain('config.token: secrets are given by reference ({ env: NAME }), not inline');
+      expect(error.message).toContain('config.token: secrets are given by reference ({ env: NAME } or { file: PATH }), not inline');
       expect(error.message).not.toContain('inline-s3cret');
     });
 

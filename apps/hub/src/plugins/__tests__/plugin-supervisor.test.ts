@@ -32,10 +32,12 @@ const plugin = (id: string, kinds: PluginKind[], instance: PluginInstance): Load
     kinds,
     configSchema: z.object({}),
     secrets: [],
-    create: () => instance,
+    secretPaths: [],
+    create: async () => instance,
   },
   instance,
   publicConfig: {},
+  redact: (text) => text,
 });
 
 const up = async (): Promise<Health> => ({ status: 'up' });
@@ -192,5 +194,34 @@ describe('PluginSupervisor', () => {
     await expect(supervisor.stop()).resolves.toBeUndefined();
     expect(calls).toEqual(['store']);
     expect(lines).toContainEqual({ level: 'error', fields: { plugin: 'mail', err: 'socket hang up' }, message: 'plugin failed to stop' });
+  });
+
+  describe('connection tests', () => {
+    const redacting = (id: string, instance: PluginInstance): LoadedPlugin => ({ ...plugin(id, ['channel'], instance), redact: (text) => text.replaceAll('hunter22', '[redacted]') });
+
+    it('answers the test, a throw, a timeout, a legacy source’s own test, no test, a disabled and an unknown instance', async () => {
+      const legacy = { describe: async () => ({ system: 'x', entities: [] }), read: async () => ({ records: [], nextCursor: null }), changesSince: async () => ({ records: [], watermark: '0', more: false }), testConnection: async (): Promise<Health> => ({ status: 'degraded', detail: 'slow' }) };
+      const supervisor = new PluginSupervisor(
+        [
+          redacting('ok', { health: up, testConnection: async () => ({ status: 'up', detail: 'logged in', parts: { inbox: { status: 'up' }, archive: { status: 'down', detail: 'no hunter22' } } }) }),
+          redacting('throws', { health: up, testConnection: async () => Promise.reject(new Error('denied for hunter22')) }),
+          redacting('hangs', { health: up, testConnection: () => new Promise<Health>(() => {}) }),
+          redacting('legacy', { health: up, legacy }),
+          redacting('none', { health: up }),
+        ],
+        { logger: recordingLogger([]), testTimeoutMs: 50, disabled: [{ id: 'off', use: '@test/off', enabled: false, config: {}, resolveFrom: '/' }] },
+      );
+      expect(await supervisor.testConnection('ok')).toEqual({
+        ok: true,
+        detail: 'logged in',
+        health: { status: 'up', detail: 'logged in', parts: { inbox: { status: 'up' }, archive: { status: 'down', detail: 'no [redacted]' } } },
+      });
+      expect(await supervisor.testConnection('throws')).toMatchObject({ ok: false, detail: 'connection test failed: denied for [redacted]' });
+      expect(await supervisor.testConnection('hangs')).toMatchObject({ ok: false, detail: 'connection test timed out after 50 ms' });
+      expect(await supervisor.testConnection('legacy')).toMatchObject({ ok: true, detail: 'slow', health: { status: 'degraded' } });
+      expect(await supervisor.testConnection('none')).toEqual({ ok: true, detail: 'no connection test', health: { status: 'up', detail: 'no connection test' } });
+      expect(await supervisor.testConnection('off')).toMatchObject({ ok: false, detail: 'disabled' });
+      expect(await supervisor.testConnection('nope')).toBeUndefined();
+    });
   });
 });

@@ -3,6 +3,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Health } from '@switchboard/core';
 import { problemResponse, titleFor } from '../../http/problem.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { HealthSchema, healthChecksJson } from '../shared/health.schemas.js';
 
 export interface Readiness {
   ok: boolean;
@@ -16,7 +17,6 @@ export interface HealthRoutesDeps {
   metricsKey?: string;
 }
 
-const HealthSchema = z.object({ status: z.enum(['up', 'degraded', 'down']), detail: z.string().optional() });
 const LiveSchema = z.object({ status: z.literal('ok') }).openapi('Liveness');
 const ReadySchema = z
   .object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), HealthSchema) })
@@ -88,8 +88,8 @@ export const healthRoutes = (deps: HealthRoutesDeps) => {
       readiness = { ok: false, checks: { readiness: { status: 'down', detail: 'the readiness check failed' } } };
     }
     return readiness.ok
-      ? c.json({ status: 'ready' as const, checks: readiness.checks }, 200, NO_STORE)
-      : c.json({ status: 'not_ready' as const, checks: readiness.checks }, 503, NO_STORE);
+      ? c.json({ status: 'ready' as const, checks: healthChecksJson(readiness.checks) }, 200, NO_STORE)
+      : c.json({ status: 'not_ready' as const, checks: healthChecksJson(readiness.checks) }, 503, NO_STORE);
   });
 
   // Plain text and a problem answer do not fit typed JSON responses: register the docs, route by hand.

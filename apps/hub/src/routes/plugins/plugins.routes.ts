@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { decodeCursor, encodeCursor, invalid, type Page, type PageRequest } from '@switchboard/core';
+import { decodeCursor, encodeCursor, invalid, notFound, type Page, type PageRequest } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
-import type { PluginHealthReport } from '../../plugins/plugin-supervisor.js';
+import type { PluginHealthReport, PluginTestResult } from '../../plugins/plugin-supervisor.js';
+import { HealthSchema, healthJson } from '../shared/health.schemas.js';
 import { PageQuery, errorResponses, json, pageOf } from '../shared/views.js';
 
 const PluginSchema = z
@@ -14,7 +15,7 @@ const PluginSchema = z
     version: z.string().nullable(),
     kinds: z.array(z.string()),
     enabled: z.boolean(),
-    health: z.object({ status: z.enum(['up', 'degraded', 'down']), detail: z.string().optional() }),
+    health: HealthSchema,
   })
   .openapi('Plugin');
 
@@ -48,5 +49,36 @@ const pluginPage = (plugins: readonly PluginHealthReport[], page: PageRequest): 
   return { items, nextCursor: rest.length > page.limit && last !== undefined ? encodeCursor([last.id]) : null };
 };
 
-export const pluginRoutes = (deps: { pluginHealth(): Promise<PluginHealthReport[]> }) =>
-  createRouter().openapi(listRoute, async (c) => c.json(pluginPage(await deps.pluginHealth(), c.req.valid('query')), 200));
+const PluginTestSchema = z
+  .object({
+    ok: z.boolean().openapi({ description: 'False when the test says down, fails or times out' }),
+    detail: z.string().openapi({ description: "What the test found; 'no connection test' for a plugin without one" }),
+    health: HealthSchema,
+  })
+  .openapi('PluginTest');
+
+const testRoute = createRoute({
+  method: 'post',
+  path: '/{id}/test',
+  operationId: 'testPlugin',
+  tags: ['plugins'],
+  summary: "Run a plugin instance's connection test",
+  description:
+    "Runs the instance's `testConnection()` (at most 10 s), which checks its configuration against the outside system without changing anything. A plugin without a test answers `{ok: true, detail: 'no connection test'}`; a disabled instance answers `ok: false`.",
+  middleware: [requireScope('admin')],
+  request: { params: z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, description: 'The instance id' }) }) },
+  responses: { 200: json(PluginTestSchema, 'The test ran'), ...errorResponses },
+});
+
+export const pluginRoutes = (deps: { pluginHealth(): Promise<PluginHealthReport[]>; testPlugin(id: string): Promise<PluginTestResult | undefined> }) =>
+  createRouter()
+    .openapi(listRoute, async (c) => {
+      const page = pluginPage(await deps.pluginHealth(), c.req.valid('query'));
+      return c.json({ items: page.items.map((p) => ({ ...p, health: healthJson(p.health) })), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(testRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const result = await deps.testPlugin(id);
+      if (result === undefined) throw notFound('PLUGIN.NOT_FOUND', `no plugin instance '${id}' is configured`);
+      return c.json({ ...result, health: healthJson(result.health) }, 200);
+    });

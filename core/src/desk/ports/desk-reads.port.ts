@@ -1,0 +1,26 @@
+import type { Delivery } from '../../delivery/delivery.entity.js';
+import type { CustomerLookup } from '../../identity/ports/customer-lookup.port.js';
+import type { Conversation } from '../../ledger/conversation.entity.js';
+import type { Interaction } from '../../ledger/interaction.entity.js';
+import type { Page, PageRequest } from '../../shared/page.js';
+import type { AgentWork } from './desk-commands.port.js';
+
+/** A ledger entry with the delivery state of an outbound message (null for others). */
+export type InteractionView = Interaction & { delivery: Pick<Delivery, 'status' | 'reason' | 'attempts'> | null };
+export type ConversationView = Conversation & { interactions: InteractionView[] };
+
+/**
+ * What a desk plugin reads to show agents their work: customers, conversations, timelines. Reads
+ * only; a desk changes things through `DeskCommands`. These reads are not scoped to an agent: the
+ * desk decides what it shows to whom (usually the agent a conversation is assigned or offered to).
+ * Unknown ids reject with a `not_found` DomainError.
+ */
+export interface DeskReads extends CustomerLookup {
+  /** A conversation with all its entries, oldest first. */
+  conversation(id: string): Promise<ConversationView>;
+  /** Every entry of a customer across channels, newest first. */
+  timeline(customerId: string, page: PageRequest): Promise<Page<InteractionView>>;
+  /** Offers waiting for the agent's answer and conversations assigned to it. */
+  work(agentId: string): Promise<AgentWork>;
+}
+export const DeskReads = Symbol.for('switchboard.DeskReads');

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger, systemClock, type BlobStore } from '@switchboard/core';
+import { BLOB_CONTRACT_MAX_BYTES, blobStoreChecks, failingChecks, runBlobStoreContract, type BlobStoreUnderTest } from '@switchboard/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import plugin, { FsBlobStore } from '../index.js';
+
+const dirs: string[] = [];
+const freshDir = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sb-blob-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+const makeStore = async (): Promise<BlobStoreUnderTest & { store: FsBlobStore; dir: string }> => {
+  const dir = await freshDir();
+  const store = new FsBlobStore({ dir, maxBytes: BLOB_CONTRACT_MAX_BYTES });
+  await store.open();
+  return { blobs: store, store, dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+};
+
+runBlobStoreContract('blob-fs', makeStore);
+
+const hexOf = (text: string) => createHash('sha256').update(text).digest('hex');
+
+describe('FsBlobStore', () => {
+  it('shards files by hash prefix, private to the hub, and leaves no temporary file', async () => {
+    const { store, dir } = await makeStore();
+    const { ref } = await store.put(new TextEncoder().encode('sharded'), { contentType: 'text/plain' });
+    const hex = hexOf('sharded');
+    expect(ref).toBe(`sha256:${hex}`);
+    const file = await stat(join(dir, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex));
+    expect(file.mode & 0o777).toBe(0o600);
+    expect(await store.pending()).toEqual([]);
+  });
+
+  it('leaves no temporary file behind a refused or failed put', async () => {
+    const { store } = await makeStore();
+    await expect(store.put(new Uint8Array(BLOB_CONTRACT_MAX_BYTES + 1), { contentType: 'x/y' })).rejects.toThrow('larger than the limit');
+    async function* big() {
+      yield new Uint8Array(BLOB_CONTRACT_MAX_BYTES);
+      yield new Uint8Array(1);
+    }
+    await expect(store.put(big(), { contentType: 'x/y' })).rejects.toMatchObject({ code: 'BLOB.TOO_LARGE' });
+    expect(await store.pending()).toEqual([]);
+  });
+
+  it('clears stale temporary files at start, but not young ones', async () => {
+    const { store, dir } = await makeStore();
+    await writeFile(join(dir, 'tmp', 'stale'), 'half a blob');
+    await utimes(join(dir, 'tmp', 'stale'), new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    await writeFile(join(dir, 'tmp', 'young'), 'in progress elsewhere');
+    await store.open();
+    expect(await readdir(join(dir, 'tmp'))).toEqual(['young']);
+  });
+
+  it('fails the contract when it ignores its size limit (the suite can fail)', async () => {
+    const unlimited = async (): Promise<BlobStoreUnderTest> => {
+      const dir = await freshDir();
+      const inner = new FsBlobStore({ dir, maxBytes: Number.MAX_SAFE_INTEGER });
+      await inner.open();
+      const blobs: BlobStore = {
+        maxBytes: BLOB_CONTRACT_MAX_BYTES,
+        put: (content, options) => inner.put(content, { contentType: options.contentType }),
+        get: (ref) => inner.get(ref),
+        has: (ref) => inner.has(ref),
+        delete: (ref) => inner.delete(ref),
+      };
+      return { blobs, dispose: () => rm(dir, { recursive: true, force: true }) };
+    };
+    expect(await failingChecks(blobStoreChecks, unlimited)).toEqual([
+      'refuses content past its own limit with BlobTooLargeError and keeps nothing',
+      'applies a lower per-put limit',
+    ]);
+  });
+});
+
+describe('the blob-fs plugin', () => {
+  it('keeps blobs in the instance data folder by default, and reports health', async () => {
+    const dataDir = await freshDir();
+    const parsed = plugin.configSchema.parse({});
+    expect(parsed.maxBytes).toBe(25 * 1024 * 1024);
+    const instance = await plugin.create({ instanceId: 'blobs', logger: silentLogger, clock: systemClock, dataDir, role: 'all' }, parsed);
+    await instance.start?.();
+    const stored = await instance.blob?.put(new TextEncoder().encode('default dir'), { contentType: 'text/plain' });
+    expect(stored?.size).toBe(11);
+    expect(await readdir(join(dataDir, 'sha256'))).toEqual([hexOf('default dir').slice(0, 2)]);
+    expect(await instance.health()).toMatchObject({ status: 'up' });
+    expect(await instance.testConnection?.()).toMatchObject({ status: 'up' });
+  });
+
+  it('refuses an unknown config field', () => {
+    expect(plugin.configSchema.safeParse({ directory: '/x' }).success).toBe(false);
+  });
+});
