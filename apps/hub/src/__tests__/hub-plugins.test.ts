@@ -124,16 +124,17 @@ describe('plugins in the hub', () => {
     const list = await call('GET', '/v1/plugins');
     expect(list.status).toBe(200);
     const items = (list.json['items'] as Json[]).map((p) => [p['id'], p['name'], p['kinds'], (p['health'] as Json)['status']]);
+    // Listed by instance id (the list pages by it).
     expect(items).toEqual([
-      ['store', '@switchboard/storage-postgres', ['storage'], 'up'],
-      ['queue', '@switchboard/queue-local', ['queue'], 'up'],
       ['blobs', '@switchboard/blob-fs', ['blob'], 'up'],
-      ['mail', '@test/channel-mailbox', ['channel'], 'degraded'],
-      ['webhook-a', '@switchboard/channel-webhook', ['channel'], 'up'],
-      ['webhook-b', '@switchboard/channel-webhook', ['channel'], 'up'],
-      ['mail-2', '@test/channel-mailbox', ['channel'], 'down'],
       ['desk', '@test/desk-memory', ['desk'], 'up'],
       ['later', '@switchboard/channel-webhook', [], 'down'],
+      ['mail', '@test/channel-mailbox', ['channel'], 'degraded'],
+      ['mail-2', '@test/channel-mailbox', ['channel'], 'down'],
+      ['queue', '@switchboard/queue-local', ['queue'], 'up'],
+      ['store', '@switchboard/storage-postgres', ['storage'], 'up'],
+      ['webhook-a', '@switchboard/channel-webhook', ['channel'], 'up'],
+      ['webhook-b', '@switchboard/channel-webhook', ['channel'], 'up'],
     ]);
     const mail = (list.json['items'] as Json[]).find((p) => p['id'] === 'mail');
     expect(mail?.['health']).toEqual({
