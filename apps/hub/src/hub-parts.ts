@@ -5,7 +5,7 @@ import { storeAgentDirectory } from './di/access.module.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { contextForKinds, latePluginPorts } from './plugins/plugin-context.js';
 import { loadPlugins, type LoadedPlugin } from './plugins/plugin-loader.js';
-import type { PluginHealthReport } from './plugins/plugin-supervisor.js';
+import { disabledReport, pluginReport, type PluginHealthReport } from './plugins/plugin-supervisor.js';
 
 export interface OpenHubPartsOptions {
   env?: NodeJS.ProcessEnv;
@@ -72,19 +72,9 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
     await stopAll();
     throw error;
   }
-  const report = async (plugin: LoadedPlugin): Promise<PluginHealthReport> => ({
-    id: plugin.spec.id,
-    use: plugin.spec.use,
-    name: plugin.manifest.id,
-    displayName: plugin.manifest.displayName,
-    version: plugin.manifest.version,
-    kinds: [...plugin.manifest.kinds],
-    enabled: true,
-    health: await withTimeout(Reflect.apply(plugin.instance.health, plugin.instance, []), timeoutMs, 'health check'),
-  });
-  const disabled = config.plugins
-    .filter((p) => !p.enabled)
-    .map((spec): PluginHealthReport => ({ id: spec.id, use: spec.use, name: spec.use, displayName: null, version: null, kinds: [], enabled: false, health: { status: 'down', detail: 'disabled' } }));
+  const report = async (plugin: LoadedPlugin): Promise<PluginHealthReport> =>
+    pluginReport(plugin, await withTimeout(Reflect.apply(plugin.instance.health, plugin.instance, []), timeoutMs, 'health check'));
+  const disabled = config.plugins.filter((p) => !p.enabled).map(disabledReport);
   return {
     config,
     plugins,

@@ -49,6 +49,30 @@ const isInfrastructure = (plugin: LoadedPlugin) => plugin.manifest.kinds.include
  * failure stops the boot. Any other plugin that fails to start is reported down and retried with
  * backoff while the hub keeps serving.
  */
+/** How `GET /v1/plugins` shows a loaded instance. */
+export const pluginReport = (plugin: LoadedPlugin, health: Health): PluginHealthReport => ({
+  id: plugin.spec.id,
+  use: plugin.spec.use,
+  name: plugin.manifest.id,
+  displayName: plugin.manifest.displayName,
+  version: plugin.manifest.version,
+  kinds: [...plugin.manifest.kinds],
+  enabled: true,
+  health,
+});
+
+/** How `GET /v1/plugins` shows an instance the configuration disables. */
+export const disabledReport = (spec: PluginSpec): PluginHealthReport => ({
+  id: spec.id,
+  use: spec.use,
+  name: spec.use,
+  displayName: null,
+  version: null,
+  kinds: [],
+  enabled: false,
+  health: { status: 'down', detail: 'disabled' },
+});
+
 export class PluginSupervisor {
   private readonly states = new Map<LoadedPlugin, RunState>();
   private readonly logger: Logger;
@@ -120,31 +144,8 @@ export class PluginSupervisor {
   }
 
   async health(): Promise<PluginHealthReport[]> {
-    const loaded = await Promise.all(
-      this.plugins.map(async (plugin): Promise<PluginHealthReport> => ({
-        id: plugin.spec.id,
-        use: plugin.spec.use,
-        name: plugin.manifest.id,
-        displayName: plugin.manifest.displayName,
-        version: plugin.manifest.version,
-        kinds: [...plugin.manifest.kinds],
-        enabled: true,
-        health: await this.healthOf(plugin),
-      })),
-    );
-    const disabled = this.disabled.map(
-      (spec): PluginHealthReport => ({
-        id: spec.id,
-        use: spec.use,
-        name: spec.use,
-        displayName: null,
-        version: null,
-        kinds: [],
-        enabled: false,
-        health: { status: 'down', detail: 'disabled' },
-      }),
-    );
-    return [...loaded, ...disabled];
+    const loaded = await Promise.all(this.plugins.map(async (plugin) => pluginReport(plugin, await this.healthOf(plugin))));
+    return [...loaded, ...this.disabled.map(disabledReport)];
   }
 
   private async healthOf(plugin: LoadedPlugin): Promise<Health> {
