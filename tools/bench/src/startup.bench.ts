@@ -11,7 +11,9 @@ import { createTestDatabase, freePort, REPO_ROOT } from '@switchboard/tests';
 // /healthz and of /readyz, and the process's resident memory once idle.
 // Env: BENCH_STARTUP_RUNS=5 (starts per scenario), BENCH_STARTUP_IDLE_SECONDS=5 (wait after ready
 // before reading VmRSS), BENCH_STARTUP_COLD=1 to add a scenario with an empty cache folder
-// (SWITCHBOARD_CACHE_DIR): the first start on a machine where `npm install` made no cache.
+// (SWITCHBOARD_CACHE_DIR): the first start on a machine where `npm install` made no cache,
+// BENCH_STARTUP_ROOT=<checkout> to start the hub of another checkout (a baseline) instead of this one.
+// CPU seconds (user + system until /readyz) move less than wall time on a machine shared with others.
 
 const intFromEnv = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -24,7 +26,10 @@ const intFromEnv = (name: string, fallback: number): number => {
 const RUNS = intFromEnv('BENCH_STARTUP_RUNS', 5);
 const IDLE_MS = intFromEnv('BENCH_STARTUP_IDLE_SECONDS', 5) * 1000;
 const COLD = process.env['BENCH_STARTUP_COLD'] === '1';
+const ROOT = process.env['BENCH_STARTUP_ROOT'] ?? REPO_ROOT;
 const READY_TIMEOUT_MS = 120_000;
+// USER_HZ: 100 on Linux unless the kernel was built otherwise.
+const CLOCK_TICKS = 100;
 const POLL_MS = 20;
 
 // Only these come from the runner's environment, as in the test harness: no DATABASE_URL leaks in.
@@ -32,7 +37,7 @@ const BASE_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ'];
 
 /** `npm start` without npm itself in between, so that the pid is the hub's. */
 const startCommand = (): string[] => {
-  const manifest: unknown = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+  const manifest: unknown = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const script = (manifest as { scripts?: Record<string, string> }).scripts?.['start'];
   if (script === undefined) throw new Error('package.json has no start script');
   const [program, ...args] = script.split(/\s+/).filter(Boolean);
@@ -43,6 +48,7 @@ const startCommand = (): string[] => {
 interface StartSample {
   healthMs: number;
   readyMs: number;
+  cpuSeconds: number;
   rssMb: number;
   peakMb: number;
 }
@@ -54,6 +60,14 @@ const statusField = (pid: number, field: 'VmRSS' | 'VmHWM'): number => {
   const kb = Number(/(\d+)/.exec(line ?? '')?.[1]);
   if (!Number.isFinite(kb)) throw new Error(`no ${field} in /proc/${pid}/status`);
   return kb / 1024;
+};
+
+/** User plus system CPU time of a process so far (/proc/<pid>/stat fields 14 and 15). */
+const cpuSeconds = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 };
 
 const answers200 = async (url: string): Promise<boolean> => {
@@ -83,7 +97,7 @@ const startOnce = async (env: Record<string, string>, logFile: string): Promise<
   const fd = openSync(logFile, 'a');
   const began = performance.now();
   const child = spawn(program ?? process.execPath, args, {
-    cwd: REPO_ROOT,
+    cwd: ROOT,
     env: { ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', fd, fd],
   });
@@ -99,10 +113,11 @@ const startOnce = async (env: Record<string, string>, logFile: string): Promise<
     };
     const healthMs = await until('/healthz');
     const readyMs = await until('/readyz');
-    await sleep(IDLE_MS);
     const pid = child.pid;
     if (pid === undefined) throw new Error('the hub process has no pid');
-    return { healthMs, readyMs, rssMb: statusField(pid, 'VmRSS'), peakMb: statusField(pid, 'VmHWM') };
+    const cpu = cpuSeconds(pid);
+    await sleep(IDLE_MS);
+    return { healthMs, readyMs, cpuSeconds: cpu, rssMb: statusField(pid, 'VmRSS'), peakMb: statusField(pid, 'VmHWM') };
   } finally {
     await stopHub(child);
   }
@@ -140,7 +155,7 @@ const verdict = (value: number, target: number | undefined): string =>
   target === undefined ? '' : value <= target ? ' ok' : ' over';
 
 const printScenarios = (scenarios: readonly Scenario[]) => {
-  const header = ['scenario', 'runs', '/healthz s', '/readyz s', 'target s', 'idle RSS MB', 'target MB', 'peak RSS MB'];
+  const header = ['scenario', 'runs', '/healthz s', '/readyz s', 'target s', 'CPU s', 'idle RSS MB', 'target MB', 'peak RSS MB'];
   const rows = scenarios.map((s) => {
     const health = s.samples.map((x) => x.healthMs);
     const rss = s.samples.map((x) => x.rssMb);
@@ -154,6 +169,10 @@ const printScenarios = (scenarios: readonly Scenario[]) => {
         1000,
       ),
       s.timeTargetMs === undefined ? '-' : `≤ ${(s.timeTargetMs / 1000).toFixed(0)}${verdict(median(health), s.timeTargetMs)}`,
+      spread(
+        s.samples.map((x) => x.cpuSeconds),
+        2,
+      ),
       spread(rss, 0),
       s.rssTargetMb === undefined ? '-' : `≤ ${s.rssTargetMb}${verdict(median(rss), s.rssTargetMb)}`,
       spread(
@@ -175,7 +194,7 @@ export const runStartupBench = async (): Promise<void> => {
   let keepLogs = false;
   try {
     console.log(`switchboard start-up benchmark: ${RUNS} starts per scenario, RSS read ${IDLE_MS / 1000} s after ready; node ${process.version}`);
-    console.log(`command: ${startCommand().slice(1).join(' ')} (npm start), cwd ${REPO_ROOT}, no configuration file`);
+    console.log(`command: ${startCommand().slice(1).join(' ')} (npm start), cwd ${ROOT}, no configuration file`);
     const scenarios: Scenario[] = [];
     const embedded = { fresh: [] as StartSample[], restart: [] as StartSample[], cold: [] as StartSample[], postgres: [] as StartSample[] };
     for (let run = 0; run < RUNS; run++) {
@@ -206,7 +225,7 @@ export const runStartupBench = async (): Promise<void> => {
     scenarios.push({ name: 'PostgreSQL, fresh database', samples: embedded.postgres, rssTargetMb: 200 });
     console.log('');
     printScenarios(scenarios);
-    console.log('median (min–max); time from spawn to the first 200; RSS = VmRSS, peak = VmHWM');
+    console.log('median (min–max); time from spawn to the first 200; CPU = user + system until /readyz; RSS = VmRSS, peak = VmHWM');
   } catch (error) {
     keepLogs = true;
     throw error;
