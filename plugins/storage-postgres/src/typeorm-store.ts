@@ -43,6 +43,9 @@ const baseOptions = {
   logging: false,
 } as const satisfies Partial<DataSourceOptions>;
 
+/** The migrations' names, as TypeORM records them in the history table. */
+const migrationNames = (): string[] => migrations.map((Migration) => new Migration().name ?? Migration.name);
+
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The Store port on TypeORM; opens its DataSource on first use and again after a failed open. */
@@ -85,6 +88,7 @@ export class TypeormStore implements Store {
 
   async migrate(): Promise<void> {
     const dataSource = await this.dataSource();
+    if (await this.migrated(dataSource)) return;
     // The lock and the migrations share one connection: a pool of one (PGlite) cannot lend a second.
     const runner = dataSource.createQueryRunner();
     try {
@@ -99,6 +103,15 @@ export class TypeormStore implements Store {
     } finally {
       await runner.release();
     }
+  }
+
+  // Two plain reads instead of TypeORM's lock, catalog queries and history load, at every start.
+  private async migrated(dataSource: DataSource): Promise<boolean> {
+    const [table] = await dataSource.query<{ found: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS found`, [baseOptions.migrationsTableName]);
+    if (table?.found !== true) return false;
+    const applied = await dataSource.query<{ name: string }[]>(`SELECT name FROM ${baseOptions.migrationsTableName}`);
+    const names = new Set(applied.map((row) => row.name));
+    return migrationNames().every((name) => names.has(name));
   }
 
   /** Runs one raw statement on its own connection, outside any transaction (operations scripts, tests). */
@@ -170,8 +183,6 @@ export interface EmbeddedStoreOptions {
 // PGlite's 128 MB of shared buffers are all touched at start: 16 MB is 140 MB less RSS, and an
 // embedded hub's working set fits; the operating system caches the data files besides.
 const PGLITE_SETTINGS = ['shared_buffers=16MB'];
-
-const migrationNames = (): string[] => migrations.map((Migration) => new Migration().name ?? Migration.name);
 
 /** The template a new data folder is copied from: the migrated schema if made, else the bare cluster. */
 const chooseTemplate = async (root: string): Promise<string> => {
