@@ -14,7 +14,9 @@ const HUB_DIR = fileURLToPath(new URL('..', import.meta.url));
 const ROOT = resolve(HUB_DIR, '..', '..');
 const MAIN = join(HUB_DIR, 'src', 'main.ts');
 const REGISTRY = join(HUB_DIR, 'src', 'plugins', 'precompiled-modules.ts');
-const CACHE = join(process.env.SWITCHBOARD_CACHE_DIR ?? join(ROOT, 'node_modules', '.cache', 'switchboard'), 'hub-bundle');
+// Under the root node_modules whatever SWITCHBOARD_CACHE_DIR says: node resolves the bundle's
+// imports of npm packages by walking up from the bundle's own folder.
+const CACHE = join(ROOT, 'node_modules', '.cache', 'switchboard', 'hub-bundle');
 const CURRENT = join(CACHE, 'current.json');
 // Builds other processes may still be loading chunks from are removed only once this old.
 const STALE_BUILD_MS = 10 * 60_000;

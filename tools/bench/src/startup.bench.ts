@@ -10,8 +10,8 @@ import { createTestDatabase, freePort, REPO_ROOT } from '@switchboard/tests';
 // fresh data folder (or a fresh PostgreSQL database), timed from spawn to the first 200 of
 // /healthz and of /readyz, and the process's resident memory once idle.
 // Env: BENCH_STARTUP_RUNS=5 (starts per scenario), BENCH_STARTUP_IDLE_SECONDS=5 (wait after ready
-// before reading VmRSS), BENCH_STARTUP_COLD=1 to add a scenario with an empty cache folder
-// (SWITCHBOARD_CACHE_DIR): the first start on a machine where `npm install` made no cache,
+// before reading VmRSS), BENCH_STARTUP_COLD=1 to add a scenario with an empty template cache
+// (SWITCHBOARD_CACHE_DIR): the first start where `npm install` made no database template,
 // BENCH_STARTUP_ROOT=<checkout> to start the hub of another checkout (a baseline) instead of this one.
 // CPU seconds (user + system until /readyz) move less than wall time on a machine shared with others.
 
@@ -221,7 +221,7 @@ export const runStartupBench = async (): Promise<void> => {
     }
     scenarios.push({ name: 'embedded, fresh data folder', samples: embedded.fresh, timeTargetMs: 3000, rssTargetMb: 300 });
     scenarios.push({ name: 'embedded, restart', samples: embedded.restart, timeTargetMs: 2000, rssTargetMb: 300 });
-    if (COLD) scenarios.push({ name: 'embedded, fresh, empty cache', samples: embedded.cold });
+    if (COLD) scenarios.push({ name: 'embedded, fresh, no template', samples: embedded.cold });
     scenarios.push({ name: 'PostgreSQL, fresh database', samples: embedded.postgres, rssTargetMb: 200 });
     console.log('');
     printScenarios(scenarios);
