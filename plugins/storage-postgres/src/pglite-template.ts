@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -73,6 +73,18 @@ const runInitdb = (dir: string): Promise<void> =>
 /** The bare cluster, made now (initdb in a worker thread) if missing. */
 export const ensureClusterTemplate = (root: string): Promise<string> => buildTemplate(clusterTemplateDir(root), runInitdb);
 
+// Folders and plain files only (a cluster has nothing else); copyFile runs in libuv's threads, and
+// fs.cp's per-file checks cost more CPU than the copy itself here.
+const copyTree = async (from: string, to: string): Promise<void> => {
+  await mkdir(to, { recursive: true });
+  const entries = await readdir(from, { withFileTypes: true });
+  await Promise.all(
+    entries.map((entry) =>
+      entry.isDirectory() ? copyTree(join(from, entry.name), join(to, entry.name)) : copyFile(join(from, entry.name), join(to, entry.name)),
+    ),
+  );
+};
+
 /**
  * Fills an empty or missing data folder with a copy of the template `choose()` answers. Answers
  * false, choosing nothing, when the folder holds anything (PGlite then opens or initialises it).
@@ -85,7 +97,7 @@ export const seedDataDir = async (dataDir: string, choose: () => Promise<string>
   await mkdir(dirname(dataDir), { recursive: true });
   const copying = `${dataDir}.seeding-${process.pid}`;
   await rm(copying, { recursive: true, force: true });
-  await cp(template, copying, { recursive: true });
+  await copyTree(template, copying);
   if (entries !== null) await rmdir(dataDir);
   await rename(copying, dataDir);
   return true;
