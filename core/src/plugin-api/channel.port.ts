@@ -36,6 +36,13 @@ export class DeliveryError extends Error {
   }
 }
 
+/**
+ * Whether `error` is a `DeliveryError`, by its shape: a plugin loaded beside a bundled hub may
+ * carry its own copy of the core, whose classes are not the hub's.
+ */
+export const isDeliveryError = (error: unknown): error is DeliveryError =>
+  error instanceof Error && error.name === 'DeliveryError' && 'permanent' in error && typeof error.permanent === 'boolean';
+
 /** The driven port of a channel: how the hub reaches a customer. */
 export interface Channel {
   /** The channel name recorded on interactions (`webhook`, `email`, …). One plugin instance per name. */

@@ -31,3 +31,15 @@ export const invalid = (code: string, message: string, field?: string) =>
 export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
 export const conflict = (code: string, message: string) => new DomainError('conflict', code, message);
 export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
+
+const KINDS: readonly string[] = ['invalid', 'not_found', 'conflict', 'forbidden', 'unauthorized', 'unavailable'];
+
+/**
+ * Whether `error` is a `DomainError`, by its shape: a plugin loaded beside a bundled hub may carry
+ * its own copy of the core, whose classes are not the hub's.
+ */
+export const isDomainError = (error: unknown): error is DomainError => {
+  if (error instanceof DomainError) return true;
+  if (!(error instanceof Error) || error.name !== 'DomainError') return false;
+  return 'kind' in error && typeof error.kind === 'string' && KINDS.includes(error.kind) && 'code' in error && typeof error.code === 'string';
+};

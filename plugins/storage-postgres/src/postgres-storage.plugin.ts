@@ -27,7 +27,10 @@ export const postgresStoragePlugin = definePlugin({
     const store =
       config.url !== undefined
         ? createPostgresStore({ url: config.url, poolSize: config.poolSize })
-        : createEmbeddedStore({ dataDir: embeddedDir(context.dataDir, config.dataDir ?? 'db') });
+        : createEmbeddedStore({
+            dataDir: embeddedDir(context.dataDir, config.dataDir ?? 'db'),
+            onTemplateError: (detail) => context.logger.warn({ detail }, 'no template cluster; running initdb in the data folder'),
+          });
     const engine = config.url !== undefined ? 'postgres' : 'pglite';
     return {
       store,

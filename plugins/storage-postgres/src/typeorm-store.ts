@@ -1,10 +1,20 @@
 import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Health, Store, StoreSession } from '@switchboard/core';
 import { DataSource, MigrationExecutor, type DataSourceOptions } from 'typeorm';
 import { migrations } from './migrations/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { pgliteDriver } from './pglite-driver.js';
+import {
+  buildTemplate,
+  cacheRoot,
+  compilePgliteWasm,
+  ensureClusterTemplate,
+  isCluster,
+  schemaTemplateDir,
+  seedDataDir,
+} from './pglite-template.js';
 import { StatementBatch } from './statement-batch.js';
 import { entitySchemas } from './schemas/index.js';
 import { createStoreSession } from './typeorm-store-session.js';
@@ -34,6 +44,9 @@ const baseOptions = {
   uuidExtension: 'pgcrypto',
   logging: false,
 } as const satisfies Partial<DataSourceOptions>;
+
+/** The migrations' names, as TypeORM records them in the history table. */
+const migrationNames = (): string[] => migrations.map((Migration) => new Migration().name ?? Migration.name);
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -77,6 +90,7 @@ export class TypeormStore implements Store {
 
   async migrate(): Promise<void> {
     const dataSource = await this.dataSource();
+    if (await this.migrated(dataSource)) return;
     // The lock and the migrations share one connection: a pool of one (PGlite) cannot lend a second.
     const runner = dataSource.createQueryRunner();
     try {
@@ -91,6 +105,15 @@ export class TypeormStore implements Store {
     } finally {
       await runner.release();
     }
+  }
+
+  // Two plain reads instead of TypeORM's lock, catalog queries and history load, at every start.
+  private async migrated(dataSource: DataSource): Promise<boolean> {
+    const [table] = await dataSource.query<{ found: boolean }[]>(`SELECT to_regclass($1) IS NOT NULL AS found`, [baseOptions.migrationsTableName]);
+    if (table?.found !== true) return false;
+    const applied = await dataSource.query<{ name: string }[]>(`SELECT name FROM ${baseOptions.migrationsTableName}`);
+    const names = new Set(applied.map((row) => row.name));
+    return migrationNames().every((name) => names.has(name));
   }
 
   /** Runs one raw statement on its own connection, outside any transaction (operations scripts, tests). */
@@ -153,21 +176,49 @@ export const createPostgresStore = ({ url, poolSize = 10 }: PostgresStoreOptions
 export interface EmbeddedStoreOptions {
   /** A folder (created if missing) or `memory://` for a throw-away database. */
   dataDir: string;
+  /** The folder of template clusters a new data folder starts from (pglite-template.ts); null: initdb in place. */
+  templateCache?: string | null | undefined;
+  /** Told why no template could be used; the store then initialises the folder itself. */
+  onTemplateError?: ((message: string) => void) | undefined;
 }
 
+// PGlite's 128 MB of shared buffers are all touched at start: 16 MB is 140 MB less RSS, and an
+// embedded hub's working set fits; the operating system caches the data files besides.
+const PGLITE_SETTINGS = ['shared_buffers=16MB'];
+
+/** The template a new data folder is copied from: the migrated schema if made, else the bare cluster. */
+const chooseTemplate = async (root: string): Promise<string> => {
+  const schema = schemaTemplateDir(root, migrationNames());
+  return isCluster(schema) ? schema : ensureClusterTemplate(root);
+};
+
 /** The Store on PGlite, PostgreSQL compiled to WASM and run in this process. */
-export const createEmbeddedStore = ({ dataDir }: EmbeddedStoreOptions): TypeormStore => {
+export const createEmbeddedStore = ({ dataDir, templateCache = cacheRoot(), onTemplateError }: EmbeddedStoreOptions): TypeormStore => {
   let db: PGlite | null = null;
   let unlock: (() => Promise<void>) | null = null;
   return new TypeormStore({
     name: 'pglite',
     async open() {
-      if (!dataDir.startsWith('memory://') && unlock === null) {
-        await mkdir(dataDir, { recursive: true });
+      // Compiled meanwhile on V8's background threads: the copy below is mostly waiting for the disk.
+      const wasm = db === null ? compilePgliteWasm() : null;
+      wasm?.catch(() => undefined);
+      const inMemory = dataDir.startsWith('memory://');
+      if (!inMemory && unlock === null) {
+        await mkdir(dirname(dataDir), { recursive: true });
         // PGlite takes no lock of its own; a second process on the folder would corrupt it.
         unlock = await lockDataDir(dataDir);
       }
-      const pglite = db ?? (await PGlite.create(dataDir));
+      if (!inMemory && templateCache !== null && db === null) {
+        // Without a template (a read-only installation, say) PGlite runs initdb in place, as before.
+        await seedDataDir(dataDir, () => chooseTemplate(templateCache)).catch((error: unknown) => onTemplateError?.(messageOf(error)));
+      }
+      if (!inMemory) await mkdir(dataDir, { recursive: true });
+      const pglite =
+        db ??
+        (await PGlite.create(dataDir, {
+          startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])],
+          ...(wasm === null ? {} : { pgliteWasmModule: await wasm }),
+        }));
       db = pglite;
       const dataSource = new DataSource({ ...baseOptions, driver: pgliteDriver(pglite) });
       return dataSource.initialize();
@@ -182,6 +233,29 @@ export const createEmbeddedStore = ({ dataDir }: EmbeddedStoreOptions): TypeormS
       await release?.();
     },
     redact: (text) => text,
+  });
+};
+
+/**
+ * Makes the templates new embedded data folders start from: the bare cluster and the migrated
+ * schema (run by `npm install`; the hub makes the bare one itself when it is missing).
+ */
+export const prepareEmbeddedTemplates = async (root: string = cacheRoot()): Promise<string> => {
+  const cluster = await ensureClusterTemplate(root);
+  return buildTemplate(schemaTemplateDir(root, migrationNames()), async (folder) => {
+    await seedDataDir(folder, async () => cluster);
+    const store = createEmbeddedStore({ dataDir: folder, templateCache: null });
+    try {
+      // Two thirds of the files a new data folder copies are the template databases, which only
+      // CREATE DATABASE reads (`CREATE DATABASE x TEMPLATE postgres` still works). One statement
+      // at a time: DROP DATABASE refuses to run in a transaction block.
+      await store.sql(`UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')`);
+      await store.sql('DROP DATABASE template0');
+      await store.sql('DROP DATABASE template1');
+      await store.migrate();
+    } finally {
+      await store.close();
+    }
   });
 };
 

@@ -42,7 +42,7 @@ process.once('exit', () => {
   for (const hub of running) hub.child?.kill('SIGKILL');
 });
 
-/** One hub process (`node --import tsx apps/hub/src/main.ts`), a direct child of the test runner. */
+/** One hub process, started as `npm start` starts it (apps/hub/bin/hub.mjs), a direct child of the test runner. */
 export class HubProcess {
   readonly name: string;
   readonly role: HubRole;
@@ -88,7 +88,7 @@ export class HubProcess {
 
   private spawn(): void {
     const fd = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [...this.#nodeArgs, '--import', 'tsx', 'apps/hub/src/main.ts'], {
+    const child = spawn(process.execPath, [...this.#nodeArgs, 'apps/hub/bin/hub.mjs'], {
       cwd: REPO_ROOT,
       env: this.#env,
       // Straight into a file: no pipe to drain, and the file survives for the failure message.

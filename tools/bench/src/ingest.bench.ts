@@ -19,7 +19,7 @@ import { HttpLoad } from './http-load.js';
 
 // HTTP ingest on PostgreSQL + Redis (separate api and worker processes) against the raw baseline:
 // single-row INSERTs of the same payload, at the same concurrency, on the same PostgreSQL server.
-// Usage: npm run bench   (env: BENCH_N=10000, BENCH_CONCURRENCY=32, BENCH_MAX_SECONDS=900,
+// Usage: npm run bench -- ingest   (env: BENCH_N=10000, BENCH_CONCURRENCY=32, BENCH_MAX_SECONDS=900,
 //        BENCH_API_NODE_ARGS="<flags>" extra node flags for the api,
 //        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes,
 //        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools)
@@ -227,7 +227,7 @@ const printTable = (rows: Measurement[]) => {
   for (const line of lines) console.log(render(line));
 };
 
-const main = async () => {
+export const runIngestBench = async (): Promise<void> => {
   const cleanup: Array<() => Promise<unknown>> = [];
   const runCleanup = async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
@@ -373,8 +373,3 @@ const main = async () => {
     await runCleanup();
   }
 };
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});

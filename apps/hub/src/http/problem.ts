@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { DomainError, type DomainErrorKind, type Logger } from '@switchboard/core';
+import { isDomainError, type DomainErrorKind, type Logger } from '@switchboard/core';
 import { createLogger, toCoreLogger } from '../observability/logger.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -136,7 +136,7 @@ const defaultLogger = (): Logger => (fallbackLogger ??= toCoreLogger(createLogge
 export const createErrorHandler =
   (logger?: Logger) =>
   (err: unknown, c: Context): Response => {
-    if (err instanceof DomainError) {
+    if (isDomainError(err)) {
       const status = DOMAIN_ERROR_STATUS[err.kind];
       const init: ProblemInit = { title: titleFor(status), detail: err.message, code: err.code };
       if (err.field !== undefined) init.errors = [{ field: err.field, message: err.message }];

@@ -1,4 +1,4 @@
-import { DeliveryError, type Channel, type PluginHttpRoute } from '@switchboard/core';
+import { DeliveryError, isDeliveryError, type Channel, type PluginHttpRoute } from '@switchboard/core';
 import type { LoadedPlugin } from './plugin-loader.js';
 import { scrubbedError } from './plugin-secrets.js';
 
@@ -6,7 +6,7 @@ import { scrubbedError } from './plugin-secrets.js';
 // scrub the instance's secrets from them where they leave the plugin.
 
 const scrubbed = (error: unknown, redact: (text: string) => string): Error => {
-  if (error instanceof DeliveryError) {
+  if (isDeliveryError(error)) {
     const safe = new DeliveryError(redact(error.message), { permanent: error.permanent });
     if (error.stack !== undefined) safe.stack = redact(error.stack);
     return safe;

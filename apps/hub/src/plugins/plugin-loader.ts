@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PLUGIN_KIND_MEMBERS, PLUGIN_KINDS, SUPPORTED_PLUGIN_API_VERSIONS, parseSecretPath, secretPathsOf } from '@switchboard/core';
 import type { BasePluginContext, ConfigPathPattern, PluginContext, PluginInstance, PluginKind, PluginManifest } from '@switchboard/core';
 import type { PluginSpec } from '../config/hub-config.js';
+import { importModule } from './precompiled-modules.js';
 import {
   SecretResolutionError,
   formatConfigPath,
@@ -136,7 +137,7 @@ const isPath = (use: string) => use.startsWith('.') || isAbsolute(use);
 const importPlugin = async (spec: PluginSpec): Promise<unknown> => {
   const target = isPath(spec.use) ? resolvePath(spec) : resolvePackage(spec);
   try {
-    return await import(target);
+    return await importModule(target);
   } catch (error) {
     throw new PluginLoadError(spec, `cannot import ${target}: ${messageOf(error)}`, { cause: error });
   }

@@ -1,5 +1,5 @@
 import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
-import { DeliveryError, type OutboundMessage } from '../../plugin-api/channel.port.js';
+import { isDeliveryError, type OutboundMessage } from '../../plugin-api/channel.port.js';
 import type { RoutingSession } from '../../routing/ports/routing-store.port.js';
 import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
@@ -74,7 +74,7 @@ export class DeliverOutbound {
         outcome = { status: 'delivered', providerMessageId: sent.providerMessageId ?? null };
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        outcome = { status: 'failed', permanent: error instanceof DeliveryError && error.permanent, reason };
+        outcome = { status: 'failed', permanent: isDeliveryError(error) && error.permanent, reason };
       }
     }
 

@@ -1,0 +1,29 @@
+import { runIngestBench } from './ingest.bench.js';
+import { runStartupBench } from './startup.bench.js';
+
+// npm run bench                  every section, start-up first
+// npm run bench -- startup       one section (or BENCH_ONLY=startup|ingest)
+const SECTIONS = { startup: runStartupBench, ingest: runIngestBench } as const;
+type Section = keyof typeof SECTIONS;
+
+const isSection = (name: string): name is Section => Object.hasOwn(SECTIONS, name);
+
+const chosen = (): Section[] => {
+  const named = [...process.argv.slice(2), ...(process.env['BENCH_ONLY'] ?? '').split(',')].map((s) => s.trim()).filter(Boolean);
+  for (const name of named) {
+    if (!isSection(name)) throw new Error(`unknown bench section '${name}'; choose from ${Object.keys(SECTIONS).join(', ')}`);
+  }
+  return (named.length === 0 ? Object.keys(SECTIONS) : named).filter(isSection);
+};
+
+const main = async () => {
+  for (const [index, section] of chosen().entries()) {
+    if (index > 0) console.log('');
+    await SECTIONS[section]();
+  }
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
