@@ -16,6 +16,7 @@ import {
 } from '@switchboard/tests';
 import { summarizeCpuProfile } from './cpu-profile.js';
 import { HttpLoad } from './http-load.js';
+import { intFromEnv } from './bench-env.js';
 
 // HTTP ingest on PostgreSQL + Redis (separate api and worker processes) against the raw baseline:
 // single-row INSERTs of the same payload, at the same concurrency, on the same PostgreSQL server.
@@ -23,14 +24,6 @@ import { HttpLoad } from './http-load.js';
 //        BENCH_API_NODE_ARGS="<flags>" extra node flags for the api,
 //        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes,
 //        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools)
-
-const intFromEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}: expected a positive integer, got '${raw}'`);
-  return value;
-};
 
 const N = intFromEnv('BENCH_N', 10_000);
 const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 32);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase, freePort, REPO_ROOT } from '@switchboard/tests';
+import { intFromEnv } from './bench-env.js';
 
 // Start-up of the hub as a user meets it: the command of `npm start`, no configuration file, a
 // fresh data folder (or a fresh PostgreSQL database), timed from spawn to the first 200 of
@@ -14,14 +15,6 @@ import { createTestDatabase, freePort, REPO_ROOT } from '@switchboard/tests';
 // (SWITCHBOARD_CACHE_DIR): the first start where `npm install` made no database template,
 // BENCH_STARTUP_ROOT=<checkout> to start the hub of another checkout (a baseline) instead of this one.
 // CPU seconds (user + system until /readyz) move less than wall time on a machine shared with others.
-
-const intFromEnv = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}: expected a positive integer, got '${raw}'`);
-  return value;
-};
 
 const RUNS = intFromEnv('BENCH_STARTUP_RUNS', 5);
 const IDLE_MS = intFromEnv('BENCH_STARTUP_IDLE_SECONDS', 5) * 1000;
