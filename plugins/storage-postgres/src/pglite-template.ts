@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -44,7 +44,8 @@ export const isCluster = (dir: string): boolean => existsSync(join(dir, 'PG_VERS
 export const buildTemplate = async (dir: string, fill: (folder: string) => Promise<void>): Promise<string> => {
   if (isCluster(dir)) return dir;
   await mkdir(dirname(dir), { recursive: true });
-  const building = `${dir}.building-${process.pid}-${Date.now()}`;
+  // Unique per maker, also for two makers of one process in the same millisecond.
+  const building = `${dir}.building-${process.pid}-${randomUUID()}`;
   try {
     await fill(building);
     await rename(building, dir).catch((error: unknown) => {
