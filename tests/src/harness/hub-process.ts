@@ -27,7 +27,8 @@ export interface HubProcessOptions {
 // Only these come from the runner's environment: DATABASE_URL, REDIS_URL, NODE_OPTIONS, VITEST… must not.
 const BASE_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'npm_config_cache'];
 
-const baseEnv = (): Record<string, string> => {
+/** The few variables a child hub inherits from the runner (PATH, HOME, locale…), so a test's own settings never leak in. */
+export const baseEnv = (): Record<string, string> => {
   const env: Record<string, string> = {};
   for (const key of BASE_ENV_KEYS) {
     const value = process.env[key];

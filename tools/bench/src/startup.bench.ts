@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase, freePort, REPO_ROOT } from '@switchboard/tests';
+import { baseEnv, createTestDatabase, freePort, REPO_ROOT } from '@switchboard/tests';
 import { intFromEnv } from './bench-env.js';
 
 // Start-up of the hub as a user meets it: the command of `npm start`, no configuration file, a
@@ -26,7 +26,6 @@ const CLOCK_TICKS = 100;
 const POLL_MS = 20;
 
 // Only these come from the runner's environment, as in the test harness: no DATABASE_URL leaks in.
-const BASE_ENV_KEYS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ'];
 
 /** `npm start` without npm itself in between, so that the pid is the hub's. */
 const startCommand = (): string[] => {
@@ -114,15 +113,6 @@ const startOnce = async (env: Record<string, string>, logFile: string): Promise<
   } finally {
     await stopHub(child);
   }
-};
-
-const baseEnv = (): Record<string, string> => {
-  const env: Record<string, string> = {};
-  for (const key of BASE_ENV_KEYS) {
-    const value = process.env[key];
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
 };
 
 interface Scenario {
