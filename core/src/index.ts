@@ -82,6 +82,7 @@ export * from './plugin-api/http-route.js';
 export * from './plugin-api/secret.js';
 export * from './plugin-api/crm.port.js';
 export * from './plugin-api/legacy-source.port.js';
+export * from './plugin-api/legacy-record-set.js';
 export * from './plugin-api/blob-store.port.js';
 // errors, by area
 export * from './identity/identity.errors.js';
