@@ -174,11 +174,10 @@ export class OsticketLegacySource implements LegacySource {
         table: 'thread_entry',
         idColumn: 'id',
         select: `SELECT x.id, x.thread_id, x.staff_id, x.user_id, x.type, x.poster, x.title, x.body, x.format, x.created, x.updated,
-            th.id AS thread_exists, th.object_id AS ticket_id, tk.ticket_id AS ticket_exists, em.mid, em.headers
+            th.id AS thread_exists, th.object_id AS ticket_id, tk.ticket_id AS ticket_exists
           FROM ${t('thread_entry')} x
           LEFT JOIN ${t('thread')} th ON th.id = x.thread_id
-          LEFT JOIN ${t('ticket')} tk ON tk.ticket_id = th.object_id AND th.object_type = 'T'
-          LEFT JOIN ${t('thread_entry_email')} em ON em.id = (SELECT MIN(e2.id) FROM ${t('thread_entry_email')} e2 WHERE e2.thread_entry_id = x.id)`,
+          LEFT JOIN ${t('ticket')} tk ON tk.ticket_id = th.object_id AND th.object_type = 'T'`,
         // Entries of task threads are not tickets' entries; an entry whose thread is gone is read (and reported).
         filter: `(th.id IS NULL OR th.object_type = 'T')`,
         updated: 'updated',
@@ -515,7 +514,14 @@ export class OsticketLegacySource implements LegacySource {
             };
           }),
         );
-      case 'entry':
+      case 'entry': {
+        // The email headers of the page's entries in one query (the first row per entry, as osTicket does).
+        const emails = new Map<number, Row>();
+        const ids = rows.map((row) => num(row['id']));
+        if (ids.length > 0) {
+          const found = await this.query(`SELECT thread_entry_id, \`mid\`, headers FROM ${this.table('thread_entry_email')} WHERE thread_entry_id IN (?) ORDER BY id`, [ids]);
+          for (const email of found) if (!emails.has(num(email['thread_entry_id']))) emails.set(num(email['thread_entry_id']), email);
+        }
         return rows.map((row) =>
           mapRow('entry', row['id'], () => {
             if (row['thread_exists'] === null) throw new RowError(`thread_id: thread ${String(row['thread_id'])} does not exist (orphan entry)`);
@@ -531,7 +537,8 @@ export class OsticketLegacySource implements LegacySource {
                 : num(row['staff_id']) > 0
                   ? { kind: 'staff' as const, externalId: id('staff', row['staff_id']), name: poster }
                   : { kind: 'system' as const, externalId: null, name: poster };
-            const headers = row['headers'] === null || row['headers'] === undefined ? null : text(row['headers'], 'headers');
+            const email = emails.get(num(row['id']));
+            const headers = email?.['headers'] === null || email?.['headers'] === undefined ? null : text(email['headers'], 'thread_entry_email.headers');
             return {
               entity: 'entry',
               externalId: id('entry', row['id']),
@@ -542,13 +549,14 @@ export class OsticketLegacySource implements LegacySource {
               text: plain,
               html,
               attachments: [],
-              messageId: optionalText(row['mid'], 'mid'),
+              messageId: email === undefined ? null : optionalText(email['mid'], 'thread_entry_email.mid'),
               inReplyTo: header(headers, 'In-Reply-To'),
               occurredAt,
               updatedAt: parseDate(row['updated'], 'updated', tz) ?? occurredAt,
             };
           }),
         );
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import { legacyExternalId, type LegacyEntity, type LegacyFailure, type LegacyRecord } from '@switchboard/core';
 
 export const SYSTEM = 'osticket';
@@ -66,11 +66,14 @@ export const optionalText = (value: unknown, column: string): string | null => {
 
 export const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0));
 
+// Compiled once: html-to-text builds its converter from the options on every `convert` call.
+const htmlToText = compile({ wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] });
+
 /** An entry body as the hub keeps it: plain text always, the HTML too when it was HTML. */
 export const body = (raw: string, format: string): { text: string; html: string | null } => {
   if (format.toLowerCase() !== 'html') return { text: raw, html: null };
   if (raw.trim() === '') return { text: '', html: null };
-  return { text: convert(raw, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] }).trim(), html: raw };
+  return { text: htmlToText(raw).trim(), html: raw };
 };
 
 /** osTicket `ticket.source` → the hub's channel names. */
