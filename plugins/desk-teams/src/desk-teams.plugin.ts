@@ -47,6 +47,10 @@ export const teamsPlugin = definePlugin({
     const messages: PluginHttpRoute = {
       method: 'POST',
       path: '/messages',
+      summary: 'Bot Framework activities from Microsoft Teams (the bot\'s messaging endpoint)',
+      description:
+        'Teams (through the Bot Framework) posts activities here: installs, messages, card clicks. With an appId configured the ' +
+        'Authorization header must carry a valid Bot Framework JWT (401 otherwise); without one the desk runs in development mode.',
       async handle(request) {
         let body: unknown;
         try {
