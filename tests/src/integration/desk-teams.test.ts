@@ -178,6 +178,35 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
     expect(chat(ann).at(-1)).toMatchObject({ kind: 'send', activity: { text: 'You were set away after an offer expired' } });
   }, 60_000);
 
+  it('transfers from the thread; a reply after the transfer is refused and recorded nowhere', async () => {
+    expect((await call('POST', '/v1/queues', { name: 'billing', skills: {} })).status).toBe(201);
+    const inbound = await call('POST', '/v1/inbound', { channel: 'webhook', externalId: `t-${Date.now()}`, from: { kind: 'email', value: 'grace@example.com', name: 'Grace' }, text: 'I was charged twice' });
+    const conversationId = inbound.json['conversationId'] as string;
+    const offer = await waitFor(async () => (await call('GET', `/v1/agents/${agents['Ann']}/offers`)).json.items?.find((o) => o['conversationId'] === conversationId), { timeoutMs: 10_000, description: 'the second offer to Ann' });
+    const context: DeskContext = { conversationId, customer: { id: inbound.json['customerId'] as string, displayName: 'Grace', identities: [{ kind: 'email', value: 'grace@example.com' }] }, channel: 'webhook', subject: null, recent: [] };
+    await desk.deliverOffer({ offerId: offer['id'] as string, agentId: agents['Ann'] ?? '', queueName: 'default', expiresAt: new Date(offer['expiresAt'] as string), context });
+    const cardId = chat(ann).filter((c) => c.kind === 'send' && c.activity.attachments?.length).at(-1)?.newId ?? '';
+    expect((await activity(ann, { type: 'message', replyToId: cardId, value: { switchboard: 'offer', action: 'accept', offerId: offer['id'] } })).answer).toContain('Accepted');
+
+    expect((await activity(ann, { type: 'message', replyToId: cardId, text: 'transfer nosuchqueue' })).answer).toBe("There is no queue named 'nosuchqueue'.");
+    expect((await activity(ann, { type: 'message', replyToId: cardId, text: 'transfer billing' })).answer).toBe('Transferred to billing.');
+    const moved = await conversation(conversationId);
+    expect(moved.assignment).toBeNull();
+    const queues = (await call('GET', '/v1/queues')).json.items ?? [];
+    expect(moved['queueId']).toBe(queues.find((q) => q['name'] === 'billing')?.['id']);
+
+    const late = await activity(ann, { type: 'message', replyToId: cardId, text: 'Let me check that for you' });
+    expect(late.answer).toMatch(/^Not allowed|can't be done now/);
+    expect((await conversation(conversationId)).interactions.filter((i) => i['text'] === 'Let me check that for you')).toEqual([]);
+  }, 30_000);
+
+  it('runs the connection test through the API (development mode: nothing to acquire)', async () => {
+    const tested = await call('POST', '/v1/plugins/teams/test');
+    expect(tested.status).toBe(200);
+    expect(tested.json).toMatchObject({ ok: true });
+    expect(String(tested.json['detail'])).toContain('development mode');
+  });
+
   it('describes the messages endpoint in the OpenAPI document', async () => {
     const doc = (await call('GET', '/openapi.json')).json as { paths: Record<string, { post?: { summary?: string; description?: string } }> };
     const path = Object.keys(doc.paths).find((p) => p.endsWith('/teams/messages'));
