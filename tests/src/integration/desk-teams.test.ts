@@ -200,6 +200,20 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
     expect((await conversation(conversationId)).interactions.filter((i) => i['text'] === 'Let me check that for you')).toEqual([]);
   }, 30_000);
 
+  it('declines from the card: the offer is declined in the hub and the card says so', async () => {
+    const inbound = await call('POST', '/v1/inbound', { channel: 'webhook', externalId: `d-${Date.now()}`, from: { kind: 'email', value: 'linus@example.com', name: 'Linus' }, text: 'My invoice is wrong' });
+    const conversationId = inbound.json['conversationId'] as string;
+    const offer = await waitFor(async () => (await call('GET', `/v1/agents/${agents['Ann']}/offers`)).json.items?.find((o) => o['conversationId'] === conversationId), { timeoutMs: 10_000, description: 'the offer to decline' });
+    const context: DeskContext = { conversationId, customer: { id: inbound.json['customerId'] as string, displayName: 'Linus', identities: [{ kind: 'email', value: 'linus@example.com' }] }, channel: 'webhook', subject: null, recent: [] };
+    await desk.deliverOffer({ offerId: offer['id'] as string, agentId: agents['Ann'] ?? '', queueName: 'default', expiresAt: new Date(offer['expiresAt'] as string), context });
+    const cardId = chat(ann).filter((c) => c.kind === 'send' && c.activity.attachments?.length).at(-1)?.newId ?? '';
+    expect((await activity(ann, { type: 'message', replyToId: cardId, value: { switchboard: 'offer', action: 'decline', offerId: offer['id'] } })).answer).toBe('Declined.');
+    const all = (await call('GET', `/v1/agents/${agents['Ann']}/offers?status=all`)).json.items ?? [];
+    expect(all.find((o) => o['id'] === offer['id'])?.['status']).toBe('declined');
+    const update = chat(ann).filter((c) => c.kind === 'update' && c.activityId === cardId).at(-1);
+    expect(JSON.stringify(update?.activity.attachments?.[0]?.content)).toContain('Declined');
+  }, 30_000);
+
   it('runs the connection test through the API (development mode: nothing to acquire)', async () => {
     const tested = await call('POST', '/v1/plugins/teams/test');
     expect(tested.status).toBe(200);
