@@ -11,6 +11,30 @@ const ADMIN_KEY = 'desk-teams-test-admin-key-0123456789';
 const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
 type Json = Record<string, unknown> & { items?: Record<string, unknown>[] };
 
+const startTeamsHub = async (options: { dataDir: string; databaseUrl: string; webhook: WebhookReceiver; teams: Record<string, unknown> }): Promise<Hub> => {
+  const config: HubConfig = {
+    port: 0,
+    dataDir: options.dataDir,
+    role: 'all',
+    adminKey: ADMIN_KEY,
+    logLevel: 'silent',
+    configFile: null,
+    hub: { bodyLimit: 1024 * 1024, continuityWindowSeconds: 3600, offerExpiry: { setAway: true }, delivery: { maxAttempts: 3, baseDelayMs: 50 }, sweepIntervalMs: 300, channelQueues: {} },
+    plugins: [
+      spec('store', '@switchboard/storage-postgres', { url: { env: 'TEAMS_TEST_DATABASE_URL' } }),
+      spec('queue', '@switchboard/queue-local', { backoffMs: 20 }),
+      spec('webhook', '@switchboard/channel-webhook', { channel: 'webhook', callbackUrl: options.webhook.url, signingSecret: { env: 'TEAMS_TEST_SIGNING_SECRET' } }),
+      spec('teams', '@switchboard/desk-teams', options.teams),
+    ],
+  };
+  const hub = await createHub(config, {
+    env: { ...process.env, TEAMS_TEST_DATABASE_URL: options.databaseUrl, TEAMS_TEST_SIGNING_SECRET: options.webhook.secret, TEAMS_TEST_APP_PASSWORD: 'teams-app-password' },
+    print: () => {},
+  });
+  await hub.start();
+  return hub;
+};
+
 // A real hub (PostgreSQL, the in-process queue, the webhook channel and the Teams desk in
 // development mode) on a loopback Bot Framework connector. Until the hub's desk jobs land,
 // the test hands offers and thread posts to the desk itself; everything the agent does comes in
@@ -52,23 +76,7 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
   beforeAll(async () => {
     [db, fake, receiver] = await Promise.all([createTestDatabase(), FakeBotFramework.start(), startWebhookReceiver({ secret: newWebhookSecret() })]);
     dataDir = await mkdtemp(join(tmpdir(), 'sb-teams-'));
-    const config: HubConfig = {
-      port: 0,
-      dataDir,
-      role: 'all',
-      adminKey: ADMIN_KEY,
-      logLevel: 'silent',
-      configFile: null,
-      hub: { bodyLimit: 1024 * 1024, continuityWindowSeconds: 3600, offerExpiry: { setAway: true }, delivery: { maxAttempts: 3, baseDelayMs: 50 }, sweepIntervalMs: 300, channelQueues: {} },
-      plugins: [
-        spec('store', '@switchboard/storage-postgres', { url: { env: 'TEAMS_TEST_DATABASE_URL' } }),
-        spec('queue', '@switchboard/queue-local', { backoffMs: 20 }),
-        spec('webhook', '@switchboard/channel-webhook', { channel: 'webhook', callbackUrl: receiver.url, signingSecret: { env: 'TEAMS_TEST_SIGNING_SECRET' } }),
-        spec('teams', '@switchboard/desk-teams', {}),
-      ],
-    };
-    hub = await createHub(config, { env: { ...process.env, TEAMS_TEST_DATABASE_URL: db.url, TEAMS_TEST_SIGNING_SECRET: receiver.secret }, print: () => {} });
-    await hub.start();
+    hub = await startTeamsHub({ dataDir, databaseUrl: db.url, webhook: receiver, teams: {} });
     const found = hub.container.get<DeskRegistry>(DeskRegistry).list().find((d) => d.instanceId === 'teams');
     if (!found) throw new Error('the teams desk is not registered');
     desk = found.desk;
@@ -231,5 +239,75 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
   it('answers malformed bodies with 400 and changes nothing', async () => {
     const response = await hub.fetch(new Request('http://hub.test/plugins/teams/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":' }));
     expect(response.status).toBe(400);
+  });
+});
+
+describe('desk-teams in a hub with an app id: activities need a valid Bot Framework JWT', () => {
+  const APP_ID = '6b1f1a8e-3d4c-4f0a-9b7e-2a5c8d9e0f11';
+  let db: TestDatabase;
+  let fake: FakeBotFramework;
+  let receiver: WebhookReceiver;
+  let hub: Hub;
+  let dataDir: string;
+  let agentId = '';
+  const cy = { id: '29:cy', aadObjectId: 'aad-cy', name: 'Cy' };
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await hub.fetch(
+      new Request(`http://hub.test${path}`, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
+    );
+    return { status: response.status, json: (await response.json()) as Json };
+  };
+  const post = (fields: Record<string, unknown>, authorization?: string) =>
+    hub.fetch(
+      new Request('http://hub.test/plugins/teams/messages', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization === undefined ? {} : { authorization }) },
+        body: JSON.stringify(teamsActivity(fake, cy, fields)),
+      }),
+    );
+  const health = async () => ((await api('GET', '/v1/plugins')).json.items?.find((p) => p['id'] === 'teams') as { health?: { detail?: string } } | undefined)?.health?.detail ?? '';
+
+  beforeAll(async () => {
+    [db, fake, receiver] = await Promise.all([createTestDatabase(), FakeBotFramework.start(), startWebhookReceiver({ secret: newWebhookSecret() })]);
+    dataDir = await mkdtemp(join(tmpdir(), 'sb-teams-'));
+    hub = await startTeamsHub({
+      dataDir,
+      databaseUrl: db.url,
+      webhook: receiver,
+      teams: { appId: APP_ID, appPassword: { env: 'TEAMS_TEST_APP_PASSWORD' }, tenantId: 'tenant-1', openIdMetadataUrl: fake.openIdMetadataUrl, loginUrl: fake.loginUrl },
+    });
+    agentId = (await api('POST', '/v1/agents', { name: 'Cy', skills: {}, desk: { teams: cy.id } })).json['id'] as string;
+  }, 120_000);
+
+  afterAll(async () => {
+    await hub?.stop(2000);
+    await Promise.all([fake?.stop(), receiver?.close(), db?.drop(), rm(dataDir, { recursive: true, force: true })]);
+  });
+
+  it('answers 401 without a valid JWT and changes nothing; a signed activity acts', async () => {
+    for (const authorization of [undefined, 'Bearer not-a-jwt', `Bearer ${fake.sign(APP_ID, { foreignKey: true })}`, `Bearer ${fake.sign('someone-else')}`]) {
+      expect((await post({ type: 'message', text: 'status available' }, authorization)).status).toBe(401);
+    }
+    expect((await api('GET', `/v1/agents/${agentId}`)).json['presence']).toBe('offline');
+    expect(await health()).toContain('0 conversation reference(s)');
+    expect(fake.calls).toEqual([]);
+
+    expect((await post({ type: 'message', text: 'status available' }, `Bearer ${fake.sign(APP_ID)}`)).status).toBe(200);
+    expect((await api('GET', `/v1/agents/${agentId}`)).json['presence']).toBe('available');
+    expect(await health()).toContain('1 conversation reference(s)');
+    // The answer went out with a token the hub acquired from the (fake) token endpoint.
+    expect(fake.calls.at(-1)).toMatchObject({ kind: 'reply', activity: { text: 'You are now available.' } });
+    expect(fake.calls.at(-1)?.authorization).toMatch(/^Bearer fake-token-/);
+  });
+
+  it('runs the connection test as a token acquisition through the API, without leaking the secret', async () => {
+    const tested = await api('POST', '/v1/plugins/teams/test');
+    expect(tested.json).toMatchObject({ ok: true, detail: 'Bot Framework token acquired' });
+    fake.tokenStatus = 401;
+    const refused = await api('POST', '/v1/plugins/teams/test');
+    fake.tokenStatus = 200;
+    expect(refused.json).toMatchObject({ ok: false });
+    expect(JSON.stringify(refused.json)).not.toContain('teams-app-password');
   });
 });
