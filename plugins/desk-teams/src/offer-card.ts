@@ -9,6 +9,26 @@ export interface OfferAction {
   offerId: string;
 }
 
+/** A click on an accepted card's conversation actions; `text` is the card's input. */
+export interface ConversationAction {
+  switchboard: 'conversation';
+  action: 'reply' | 'note' | 'resolve';
+  conversationId: string;
+  text?: string;
+}
+
+export const isConversationAction = (value: unknown): value is ConversationAction => {
+  const v = value as Partial<ConversationAction> | null | undefined;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.switchboard === 'conversation' &&
+    (v.action === 'reply' || v.action === 'note' || v.action === 'resolve') &&
+    typeof v.conversationId === 'string' &&
+    (v.text === undefined || typeof v.text === 'string')
+  );
+};
+
 export const isOfferAction = (value: unknown): value is OfferAction => {
   const v = value as Partial<OfferAction> | null | undefined;
   return typeof v === 'object' && v !== null && v.switchboard === 'offer' && (v.action === 'accept' || v.action === 'decline') && typeof v.offerId === 'string';
@@ -27,6 +47,7 @@ const minutes = (ms: number): string => `${Math.max(0, Math.round(ms / 60_000))}
 /** What the card shows, kept with the offer so an update can redraw it without the hub. */
 export interface OfferCardData {
   offerId: string;
+  conversationId: string;
   customer: string;
   identities: string[];
   channel: string;
@@ -39,11 +60,20 @@ export interface OfferCardData {
   recent: { channel: string; direction: string; text: string }[];
 }
 
+// In a personal chat Teams has no reply chains for typed messages: the accepted card carries an
+// input with Send / Note / Resolve, so an agent can work without a channel thread.
+const conversationActions = (conversationId: string) => [
+  { type: 'Action.Submit', title: 'Send to customer', data: { switchboard: 'conversation', action: 'reply', conversationId } satisfies ConversationAction },
+  { type: 'Action.Submit', title: 'Add note', data: { switchboard: 'conversation', action: 'note', conversationId } satisfies ConversationAction },
+  { type: 'Action.Submit', title: 'Resolve', data: { switchboard: 'conversation', action: 'resolve', conversationId } satisfies ConversationAction },
+];
+
 export const offerCardData = (offer: DeskOffer): OfferCardData => {
   // Priority, wait and SLA due are optional context a hub may add to DeskContext.
   const extra = offer.context as DeskOffer['context'] & { priority?: number; waitingSince?: Date; slaDue?: Date | null };
   return {
     offerId: offer.offerId,
+    conversationId: offer.context.conversationId,
     customer: offer.context.customer.displayName ?? 'Unknown customer',
     identities: offer.context.customer.identities.map((i) => `${i.kind}:${i.value}`),
     channel: offer.context.channel,
@@ -78,6 +108,7 @@ export const offerCard = (data: OfferCardData, status: OfferCardStatus, now: Dat
       { type: 'FactSet', facts },
       ...data.recent.map((r) => ({ type: 'TextBlock', wrap: true, isSubtle: r.direction !== 'inbound', text: `${r.channel} ${r.direction === 'inbound' ? '←' : '→'} ${r.text}` })),
       { type: 'TextBlock', id: 'status', weight: 'Bolder', wrap: true, text: STATUS_TEXT[status] },
+      ...(status === 'accepted' ? [{ type: 'Input.Text', id: 'text', isMultiline: true, placeholder: 'Write to the customer, or a note' }] : []),
     ],
     actions:
       status === 'offered'
@@ -85,7 +116,9 @@ export const offerCard = (data: OfferCardData, status: OfferCardStatus, now: Dat
             { type: 'Action.Submit', title: 'Accept', data: { switchboard: 'offer', action: 'accept', offerId: data.offerId } satisfies OfferAction },
             { type: 'Action.Submit', title: 'Decline', data: { switchboard: 'offer', action: 'decline', offerId: data.offerId } satisfies OfferAction },
           ]
-        : [],
+        : status === 'accepted'
+          ? conversationActions(data.conversationId)
+          : [],
   };
 };
 

@@ -1,7 +1,7 @@
 import { isDomainError, type Actor, type DeskCommands, type DeskReads, type Logger } from '@switchboard/core';
 import type { IncomingActivity, Turn } from './bot-framework.adapter.js';
 import { COMMAND_HELP, parseDeskText, type DeskTextCommand } from './desk-command.parser.js';
-import { isOfferAction } from './offer-card.js';
+import { isConversationAction, isOfferAction } from './offer-card.js';
 import type { TeamsAgentDesk } from './teams-agent-desk.js';
 import type { TeamsDeskState, Thread } from './teams-state.js';
 
@@ -60,6 +60,20 @@ export class TeamsBot {
       const offer = action === 'accept' ? await desk.accept(actor, offerId) : await desk.decline(actor, offerId, 'declined in Teams');
       await this.options.agentDesk.updateOffer({ offerId, agentId: offer.agentId, status: action === 'accept' ? 'accepted' : 'declined' });
       return action === 'accept' ? 'Accepted. Reply to the card to answer the customer.' : 'Declined.';
+    }
+    if (isConversationAction(activity.value)) {
+      const { action, conversationId, text } = activity.value;
+      if (action === 'resolve') {
+        await desk.resolve(actor, conversationId);
+        return 'Resolved.';
+      }
+      if (!text?.trim()) return 'Write the text in the box first.';
+      if (action === 'note') {
+        await desk.note(actor, conversationId, { text: text.trim() });
+        return 'Note added.';
+      }
+      await desk.reply(actor, conversationId, { text: text.trim() });
+      return 'Sent to the customer.';
     }
     const thread = activity.replyToId ? await this.options.state.threadOf(activity.replyToId) : undefined;
     const parsed = parseDeskText(activity.text ?? '', thread !== undefined);

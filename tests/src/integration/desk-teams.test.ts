@@ -143,7 +143,9 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
     expect((await conversation(conversationId)).assignment?.agentId).toBe(agents['Ann']);
     const update = chat(ann).find((c) => c.kind === 'update' && c.activityId === cardId);
     expect(JSON.stringify(update?.activity.attachments?.[0]?.content)).toContain('Accepted');
-    expect(JSON.stringify(update?.activity.attachments?.[0]?.content)).not.toContain('Action.Submit');
+    // No Accept / Decline any more; instead the conversation's own actions (for chats without reply chains).
+    expect(JSON.stringify(update?.activity.attachments?.[0]?.content)).not.toContain('"action":"accept"');
+    expect(JSON.stringify(update?.activity.attachments?.[0]?.content)).toContain('Send to customer');
 
     // A second click on the accepted card: a clear answer, no second accept.
     expect((await activity(ann, { type: 'message', replyToId: cardId, value: { switchboard: 'offer', action: 'accept', offerId: deskOffer.offerId } })).answer).toMatch(/can't be done now|Not allowed/);
@@ -195,6 +197,14 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
     await desk.deliverOffer({ offerId: offer['id'] as string, agentId: agents['Ann'] ?? '', queueName: 'default', expiresAt: new Date(offer['expiresAt'] as string), context });
     const cardId = chat(ann).filter((c) => c.kind === 'send' && c.activity.attachments?.length).at(-1)?.newId ?? '';
     expect((await activity(ann, { type: 'message', replyToId: cardId, value: { switchboard: 'offer', action: 'accept', offerId: offer['id'] } })).answer).toContain('Accepted');
+
+    // The accepted card's own input and Send button (personal chats have no reply chains).
+    const sent = await activity(ann, { type: 'message', replyToId: cardId, value: { switchboard: 'conversation', action: 'reply', conversationId, text: 'Checking the charge now' } });
+    expect(sent.answer).toBe('Sent to the customer.');
+    expect((await activity(ann, { type: 'message', replyToId: cardId, value: { switchboard: 'conversation', action: 'note', conversationId, text: ' ' } })).answer).toBe('Write the text in the box first.');
+    const entries = (await conversation(conversationId)).interactions;
+    expect(entries.filter((i) => i['direction'] === 'outbound' && i['text'] === 'Checking the charge now')).toHaveLength(1);
+    expect(entries.filter((i) => i['type'] === 'note')).toEqual([]);
 
     expect((await activity(ann, { type: 'message', replyToId: cardId, text: 'transfer nosuchqueue' })).answer).toBe("There is no queue named 'nosuchqueue'.");
     expect((await activity(ann, { type: 'message', replyToId: cardId, text: 'transfer billing' })).answer).toBe('Transferred to billing.');
