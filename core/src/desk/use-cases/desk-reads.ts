@@ -1,8 +1,10 @@
 import type { CustomerView } from '../../identity/customer.entity.js';
 import type { CustomerLookup } from '../../identity/ports/customer-lookup.port.js';
+import type { Agent } from '../../routing/agent.entity.js';
+import type { RoutingQueries } from '../../routing/use-cases/routing-queries.js';
 import type { Page, PageRequest } from '../../shared/page.js';
 import type { AgentWork, DeskCommands } from '../ports/desk-commands.port.js';
-import type { ConversationView, DeskReads, InteractionView } from '../ports/desk-reads.port.js';
+import type { ConversationView, DeskQueueView, DeskReads, InteractionView } from '../ports/desk-reads.port.js';
 import type { DeskQueries } from './desk-queries.js';
 
 /** The read side desks get, composed of the queries the API uses. */
@@ -11,6 +13,7 @@ export class ComposedDeskReads implements DeskReads {
     private readonly customers: CustomerLookup,
     private readonly queries: Pick<DeskQueries, 'conversation' | 'timeline'>,
     private readonly commands: Pick<DeskCommands, 'listWork'>,
+    private readonly routing: Pick<RoutingQueries, 'agents' | 'queues' | 'queueStats'>,
   ) {}
 
   customer(id: string): Promise<CustomerView> {
@@ -33,4 +36,33 @@ export class ComposedDeskReads implements DeskReads {
   work(agentId: string): Promise<AgentWork> {
     return this.commands.listWork({ kind: 'operator' }, agentId);
   }
+
+  async agentByDesk(binding: string, userId: string): Promise<Agent | null> {
+    return (await this.agents()).find((agent) => (agent.desk as Record<string, string | undefined>)[binding] === userId) ?? null;
+  }
+
+  async agents(): Promise<Agent[]> {
+    return everyPage((page) => this.routing.agents(page));
+  }
+
+  async queues(): Promise<DeskQueueView[]> {
+    const queues = await everyPage((page) => this.routing.queues(page));
+    return Promise.all(
+      queues.map(async (queue) => {
+        const stats = await this.routing.queueStats(queue.id);
+        return { ...queue, waiting: stats.waiting, offered: stats.offered, oldestWaitSeconds: stats.oldestWaitSeconds };
+      }),
+    );
+  }
 }
+
+const everyPage = async <T>(read: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> => {
+  const all: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await read({ limit: 200, ...(cursor === undefined ? {} : { cursor }) });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return all;
+};
