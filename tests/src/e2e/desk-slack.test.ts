@@ -121,6 +121,22 @@ const inbound = (externalId: string, text: string, from = 'ann@example.com') => 
 const status = async (conversationId: string) => (await hub.conversation(conversationId)).status;
 
 describe('desk-slack: signed requests into the hub, Web API to a loopback fake', () => {
+  it('tests the connection with auth.test and reports the desk healthy, secrets never shown', async () => {
+    await withHubLogs(async () => {
+      const before = fake.callsTo('auth.test').length;
+      const tested = await hub.call(z.object({ ok: z.boolean(), detail: z.string() }), 'POST', '/v1/plugins/slack/test', {});
+      expect(tested).toMatchObject({ ok: true });
+      expect(tested.detail).toContain('Switchboard Test');
+      expect(fake.callsTo('auth.test').length).toBe(before + 1);
+      const listed = await hub.get('/v1/plugins?limit=100');
+      expect(listed.text).toContain('@switchboard/desk-slack');
+      const slackEntry = (listed.body as { items: { id: string; health: { status: string } }[] }).items.find((p) => p.id === 'slack');
+      expect(slackEntry?.health.status).toBe('up');
+      expect(listed.text).not.toContain(BOT_TOKEN);
+      expect(listed.text).not.toContain(SIGNING_SECRET);
+    });
+  }, 60_000);
+
   it('refuses a wrong signature, a stale timestamp and a replay with 401, and records nothing', async () => {
     await withHubLogs(async () => {
       const verification = JSON.stringify({ type: 'url_verification', token: 'x', challenge: 'c-123' });
