@@ -27,7 +27,8 @@ class RecordingDesk implements AgentDesk {
   };
   updateOffer = async (update: DeskOfferUpdate) => void this.updates.push(update);
   postToThread = async (post: DeskThreadPost) => void this.posts.push(post);
-  notify = async () => {};
+  readonly notices: string[] = [];
+  notify = async (_agentId: string, text: string) => void this.notices.push(text);
 }
 
 describe('desk jobs: what the hub shows on the desks after commit', () => {
@@ -39,6 +40,7 @@ describe('desk jobs: what the hub shows on the desks after commit', () => {
   let route: () => Promise<unknown>;
   let ada: Agent;
   let jobs: ReturnType<typeof deskJobs>;
+  let answers: AnswerOffer;
   const clock = aClock();
 
   /** Relays the outbox as the hub does and runs the desk jobs it plans, each twice (a retried job). */
@@ -69,7 +71,8 @@ describe('desk jobs: what the hub shows on the desks after commit', () => {
     const channels: ChannelRegistry = { find: () => ({ channel: 'email', send: async () => ({}) }) };
     routing = new ManageRouting(store, clock);
     ingest = new IngestInbound(store, clock, settings);
-    commands = new DeskActions(store, clock, new AnswerOffer(store, clock, settings), routing, new CustomerQueries(store), channels);
+    answers = new AnswerOffer(store, clock, settings);
+    commands = new DeskActions(store, clock, answers, routing, new CustomerQueries(store), channels);
     const queue = await routing.ensureDefaultQueue();
     await routing.updateQueue(queue.id, { sla: { firstResponseSeconds: 600 } });
     const router = new RouteQueue(store, clock);
@@ -133,6 +136,18 @@ describe('desk jobs: what the hub shows on the desks after commit', () => {
     const before = desk.offers.length;
     await relay();
     expect(desk.offers).toHaveLength(before);
+  });
+
+  it('updates an expired offer and tells the agent it was set away', async () => {
+    await ingest.ingest(anInboundMessage());
+    await route();
+    await relay();
+    const [offer] = desk.offers;
+    clock.advance(24 * 3600);
+    expect(await answers.expire(offer!.offerId)).toBe(true);
+    await relay();
+    expect(desk.updates).toEqual([expect.objectContaining({ offerId: offer!.offerId, status: 'expired' })]);
+    expect(desk.notices).toEqual([expect.stringContaining('set to away')]);
   });
 
   it('fails the job with the desk error (retried, then dead-lettered), and dead-letters a job for an unknown offer at once', async () => {

@@ -52,7 +52,14 @@ export class NotifyDesks {
     });
     if (!found.agent) return;
     const update: DeskOfferUpdate = { offerId, agentId: found.offer.agentId, status, ...(found.offer.reason ? { reason: found.offer.reason } : {}) };
-    await onEveryDesk(this.desks.reaching(found.agent), (desk) => desk.updateOffer(update));
+    const agent = found.agent;
+    await onEveryDesk(this.desks.reaching(agent), async (desk) => {
+      await desk.updateOffer(update);
+      // Letting an offer expire sets the agent away (when configured): say why, and how to come back.
+      if (status === 'expired' && agent.presence === 'away') {
+        await desk.notify(agent.id, 'An offer expired without an answer, so your presence was set to away and no more offers come to you. Set yourself available again to receive offers.');
+      }
+    });
   }
 
   async threadPost(interactionId: string, agentId: string): Promise<void> {
