@@ -1,8 +1,9 @@
 import type { Logger, PluginHttpRequest, PluginHttpResponse, PluginHttpRoute } from '@switchboard/core';
 import { verifySlackRequest, type App, type Receiver, type ReceiverEvent } from '@slack/bolt';
 
-/** Slack wants an answer within 3 s; listeners ack at once, this is the ceiling if one forgets. */
-const ACK_CEILING_MS = 2500;
+/** Listener work running at once, and queued at most, per hub process. */
+const WORKERS = 16;
+const MAX_BACKLOG = 5000;
 /** Slack's signing window: requests older (or newer) than this are refused. */
 export const SIGNATURE_WINDOW_SECONDS = 5 * 60;
 const EVENT_MEMORY_MS = 60 * 60 * 1000;
@@ -46,16 +47,18 @@ export interface HubReceiverOptions {
  * A bolt Receiver behind the hub's plugin HTTP route: the hub owns the HTTP server, so this
  * receiver only turns a `PluginHttpRequest` into a bolt `ReceiverEvent`. It verifies the signature
  * with bolt's own `verifySlackRequest` (signing secret, 5-minute window), refuses a replayed
- * signature, drops repeated `event_id`s (Slack retries with `X-Slack-Retry-Num`), and answers as
- * soon as the listener acks: the work goes on after the answer (ack < 3 s).
+ * signature, drops repeated `event_id`s (Slack retries with `X-Slack-Retry-Num`), and answers at
+ * once, before any work: the work goes on after the answer (ack < 3 s).
  */
 export class HubReceiver implements Receiver {
   private app: App | null = null;
   private readonly signatures = new RecentKeys(SIGNATURE_WINDOW_SECONDS * 2 * 1000);
   private readonly events = new RecentKeys(EVENT_MEMORY_MS);
   private readonly now: () => number;
-  /** Listener work still running after its ack (tests and `stop` wait for it). */
+  /** Listener work still running after its ack (`stop` waits for it). */
   readonly pending = new Set<Promise<void>>();
+  private readonly backlog: (() => Promise<void>)[] = [];
+  private running = 0;
 
   constructor(private readonly options: HubReceiverOptions) {
     this.now = options.now ?? Date.now;
@@ -111,36 +114,41 @@ export class HubReceiver implements Receiver {
     return this.dispatch(app, body, retryNum, request.headers['x-slack-retry-reason']);
   }
 
+  /**
+   * Answers at once and hands the request to bolt on a bounded queue: the ack never waits for
+   * listener work (nor for other requests' work), so a burst stays well inside Slack's 3 s. The
+   * listeners answer users through the Web API (ephemeral messages), never in the ack body.
+   */
   private dispatch(app: App, body: Record<string, unknown>, retryNum: number | undefined, retryReason: string | undefined): Promise<PluginHttpResponse> {
-    return new Promise((resolve) => {
-      let answered = false;
-      const answer = (response: PluginHttpResponse) => {
-        if (answered) return;
-        answered = true;
-        clearTimeout(ceiling);
-        resolve(response);
-      };
-      const ceiling = setTimeout(() => answer(text(200, '')), ACK_CEILING_MS);
-      const event: ReceiverEvent = {
-        body,
-        ...(retryNum === undefined ? {} : { retryNum }),
-        ...(retryReason === undefined ? {} : { retryReason }),
-        ack: async (response?: unknown) => {
-          if (response === undefined || response === '') answer(text(200, ''));
-          else if (typeof response === 'string') answer(text(200, response));
-          else answer({ status: 200, body: response });
-        },
-      };
-      const work = app
-        .processEvent(event)
+    if (this.backlog.length >= MAX_BACKLOG) {
+      this.options.logger.warn({ backlog: this.backlog.length }, 'Slack request refused: too much work queued; Slack retries it');
+      return Promise.resolve(text(503, 'busy'));
+    }
+    const event: ReceiverEvent = {
+      body,
+      ...(retryNum === undefined ? {} : { retryNum }),
+      ...(retryReason === undefined ? {} : { retryReason }),
+      ack: async () => {},
+    };
+    this.backlog.push(() => app.processEvent(event));
+    this.drain();
+    return Promise.resolve(text(200, ''));
+  }
+
+  private drain(): void {
+    while (this.running < WORKERS && this.backlog.length > 0) {
+      const next = this.backlog.shift()!;
+      this.running += 1;
+      const work = next()
         .catch((error: unknown) => {
           this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'Slack listener failed');
         })
         .finally(() => {
+          this.running -= 1;
           this.pending.delete(work);
-          answer(text(200, ''));
+          this.drain();
         });
       this.pending.add(work);
-    });
+    }
   }
 }

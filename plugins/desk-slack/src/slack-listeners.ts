@@ -21,6 +21,7 @@ export interface ListenerDeps {
   ownPosts: Set<string>;
 }
 
+const AGENT_CACHE_MS = 1000;
 const SUBCOMMANDS = ['status', 'resolve', 'reopen', 'transfer', 'note', 'whois', 'mine', 'help'] as const;
 
 /** How far apart two words are (Levenshtein), to suggest the command a typo meant. */
@@ -80,9 +81,23 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
     await client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
   };
 
+  // Bindings change rarely and every request needs one: the agent list is read at most once a
+  // second (a user not found is looked up afresh before being refused).
+  let cached: { at: number; agents: Map<string, Agent> } | null = null;
+  const boundAgent = async (user: string, fresh = false): Promise<Agent | null> => {
+    if (fresh || cached === null || Date.now() - cached.at > AGENT_CACHE_MS) {
+      const agents = await deps.reads.agents();
+      cached = { at: Date.now(), agents: new Map(agents.flatMap((a) => (a.desk.slack ? [[a.desk.slack, a] as const] : []))) };
+    }
+    return cached.agents.get(user) ?? (fresh ? null : boundAgent(user, true));
+  };
+  const forget = () => {
+    cached = null;
+  };
+
   /** The agent bound to a Slack user, or null after telling the user how to get linked. */
   const agentOf = async (client: WebClient, user: string, answer: (text: string) => Promise<void>): Promise<Agent | null> => {
-    const agent = await deps.reads.agentByDesk(SLACK_BINDING, user);
+    const agent = await boundAgent(user);
     if (agent) return agent;
     let hint = '';
     try {
@@ -164,7 +179,7 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
 
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== undefined && event.tab !== 'home') return;
-    const agent = await deps.reads.agentByDesk(SLACK_BINDING, event.user);
+    const agent = await boundAgent(event.user);
     await client.views.publish({ user_id: event.user, view: { type: 'home', blocks: agent ? await homeBlocks(agent) : unlinkedHome(event.user) } });
   });
 
@@ -209,6 +224,7 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
           return `Unknown status '${wanted}'.${guess ? ` Did you mean \`${guess}\`?` : ''} Use one of: ${PRESENCES.join(', ')}.`;
         }
         const updated = await deps.desk.setPresence(actor, agent.id, wanted as Presence);
+        forget();
         await publishHome(client, user, updated);
         return `Your presence is now *${updated.presence}*.`;
       }

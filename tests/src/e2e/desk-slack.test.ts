@@ -271,6 +271,8 @@ describe('desk-slack: signed requests into the hub, Web API to a loopback fake',
       await hub.call(z.unknown(), 'PATCH', `/v1/queues/${ids.e2e}`, { offerTimeoutSeconds: 3600 });
       const fleetingDm = await offerDmFor(fleeting.id);
       await wait(async () => fake.callsTo('chat.update').find((c) => c.args['ts'] === tsOf(fleetingDm) && blocksText(c).includes('Expired')), 'the expired offer updated');
+      // Ada was set away for letting it expire, and is told so in her DM.
+      await wait(async () => fake.callsTo('chat.postMessage').find((c) => c.args['channel'] === 'DU0ADA' && /set to away/.test(String(c.args['text']))), 'the away notice');
       mark = fake.callsTo('chat.postEphemeral').length;
       await slack(click('U0ADA', 'sb_accept', fleeting.id), { form: true });
       await ephemeralTo('U0ADA', mark, /no longer open|expired/);
