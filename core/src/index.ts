@@ -23,6 +23,7 @@ export * from './identity/ports/identity-store.port.js';
 export * from './identity/ports/customer-lookup.port.js';
 export * from './identity/use-cases/resolve-customers.use-case.js';
 export * from './identity/use-cases/customer-queries.js';
+export * from './identity/use-cases/customer-and-merged.js';
 // ledger
 export * from './ledger/conversation.entity.js';
 export * from './ledger/interaction.entity.js';

@@ -3,7 +3,7 @@ import type { Store, StoreSession } from '../store/store.port.js';
 import { InMemoryApiKeyRepository } from './in-memory/access.js';
 import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
 import { InMemoryCustomerRepository, InMemoryIdentityRepository } from './in-memory/identity.js';
-import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository } from './in-memory/ledger.js';
+import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository, InMemoryLedgerHeadRepository } from './in-memory/ledger.js';
 import { InMemoryOutboxRepository } from './in-memory/outbox.js';
 import {
   InMemoryAgentRepository,
@@ -119,6 +119,7 @@ export class InMemoryStore implements Store {
       identities: guard(new InMemoryIdentityRepository(db)),
       conversations: guard(new InMemoryConversationRepository(db)),
       interactions: guard(new InMemoryInteractionRepository(db)),
+      heads: guard(new InMemoryLedgerHeadRepository(db)),
       receipts: guard(new InMemoryInboundReceiptRepository(db)),
       deliveries: guard(new InMemoryDeliveryRepository(db)),
       queues: guard(new InMemoryQueueRepository(db)),

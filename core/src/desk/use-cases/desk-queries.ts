@@ -3,7 +3,8 @@ import { identityErrors } from '../../identity/identity.errors.js';
 import type { IdentitySession } from '../../identity/ports/identity-store.port.js';
 import type { Interaction } from '../../ledger/interaction.entity.js';
 import { ledgerErrors } from '../../ledger/ledger.errors.js';
-import type { LedgerSession } from '../../ledger/ports/ledger-store.port.js';
+import type { LedgerSession, TimelineFilter } from '../../ledger/ports/ledger-store.port.js';
+import { customerAndMerged } from '../../identity/use-cases/customer-and-merged.js';
 import type { Page, PageRequest } from '../../shared/page.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { ConversationView, InteractionView } from '../ports/desk-reads.port.js';
@@ -21,11 +22,11 @@ export class DeskQueries {
     });
   }
 
-  /** Every entry of a customer across channels, newest first. */
-  async timeline(customerId: string, page: PageRequest): Promise<Page<InteractionView>> {
+  /** Every entry of a customer (and of the customers merged into it) across channels, newest first. */
+  async timeline(customerId: string, page: PageRequest, filter: TimelineFilter = {}): Promise<Page<InteractionView>> {
     return this.store.read(async (session) => {
       if (!(await session.customers.get(customerId))) throw identityErrors.customerNotFound(customerId);
-      const result = await session.interactions.timeline(customerId, page);
+      const result = await session.interactions.timeline(await customerAndMerged(session, customerId), filter, page);
       return { items: await withDeliveries(session, result.items), nextCursor: result.nextCursor };
     });
   }

@@ -7,6 +7,8 @@ export interface CustomerRepository {
   update(customer: Customer): Promise<void>;
   getMany(ids: readonly string[]): Promise<Customer[]>;
   insertMany(customers: readonly Customer[]): Promise<void>;
+  /** Customers whose `mergedInto` is one of `ids` (one step; see `customerAndMerged` for all of them). */
+  listMergedInto(ids: readonly string[]): Promise<Customer[]>;
 }
 
 export interface IdentityRepository {
@@ -16,6 +18,8 @@ export interface IdentityRepository {
   listByCustomer(customerId: string): Promise<Identity[]>;
   findMany(keys: readonly IdentityKey[]): Promise<Identity[]>;
   insertMany(identities: readonly Identity[]): Promise<void>;
+  /** Removes these identities (unknown keys are ignored). */
+  removeMany(keys: readonly IdentityKey[]): Promise<void>;
 }
 
 export interface IdentitySession {

@@ -17,7 +17,7 @@ export class LedgerQueries {
   async verify(conversationId: string): Promise<ChainVerification> {
     return this.store.read(async (session) => {
       if (!(await session.conversations.get(conversationId))) throw ledgerErrors.conversationNotFound(conversationId);
-      return verifyChain(await session.interactions.listByConversation(conversationId), (i) => i.type === 'erasure');
+      return verifyChain(await session.interactions.listByConversation(conversationId));
     });
   }
 }

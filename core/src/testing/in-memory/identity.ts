@@ -37,6 +37,14 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     }
     for (const c of customers) this.db.customers.set(c.id, stored(c));
   }
+
+  async listMergedInto(ids: readonly string[]): Promise<Customer[]> {
+    const targets = new Set(ids);
+    return sortedCopies(
+      this.db.customers.values().filter((c) => c.mergedInto !== null && targets.has(c.mergedInto)),
+      (a, b) => byText(a.id, b.id),
+    );
+  }
 }
 
 export class InMemoryIdentityRepository implements IdentityRepository {
@@ -73,5 +81,9 @@ export class InMemoryIdentityRepository implements IdentityRepository {
       keys.add(key);
     }
     for (const i of identities) this.db.identities.set(pairKey(i.kind, i.value), { kind: i.kind, value: i.value, customerId: i.customerId, verified: i.verified, createdAt: new Date(i.createdAt) });
+  }
+
+  async removeMany(keys: readonly IdentityKey[]): Promise<void> {
+    for (const key of keys) this.db.identities.delete(pairKey(key.kind, key.value));
   }
 }

@@ -44,6 +44,12 @@ export class TypeormCustomerRepository implements CustomerRepository {
   async insertMany(customers: readonly Customer[]): Promise<void> {
     await bulkInsert(this.rows.manager, CustomerSchema, customers.map(toCustomerRow));
   }
+
+  async listMergedInto(ids: readonly string[]): Promise<Customer[]> {
+    const valid = ids.filter(isId);
+    if (valid.length === 0) return [];
+    return (await this.rows.find({ where: { mergedInto: In(valid) }, order: { id: 'ASC' } })).map(toCustomer);
+  }
 }
 
 export class TypeormIdentityRepository implements IdentityRepository {
@@ -84,5 +90,13 @@ export class TypeormIdentityRepository implements IdentityRepository {
 
   async insertMany(identities: readonly Identity[]): Promise<void> {
     await bulkInsert(this.rows.manager, IdentitySchema, identities.map(toIdentityRow));
+  }
+
+  async removeMany(keys: readonly IdentityKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.rows.manager.query('DELETE FROM identities WHERE (kind, value) IN (SELECT * FROM unnest($1::text[], $2::text[]))', [
+      keys.map((k) => k.kind),
+      keys.map((k) => k.value),
+    ]);
   }
 }
