@@ -28,6 +28,7 @@ export * from './identity/use-cases/customer-and-merged.js';
 export * from './ledger/conversation.entity.js';
 export * from './ledger/interaction.entity.js';
 export * from './ledger/hash-chain.js';
+export * from './ledger/ledger-verification.js';
 export * from './ledger/ledger-writer.js';
 export * from './ledger/ports/ledger-store.port.js';
 export * from './ledger/use-cases/ledger-queries.js';
