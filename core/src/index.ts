@@ -60,6 +60,7 @@ export * from './desk/ports/desk-reads.port.js';
 export * from './desk/ports/desk-registry.port.js';
 export * from './desk/use-cases/desk-commands.use-case.js';
 export * from './desk/use-cases/desk-queries.js';
+export * from './desk/use-cases/erase-customer.use-case.js';
 export * from './desk/use-cases/desk-reads.js';
 // delivery
 export * from './delivery/delivery.entity.js';

@@ -1,4 +1,4 @@
-import { AnswerOffer, ChannelRegistry, Clock, CustomerQueries, DeskActions, DeskCommands, DeskQueries, ManageRouting, Store } from '@switchboard/core';
+import { AnswerOffer, ChannelRegistry, Clock, CustomerQueries, DeskActions, DeskCommands, DeskQueries, EraseCustomer, ManageRouting, Store } from '@switchboard/core';
 import { ContainerModule } from 'inversify';
 
 /** What agents do and read, for the API and desk plugins alike. */
@@ -18,5 +18,8 @@ export const deskModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(DeskQueries)
     .toDynamicValue((ctx) => new DeskQueries(ctx.get<Store>(Store)))
+    .inSingletonScope();
+  bind(EraseCustomer)
+    .toDynamicValue((ctx) => new EraseCustomer(ctx.get<Store>(Store), ctx.get<Clock>(Clock)))
     .inSingletonScope();
 });
