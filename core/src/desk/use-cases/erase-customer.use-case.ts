@@ -53,10 +53,12 @@ export class EraseCustomer {
       if (!(await session.customers.get(customerId))) throw identityErrors.customerNotFound(customerId);
       const family = await customerAndMerged(session, customerId);
       const customers = await session.customers.getMany(family);
-      const identities = (await Promise.all(family.map((id) => session.identities.listByCustomer(id)))).flat();
-      // Lock order: identity, customer, conversation (lockKeys).
-      await session.lockAll(identities.map((i) => lockKeys.identity(i.kind, i.value)));
+      const listIdentities = async () => (await Promise.all(family.map((id) => session.identities.listByCustomer(id)))).flat();
+      // Lock order: identity, customer, conversation (lockKeys). Identities are listed again under
+      // the customer locks: one linked in between is erased too.
+      await session.lockAll((await listIdentities()).map((i) => lockKeys.identity(i.kind, i.value)));
       await session.lockAll(family.map((id) => lockKeys.customer(id)));
+      const identities = await listIdentities();
       const conversations = await session.conversations.listByCustomers(family);
       await session.lockAll(conversations.map((c) => lockKeys.conversation(c.id)));
       const now = this.clock.now();
