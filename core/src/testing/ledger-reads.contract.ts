@@ -71,13 +71,23 @@ export const runLedgerReadsContract = (tx: Work, read: Work): void => {
   });
 
   describe('customer reads', () => {
-    it('listMergedInto answers the customers merged into any of the ids, one step', async () => {
+    it('familyOf answers the customer and everyone merged into it, transitively, the customer first', async () => {
       const survivor = aCustomer();
-      const merged = aCustomer({ mergedInto: survivor.id });
+      const [merged, other] = [aCustomer({ mergedInto: survivor.id }), aCustomer({ mergedInto: survivor.id })];
       const deeper = aCustomer({ mergedInto: merged.id });
-      await tx((s) => s.customers.insertMany([survivor, merged, deeper, aCustomer()]));
-      expect(ids(await read((s) => s.customers.listMergedInto([survivor.id])))).toEqual([merged.id]);
-      expect(ids(await read((s) => s.customers.listMergedInto([survivor.id, merged.id]))).sort()).toEqual([merged.id, deeper.id].sort());
+      const stranger = aCustomer();
+      await tx((s) => s.customers.insertMany([survivor, merged, other, deeper, stranger]));
+      expect(await read((s) => s.customers.familyOf(survivor.id))).toEqual([survivor.id, ...[merged.id, other.id, deeper.id].sort()]);
+      expect(await read((s) => s.customers.familyOf(merged.id))).toEqual([merged.id, deeper.id]);
+      expect(await read((s) => s.customers.familyOf(stranger.id))).toEqual([stranger.id]);
+      expect(await read((s) => s.customers.familyOf(newId()))).toEqual([]);
+      expect(await read((s) => s.customers.familyOf('not-an-id'))).toEqual([]);
+    });
+
+    it('familyOf ends on a cycle of pointers', async () => {
+      const [a, b] = [aCustomer(), aCustomer()];
+      await tx((s) => s.customers.insertMany([{ ...a, mergedInto: b.id }, { ...b, mergedInto: a.id }]));
+      expect(await read((s) => s.customers.familyOf(a.id))).toEqual([a.id, b.id]);
     });
 
     it('identities.removeMany removes exactly the named identities', async () => {

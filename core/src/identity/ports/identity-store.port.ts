@@ -7,8 +7,12 @@ export interface CustomerRepository {
   update(customer: Customer): Promise<void>;
   getMany(ids: readonly string[]): Promise<Customer[]>;
   insertMany(customers: readonly Customer[]): Promise<void>;
-  /** Customers whose `mergedInto` is one of `ids` (one step; see `customerAndMerged` for all of them). */
-  listMergedInto(ids: readonly string[]): Promise<Customer[]>;
+  /**
+   * The customer and every customer merged into it, directly or through others (following
+   * `mergedInto` backwards), in one read: the customer first, then the others by id. Empty when
+   * there is no such customer. Use it through `customerAndMerged`.
+   */
+  familyOf(id: string): Promise<string[]>;
 }
 
 export interface IdentityRepository {

@@ -38,12 +38,19 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     for (const c of customers) this.db.customers.set(c.id, stored(c));
   }
 
-  async listMergedInto(ids: readonly string[]): Promise<Customer[]> {
-    const targets = new Set(ids);
-    return sortedCopies(
-      this.db.customers.values().filter((c) => c.mergedInto !== null && targets.has(c.mergedInto)),
-      (a, b) => byText(a.id, b.id),
-    );
+  async familyOf(id: string): Promise<string[]> {
+    if (!this.db.customers.has(id)) return [];
+    const family = new Set([id]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const c of this.db.customers.values()) {
+        if (c.mergedInto !== null && family.has(c.mergedInto) && !family.has(c.id)) {
+          family.add(c.id);
+          grew = true;
+        }
+      }
+    }
+    return [id, ...[...family].filter((other) => other !== id).sort(byText)];
   }
 }
 

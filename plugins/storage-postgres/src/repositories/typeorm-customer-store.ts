@@ -45,10 +45,20 @@ export class TypeormCustomerRepository implements CustomerRepository {
     await bulkInsert(this.rows.manager, CustomerSchema, customers.map(toCustomerRow));
   }
 
-  async listMergedInto(ids: readonly string[]): Promise<Customer[]> {
-    const valid = ids.filter(isId);
-    if (valid.length === 0) return [];
-    return (await this.rows.find({ where: { mergedInto: In(valid) }, order: { id: 'ASC' } })).map(toCustomer);
+  async familyOf(id: string): Promise<string[]> {
+    if (!isId(id)) return [];
+    // UNION (not UNION ALL) drops ids already reached, so even a cycle of pointers ends;
+    // ix_customers_merged_into serves each step.
+    const rows = await this.rows.manager.query<{ id: string }[]>(
+      `WITH RECURSIVE family(id) AS (
+         SELECT id FROM customers WHERE id = $1
+         UNION
+         SELECT c.id FROM customers c JOIN family f ON c.merged_into = f.id
+       ) SELECT id FROM family`,
+      [id],
+    );
+    const others = rows.map((r) => r.id).filter((other) => other !== id).sort();
+    return rows.length === 0 ? [] : [id, ...others];
   }
 }
 
