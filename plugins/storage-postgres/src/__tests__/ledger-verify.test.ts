@@ -63,7 +63,8 @@ describe.each(engines)('GET /v1/ledger/verify on $name names exactly what change
     ({ store, dispose } = await engine.open());
     await store.migrate();
     ledger = new LedgerQueries(store);
-  });
+    // a new PGlite cluster (initdb and every migration) takes well over its usual seconds on a loaded machine
+  }, 180_000);
   afterAll(() => dispose());
 
   const only = (problems: LedgerProblem[]) => problems.map(({ detail: _detail, ...rest }) => rest);
