@@ -1,4 +1,18 @@
-import { AnswerOffer, ChannelRegistry, Clock, CustomerQueries, DeskActions, DeskCommands, DeskQueries, DeskRegistry, ManageRouting, NotifyDesks, Store, deskJobs } from '@switchboard/core';
+import {
+  AnswerOffer,
+  ChannelRegistry,
+  Clock,
+  CustomerQueries,
+  DeskActions,
+  DeskCommands,
+  DeskQueries,
+  DeskRegistry,
+  EraseCustomer,
+  ManageRouting,
+  NotifyDesks,
+  Store,
+  deskJobs,
+} from '@switchboard/core';
 import { ContainerModule } from 'inversify';
 import { JobContributions, type JobContributionList } from './jobs.js';
 
@@ -26,5 +40,8 @@ export const deskModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(DeskQueries)
     .toDynamicValue((ctx) => new DeskQueries(ctx.get<Store>(Store)))
+    .inSingletonScope();
+  bind(EraseCustomer)
+    .toDynamicValue((ctx) => new EraseCustomer(ctx.get<Store>(Store), ctx.get<Clock>(Clock)))
     .inSingletonScope();
 });
