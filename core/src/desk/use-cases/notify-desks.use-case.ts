@@ -1,3 +1,4 @@
+import { customerAndMerged } from '../../identity/use-cases/customer-and-merged.js';
 import type { Conversation } from '../../ledger/conversation.entity.js';
 import type { Offer } from '../../routing/offer.entity.js';
 import { PermanentJobError } from '../../shared/ports/job-queue.port.js';
@@ -86,12 +87,13 @@ export class NotifyDesks {
 
   /** The customer, channel, queue, wait, SLA and recent entries a desk shows with an offer. */
   private async context(session: StoreSession, conversation: Conversation, offer: Offer): Promise<DeskContext> {
+    const family = await customerAndMerged(session, conversation.customerId);
     const [customer, identities, queue, item, recent] = await Promise.all([
       session.customers.get(conversation.customerId),
       session.identities.listByCustomer(conversation.customerId),
       session.queues.get(offer.queueId),
       session.workItems.get(conversation.id),
-      session.interactions.timeline(conversation.customerId, { limit: DESK_RECENT_ENTRIES * 3 }),
+      session.interactions.timeline(family.length > 0 ? family : [conversation.customerId], {}, { limit: DESK_RECENT_ENTRIES * 3 }),
     ]);
     const entries = recent.items.filter((i) => i.type === 'message' || i.type === 'note');
     const subject = [...entries].reverse().find((i) => i.conversationId === conversation.id && i.subject)?.subject ?? null;
