@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ROUTING_STRATEGIES, type ManageRouting, type RoutingQueries } from '@switchboard/core';
+import { parseBusinessHours, ROUTING_STRATEGIES, type BusinessHours, type ManageRouting, type RoutingQueries } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { IdParam, PageQuery, QueueSchema, SkillsSchema, errorResponses, json, pageOf, queueJson, withoutUndefined } from '../shared/views.js';
@@ -16,7 +16,8 @@ export const QueueInputSchema = z
     offerTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
     sla: z.object({ firstResponseSeconds: z.number().int().min(1).optional(), resolutionSeconds: z.number().int().min(1).optional() }).nullable().optional(),
     overflow: z.object({ afterSeconds: z.number().int().min(1), queueId: z.string().uuid() }).nullable().optional(),
-    businessHours: z.record(z.string(), z.unknown()).nullable().optional(),
+    // Checked by the core (parseBusinessHours), whose errors name the field: businessHours.weekly.mon[0].end.
+    businessHours: z.record(z.string(), z.unknown()).nullable().optional().openapi({ description: 'BusinessHours: {timeZone, weekly: {mon: [{start, end}], …}, holidays?: [{date, open?}]}' }),
   })
   .strict()
   .openapi('QueueInput');
@@ -43,15 +44,22 @@ const statsRoute = createRoute({
 });
 
 
+type QueueBody = z.infer<typeof QueueInputSchema>;
+// The business hours as the core types them; parseBusinessHours answers a 422 naming the field at fault.
+const typedHours = <T extends Partial<QueueBody>>(body: T): Omit<T, 'businessHours'> & { businessHours?: BusinessHours | null } => {
+  const { businessHours, ...rest } = body;
+  return businessHours === undefined ? rest : { ...rest, businessHours: businessHours === null ? null : parseBusinessHours(businessHours) };
+};
+
 export const queueRoutes = (deps: { routingReads: RoutingQueries; routing: ManageRouting }) =>
   createRouter()
     .openapi(listRoute, async (c) => {
       const page = await deps.routingReads.queues(c.req.valid('query'));
       return c.json({ items: page.items.map(queueJson), nextCursor: page.nextCursor }, 200);
     })
-    .openapi(createQueueRoute, async (c) => c.json(queueJson(await deps.routing.createQueue(withoutUndefined(c.req.valid('json')))), 201))
+    .openapi(createQueueRoute, async (c) => c.json(queueJson(await deps.routing.createQueue(typedHours(withoutUndefined(c.req.valid('json'))))), 201))
     .openapi(getRoute, async (c) => c.json(queueJson(await deps.routingReads.queue(c.req.valid('param').id)), 200))
-    .openapi(patchRoute, async (c) => c.json(queueJson(await deps.routing.updateQueue(c.req.valid('param').id, withoutUndefined(c.req.valid('json')))), 200))
+    .openapi(patchRoute, async (c) => c.json(queueJson(await deps.routing.updateQueue(c.req.valid('param').id, typedHours(withoutUndefined(c.req.valid('json'))))), 200))
     .openapi(deleteRoute, async (c) => {
       await deps.routing.deleteQueue(c.req.valid('param').id);
       return c.body(null, 204);

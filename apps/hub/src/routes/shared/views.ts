@@ -128,6 +128,20 @@ export const conversationDetailJson = (c: ConversationView) => ({ ...conversatio
 
 export const SkillsSchema = z.record(z.string().min(1).max(64), z.number().int().min(1).max(5));
 
+const LocalIntervalSchema = z.object({
+  start: z.string().openapi({ example: '09:00', description: 'local time HH:MM' }),
+  end: z.string().openapi({ example: '17:00', description: 'local time HH:MM or 24:00; at or before start means the next day' }),
+});
+export const BusinessHoursSchema = z
+  .object({
+    timeZone: z.string().openapi({ example: 'Europe/Berlin', description: 'IANA time zone' }),
+    weekly: z.partialRecord(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']), z.array(LocalIntervalSchema)).openapi({ description: 'open intervals per weekday, local time' }),
+    holidays: z
+      .array(z.object({ date: z.string().openapi({ example: '2026-12-24' }), open: z.array(LocalIntervalSchema).optional().openapi({ description: 'replaces the weekly intervals that day; absent: closed all day' }) }))
+      .optional(),
+  })
+  .openapi('BusinessHours', { description: 'When the queue offers items; SLA clocks run only while open. Absent or null: always open.' });
+
 export const QueueSchema = z
   .object({
     id: z.string(),
@@ -139,7 +153,7 @@ export const QueueSchema = z
     offerTimeoutSeconds: z.number(),
     sla: z.object({ firstResponseSeconds: z.number().optional(), resolutionSeconds: z.number().optional() }).nullable(),
     overflow: z.object({ afterSeconds: z.number(), queueId: z.string() }).nullable(),
-    businessHours: z.record(z.string(), z.unknown()).nullable(),
+    businessHours: BusinessHoursSchema.nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
