@@ -49,6 +49,10 @@ export * from './routing/use-cases/manage-routing.use-case.js';
 export * from './routing/use-cases/routing-queries.js';
 export * from './routing/routing.jobs.js';
 export * from './routing/business-hours.js';
+export * from './routing/sla.js';
+export * from './routing/ports/sla-store.port.js';
+export * from './routing/use-cases/sla.use-case.js';
+export * from './routing/sla.jobs.js';
 // inbound: message → customer → entry → work item
 export * from './inbound/ports/ingest.port.js';
 export * from './inbound/use-cases/ingest-inbound.use-case.js';

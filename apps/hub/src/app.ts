@@ -10,6 +10,7 @@ import type {
   ManageRouting,
   PluginHttpRoute,
   RoutingQueries,
+  SlaQueries,
   Store,
 } from '@switchboard/core';
 import { authenticate } from './http/auth.js';
@@ -40,6 +41,7 @@ export interface AppDeps {
   ledger: LedgerQueries;
   routing: ManageRouting;
   routingReads: RoutingQueries;
+  sla: SlaQueries;
   apiKeys: ManageApiKeys;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;

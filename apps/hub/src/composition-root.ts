@@ -12,6 +12,7 @@ import {
   MarkDeliveryFailed,
   RelayOutbox,
   RoutingQueries,
+  SlaQueries,
   Sweep,
   systemClock,
   type AgentDesk,
@@ -41,6 +42,7 @@ import { ledgerModule } from './di/ledger.module.js';
 import { outboxModule } from './di/outbox.module.js';
 import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
+import { slaModule } from './di/sla.module.js';
 import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -144,6 +146,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     identityModule,
     ledgerModule,
     routingModule,
+    slaModule,
     inboundModule((size) => metrics.ingestBatchSize.observe(size)),
     deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
@@ -208,6 +211,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         ledger: container.get(LedgerQueries),
         routing: container.get(ManageRouting),
         routingReads: container.get(RoutingQueries),
+        sla: container.get(SlaQueries),
         apiKeys: container.get(ManageApiKeys),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),

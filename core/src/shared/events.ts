@@ -10,7 +10,8 @@ export type DomainEvent =
   | { type: 'offer.created'; offerId: string; conversationId: string; agentId: string; expiresAt: string }
   | { type: 'offer.answered'; offerId: string; conversationId: string; agentId: string; status: string }
   | { type: 'delivery.requested'; interactionId: string; attempt: number; notBefore?: string }
-  | { type: 'agent.presence'; agentId: string; presence: string };
+  | { type: 'agent.presence'; agentId: string; presence: string }
+  | { type: 'sla.breached'; conversationId: string; queueId: string; kind: 'first_response' | 'resolution'; dueAt: string };
 
 export type DomainEventType = DomainEvent['type'];
 

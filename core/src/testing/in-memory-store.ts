@@ -13,6 +13,7 @@ import {
   InMemoryRoutingDecisionRepository,
   InMemoryWorkItemRepository,
 } from './in-memory/routing.js';
+import { InMemorySlaRepository } from './in-memory/sla.js';
 import { emptyTables, openDb, type Db, type Tables } from './in-memory/tables.js';
 
 /** Whether a statement of the session may run: a transaction whose statement failed refuses the rest, as PostgreSQL does. */
@@ -129,6 +130,7 @@ export class InMemoryStore implements Store {
       decisions: guard(new InMemoryRoutingDecisionRepository(db)),
       outbox: guard(new InMemoryOutboxRepository(db, () => (this.seq += 1))),
       apiKeys: guard(new InMemoryApiKeyRepository(db)),
+      sla: guard(new InMemorySlaRepository(db)),
     };
   }
 }

@@ -6,6 +6,7 @@ import type { Interaction } from '../../ledger/interaction.entity.js';
 import type { InboundReceipt } from '../../ledger/ports/ledger-store.port.js';
 import type { Agent } from '../../routing/agent.entity.js';
 import type { Assignment, Offer, RoutingDecision } from '../../routing/offer.entity.js';
+import type { SlaVerdict } from '../../routing/ports/sla-store.port.js';
 import type { Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { OutboxEvent } from '../../shared/events.js';
@@ -35,6 +36,8 @@ export interface Tables {
   decisions: Map<string, RoutingDecision>;
   outbox: Map<string, StoredOutboxEvent>;
   apiKeys: Map<string, ApiKey>;
+  /** Keyed `conversationId\0kind`. */
+  slaVerdicts: Map<string, SlaVerdict>;
 }
 
 /** The tables as one session sees them. */
@@ -55,6 +58,7 @@ export const emptyTables = (): Tables => ({
   decisions: new Map(),
   outbox: new Map(),
   apiKeys: new Map(),
+  slaVerdicts: new Map(),
 });
 
 /** A session's view of `tables`: buffered in a transaction (see `Rows`), written through outside one. */
@@ -74,6 +78,7 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     decisions: new Rows(tables.decisions, buffered),
     outbox: new Rows(tables.outbox, buffered),
     apiKeys: new Rows(tables.apiKeys, buffered),
+    slaVerdicts: new Rows(tables.slaVerdicts, buffered),
   };
   return {
     ...db,

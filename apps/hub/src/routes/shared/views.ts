@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { Agent, Conversation, ConversationView, CustomerView, InteractionView, Offer, Queue } from '@switchboard/core';
+import type { Agent, Conversation, ConversationView, CustomerView, InteractionView, Offer, Queue, SlaStatus } from '@switchboard/core';
 
 // The public JSON shapes of API.md, with the zod schemas the OpenAPI document is generated from.
 
@@ -91,6 +91,25 @@ export const interactionJson = (i: InteractionView): z.infer<typeof InteractionS
   delivery: i.delivery,
 });
 
+export const SlaClocksSchema = z
+  .object({
+    firstResponseDue: z.string().nullable(),
+    resolutionDue: z.string().nullable(),
+    breached: z.boolean(),
+    breaches: z.array(z.enum(['first_response', 'resolution'])),
+  })
+  .openapi('SlaClocks', { description: "Due instants from the queue's SLA targets, counted in business hours; absent when the queue has no targets" });
+
+export const slaJson = (s: SlaStatus): z.infer<typeof SlaClocksSchema> => ({
+  firstResponseDue: iso(s.firstResponseDue),
+  resolutionDue: iso(s.resolutionDue),
+  breached: s.breached,
+  breaches: s.breaches,
+});
+
+/** Adds the SLA clocks to a conversation's JSON when its queue has targets. */
+export const withSla = <T extends object>(json: T, sla: SlaStatus | undefined): T & { sla?: z.infer<typeof SlaClocksSchema> } => (sla ? { ...json, sla: slaJson(sla) } : json);
+
 export const ConversationSchema = z
   .object({
     id: z.string(),
@@ -103,6 +122,7 @@ export const ConversationSchema = z
     assignment: z.object({ agentId: z.string(), since: z.string() }).nullable(),
     firstResponseAt: z.string().nullable(),
     resolvedAt: z.string().nullable(),
+    sla: SlaClocksSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
