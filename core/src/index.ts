@@ -94,3 +94,7 @@ export * from './ledger/ledger.errors.js';
 export * from './routing/routing.errors.js';
 export * from './inbound/inbound.errors.js';
 export * from './desk/desk.errors.js';
+// events: the log of committed domain events that the event stream follows
+export * from './events/ports/event-log.port.js';
+export * from './events/use-cases/follow-events.use-case.js';
+export * from './events/events.jobs.js';

@@ -11,6 +11,7 @@ import type {
   PluginHttpRoute,
   RoutingQueries,
   SlaQueries,
+  FollowEvents,
   Store,
 } from '@switchboard/core';
 import { authenticate } from './http/auth.js';
@@ -28,6 +29,7 @@ import { offerRoutes } from './routes/offers/offers.routes.js';
 import { pluginHttpRoutes } from './routes/plugins/plugin-http.routes.js';
 import { pluginRoutes } from './routes/plugins/plugins.routes.js';
 import { queueRoutes } from './routes/queues/queues.routes.js';
+import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
 
 export interface AppDeps {
   store: Store;
@@ -42,6 +44,7 @@ export interface AppDeps {
   routing: ManageRouting;
   routingReads: RoutingQueries;
   sla: SlaQueries;
+  events: FollowEvents;
   apiKeys: ManageApiKeys;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
@@ -57,6 +60,7 @@ const DOCUMENT_TAGS = [
   { name: 'customers', description: 'Customers, their identities and timelines' },
   { name: 'conversations', description: 'Conversations, agent actions and the routing explainer' },
   { name: 'queues', description: 'Queues and their statistics' },
+  { name: 'events', description: 'The stream of committed domain events' },
   { name: 'agents', description: 'Agents, presence and offers' },
   { name: 'offers', description: 'Answers to offers' },
   { name: 'plugins', description: 'Installed plugin instances' },
@@ -83,6 +87,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/customers', customerRoutes(deps));
   app.route('/v1/conversations', conversationRoutes(deps));
   app.route('/v1/queues', queueRoutes(deps));
+  app.route('/v1/events', eventRoutes(deps));
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));
@@ -91,7 +96,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/docs', docsRoutes());
 
   // Served here or beside this app (health, metrics), but not through app.openapi(): described by hand.
-  for (const route of [openApiDocumentRoute, ...healthRouteDocs]) app.openAPIRegistry.registerPath(route);
+  for (const route of [openApiDocumentRoute, eventsRouteDoc, ...healthRouteDocs]) app.openAPIRegistry.registerPath(route);
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'metricsKey', {
     type: 'http',

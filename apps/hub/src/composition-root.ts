@@ -13,6 +13,7 @@ import {
   RelayOutbox,
   RoutingQueries,
   SlaQueries,
+  FollowEvents,
   Sweep,
   systemClock,
   type AgentDesk,
@@ -43,6 +44,7 @@ import { outboxModule } from './di/outbox.module.js';
 import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
 import { slaModule } from './di/sla.module.js';
+import { eventsModule } from './di/events.module.js';
 import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -147,6 +149,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     ledgerModule,
     routingModule,
     slaModule,
+    eventsModule,
     inboundModule((size) => metrics.ingestBatchSize.observe(size)),
     deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
@@ -212,6 +215,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         routing: container.get(ManageRouting),
         routingReads: container.get(RoutingQueries),
         sla: container.get(SlaQueries),
+        events: container.get(FollowEvents),
         apiKeys: container.get(ManageApiKeys),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),

@@ -1,5 +1,6 @@
 import type { AccessSession } from '../access/ports/api-key-store.port.js';
 import type { DeliverySession } from '../delivery/ports/delivery-store.port.js';
+import type { EventLogSession } from '../events/ports/event-log.port.js';
 import type { IdentitySession } from '../identity/ports/identity-store.port.js';
 import type { LedgerSession } from '../ledger/ports/ledger-store.port.js';
 import type { RoutingSession } from '../routing/ports/routing-store.port.js';
@@ -15,7 +16,7 @@ import type { SessionLocks, Transactions } from '../shared/ports/transactions.po
  * Use cases lock in a fixed order (see `lockKeys`): identity, then the inbound receipt rows (taken
  * by `receipts.claimMany` right after the identity locks), customer, queue, conversation, agent.
  */
-export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, SlaSession {}
+export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, SlaSession, EventLogSession {}
 
 /** The storage port: PostgreSQL in production, an embedded engine by default. */
 export interface Store extends Transactions<StoreSession> {

@@ -11,6 +11,7 @@ import {
 } from './repositories/typeorm-ledger-store.js';
 import { TypeormOutboxRepository } from './repositories/typeorm-outbox.js';
 import { TypeormSlaRepository } from './repositories/typeorm-sla-store.js';
+import { TypeormEventLogRepository } from './repositories/typeorm-event-log.js';
 import {
   TypeormAgentRepository,
   TypeormAssignmentRepository,
@@ -53,4 +54,5 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   outbox: new TypeormOutboxRepository(manager, inTransaction),
   apiKeys: new TypeormApiKeyRepository(manager),
   sla: new TypeormSlaRepository(manager),
+  eventLog: new TypeormEventLogRepository(manager),
 });

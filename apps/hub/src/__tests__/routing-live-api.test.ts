@@ -1,4 +1,6 @@
+import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_KEY } from './hub-fixture.js';
 import { startHub, startReceiver, waitFor } from './hub-fixture.js';
 
 type Json = Record<string, unknown> & { items?: Record<string, unknown>[] };
@@ -99,5 +101,91 @@ describe('SLA clocks and queue stats', () => {
       expect(answer.status).toBe(422);
       expect(answer.json['errors']).toEqual([expect.objectContaining({ field: expect.stringContaining('window') })]);
     }
+  });
+});
+
+interface SseEvent {
+  id: string;
+  event: string;
+  data: { id: string; seq: number; type: string; data: Record<string, unknown> };
+}
+
+/** Reads server-sent events over real HTTP until `done` says so (or `count` arrived), then hangs up. */
+const readEvents = async (url: string, count: number | ((events: SseEvent[]) => boolean), headers: Record<string, string> = {}): Promise<SseEvent[]> => {
+  const done = typeof count === 'number' ? (events: SseEvent[]) => events.length >= count : count;
+  const controller = new AbortController();
+  const response = await fetch(url, { headers: { authorization: `Bearer ${ADMIN_KEY}`, ...headers }, signal: controller.signal });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  const reader = response.body?.getReader();
+  if (!reader) throw new Error('no body');
+  const decoder = new TextDecoder();
+  const events: SseEvent[] = [];
+  let buffer = '';
+  const timer = setTimeout(() => controller.abort(), 15_000);
+  try {
+    while (!done(events)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':') && l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+        if (fields['data'] !== undefined) events.push({ id: String(fields['id']), event: String(fields['event']), data: JSON.parse(String(fields['data'])) as SseEvent['data'] });
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return events;
+};
+
+describe('GET /v1/events', () => {
+  let server: ServerType;
+  let base: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: (request) => hub.hub.fetch(request, {}), port: 0, hostname: '127.0.0.1' }, (info) => {
+        base = `http://127.0.0.1:${info.port}`;
+        resolve();
+      });
+    });
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('streams committed events of the asked types in order, and resumes after Last-Event-ID with the same ids', async () => {
+    const first = await inbound('sse-1@example.com');
+    const second = await inbound('sse-2@example.com');
+    // From the start of the log (Last-Event-ID 0), the events of these two conversations.
+    const ours = (events: SseEvent[]) => events.filter((e) => [first.conversationId, second.conversationId].includes(String(e.data.data['conversationId'])));
+    const events = ours(await readEvents(`${base}/v1/events?types=conversation.queued`, (got) => ours(got).length >= 2, { 'last-event-id': '0' }));
+    expect(events.map((e) => e.event)).toEqual(['conversation.queued', 'conversation.queued']);
+    expect(events.map((e) => e.data.data['conversationId'])).toEqual([first.conversationId, second.conversationId]);
+    expect(Number(events[1]?.id)).toBeGreaterThan(Number(events[0]?.id));
+
+    // While nobody listens, a third; a reconnect after the first gets the second (same id) and the third.
+    const third = await inbound('sse-3@example.com');
+    const resumed = await readEvents(`${base}/v1/events?types=conversation.queued`, 2, { 'last-event-id': String(events[0]?.id) });
+    expect(resumed.map((e) => e.data.data['conversationId'])).toEqual([second.conversationId, third.conversationId]);
+    expect(resumed[0]?.id).toBe(events[1]?.id);
+    expect(resumed[0]?.data.id).toBe(events[1]?.data.id);
+
+    // Unfiltered, other types come too (the inbound one is queued, then offered or not: at least queued).
+    const all = await readEvents(`${base}/v1/events`, 1, { 'last-event-id': String(events[0]?.id) });
+    expect(all[0]?.data.seq).toBeGreaterThan(Number(events[0]?.id));
+  });
+
+  it('refuses a bad Last-Event-ID or type list with 422, and needs a key', async () => {
+    const bad = await fetch(`${base}/v1/events`, { headers: { authorization: `Bearer ${ADMIN_KEY}`, 'last-event-id': 'yesterday' } });
+    expect(bad.status).toBe(422);
+    expect(((await bad.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('Last-Event-ID');
+    const badTypes = await fetch(`${base}/v1/events?types=DROP TABLE`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(badTypes.status).toBe(422);
+    expect((await fetch(`${base}/v1/events`)).status).toBe(401);
   });
 });

@@ -9,6 +9,7 @@ import type { Assignment, Offer, RoutingDecision } from '../../routing/offer.ent
 import type { SlaVerdict } from '../../routing/ports/sla-store.port.js';
 import type { Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
+import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
 import { Rows } from './rows.js';
 
@@ -38,6 +39,8 @@ export interface Tables {
   apiKeys: Map<string, ApiKey>;
   /** Keyed `conversationId\0kind`. */
   slaVerdicts: Map<string, SlaVerdict>;
+  /** Keyed by the outbox event id. */
+  eventLog: Map<string, LoggedEvent>;
 }
 
 /** The tables as one session sees them. */
@@ -59,6 +62,7 @@ export const emptyTables = (): Tables => ({
   outbox: new Map(),
   apiKeys: new Map(),
   slaVerdicts: new Map(),
+  eventLog: new Map(),
 });
 
 /** A session's view of `tables`: buffered in a transaction (see `Rows`), written through outside one. */
@@ -79,6 +83,7 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     outbox: new Rows(tables.outbox, buffered),
     apiKeys: new Rows(tables.apiKeys, buffered),
     slaVerdicts: new Rows(tables.slaVerdicts, buffered),
+    eventLog: new Rows(tables.eventLog, buffered),
   };
   return {
     ...db,

@@ -2,6 +2,7 @@ import { InitialSchema1795305600000 } from './1795305600000-initial-schema.migra
 import { ConversationsAssigneeIndex1795392000000 } from './1795392000000-conversations-assignee-index.migration.js';
 import { ApiKeyAgent1795392100000 } from './1795392100000-api-key-agent.migration.js';
 import { SlaVerdicts1795430000000 } from './1795430000000-sla-verdicts.migration.js';
+import { EventLog1795430100000 } from './1795430100000-event-log.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
-export const migrations = [InitialSchema1795305600000, ConversationsAssigneeIndex1795392000000, ApiKeyAgent1795392100000, SlaVerdicts1795430000000];
+export const migrations = [InitialSchema1795305600000, ConversationsAssigneeIndex1795392000000, ApiKeyAgent1795392100000, SlaVerdicts1795430000000, EventLog1795430100000];

@@ -1,8 +1,8 @@
-import { runSlaStoreContract } from '@switchboard/core/testing';
+import { runEventLogContract, runSlaStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
 import { createPostgresStore } from '../typeorm-store.js';
 import { createTestDatabase } from '../testing/index.js';
 
-runSlaStoreContract('PostgreSQL', async () => {
+const makeStore = async (): Promise<StoreUnderTest> => {
   const database = await createTestDatabase();
   const store = createPostgresStore({ url: database.url, poolSize: 2 });
   return {
@@ -12,4 +12,7 @@ runSlaStoreContract('PostgreSQL', async () => {
       await database.drop();
     },
   };
-});
+};
+
+runSlaStoreContract('PostgreSQL', makeStore);
+runEventLogContract('PostgreSQL', makeStore);
