@@ -1,6 +1,7 @@
 import type { Health } from '../shared/health.js';
 import type { Store, StoreSession } from '../store/store.port.js';
 import { InMemoryApiKeyRepository } from './in-memory/access.js';
+import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
 import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
 import { InMemoryCustomerRepository, InMemoryIdentityRepository } from './in-memory/identity.js';
 import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository } from './in-memory/ledger.js';
@@ -134,6 +135,7 @@ export class InMemoryStore implements Store {
       apiKeys: guard(new InMemoryApiKeyRepository(db)),
       sla: guard(new InMemorySlaRepository(db)),
       eventLog: guard(new InMemoryEventLogRepository(db, () => (this.logSeq += 1))),
+      pluginState: guard(new InMemoryPluginStateRepository(db)),
     };
   }
 }

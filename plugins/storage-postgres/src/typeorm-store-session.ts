@@ -12,6 +12,7 @@ import {
 import { TypeormOutboxRepository } from './repositories/typeorm-outbox.js';
 import { TypeormSlaRepository } from './repositories/typeorm-sla-store.js';
 import { TypeormEventLogRepository } from './repositories/typeorm-event-log.js';
+import { TypeormPluginStateRepository } from './repositories/typeorm-plugin-state-store.js';
 import {
   TypeormAgentRepository,
   TypeormAssignmentRepository,
@@ -55,4 +56,5 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   apiKeys: new TypeormApiKeyRepository(manager),
   sla: new TypeormSlaRepository(manager),
   eventLog: new TypeormEventLogRepository(manager),
+  pluginState: new TypeormPluginStateRepository(manager),
 });

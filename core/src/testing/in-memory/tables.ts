@@ -11,6 +11,7 @@ import type { Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
+import type { PluginStateEntry } from '../../shared/ports/plugin-state.port.js';
 import { Rows } from './rows.js';
 
 /** An outbox row: the event and the order it was added in (the SQL stores use time-ordered ids). */
@@ -41,6 +42,8 @@ export interface Tables {
   slaVerdicts: Map<string, SlaVerdict>;
   /** Keyed by the outbox event id. */
   eventLog: Map<string, LoggedEvent>;
+  /** Keyed `instanceId\0key`. */
+  pluginState: Map<string, PluginStateEntry>;
 }
 
 /** The tables as one session sees them. */
@@ -63,6 +66,7 @@ export const emptyTables = (): Tables => ({
   apiKeys: new Map(),
   slaVerdicts: new Map(),
   eventLog: new Map(),
+  pluginState: new Map(),
 });
 
 /** A session's view of `tables`: buffered in a transaction (see `Rows`), written through outside one. */
@@ -84,6 +88,7 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     apiKeys: new Rows(tables.apiKeys, buffered),
     slaVerdicts: new Rows(tables.slaVerdicts, buffered),
     eventLog: new Rows(tables.eventLog, buffered),
+    pluginState: new Rows(tables.pluginState, buffered),
   };
   return {
     ...db,

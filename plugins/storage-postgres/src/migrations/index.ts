@@ -3,6 +3,14 @@ import { ConversationsAssigneeIndex1795392000000 } from './1795392000000-convers
 import { ApiKeyAgent1795392100000 } from './1795392100000-api-key-agent.migration.js';
 import { SlaVerdicts1795430000000 } from './1795430000000-sla-verdicts.migration.js';
 import { EventLog1795430100000 } from './1795430100000-event-log.migration.js';
+import { PluginState1795460000000 } from './1795460000000-plugin-state.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
-export const migrations = [InitialSchema1795305600000, ConversationsAssigneeIndex1795392000000, ApiKeyAgent1795392100000, SlaVerdicts1795430000000, EventLog1795430100000];
+export const migrations = [
+  InitialSchema1795305600000,
+  ConversationsAssigneeIndex1795392000000,
+  ApiKeyAgent1795392100000,
+  SlaVerdicts1795430000000,
+  EventLog1795430100000,
+  PluginState1795460000000,
+];
