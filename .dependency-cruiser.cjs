@@ -59,6 +59,13 @@ module.exports = {
       to: { path: '^core/src/', pathNot: ['^core/src/(ledger|shared)/', TESTING] },
     },
     {
+      name: 'events-imports-only-shared',
+      comment: 'The event log follows domain events (shared/events.ts); the outbox relay appends to it.',
+      severity: 'error',
+      from: { path: '^core/src/events/' },
+      to: { path: '^core/src/', pathNot: ['^core/src/(events|shared)/', TESTING] },
+    },
+    {
       name: 'identity-and-access-import-only-shared',
       severity: 'error',
       from: { path: '^core/src/(identity|access)/' },

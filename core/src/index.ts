@@ -51,6 +51,11 @@ export * from './routing/use-cases/answer-offer.use-case.js';
 export * from './routing/use-cases/manage-routing.use-case.js';
 export * from './routing/use-cases/routing-queries.js';
 export * from './routing/routing.jobs.js';
+export * from './routing/business-hours.js';
+export * from './routing/sla.js';
+export * from './routing/ports/sla-store.port.js';
+export * from './routing/use-cases/sla.use-case.js';
+export * from './routing/sla.jobs.js';
 // inbound: message → customer → entry → work item
 export * from './inbound/ports/ingest.port.js';
 export * from './inbound/use-cases/ingest-inbound.use-case.js';
@@ -96,3 +101,7 @@ export * from './ledger/ledger.errors.js';
 export * from './routing/routing.errors.js';
 export * from './inbound/inbound.errors.js';
 export * from './desk/desk.errors.js';
+// events: the log of committed domain events that the event stream follows
+export * from './events/ports/event-log.port.js';
+export * from './events/use-cases/follow-events.use-case.js';
+export * from './events/events.jobs.js';

@@ -12,6 +12,8 @@ import type {
   ManageRouting,
   PluginHttpRoute,
   RoutingQueries,
+  SlaQueries,
+  FollowEvents,
   Store,
 } from '@switchboard/core';
 import { authenticate } from './http/auth.js';
@@ -31,6 +33,7 @@ import { pluginHttpRoutes } from './routes/plugins/plugin-http.routes.js';
 import { pluginRoutes } from './routes/plugins/plugins.routes.js';
 import { queueRoutes } from './routes/queues/queues.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
+import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
 
 export interface AppDeps {
   store: Store;
@@ -46,6 +49,8 @@ export interface AppDeps {
   erasure: EraseCustomer;
   routing: ManageRouting;
   routingReads: RoutingQueries;
+  sla: SlaQueries;
+  events: FollowEvents;
   apiKeys: ManageApiKeys;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
@@ -65,6 +70,7 @@ const DOCUMENT_TAGS = [
   { name: 'search', description: 'Full-text search over the ledger' },
   { name: 'ledger', description: 'Whole-ledger integrity' },
   { name: 'queues', description: 'Queues and their statistics' },
+  { name: 'events', description: 'The stream of committed domain events' },
   { name: 'agents', description: 'Agents, presence and offers' },
   { name: 'offers', description: 'Answers to offers' },
   { name: 'plugins', description: 'Installed plugin instances' },
@@ -93,6 +99,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/search', searchRoutes(deps));
   app.route('/v1/ledger', ledgerRoutes(deps));
   app.route('/v1/queues', queueRoutes(deps));
+  app.route('/v1/events', eventRoutes(deps));
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));
@@ -101,7 +108,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/docs', docsRoutes());
 
   // Served here or beside this app (health, metrics), but not through app.openapi(): described by hand.
-  for (const route of [openApiDocumentRoute, ...healthRouteDocs]) app.openAPIRegistry.registerPath(route);
+  for (const route of [openApiDocumentRoute, eventsRouteDoc, ...healthRouteDocs]) app.openAPIRegistry.registerPath(route);
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'metricsKey', {
     type: 'http',

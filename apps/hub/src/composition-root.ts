@@ -13,6 +13,8 @@ import {
   MarkDeliveryFailed,
   RelayOutbox,
   RoutingQueries,
+  SlaQueries,
+  FollowEvents,
   Sweep,
   storedPluginState,
   systemClock,
@@ -43,6 +45,8 @@ import { ledgerModule } from './di/ledger.module.js';
 import { outboxModule } from './di/outbox.module.js';
 import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
+import { slaModule } from './di/sla.module.js';
+import { eventsModule } from './di/events.module.js';
 import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -146,6 +150,8 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     identityModule,
     ledgerModule,
     routingModule,
+    slaModule,
+    eventsModule,
     inboundModule((size) => metrics.ingestBatchSize.observe(size)),
     deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
@@ -212,6 +218,8 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         erasure: container.get(EraseCustomer),
         routing: container.get(ManageRouting),
         routingReads: container.get(RoutingQueries),
+        sla: container.get(SlaQueries),
+        events: container.get(FollowEvents),
         apiKeys: container.get(ManageApiKeys),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),

@@ -1,3 +1,5 @@
+import type { BusinessHours } from './business-hours.js';
+
 export const ROUTING_STRATEGIES = ['longest-idle', 'least-occupied', 'most-available', 'best-skill', 'round-robin'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 
@@ -15,7 +17,8 @@ export interface Queue {
   offerTimeoutSeconds: number;
   sla: { firstResponseSeconds?: number | undefined; resolutionSeconds?: number | undefined } | null;
   overflow: { afterSeconds: number; queueId: string } | null;
-  businessHours: Record<string, unknown> | null;
+  /** When items are offered; `null` is always open. SLA clocks run only while open. */
+  businessHours: BusinessHours | null;
   createdAt: Date;
   updatedAt: Date;
 }

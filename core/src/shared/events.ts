@@ -12,7 +12,8 @@ export type DomainEvent =
   | { type: 'delivery.requested'; interactionId: string; attempt: number; notBefore?: string }
   | { type: 'agent.presence'; agentId: string; presence: string }
   /** A ledger entry to show in the working thread of the agent a conversation is assigned to (desks). */
-  | { type: 'desk.post'; interactionId: string; conversationId: string; agentId: string };
+  | { type: 'desk.post'; interactionId: string; conversationId: string; agentId: string }
+  | { type: 'sla.breached'; conversationId: string; queueId: string; kind: 'first_response' | 'resolution'; dueAt: string };
 
 export type DomainEventType = DomainEvent['type'];
 

@@ -11,4 +11,6 @@ export const lockKeys = {
   conversation: (id: string) => `conversation:${id}`,
   agent: (id: string) => `agent:${id}`,
   delivery: (id: string) => `delivery:${id}`,
+  /** Taken last, by the relay only: appends to the event log commit in order. */
+  eventLog: () => 'event-log',
 };

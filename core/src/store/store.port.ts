@@ -1,8 +1,10 @@
 import type { AccessSession } from '../access/ports/api-key-store.port.js';
 import type { DeliverySession } from '../delivery/ports/delivery-store.port.js';
+import type { EventLogSession } from '../events/ports/event-log.port.js';
 import type { IdentitySession } from '../identity/ports/identity-store.port.js';
 import type { LedgerSession } from '../ledger/ports/ledger-store.port.js';
 import type { RoutingSession } from '../routing/ports/routing-store.port.js';
+import type { SlaSession } from '../routing/ports/sla-store.port.js';
 import type { Health } from '../shared/health.js';
 import type { OutboxSession } from '../shared/ports/outbox.port.js';
 import type { PluginStateSession } from '../shared/ports/plugin-state.port.js';
@@ -15,7 +17,7 @@ import type { SessionLocks, Transactions } from '../shared/ports/transactions.po
  * Use cases lock in a fixed order (see `lockKeys`): identity, then the inbound receipt rows (taken
  * by `receipts.claimMany` right after the identity locks), customer, queue, conversation, agent.
  */
-export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession {}
+export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession {}
 
 /** The storage port: PostgreSQL in production, an embedded engine by default. */
 export interface Store extends Transactions<StoreSession> {

@@ -14,6 +14,8 @@ import {
   InMemoryRoutingDecisionRepository,
   InMemoryWorkItemRepository,
 } from './in-memory/routing.js';
+import { InMemoryEventLogRepository } from './in-memory/event-log.js';
+import { InMemorySlaRepository } from './in-memory/sla.js';
 import { emptyTables, openDb, type Db, type Tables } from './in-memory/tables.js';
 
 /** Whether a statement of the session may run: a transaction whose statement failed refuses the rest, as PostgreSQL does. */
@@ -55,6 +57,7 @@ export class InMemoryStore implements Store {
   private readonly tables: Tables = emptyTables();
   private queue: Promise<void> = Promise.resolve();
   private seq = 0;
+  private logSeq = 0;
   private closed = false;
 
   async transaction<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
@@ -131,6 +134,8 @@ export class InMemoryStore implements Store {
       decisions: guard(new InMemoryRoutingDecisionRepository(db)),
       outbox: guard(new InMemoryOutboxRepository(db, () => (this.seq += 1))),
       apiKeys: guard(new InMemoryApiKeyRepository(db)),
+      sla: guard(new InMemorySlaRepository(db)),
+      eventLog: guard(new InMemoryEventLogRepository(db, () => (this.logSeq += 1))),
       pluginState: guard(new InMemoryPluginStateRepository(db)),
     };
   }

@@ -487,7 +487,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
           cost: 15,
           sla: { firstResponseSeconds: 600, resolutionSeconds: 86_400 },
           overflow: { afterSeconds: 300, queueId: overflowTo },
-          businessHours: { timezone: 'Europe/London', mon: ['09:00', '17:00'] },
+          businessHours: { timeZone: 'Europe/London', weekly: { mon: [{ start: '09:00', end: '17:00' }], sat: [{ start: '22:00', end: '02:00' }] }, holidays: [{ date: '2026-12-25' }, { date: '2026-12-24', open: [{ start: '09:00', end: '12:00' }] }] },
         });
         await tx((s) => s.queues.insert(queue));
         expect(await read((s) => s.queues.get(queue.id))).toEqual(queue);

@@ -11,6 +11,8 @@ import {
   TypeormLedgerHeadRepository,
 } from './repositories/typeorm-ledger-store.js';
 import { TypeormOutboxRepository } from './repositories/typeorm-outbox.js';
+import { TypeormSlaRepository } from './repositories/typeorm-sla-store.js';
+import { TypeormEventLogRepository } from './repositories/typeorm-event-log.js';
 import { TypeormPluginStateRepository } from './repositories/typeorm-plugin-state-store.js';
 import {
   TypeormAgentRepository,
@@ -54,5 +56,7 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   decisions: new TypeormRoutingDecisionRepository(manager),
   outbox: new TypeormOutboxRepository(manager, inTransaction),
   apiKeys: new TypeormApiKeyRepository(manager),
+  sla: new TypeormSlaRepository(manager),
+  eventLog: new TypeormEventLogRepository(manager),
   pluginState: new TypeormPluginStateRepository(manager),
 });

@@ -1,4 +1,5 @@
 import type { JobContribution, PlannedJob } from '../../shared/jobs.js';
+import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { JobQueue } from '../../shared/ports/job-queue.port.js';
 import type { Store, StoreSession } from '../../store/store.port.js';
@@ -68,6 +69,9 @@ export class RelayOutbox {
       for (const contribution of this.contributions) {
         if (contribution.plan) await enqueuePlanned(this.jobs, await contribution.plan(claimed, { now, session }));
       }
+      // Followers (the event stream) read the log by sequence: one appender at a time keeps it in commit order.
+      await session.lock(lockKeys.eventLog());
+      await session.eventLog.append(claimed, now);
       await session.outbox.markDispatched(claimed.map((e) => e.id), now);
       return claimed.length;
     });

@@ -4,6 +4,7 @@ import type { Clock } from '../../shared/ports/clock.port.js';
 import { DEFAULT_CAPACITY_UNITS, type Agent, type Presence } from '../agent.entity.js';
 import type { RoutingStore } from '../ports/routing-transactions.js';
 import type { Queue } from '../queue.entity.js';
+import { parseBusinessHours } from '../business-hours.js';
 import { routingErrors } from '../routing.errors.js';
 import { DEFAULT_QUEUE_NAME } from './resolve-queue.js';
 
@@ -41,6 +42,7 @@ export class ManageRouting {
 
   async createQueue(input: QueueInput): Promise<Queue> {
     checkSkills(input.skills ?? {}, 'skills');
+    if (input.businessHours) input = { ...input, businessHours: parseBusinessHours(input.businessHours) };
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queueName(input.name));
       if (await session.queues.getByName(input.name)) throw routingErrors.queueNameTaken(input.name);
@@ -55,6 +57,7 @@ export class ManageRouting {
 
   async updateQueue(id: string, patch: Partial<QueueInput>): Promise<Queue> {
     if (patch.skills) checkSkills(patch.skills, 'skills');
+    if (patch.businessHours) patch = { ...patch, businessHours: parseBusinessHours(patch.businessHours) };
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queue(id));
       const queue = await session.queues.get(id);

@@ -1,6 +1,7 @@
 import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
+import { BusinessClock } from '../business-hours.js';
 import { eligibleFor, type Candidate } from '../eligibility.js';
 import type { Offer } from '../offer.entity.js';
 import type { Queue } from '../queue.entity.js';
@@ -27,6 +28,8 @@ export class RouteQueue {
       await session.lock(lockKeys.queue(queueId));
       const queue = await session.queues.get(queueId);
       if (!queue) return { offers: 0, more: false };
+      // Closed: items wait (the explainer says `outside_hours`); the sweeper routes again once open.
+      if (!BusinessClock.of(queue.businessHours).isOpen(this.clock.now())) return { offers: 0, more: false };
       // With nobody available there is nothing to decide: skip reading the backlog.
       const agents = await session.agents.listByPresence('available');
       if (agents.length === 0) return { offers: 0, more: false };

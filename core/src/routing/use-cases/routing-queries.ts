@@ -5,6 +5,7 @@ import type { Page, PageRequest } from '../../shared/page.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { Agent } from '../agent.entity.js';
+import { outsideHoursReason } from '../business-hours.js';
 import { eligibleFor } from '../eligibility.js';
 import type { Offer, OfferStatus, RoutingDecision } from '../offer.entity.js';
 import type { RoutingSession } from '../ports/routing-store.port.js';
@@ -42,7 +43,9 @@ export class RoutingQueries {
       if (!conversation) throw ledgerErrors.conversationNotFound(conversationId);
       const item = await session.workItems.get(conversationId);
       let reasons: WorkItem['reasons'] = [];
-      if (item?.state === 'waiting') {
+      const closed = item?.state === 'waiting' ? outsideHoursReason((await session.queues.get(item.queueId))?.businessHours ?? null, this.clock.now()) : null;
+      if (closed) reasons = [closed];
+      else if (item?.state === 'waiting') {
         const agents = await session.agents.listByPresence('available');
         const loads = await session.assignments.loads(agents.map((a) => a.id));
         reasons = eligibleFor(item, agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }))).reasons;

@@ -6,8 +6,10 @@ import type { Interaction } from '../../ledger/interaction.entity.js';
 import type { InboundReceipt, LedgerHead } from '../../ledger/ports/ledger-store.port.js';
 import type { Agent } from '../../routing/agent.entity.js';
 import type { Assignment, Offer, RoutingDecision } from '../../routing/offer.entity.js';
+import type { SlaVerdict } from '../../routing/ports/sla-store.port.js';
 import type { Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
+import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
 import type { PluginStateEntry } from '../../shared/ports/plugin-state.port.js';
 import { Rows } from './rows.js';
@@ -38,6 +40,10 @@ export interface Tables {
   decisions: Map<string, RoutingDecision>;
   outbox: Map<string, StoredOutboxEvent>;
   apiKeys: Map<string, ApiKey>;
+  /** Keyed `conversationId\0kind`. */
+  slaVerdicts: Map<string, SlaVerdict>;
+  /** Keyed by the outbox event id. */
+  eventLog: Map<string, LoggedEvent>;
   /** Keyed `instanceId\0key`. */
   pluginState: Map<string, PluginStateEntry>;
 }
@@ -61,6 +67,8 @@ export const emptyTables = (): Tables => ({
   decisions: new Map(),
   outbox: new Map(),
   apiKeys: new Map(),
+  slaVerdicts: new Map(),
+  eventLog: new Map(),
   pluginState: new Map(),
 });
 
@@ -82,6 +90,8 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     decisions: new Rows(tables.decisions, buffered),
     outbox: new Rows(tables.outbox, buffered),
     apiKeys: new Rows(tables.apiKeys, buffered),
+    slaVerdicts: new Rows(tables.slaVerdicts, buffered),
+    eventLog: new Rows(tables.eventLog, buffered),
     pluginState: new Rows(tables.pluginState, buffered),
   };
   return {

@@ -22,7 +22,7 @@ export const toQueueRow = (q: Queue): QueueRow => ({
   offerTimeoutSeconds: q.offerTimeoutSeconds,
   sla: q.sla,
   overflow: q.overflow,
-  businessHours: q.businessHours === null ? null : toJsonObject(q.businessHours),
+  businessHours: q.businessHours,
   createdAt: q.createdAt,
   updatedAt: q.updatedAt,
 });

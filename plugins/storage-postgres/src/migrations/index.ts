@@ -2,6 +2,8 @@ import { InitialSchema1795305600000 } from './1795305600000-initial-schema.migra
 import { ConversationsAssigneeIndex1795392000000 } from './1795392000000-conversations-assignee-index.migration.js';
 import { ApiKeyAgent1795392100000 } from './1795392100000-api-key-agent.migration.js';
 import { ErasableLedger1795410000000 } from './1795410000000-erasable-ledger.migration.js';
+import { SlaVerdicts1795430000000 } from './1795430000000-sla-verdicts.migration.js';
+import { EventLog1795430100000 } from './1795430100000-event-log.migration.js';
 import { PluginState1795460000000 } from './1795460000000-plugin-state.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
@@ -10,5 +12,7 @@ export const migrations = [
   ConversationsAssigneeIndex1795392000000,
   ApiKeyAgent1795392100000,
   ErasableLedger1795410000000,
+  SlaVerdicts1795430000000,
+  EventLog1795430100000,
   PluginState1795460000000,
 ];

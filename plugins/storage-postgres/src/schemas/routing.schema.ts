@@ -22,7 +22,7 @@ export interface QueueRow {
   offerTimeoutSeconds: number;
   sla: Queue['sla'];
   overflow: Queue['overflow'];
-  businessHours: JsonObject | null;
+  businessHours: Queue['businessHours'];
   createdAt: Date;
   updatedAt: Date;
 }

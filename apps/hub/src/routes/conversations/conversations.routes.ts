@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CONVERSATION_STATUSES, type DeskCommands, type DeskQueries, type LedgerQueries, type RoutingQueries } from '@switchboard/core';
+import { CONVERSATION_STATUSES, type DeskCommands, type DeskQueries, type LedgerQueries, type RoutingQueries, type SlaQueries } from '@switchboard/core';
 import { actorOf, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { optionalJson } from '../../http/optional-json.js';
@@ -15,6 +15,7 @@ import {
   interactionJson,
   json,
   pageOf,
+  withSla,
 } from '../shared/views.js';
 
 const tags = ['conversations'];
@@ -150,14 +151,19 @@ const transferRoute = createRoute({
   responses: { 200: json(ConversationSchema, 'The transferred conversation'), ...errorResponses },
 });
 
-export const conversationRoutes = (deps: { ledger: LedgerQueries; deskReads: DeskQueries; routingReads: RoutingQueries; desk: DeskCommands }) =>
+export const conversationRoutes = (deps: { ledger: LedgerQueries; deskReads: DeskQueries; routingReads: RoutingQueries; desk: DeskCommands; sla: SlaQueries }) =>
   createRouter()
     .openapi(listRoute, async (c) => {
       const { cursor, limit, status, queue, customerId } = c.req.valid('query');
       const page = await deps.ledger.conversations({ status, queueId: queue, customerId }, { cursor, limit });
-      return c.json({ items: page.items.map(conversationJson), nextCursor: page.nextCursor }, 200);
+      const clocks = await deps.sla.clocks(page.items);
+      return c.json({ items: page.items.map((item) => withSla(conversationJson(item), clocks.get(item.id))), nextCursor: page.nextCursor }, 200);
     })
-    .openapi(getRoute, async (c) => c.json(conversationDetailJson(await deps.deskReads.conversation(c.req.valid('param').id)), 200))
+    .openapi(getRoute, async (c) => {
+      const conversation = await deps.deskReads.conversation(c.req.valid('param').id);
+      const clocks = await deps.sla.clocks([conversation]);
+      return c.json(withSla(conversationDetailJson(conversation), clocks.get(conversation.id)), 200);
+    })
     .openapi(verifyRoute, async (c) => c.json(await deps.ledger.verify(c.req.valid('param').id), 200))
     .openapi(routingRoute, async (c) => {
       const view = await deps.routingReads.routing(c.req.valid('param').id);

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { Agent, Conversation, ConversationView, CustomerView, InteractionView, Offer, Queue } from '@switchboard/core';
+import type { Agent, Conversation, ConversationView, CustomerView, InteractionView, Offer, Queue, SlaStatus } from '@switchboard/core';
 
 // The public JSON shapes of API.md, with the zod schemas the OpenAPI document is generated from.
 
@@ -93,6 +93,25 @@ export const interactionJson = (i: InteractionView): z.infer<typeof InteractionS
   delivery: i.delivery,
 });
 
+export const SlaClocksSchema = z
+  .object({
+    firstResponseDue: z.string().nullable(),
+    resolutionDue: z.string().nullable(),
+    breached: z.boolean(),
+    breaches: z.array(z.enum(['first_response', 'resolution'])),
+  })
+  .openapi('SlaClocks', { description: "Due instants from the queue's SLA targets, counted in business hours; absent when the queue has no targets" });
+
+export const slaJson = (s: SlaStatus): z.infer<typeof SlaClocksSchema> => ({
+  firstResponseDue: iso(s.firstResponseDue),
+  resolutionDue: iso(s.resolutionDue),
+  breached: s.breached,
+  breaches: s.breaches,
+});
+
+/** Adds the SLA clocks to a conversation's JSON when its queue has targets. */
+export const withSla = <T extends object>(json: T, sla: SlaStatus | undefined): T & { sla?: z.infer<typeof SlaClocksSchema> } => (sla ? { ...json, sla: slaJson(sla) } : json);
+
 export const ConversationSchema = z
   .object({
     id: z.string(),
@@ -105,6 +124,7 @@ export const ConversationSchema = z
     assignment: z.object({ agentId: z.string(), since: z.string() }).nullable(),
     firstResponseAt: z.string().nullable(),
     resolvedAt: z.string().nullable(),
+    sla: SlaClocksSchema.optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -130,6 +150,20 @@ export const conversationDetailJson = (c: ConversationView) => ({ ...conversatio
 
 export const SkillsSchema = z.record(z.string().min(1).max(64), z.number().int().min(1).max(5));
 
+const LocalIntervalSchema = z.object({
+  start: z.string().openapi({ example: '09:00', description: 'local time HH:MM' }),
+  end: z.string().openapi({ example: '17:00', description: 'local time HH:MM or 24:00; at or before start means the next day' }),
+});
+export const BusinessHoursSchema = z
+  .object({
+    timeZone: z.string().openapi({ example: 'Europe/Berlin', description: 'IANA time zone' }),
+    weekly: z.partialRecord(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']), z.array(LocalIntervalSchema)).openapi({ description: 'open intervals per weekday, local time' }),
+    holidays: z
+      .array(z.object({ date: z.string().openapi({ example: '2026-12-24' }), open: z.array(LocalIntervalSchema).optional().openapi({ description: 'replaces the weekly intervals that day; absent: closed all day' }) }))
+      .optional(),
+  })
+  .openapi('BusinessHours', { description: 'When the queue offers items; SLA clocks run only while open. Absent or null: always open.' });
+
 export const QueueSchema = z
   .object({
     id: z.string(),
@@ -141,7 +175,7 @@ export const QueueSchema = z
     offerTimeoutSeconds: z.number(),
     sla: z.object({ firstResponseSeconds: z.number().optional(), resolutionSeconds: z.number().optional() }).nullable(),
     overflow: z.object({ afterSeconds: z.number(), queueId: z.string() }).nullable(),
-    businessHours: z.record(z.string(), z.unknown()).nullable(),
+    businessHours: BusinessHoursSchema.nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -1,0 +1,10 @@
+import { runEventLogContract, runSlaStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
+import { createEmbeddedStore } from '../typeorm-store.js';
+
+const makeStore = async (): Promise<StoreUnderTest> => {
+  const store = createEmbeddedStore({ dataDir: 'memory://' });
+  return { store, dispose: () => store.close() };
+};
+
+runSlaStoreContract('PGlite (memory://)', makeStore);
+runEventLogContract('PGlite (memory://)', makeStore);
