@@ -6,6 +6,7 @@ import type {
   IngestPort,
   LedgerQueries,
   Logger,
+  ManageCustomers,
   ManageApiKeys,
   ManageRouting,
   PluginHttpRoute,
@@ -19,6 +20,7 @@ import type { PluginHealthReport, PluginTestResult } from './plugins/plugin-supe
 import { agentRoutes } from './routes/agents/agents.routes.js';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.js';
 import { conversationRoutes } from './routes/conversations/conversations.routes.js';
+import { customerIdentityRoutes } from './routes/customers/customer-identity.routes.js';
 import { customerRoutes } from './routes/customers/customers.routes.js';
 import { docsRoutes, openApiDocumentRoute } from './routes/docs/docs.routes.js';
 import { healthRouteDocs } from './routes/health/health.routes.js';
@@ -37,6 +39,8 @@ export interface AppDeps {
   desk: DeskCommands;
   deskReads: DeskQueries;
   customers: CustomerQueries;
+  /** Links, merges and merge suggestions. */
+  manageCustomers: ManageCustomers;
   ledger: LedgerQueries;
   routing: ManageRouting;
   routingReads: RoutingQueries;
@@ -78,6 +82,8 @@ export const createApp = (deps: AppDeps) => {
   });
 
   app.route('/v1/inbound', inboundRoutes(deps));
+  // The writes first: their `/merge-suggestions` paths must not be read as a customer id.
+  app.route('/v1/customers', customerIdentityRoutes(deps));
   app.route('/v1/customers', customerRoutes(deps));
   app.route('/v1/conversations', conversationRoutes(deps));
   app.route('/v1/queues', queueRoutes(deps));

@@ -7,6 +7,7 @@ import {
   DomainError,
   IngestInbound,
   LedgerQueries,
+  ManageCustomers,
   ManageApiKeys,
   ManageRouting,
   MarkDeliveryFailed,
@@ -94,6 +95,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     channelQueues: config.hub.channelQueues,
     setAwayOnOfferExpiry: config.hub.offerExpiry.setAway,
     delivery: config.hub.delivery,
+    identity: config.hub.identity,
   };
 
   // Plugins are created before the ingest use case exists; their ingest port forwards to it.
@@ -205,6 +207,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         desk: deskCommands,
         deskReads: container.get(DeskQueries),
         customers,
+        manageCustomers: container.get(ManageCustomers),
         ledger: container.get(LedgerQueries),
         routing: container.get(ManageRouting),
         routingReads: container.get(RoutingQueries),

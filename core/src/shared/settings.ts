@@ -7,6 +7,23 @@ export interface CoreSettings {
   /** An agent who lets an offer expire is set `away`. */
   setAwayOnOfferExpiry: boolean;
   delivery: { maxAttempts: number; baseDelayMs: number };
+  identity: IdentitySettings;
+}
+
+/**
+ * The ways a message's sender is recognised as a customer the hub knows, tried in the configured
+ * order (`hub.identity.rules`); a rule left out is off. `exact`: the sender's own identity is
+ * linked (always first, whatever the order says). `shared-contact`: an email address or phone
+ * number the message names (normalised) is linked to a customer. `crm`: a CRM connector knows the
+ * sender. An explicit link (`POST /v1/customers/{id}/identities`) always holds.
+ */
+export const RESOLUTION_RULES = ['exact', 'shared-contact', 'crm'] as const;
+export type ResolutionRule = (typeof RESOLUTION_RULES)[number];
+
+export interface IdentitySettings {
+  /** Region of phone numbers written in national form (ISO 3166-1 alpha-2, e.g. `GB`); null: only international form. */
+  defaultRegion: string | null;
+  rules: readonly ResolutionRule[];
 }
 
 export const DEFAULT_SETTINGS: CoreSettings = {
@@ -14,6 +31,7 @@ export const DEFAULT_SETTINGS: CoreSettings = {
   channelQueues: {},
   setAwayOnOfferExpiry: true,
   delivery: { maxAttempts: 8, baseDelayMs: 2000 },
+  identity: { defaultRegion: null, rules: RESOLUTION_RULES },
 };
 
 export const CoreSettings = Symbol.for('switchboard.CoreSettings');

@@ -45,7 +45,7 @@ export const startReceiver = async (answer: () => number = () => 200) => {
 const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
 
 /** A hub on an in-memory embedded store and the in-process queue, answering through `call`. */
-export const startHub = async (options: { callbackUrl: string; delivery?: HubConfig['hub']['delivery']; inboundSecret?: string }) => {
+export const startHub = async (options: { callbackUrl: string; delivery?: HubConfig['hub']['delivery']; inboundSecret?: string; identity?: HubConfig['hub']['identity'] }) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'sb-hub-'));
   const config: HubConfig = {
     port: 0,
@@ -61,6 +61,7 @@ export const startHub = async (options: { callbackUrl: string; delivery?: HubCon
       delivery: options.delivery ?? { maxAttempts: 3, baseDelayMs: 50 },
       sweepIntervalMs: 300,
       channelQueues: {},
+      identity: options.identity ?? { defaultRegion: null, rules: ['exact', 'shared-contact', 'crm'] },
     },
     plugins: [
       spec('store', '@switchboard/storage-postgres', { dataDir: 'memory://' }),

@@ -1,4 +1,4 @@
-import { AnswerOffer, ChannelRegistry, Clock, CustomerQueries, DeskActions, DeskCommands, DeskQueries, ManageRouting, Store } from '@switchboard/core';
+import { AnswerOffer, ChannelRegistry, Clock, CoreSettings, CustomerQueries, DeskActions, DeskCommands, DeskQueries, ManageCustomers, ManageRouting, Store } from '@switchboard/core';
 import { ContainerModule } from 'inversify';
 
 /** What agents do and read, for the API and desk plugins alike. */
@@ -15,6 +15,9 @@ export const deskModule = new ContainerModule(({ bind }) => {
           ctx.get<ChannelRegistry>(ChannelRegistry),
         ),
     )
+    .inSingletonScope();
+  bind(ManageCustomers)
+    .toDynamicValue((ctx) => new ManageCustomers(ctx.get<Store>(Store), ctx.get<Clock>(Clock), { defaultRegion: ctx.get<CoreSettings>(CoreSettings).identity.defaultRegion }))
     .inSingletonScope();
   bind(DeskQueries)
     .toDynamicValue((ctx) => new DeskQueries(ctx.get<Store>(Store)))

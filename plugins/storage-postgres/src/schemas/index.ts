@@ -1,5 +1,5 @@
 import { ApiKeySchema } from './api-key.schema.js';
-import { CustomerSchema, IdentitySchema } from './identity.schema.js';
+import { CustomerMergeSchema, CustomerSchema, IdentitySchema, MergeSuggestionSchema } from './identity.schema.js';
 import { ConversationSchema, DeliverySchema, InboundReceiptSchema, InteractionSchema } from './ledger.schema.js';
 import { OutboxEventSchema } from './outbox.schema.js';
 import {
@@ -17,6 +17,8 @@ import {
 export const entitySchemas = [
   CustomerSchema,
   IdentitySchema,
+  MergeSuggestionSchema,
+  CustomerMergeSchema,
   ConversationSchema,
   InteractionSchema,
   InboundReceiptSchema,
