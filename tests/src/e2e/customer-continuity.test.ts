@@ -90,4 +90,28 @@ describe('one customer across email, web chat and phone', () => {
     expect((found['items'] as Json[]).map((c) => c['id'])).toEqual([bodies[0]!['customerId']]);
     expect(await get(`/v1/conversations/${String(bodies[0]!['conversationId'])}/verify`)).toMatchObject({ ok: true, entries: 20 });
   });
+
+  it('a merge racing new messages for both customers: nothing lost, nothing left on the merged side', async () => {
+    const [a, b] = ['a', 'b'].map((p) => ({ kind: 'email', value: `${p}.${randomUUID().slice(0, 8)}@example.com` }));
+    const say = (from: { kind: string; value: string }) => hub.post('/v1/inbound', { channel: 'email', externalId: `race-${randomUUID()}`, from, text: 'racing' });
+    const first = [await say(a!), await say(b!)].map((r) => r.body as Json);
+    const [survivor, merged] = first.map((f) => String(f['customerId']));
+    const [messages, merge] = await Promise.all([
+      Promise.all(Array.from({ length: 20 }, (_, i) => say(i % 2 === 0 ? a! : b!))),
+      hub.post(`/v1/customers/${survivor}/merge`, { from: merged }),
+    ]);
+    expect(merge.status, merge.text).toBe(200);
+    expect(messages.map((m) => m.status)).toEqual(Array.from({ length: 20 }, () => 202));
+    // Every message is in the ledger, in a conversation that now belongs to the survivor.
+    for (const answer of messages.map((m) => m.body as Json)) {
+      const conversation = await get(`/v1/conversations/${String(answer['conversationId'])}`);
+      expect(conversation['customerId']).toBe(survivor);
+      expect((conversation['interactions'] as Json[]).map((i) => i['id'])).toContain(answer['interactionId']);
+      expect(await get(`/v1/conversations/${String(answer['conversationId'])}/verify`)).toMatchObject({ ok: true });
+    }
+    expect((await get(`/v1/conversations?customerId=${merged}`))['items']).toEqual([]);
+    expect(await get(`/v1/customers/${merged}`)).toMatchObject({ mergedInto: survivor, identities: [] });
+    const byB = await get(`/v1/customers?identity=${encodeURIComponent(`email:${b!.value}`)}`);
+    expect((byB['items'] as Json[]).map((c) => c['id'])).toEqual([survivor]);
+  });
 });
