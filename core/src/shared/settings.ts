@@ -11,13 +11,13 @@ export interface CoreSettings {
 }
 
 /**
- * The ways a message's sender is recognised as a customer the hub knows, tried in the configured
- * order (`hub.identity.rules`); a rule left out is off. `exact`: the sender's own identity is
- * linked (always first, whatever the order says). `shared-contact`: an email address or phone
- * number the message names (normalised) is linked to a customer. `crm`: a CRM connector knows the
- * sender. An explicit link (`POST /v1/customers/{id}/identities`) always holds.
+ * The ways a message's sender is recognised as a customer the hub knows (`hub.identity.rules`); a
+ * rule left out is off. `exact`: the sender's own identity is known (always tried first).
+ * `shared-contact`: an email address or phone number the message names (normalised) belongs to a
+ * customer. An explicit link (`POST /v1/customers/{id}/identities`) always holds. A CRM match is
+ * still to come (CRM connectors are not wired into the hub yet).
  */
-export const RESOLUTION_RULES = ['exact', 'shared-contact', 'crm'] as const;
+export const RESOLUTION_RULES = ['exact', 'shared-contact'] as const;
 export type ResolutionRule = (typeof RESOLUTION_RULES)[number];
 
 export interface IdentitySettings {

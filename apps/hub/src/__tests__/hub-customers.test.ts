@@ -10,7 +10,7 @@ const unique = (prefix: string) => `${prefix}-${Date.now()}-${(seq += 1)}`;
 
 beforeAll(async () => {
   receiver = await startReceiver(() => 200);
-  hub = await startHub({ callbackUrl: receiver.url, identity: { defaultRegion: 'GB', rules: ['exact', 'shared-contact', 'crm'] } });
+  hub = await startHub({ callbackUrl: receiver.url, identity: { defaultRegion: 'GB', rules: ['exact', 'shared-contact'] } });
 }, 120_000);
 
 afterAll(async () => {

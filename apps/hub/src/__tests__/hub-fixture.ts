@@ -61,7 +61,7 @@ export const startHub = async (options: { callbackUrl: string; delivery?: HubCon
       delivery: options.delivery ?? { maxAttempts: 3, baseDelayMs: 50 },
       sweepIntervalMs: 300,
       channelQueues: {},
-      identity: options.identity ?? { defaultRegion: null, rules: ['exact', 'shared-contact', 'crm'] },
+      identity: options.identity ?? { defaultRegion: null, rules: ['exact', 'shared-contact'] },
     },
     plugins: [
       spec('store', '@switchboard/storage-postgres', { dataDir: 'memory://' }),

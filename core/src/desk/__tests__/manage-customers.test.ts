@@ -22,7 +22,7 @@ describe('identity resolution, links and merges on the in-memory store', () => {
   let customers: ManageCustomers;
   let queries: CustomerQueries;
   const ingestWith = (rules?: readonly ResolutionRule[]) =>
-    new IngestInbound(store, clock, { continuityWindowSeconds: HOUR, channelQueues: {}, identity: { defaultRegion: 'GB', rules: rules ?? ['exact', 'shared-contact', 'crm'] } });
+    new IngestInbound(store, clock, { continuityWindowSeconds: HOUR, channelQueues: {}, identity: { defaultRegion: 'GB', rules: rules ?? ['exact', 'shared-contact'] } });
   let ingest: IngestInbound;
 
   beforeEach(async () => {

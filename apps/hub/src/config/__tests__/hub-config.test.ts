@@ -41,7 +41,7 @@ describe('loadHubConfig: environment', () => {
         delivery: { maxAttempts: 8, baseDelayMs: 2000 },
         sweepIntervalMs: 2000,
         channelQueues: {},
-        identity: { defaultRegion: null, rules: ['exact', 'shared-contact', 'crm'] },
+        identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] },
       },
       plugins: [
         {
