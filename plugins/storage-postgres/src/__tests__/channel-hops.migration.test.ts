@@ -28,7 +28,8 @@ describe('migration ChannelHops1795400000000', () => {
     await store.sql('ALTER TABLE conversations RENAME COLUMN handoffs TO hops');
     await store.sql('UPDATE conversations SET hops = 3 WHERE id = $1', [conversation.id]);
     await store.sql("DELETE FROM schema_migrations WHERE name = 'ChannelHops1795400000000'");
-  });
+    // An embedded cluster's first start is slow on a loaded machine.
+  }, 120_000);
   afterAll(() => store.close());
 
   it('moves the hand-over count to handoffs and counts channel hops of messages from the ledger', async () => {
