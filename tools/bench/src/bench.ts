@@ -1,10 +1,13 @@
+import { runDeskBench } from './desk.bench.js';
 import { runIdentityBench } from './identity.bench.js';
 import { runIngestBench } from './ingest.bench.js';
+import { runLegacyReadBench } from './legacy-read.bench.js';
 import { runStartupBench } from './startup.bench.js';
+import { runTeamsBench } from './teams.bench.js';
 
 // npm run bench                  every section, start-up first
-// npm run bench -- startup       one section (or BENCH_ONLY=startup|ingest|identity)
-const SECTIONS = { startup: runStartupBench, ingest: runIngestBench, identity: runIdentityBench } as const;
+// npm run bench -- startup       one section (or BENCH_ONLY=startup|ingest|legacy|teams|desk|identity)
+const SECTIONS = { startup: runStartupBench, ingest: runIngestBench, legacy: runLegacyReadBench, teams: runTeamsBench, desk: runDeskBench, identity: runIdentityBench } as const;
 type Section = keyof typeof SECTIONS;
 
 const isSection = (name: string): name is Section => Object.hasOwn(SECTIONS, name);

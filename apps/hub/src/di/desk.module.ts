@@ -1,7 +1,8 @@
-import { AnswerOffer, ChannelRegistry, Clock, CoreSettings, CustomerQueries, DeskActions, DeskCommands, DeskQueries, ManageCustomers, ManageRouting, Store } from '@switchboard/core';
+import { AnswerOffer, ChannelRegistry, Clock, CoreSettings, CustomerQueries, DeskActions, DeskCommands, DeskQueries, DeskRegistry, ManageCustomers, ManageRouting, NotifyDesks, Store, deskJobs } from '@switchboard/core';
 import { ContainerModule } from 'inversify';
+import { JobContributions, type JobContributionList } from './jobs.js';
 
-/** What agents do and read, for the API and desk plugins alike. */
+/** What agents do and read, for the API and desk plugins alike, and the jobs that reach their desks. */
 export const deskModule = new ContainerModule(({ bind }) => {
   bind<DeskCommands>(DeskCommands)
     .toDynamicValue(
@@ -18,6 +19,13 @@ export const deskModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(ManageCustomers)
     .toDynamicValue((ctx) => new ManageCustomers(ctx.get<Store>(Store), ctx.get<Clock>(Clock), { defaultRegion: ctx.get<CoreSettings>(CoreSettings).identity.defaultRegion }))
+    .inSingletonScope();
+  bind(NotifyDesks)
+    .toDynamicValue((ctx) => new NotifyDesks(ctx.get<Store>(Store), ctx.get<DeskRegistry>(DeskRegistry)))
+    .inSingletonScope();
+  // Offers, their answers and thread entries shown on the desks, after commit.
+  bind<JobContributionList>(JobContributions)
+    .toDynamicValue((ctx) => deskJobs({ notify: ctx.get(NotifyDesks) }))
     .inSingletonScope();
   bind(DeskQueries)
     .toDynamicValue((ctx) => new DeskQueries(ctx.get<Store>(Store)))

@@ -1,4 +1,4 @@
-import { DomainError, type CustomerLookup, type DeliveryFeedback, type DeskCommands, type DeskReads, type IngestPort, type PluginKind, type PluginKindContexts } from '@switchboard/core';
+import { DomainError, type CustomerLookup, type DeliveryFeedback, type DeskCommands, type DeskReads, type IngestPort, type PluginKind, type PluginKindContexts, type PluginState } from '@switchboard/core';
 import type { OfferedPluginContext } from './plugin-loader.js';
 
 /** The driving ports plugins are handed, by kind. */
@@ -8,11 +8,13 @@ export interface PluginPorts {
   desk: DeskCommands;
   reads: DeskReads;
   customers: CustomerLookup;
+  /** The durable state of one plugin instance. */
+  stateFor(instanceId: string): PluginState;
 }
 
-const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts) => PluginKindContexts[Kind] } = {
+const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts, instanceId: string) => PluginKindContexts[Kind] } = {
   channel: (ports) => ({ ingest: ports.ingest, deliveries: ports.deliveries }),
-  desk: (ports) => ({ desk: ports.desk, reads: ports.reads }),
+  desk: (ports, instanceId) => ({ desk: ports.desk, reads: ports.reads, state: ports.stateFor(instanceId) }),
   crm: (ports) => ({ customers: ports.customers }),
   legacy: (ports) => ({ ingest: ports.ingest }),
   blob: () => ({}),
@@ -22,7 +24,7 @@ const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts) => PluginKindCont
 
 /** The base context plus exactly what the declared kinds need. */
 export const contextForKinds = (base: OfferedPluginContext, kinds: readonly PluginKind[], ports: PluginPorts): OfferedPluginContext =>
-  kinds.reduce<OfferedPluginContext>((context, kind) => ({ ...context, ...KIND_PARTS[kind](ports) }), base);
+  kinds.reduce<OfferedPluginContext>((context, kind) => ({ ...context, ...KIND_PARTS[kind](ports, base.instanceId) }), base);
 
 /**
  * Plugins are created before the use cases behind their ports exist (those need the store a
@@ -56,16 +58,54 @@ export const latePluginPorts = (ingest: IngestPort) => {
       conversation: async (id) => get().reads.conversation(id),
       timeline: async (customerId, page) => get().reads.timeline(customerId, page),
       work: async (agentId) => get().reads.work(agentId),
+      agent: async (id) => get().reads.agent(id),
+      agentByDesk: async (binding, userId) => get().reads.agentByDesk(binding, userId),
+      queueByName: async (name) => get().reads.queueByName(name),
+      agents: async () => get().reads.agents(),
+      queues: async () => get().reads.queues(),
     },
     customers: {
       customer: async (id) => get().customers.customer(id),
       customersByIdentity: async (identity) => get().customers.customersByIdentity(identity),
     },
+    stateFor: (instanceId) => ({
+      get: async (key) => get().stateFor(instanceId).get(key),
+      set: async (key, value) => get().stateFor(instanceId).set(key, value),
+      setIfAbsent: async (key, value) => get().stateFor(instanceId).setIfAbsent(key, value),
+      delete: async (key) => get().stateFor(instanceId).delete(key),
+      list: async (prefix) => get().stateFor(instanceId).list(prefix),
+    }),
   };
   return {
     ports,
     bind: (targets: Omit<PluginPorts, 'ingest'>) => {
       bound = targets;
     },
+  };
+};
+
+/**
+ * Desk commands as plugins get them: after a command commits, its outbox events are relayed at
+ * once (as after an API write), so a reply typed in Slack is delivered without waiting for a sweep.
+ */
+export const relayingDeskCommands = (commands: DeskCommands, afterWrite: () => void): DeskCommands => {
+  const relayed =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await call(...args);
+      afterWrite();
+      return result;
+    };
+  return {
+    accept: relayed((actor, offerId) => commands.accept(actor, offerId)),
+    decline: relayed((actor, offerId, reason) => commands.decline(actor, offerId, reason)),
+    reply: relayed((actor, conversationId, command) => commands.reply(actor, conversationId, command)),
+    note: relayed((actor, conversationId, command) => commands.note(actor, conversationId, command)),
+    resolve: relayed((actor, conversationId, agentId) => commands.resolve(actor, conversationId, agentId)),
+    reopen: relayed((actor, conversationId, agentId) => commands.reopen(actor, conversationId, agentId)),
+    transfer: relayed((actor, conversationId, target, agentId) => commands.transfer(actor, conversationId, target, agentId)),
+    setPresence: relayed((actor, agentId, presence) => commands.setPresence(actor, agentId, presence)),
+    lookUpCustomer: (actor, identity) => commands.lookUpCustomer(actor, identity),
+    listWork: (actor, agentId) => commands.listWork(actor, agentId),
   };
 };

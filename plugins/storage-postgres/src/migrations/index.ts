@@ -3,6 +3,14 @@ import { ConversationsAssigneeIndex1795392000000 } from './1795392000000-convers
 import { ApiKeyAgent1795392100000 } from './1795392100000-api-key-agent.migration.js';
 import { ChannelHops1795400000000 } from './1795400000000-channel-hops.migration.js';
 import { MergeSuggestions1795400100000 } from './1795400100000-merge-suggestions.migration.js';
+import { PluginState1795460000000 } from './1795460000000-plugin-state.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
-export const migrations = [InitialSchema1795305600000, ConversationsAssigneeIndex1795392000000, ApiKeyAgent1795392100000, ChannelHops1795400000000, MergeSuggestions1795400100000];
+export const migrations = [
+  InitialSchema1795305600000,
+  ConversationsAssigneeIndex1795392000000,
+  ApiKeyAgent1795392100000,
+  ChannelHops1795400000000,
+  MergeSuggestions1795400100000,
+  PluginState1795460000000,
+];
