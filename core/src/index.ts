@@ -20,6 +20,9 @@ export * from './store/store.port.js';
 // identity
 export * from './identity/identity.value-object.js';
 export * from './identity/customer.entity.js';
+export * from './identity/merge-suggestion.entity.js';
+export * from './identity/customer-merge.entity.js';
+export * from './identity/merge-plan.js';
 export * from './identity/ports/identity-store.port.js';
 export * from './identity/ports/customer-lookup.port.js';
 export * from './identity/use-cases/resolve-customers.use-case.js';
@@ -68,6 +71,7 @@ export * from './desk/use-cases/desk-commands.use-case.js';
 export * from './desk/use-cases/desk-queries.js';
 export * from './desk/use-cases/erase-customer.use-case.js';
 export * from './desk/use-cases/desk-reads.js';
+export * from './desk/use-cases/manage-customers.use-case.js';
 export * from './desk/use-cases/notify-desks.use-case.js';
 export * from './desk/desk.jobs.js';
 // delivery

@@ -8,6 +8,7 @@ import type {
   IngestPort,
   LedgerQueries,
   Logger,
+  ManageCustomers,
   ManageApiKeys,
   ManageRouting,
   PluginHttpRoute,
@@ -23,6 +24,7 @@ import type { PluginHealthReport, PluginTestResult } from './plugins/plugin-supe
 import { agentRoutes } from './routes/agents/agents.routes.js';
 import { apiKeyRoutes } from './routes/api-keys/api-keys.routes.js';
 import { conversationRoutes } from './routes/conversations/conversations.routes.js';
+import { customerIdentityRoutes } from './routes/customers/customer-identity.routes.js';
 import { customerRoutes } from './routes/customers/customers.routes.js';
 import { docsRoutes, openApiDocumentRoute } from './routes/docs/docs.routes.js';
 import { healthRouteDocs } from './routes/health/health.routes.js';
@@ -44,6 +46,8 @@ export interface AppDeps {
   desk: DeskCommands;
   deskReads: DeskQueries;
   customers: CustomerQueries;
+  /** Links, merges and merge suggestions. */
+  manageCustomers: ManageCustomers;
   ledger: LedgerQueries;
   /** Data-subject erasure (admin). */
   erasure: EraseCustomer;
@@ -94,6 +98,8 @@ export const createApp = (deps: AppDeps) => {
   });
 
   app.route('/v1/inbound', inboundRoutes(deps));
+  // The writes first: their `/merge-suggestions` paths must not be read as a customer id.
+  app.route('/v1/customers', customerIdentityRoutes(deps));
   app.route('/v1/customers', customerRoutes(deps));
   app.route('/v1/conversations', conversationRoutes(deps));
   app.route('/v1/search', searchRoutes(deps));

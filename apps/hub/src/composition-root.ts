@@ -8,6 +8,7 @@ import {
   DomainError,
   IngestInbound,
   LedgerQueries,
+  ManageCustomers,
   ManageApiKeys,
   ManageRouting,
   MarkDeliveryFailed,
@@ -100,6 +101,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     channelQueues: config.hub.channelQueues,
     setAwayOnOfferExpiry: config.hub.offerExpiry.setAway,
     delivery: config.hub.delivery,
+    identity: config.hub.identity,
   };
 
   // Plugins are created before the ingest use case exists; their ingest port forwards to it.
@@ -214,6 +216,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         desk: deskCommands,
         deskReads: container.get(DeskQueries),
         customers,
+        manageCustomers: container.get(ManageCustomers),
         ledger: container.get(LedgerQueries),
         erasure: container.get(EraseCustomer),
         routing: container.get(ManageRouting),

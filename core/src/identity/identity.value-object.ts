@@ -1,4 +1,6 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { domainToASCII } from 'node:url';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { DomainError } from '../shared/domain-error.js';
 import { identityErrors } from './identity.errors.js';
 
 export const IDENTITY_KINDS = ['email', 'phone', 'slack', 'teams', 'webchat', 'crm', 'legacy', 'external'] as const;
@@ -14,7 +16,8 @@ export interface IdentityKey {
 }
 
 // Pragmatic address check (RFC 5322 allows more, but no mail system we connect to does).
-const EMAIL = /^[^\s@"(),:;<>[\\\]]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// Domains are compared in their ASCII (punycode) form, so the top-level label may be `xn--…` too.
+const EMAIL = /^[^\s@"(),:;<>[\\\]]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 const SEGMENT = /^[A-Za-z0-9._~+=-]{1,200}$/;
 
 /**
@@ -30,11 +33,33 @@ const segments = (raw: string, shape: string, kind: IdentityKind, field: string)
   return separator === ':' ? [parts[0]!.toLowerCase(), ...parts.slice(1)].join(':') : parts.join('/');
 };
 
+/** How values are normalised beyond their own form: the hub's `hub.identity` settings. */
+export interface NormaliseOptions {
+  /** ISO 3166-1 alpha-2 region of phone numbers written in national form (`01632 960961` → `+441632960961` for `GB`). */
+  defaultRegion?: string | null | undefined;
+}
+
+/** Whether `code` is a region the phone number metadata knows (`GB`, `US`, `DE`…). */
+export const isPhoneRegion = (code: string): boolean => /^[A-Z]{2}$/.test(code) && isSupportedCountry(code);
+
+/**
+ * The address with its domain in ASCII (IDNA/punycode, as mail servers compare it) and lower case.
+ * The local part is kept as written apart from case, plus-addressing (`ann+orders@`) included.
+ */
+const normaliseEmail = (raw: string): string | null => {
+  const at = raw.lastIndexOf('@');
+  if (at <= 0 || at === raw.length - 1) return null;
+  const domain = domainToASCII(raw.slice(at + 1));
+  if (domain === '') return null;
+  const value = `${raw.slice(0, at).toLowerCase()}@${domain.toLowerCase()}`;
+  return EMAIL.test(value) ? value : null;
+};
+
 /**
  * Validates and normalises an identity; `field` names the value's input field in errors, and the
  * kind's field is derived from it (`from.value` → `from.kind`).
  */
-export const identityOf = (kind: string, rawValue: string, field = 'value'): IdentityKey => {
+export const identityOf = (kind: string, rawValue: string, field = 'value', options: NormaliseOptions = {}): IdentityKey => {
   if (!isIdentityKind(kind)) {
     const kindField = field.endsWith('value') ? `${field.slice(0, -'value'.length)}kind` : field;
     throw identityErrors.unknownKind(kind, IDENTITY_KINDS, kindField);
@@ -45,16 +70,17 @@ export const identityOf = (kind: string, rawValue: string, field = 'value'): Ide
   }
   switch (kind) {
     case 'email': {
-      const value = raw.toLowerCase();
-      if (!EMAIL.test(value)) throw identityErrors.invalidEmail(raw, field);
+      const value = normaliseEmail(raw);
+      if (value === null) throw identityErrors.invalidEmail(raw, field);
       return { kind, value };
     }
     case 'phone': {
       // "Possible" (right length for the country) rather than "valid": number plans change faster than
       // metadata, and refusing a real customer's number would lose their message.
-      const parsed = parsePhoneNumberFromString(raw);
+      const region = options.defaultRegion && isPhoneRegion(options.defaultRegion) ? (options.defaultRegion as CountryCode) : undefined;
+      const parsed = parsePhoneNumberFromString(raw, region === undefined ? undefined : { defaultCountry: region });
       if (!parsed?.isPossible()) {
-        throw identityErrors.invalidPhone(raw, field);
+        throw identityErrors.invalidPhone(raw, field, region ?? null);
       }
       return { kind, value: parsed.number };
     }
@@ -74,10 +100,22 @@ export const identityOf = (kind: string, rawValue: string, field = 'value'): Ide
 };
 
 /** Parses the `kind:value` form, split at the first colon. */
-export const parseIdentity = (written: string, field = 'identity'): IdentityKey => {
+export const parseIdentity = (written: string, field = 'identity', options: NormaliseOptions = {}): IdentityKey => {
   const colon = written.indexOf(':');
   if (colon <= 0) throw identityErrors.malformed(field);
-  return identityOf(written.slice(0, colon), written.slice(colon + 1), field);
+  return identityOf(written.slice(0, colon), written.slice(colon + 1), field, options);
+};
+
+export type NormaliseResult = { ok: true; key: IdentityKey } | { ok: false; error: DomainError };
+
+/** `identityOf` as a value: an invalid identity is an error value, never a throw. */
+export const tryIdentityOf = (kind: string, rawValue: string, field = 'value', options: NormaliseOptions = {}): NormaliseResult => {
+  try {
+    return { ok: true, key: identityOf(kind, rawValue, field, options) };
+  } catch (error) {
+    if (error instanceof DomainError) return { ok: false, error };
+    throw error;
+  }
 };
 
 export const formatIdentity = (key: IdentityKey): string => `${key.kind}:${key.value}`;

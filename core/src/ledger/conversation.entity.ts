@@ -13,8 +13,10 @@ export interface Conversation {
   priority: number;
   /** Channels seen on this conversation, in the order they first appeared. */
   channels: string[];
-  /** How many times the conversation changed hands (transfers, re-queues after an assignment ended). */
+  /** Channel hops: how often a message came on another channel than the message before it. */
   hops: number;
+  /** How many times the conversation changed hands (transfers). */
+  handoffs: number;
   assignment: { agentId: string; since: Date } | null;
   /** The channel the customer last wrote from: replies go out there. */
   lastInboundChannel: string | null;
@@ -24,6 +26,19 @@ export interface Conversation {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** A channel hop: the customer moved from one channel to another within a conversation. */
+export interface ChannelHop {
+  from: string;
+  to: string;
+}
+
+/**
+ * The hop a message on `channel` makes, if any. Replies go out on the channel the customer last wrote
+ * from, so the channel of the conversation's previous message is always `lastInboundChannel`.
+ */
+export const hopOf = (conversation: Pick<Conversation, 'lastInboundChannel'>, channel: string): ChannelHop | null =>
+  conversation.lastInboundChannel !== null && conversation.lastInboundChannel !== channel ? { from: conversation.lastInboundChannel, to: channel } : null;
 
 export const isOpenStatus = (status: ConversationStatus): boolean => status !== 'resolved' && status !== 'closed';
 
@@ -60,6 +75,7 @@ export const conversationLifecycle = {
       priority: 0,
       channels: [],
       hops: 0,
+      handoffs: 0,
       assignment: null,
       lastInboundChannel: null,
       lastInboundAt: null,
@@ -89,10 +105,11 @@ export const conversationLifecycle = {
     const changes = { firstResponseAt: conversation.firstResponseAt ?? now };
     return conversation.status === 'assigned' ? move(conversation, 'waiting', now, changes) : { ...conversation, ...changes, updatedAt: now };
   },
-  /** The customer wrote on `channel`: the ball is back with the assigned agent, if any. */
+  /** The customer wrote on `channel`: the ball is back with the assigned agent, if any; a change of channel counts as a hop. */
   customerWrote(conversation: Conversation, channel: string, now: Date): Conversation {
     const changes: Partial<Conversation> = {
       channels: conversation.channels.includes(channel) ? conversation.channels : [...conversation.channels, channel],
+      hops: conversation.hops + (hopOf(conversation, channel) ? 1 : 0),
       lastInboundChannel: channel,
       lastInboundAt: now,
     };
@@ -100,7 +117,7 @@ export const conversationLifecycle = {
   },
   /** Moved to another queue or agent by a transfer: counts as a hand-over. */
   handedOver(conversation: Conversation): Conversation {
-    return { ...conversation, hops: conversation.hops + 1 };
+    return { ...conversation, handoffs: conversation.handoffs + 1 };
   },
   resolved(conversation: Conversation, now: Date): Conversation {
     if (!isOpenStatus(conversation.status)) {

@@ -3,7 +3,7 @@ import type { Store, StoreSession } from '../store/store.port.js';
 import { InMemoryApiKeyRepository } from './in-memory/access.js';
 import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
 import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
-import { InMemoryCustomerRepository, InMemoryIdentityRepository } from './in-memory/identity.js';
+import { InMemoryCustomerMergeRepository, InMemoryCustomerRepository, InMemoryIdentityRepository, InMemoryMergeSuggestionRepository } from './in-memory/identity.js';
 import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository, InMemoryLedgerHeadRepository } from './in-memory/ledger.js';
 import { InMemoryOutboxRepository } from './in-memory/outbox.js';
 import {
@@ -121,6 +121,8 @@ export class InMemoryStore implements Store {
       lockAll: async () => {},
       customers: guard(new InMemoryCustomerRepository(db)),
       identities: guard(new InMemoryIdentityRepository(db)),
+      mergeSuggestions: guard(new InMemoryMergeSuggestionRepository(db)),
+      merges: guard(new InMemoryCustomerMergeRepository(db)),
       conversations: guard(new InMemoryConversationRepository(db)),
       interactions: guard(new InMemoryInteractionRepository(db)),
       heads: guard(new InMemoryLedgerHeadRepository(db)),

@@ -50,6 +50,7 @@ export const aConversation = (overrides: Partial<Conversation> = {}): Conversati
     priority: 0,
     channels: ['email'],
     hops: 0,
+    handoffs: 0,
     assignment: null,
     lastInboundChannel: 'email',
     lastInboundAt: now,

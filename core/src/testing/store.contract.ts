@@ -134,6 +134,76 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
       });
     });
 
+    describe('identity links and merges', () => {
+      it('removes an identity and moves identities to another customer', async () => {
+        const from = newId();
+        const to = newId();
+        const [a, b, c] = [0, 1, 2].map((i) => anIdentity({ customerId: from, createdAt: secondsAfter(T0, i) }));
+        await tx((s) => s.identities.insertMany([a!, b!, c!]));
+        expect(await tx((s) => s.identities.remove(a!))).toBe(true);
+        expect(await tx((s) => s.identities.remove(a!))).toBe(false);
+        await tx((s) => s.identities.reassign([b!, { kind: 'email', value: `nobody.${uniqueToken()}@example.com` }], to));
+        expect(await read((s) => s.identities.find(a!))).toBeNull();
+        expect((await read((s) => s.identities.find(b!)))?.customerId).toBe(to);
+        expect(await read((s) => s.identities.listByCustomer(from))).toEqual([c]);
+      });
+
+      it('keeps one pending merge suggestion per pair of customers, lists them newest first and filtered', async () => {
+        const [x, y, z] = [newId(), newId(), newId()];
+        const suggestion = (customerId: string, otherCustomerId: string, at: number) => ({
+          id: newId(),
+          customerId,
+          otherCustomerId,
+          identity: { kind: 'email' as const, value: `ann.${uniqueToken()}@example.com` },
+          interactionId: newId(),
+          status: 'pending' as const,
+          createdAt: secondsAfter(T0, at),
+          decidedAt: null,
+        });
+        const first = suggestion(x, y, 1);
+        const added = await tx((s) => s.mergeSuggestions.addPending([first, suggestion(y, x, 2), suggestion(x, z, 3)]));
+        expect(added.map((a) => a.customerId + a.otherCustomerId)).toEqual([x + y, x + z]);
+        // The same pair again, in the other order: still one pending.
+        expect(await tx((s) => s.mergeSuggestions.addPending([suggestion(y, x, 4)]))).toEqual([]);
+        expect(await read((s) => s.mergeSuggestions.get(first.id))).toEqual(first);
+        const listed = await read((s) => s.mergeSuggestions.list({ customerId: x }, { limit: 10 }));
+        expect(listed.items.map((i) => i.otherCustomerId)).toEqual([z, y]);
+        // Once decided, the pair may be suggested again.
+        await tx((s) => s.mergeSuggestions.update({ ...first, status: 'dismissed', decidedAt: secondsAfter(T0, 5) }));
+        expect(await tx((s) => s.mergeSuggestions.addPending([suggestion(y, x, 6)]))).toHaveLength(1);
+        const pendingOfY = await read((s) => s.mergeSuggestions.list({ customerId: y, status: 'pending' }, { limit: 10 }));
+        expect(pendingOfY.items.map((i) => [i.customerId, i.otherCustomerId])).toEqual([[y, x]]);
+        const dismissed = await read((s) => s.mergeSuggestions.list({ customerId: y, status: 'dismissed' }, { limit: 1 }));
+        expect(dismissed.items.map((i) => i.id)).toEqual([first.id]);
+        expect(await walk((page) => read((s) => s.mergeSuggestions.list({ customerId: x }, page)), 1)).toHaveLength(3);
+      });
+
+      it('round-trips a merge record and finds the active one of a pair', async () => {
+        const merge = {
+          id: newId(),
+          survivorId: newId(),
+          mergedId: newId(),
+          identities: [{ kind: 'email' as const, value: `ann.${uniqueToken()}@example.com` }],
+          conversations: [newId(), newId()],
+          attributes: [
+            { key: 'tier', hadBefore: true, before: 'gold', after: 'platinum' },
+            { key: 'address', hadBefore: false, before: null, after: { city: 'Leeds' } },
+          ],
+          displayNameBefore: null,
+          displayNameChanged: true,
+          createdAt: T0,
+          undoneAt: null,
+        };
+        await tx((s) => s.merges.insert(merge));
+        expect(await read((s) => s.merges.get(merge.id))).toEqual(merge);
+        expect(await read((s) => s.merges.findActive(merge.survivorId, merge.mergedId))).toEqual(merge);
+        expect(await read((s) => s.merges.findActive(merge.mergedId, merge.survivorId))).toBeNull();
+        await tx((s) => s.merges.update({ id: merge.id, undoneAt: secondsAfter(T0, 9) }));
+        expect(await read((s) => s.merges.get(merge.id))).toEqual({ ...merge, undoneAt: secondsAfter(T0, 9) });
+        expect(await read((s) => s.merges.findActive(merge.survivorId, merge.mergedId))).toBeNull();
+      });
+    });
+
     describe('conversations', () => {
       it('round-trips a conversation, then an update with an assignment and dates', async () => {
         const conversation = aConversation({ lastInboundChannel: null, lastInboundAt: null });
@@ -147,6 +217,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
           priority: 5,
           channels: ['email', 'webchat'],
           hops: 2,
+          handoffs: 3,
           assignment: { agentId: newId(), since: secondsAfter(T0, 30) },
           lastInboundChannel: 'webchat',
           lastInboundAt: secondsAfter(T0, 20),

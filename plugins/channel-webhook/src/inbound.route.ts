@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError, IDENTITY_KINDS, INBOUND_LIMITS, identityOf, silentLogger, systemClock } from '@switchboard/core';
+import { DomainError, IDENTITY_KINDS, INBOUND_LIMITS, silentLogger, systemClock, tryIdentityOf } from '@switchboard/core';
 import type { Clock, IngestPort, InboundMessage, Logger, PluginHttpResponse, PluginHttpRoute } from '@switchboard/core';
 import { verifyWebhook, WebhookVerificationError } from './webhook-signature.js';
 
@@ -15,6 +15,11 @@ export const inboundBodySchema = z.object({
     name: z.string().max(INBOUND_LIMITS.fromName).optional(),
   }),
   threadRef: z.string().min(1).max(INBOUND_LIMITS.threadRef).optional(),
+  // More identities the sender gave (a chat visitor who leaves an email address).
+  identities: z
+    .array(z.object({ kind: z.enum(IDENTITY_KINDS), value: z.string().min(1).max(INBOUND_LIMITS.fromValue) }))
+    .max(INBOUND_LIMITS.identities)
+    .optional(),
   subject: z.string().max(INBOUND_LIMITS.subject).optional(),
   text: z.string().max(INBOUND_LIMITS.text),
   html: z.string().max(INBOUND_LIMITS.html).optional(),
@@ -74,12 +79,17 @@ const parseJson = (raw: Uint8Array): { ok: true; value: unknown } | { ok: false;
 
 const toInboundMessage = (body: InboundBody, options: InboundRouteOptions): InboundMessage => {
   // identityOf throws a DomainError naming the field; its normalised value is what ingest keys on.
-  const identity = identityOf(body.from.kind, body.from.value, 'from.value');
+  // A phone number goes as given: a national one needs the hub's default region, which ingest applies
+  // (and refuses an invalid number with the same field named).
+  const checked = tryIdentityOf(body.from.kind, body.from.value, 'from.value');
+  if (!checked.ok && body.from.kind !== 'phone') throw checked.error;
+  const identity = checked.ok ? checked.key : body.from;
   return {
     channel: options.channel,
     externalId: body.externalId,
     from: { kind: identity.kind, value: identity.value, ...(body.from.name === undefined ? {} : { name: body.from.name }) },
     threadRefs: body.threadRef === undefined ? [] : [body.threadRef],
+    ...(body.identities === undefined ? {} : { identities: body.identities }),
     subject: body.subject,
     text: body.text,
     html: body.html,

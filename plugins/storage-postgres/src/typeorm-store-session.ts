@@ -2,7 +2,7 @@ import type { StoreSession } from '@switchboard/core';
 import type { EntityManager } from 'typeorm';
 import { execute } from './statement-batch.js';
 import { TypeormApiKeyRepository } from './repositories/typeorm-api-key-store.js';
-import { TypeormCustomerRepository, TypeormIdentityRepository } from './repositories/typeorm-customer-store.js';
+import { TypeormCustomerMergeRepository, TypeormCustomerRepository, TypeormIdentityRepository, TypeormMergeSuggestionRepository } from './repositories/typeorm-customer-store.js';
 import {
   TypeormConversationRepository,
   TypeormDeliveryRepository,
@@ -43,6 +43,8 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   },
   customers: new TypeormCustomerRepository(manager),
   identities: new TypeormIdentityRepository(manager),
+  mergeSuggestions: new TypeormMergeSuggestionRepository(manager),
+  merges: new TypeormCustomerMergeRepository(manager),
   conversations: new TypeormConversationRepository(manager),
   interactions: new TypeormInteractionRepository(manager),
   heads: new TypeormLedgerHeadRepository(manager),

@@ -19,7 +19,7 @@ const startTeamsHub = async (options: { dataDir: string; databaseUrl: string; we
     adminKey: ADMIN_KEY,
     logLevel: 'silent',
     configFile: null,
-    hub: { bodyLimit: 1024 * 1024, continuityWindowSeconds: 3600, offerExpiry: { setAway: true }, delivery: { maxAttempts: 3, baseDelayMs: 50 }, sweepIntervalMs: 300, channelQueues: {} },
+    hub: { bodyLimit: 1024 * 1024, continuityWindowSeconds: 3600, offerExpiry: { setAway: true }, delivery: { maxAttempts: 3, baseDelayMs: 50 }, sweepIntervalMs: 300, channelQueues: {}, identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] } },
     plugins: [
       spec('store', '@switchboard/storage-postgres', { url: { env: 'TEAMS_TEST_DATABASE_URL' } }),
       spec('queue', '@switchboard/queue-local', { backoffMs: 20 }),

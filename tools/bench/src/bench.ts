@@ -1,4 +1,5 @@
 import { runDeskBench } from './desk.bench.js';
+import { runIdentityBench } from './identity.bench.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runLegacyReadBench } from './legacy-read.bench.js';
 import { runStartupBench } from './startup.bench.js';
@@ -10,6 +11,7 @@ import { runTimelineBench } from './timeline.bench.js';
 const SECTIONS = {
   startup: runStartupBench,
   ingest: runIngestBench,
+  identity: runIdentityBench,
   timeline: runTimelineBench,
   legacy: runLegacyReadBench,
   teams: runTeamsBench,

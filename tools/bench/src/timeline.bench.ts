@@ -45,7 +45,7 @@ export const runTimelineBench = async (): Promise<void> => {
     for (let c = 0; c < CONVERSATIONS; c += 1) {
       const owner = c % 2 === 0 ? survivor.id : merged.id;
       const conversation: Conversation = {
-        id: newId(), customerId: owner, status: 'resolved', queueId: null, priority: 0, channels: ['email', 'chat'], hops: 0,
+        id: newId(), customerId: owner, status: 'resolved', queueId: null, priority: 0, channels: ['email', 'chat'], hops: 1, handoffs: 0,
         assignment: null, lastInboundChannel: 'email', lastInboundAt: now, firstResponseAt: null, resolvedAt: now, createdAt: now, updatedAt: now,
       };
       const chain: Interaction[] = [];

@@ -177,9 +177,16 @@ describe('the hub API, in process on the embedded store', () => {
     const sent = await inbound(`${unique('ids')}@example.com`, { identities: [{ kind: 'phone', value: phone }] });
     const byPhone = await call('GET', `/v1/customers?identity=${encodeURIComponent(`phone:${phone}`)}`);
     expect(byPhone.json.items?.[0]?.['id']).toBe(sent.customerId);
-    // Held by that customer now: another sender naming it does not take it.
+    // Held by that customer now: a new sender naming it is that customer (rule shared-contact)…
     const other = await inbound(`${unique('ids')}@example.com`, { identities: [{ kind: 'phone', value: phone }] });
-    expect(other.customerId).not.toBe(sent.customerId);
+    expect(other.customerId).toBe(sent.customerId);
+    // …and a known sender naming it does not take it: a merge suggestion, nothing moves.
+    const knownAddress = `${unique('ids')}@example.com`;
+    const known = await inbound(knownAddress);
+    const naming = await inbound(knownAddress, { identities: [{ kind: 'phone', value: phone }] });
+    expect(naming.customerId).toBe(known.customerId);
+    const suggested = await call('GET', `/v1/customers/merge-suggestions?customerId=${known.customerId}`);
+    expect(suggested.json.items).toEqual([expect.objectContaining({ customerId: known.customerId, otherCustomerId: sent.customerId, status: 'pending', identity: { kind: 'phone', value: phone } })]);
     expect((await call('GET', `/v1/customers?identity=${encodeURIComponent(`phone:${phone}`)}`)).json.items?.[0]?.['id']).toBe(sent.customerId);
     const bad = await call('POST', '/v1/inbound', { channel: 'webhook', externalId: unique('bad'), from: { kind: 'email', value: `${unique('b')}@example.com` }, text: 'x', identities: [{ kind: 'phone', value: 'nope' }] });
     expect(bad.status).toBe(422);
@@ -231,7 +238,7 @@ describe('the hub API, in process on the embedded store', () => {
     expect(queue.status).toBe(201);
     const sent = await inbound(`${unique('xfer')}@example.com`);
     const moved = await call('POST', `/v1/conversations/${sent.conversationId}/transfer`, { queueId: queue.json['id'] });
-    expect(moved.json).toMatchObject({ status: 'queued', queueId: queue.json['id'], hops: 1 });
+    expect(moved.json).toMatchObject({ status: 'queued', queueId: queue.json['id'], handoffs: 1, hops: 0 });
     const novice = await agent('Novice', { skills: { billing: 1 } });
     const routing = await waitFor(async () => {
       const r = await call('GET', `/v1/conversations/${sent.conversationId}/routing`);

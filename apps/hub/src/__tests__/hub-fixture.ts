@@ -46,7 +46,13 @@ const spec = (id: string, use: string, config: Record<string, unknown>): PluginS
 
 /** A hub on an in-memory embedded store and the in-process queue, answering through `call`. */
 /** `databaseUrl` puts the store on that PostgreSQL database instead. */
-export const startHub = async (options: { callbackUrl: string; delivery?: HubConfig['hub']['delivery']; inboundSecret?: string; databaseUrl?: string }) => {
+export const startHub = async (options: {
+  callbackUrl: string;
+  delivery?: HubConfig['hub']['delivery'];
+  inboundSecret?: string;
+  databaseUrl?: string;
+  identity?: HubConfig['hub']['identity'];
+}) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'sb-hub-'));
   const config: HubConfig = {
     port: 0,
@@ -62,6 +68,7 @@ export const startHub = async (options: { callbackUrl: string; delivery?: HubCon
       delivery: options.delivery ?? { maxAttempts: 3, baseDelayMs: 50 },
       sweepIntervalMs: 300,
       channelQueues: {},
+      identity: options.identity ?? { defaultRegion: null, rules: ['exact', 'shared-contact'] },
     },
     plugins: [
       spec('store', '@switchboard/storage-postgres', options.databaseUrl === undefined ? { dataDir: 'memory://' } : { url: { env: 'HUB_TEST_DATABASE_URL' } }),

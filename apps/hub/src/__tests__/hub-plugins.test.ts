@@ -53,6 +53,7 @@ const hubConfig = (dataDir: string, plugins: PluginSpec[]): HubConfig => ({
     delivery: { maxAttempts: 3, baseDelayMs: 50 },
     sweepIntervalMs: 300,
     channelQueues: {},
+    identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] },
   },
   plugins: [
     spec('store', '@switchboard/storage-postgres', { dataDir: 'memory://' }),

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { RESOLUTION_RULES, isPhoneRegion, type IdentitySettings } from '@switchboard/core';
 import { z } from 'zod';
 
 export type HubRole = 'all' | 'api' | 'worker';
@@ -33,6 +34,7 @@ export interface HubSettings {
   sweepIntervalMs: number;
   /** channel name → default queue name */
   channelQueues: Record<string, string>;
+  identity: IdentitySettings;
 }
 
 export interface HubConfig {
@@ -72,6 +74,19 @@ const hubSchema = z.strictObject({
     .prefault({}),
   sweepIntervalMs: positiveInt.default(2000),
   channelQueues: z.record(z.string().min(1), z.string().min(1)).default({}),
+  identity: z
+    .strictObject({
+      defaultRegion: z
+        .string()
+        .refine(isPhoneRegion, 'a region code the phone number metadata knows, ISO 3166-1 alpha-2 in capitals (GB, US, DE…)')
+        .nullable()
+        .default(null),
+      rules: z
+        .array(z.enum(RESOLUTION_RULES))
+        .refine((rules) => new Set(rules).size === rules.length, 'each rule at most once')
+        .default([...RESOLUTION_RULES]),
+    })
+    .prefault({}),
 });
 
 const pluginEntrySchema = z.strictObject({

@@ -2,12 +2,14 @@ import {
   AnswerOffer,
   ChannelRegistry,
   Clock,
+  CoreSettings,
   CustomerQueries,
   DeskActions,
   DeskCommands,
   DeskQueries,
   DeskRegistry,
   EraseCustomer,
+  ManageCustomers,
   ManageRouting,
   NotifyDesks,
   Store,
@@ -30,6 +32,9 @@ export const deskModule = new ContainerModule(({ bind }) => {
           ctx.get<ChannelRegistry>(ChannelRegistry),
         ),
     )
+    .inSingletonScope();
+  bind(ManageCustomers)
+    .toDynamicValue((ctx) => new ManageCustomers(ctx.get<Store>(Store), ctx.get<Clock>(Clock), { defaultRegion: ctx.get<CoreSettings>(CoreSettings).identity.defaultRegion }))
     .inSingletonScope();
   bind(NotifyDesks)
     .toDynamicValue((ctx) => new NotifyDesks(ctx.get<Store>(Store), ctx.get<DeskRegistry>(DeskRegistry)))

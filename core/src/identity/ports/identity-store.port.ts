@@ -1,5 +1,8 @@
+import type { Page, PageRequest } from '../../shared/page.js';
 import type { Customer, Identity } from '../customer.entity.js';
 import type { IdentityKey } from '../identity.value-object.js';
+import type { CustomerMerge } from '../customer-merge.entity.js';
+import type { MergeSuggestion, MergeSuggestionStatus } from '../merge-suggestion.entity.js';
 
 export interface CustomerRepository {
   insert(customer: Customer): Promise<void>;
@@ -24,9 +27,42 @@ export interface IdentityRepository {
   insertMany(identities: readonly Identity[]): Promise<void>;
   /** Removes these identities (unknown keys are ignored). */
   removeMany(keys: readonly IdentityKey[]): Promise<void>;
+  /** Removes an identity; answers whether there was one. The caller holds the identity's lock. */
+  remove(key: IdentityKey): Promise<boolean>;
+  /** Moves identities to another customer (merge and unmerge). The caller holds their owners' locks. */
+  reassign(keys: readonly IdentityKey[], customerId: string): Promise<void>;
+}
+
+export interface MergeSuggestionFilter {
+  status?: MergeSuggestionStatus | undefined;
+  /** Suggestions naming this customer on either side. */
+  customerId?: string | undefined;
+}
+
+export interface MergeSuggestionRepository {
+  /**
+   * Records suggestions, skipping any whose pair of customers (in either order) already has a
+   * pending one, in the store or earlier in `suggestions`. Answers the ones recorded.
+   */
+  addPending(suggestions: readonly MergeSuggestion[]): Promise<MergeSuggestion[]>;
+  get(id: string): Promise<MergeSuggestion | null>;
+  update(suggestion: MergeSuggestion): Promise<void>;
+  /** Newest first (createdAt desc, then id). */
+  list(filter: MergeSuggestionFilter, page: PageRequest): Promise<Page<MergeSuggestion>>;
+}
+
+export interface CustomerMergeRepository {
+  insert(merge: CustomerMerge): Promise<void>;
+  get(id: string): Promise<CustomerMerge | null>;
+  /** Records `undoneAt`; what a merge moved never changes. */
+  update(merge: Pick<CustomerMerge, 'id' | 'undoneAt'>): Promise<void>;
+  /** The merge of `mergedId` into `survivorId` that is not undone, if any. */
+  findActive(survivorId: string, mergedId: string): Promise<CustomerMerge | null>;
 }
 
 export interface IdentitySession {
   readonly customers: CustomerRepository;
   readonly identities: IdentityRepository;
+  readonly mergeSuggestions: MergeSuggestionRepository;
+  readonly merges: CustomerMergeRepository;
 }

@@ -2,14 +2,17 @@ import { invalidCursor, type Page, type PageRequest } from '../../shared/page.js
 import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { CustomerView } from '../customer.entity.js';
 import { identityErrors } from '../identity.errors.js';
-import { parseIdentity } from '../identity.value-object.js';
+import { parseIdentity, type NormaliseOptions } from '../identity.value-object.js';
 import type { CustomerLookup } from '../ports/customer-lookup.port.js';
 import type { IdentitySession } from '../ports/identity-store.port.js';
 import { survivorOf } from './resolve-customers.use-case.js';
 
 /** Reads of customers: no writes, no transactions. */
 export class CustomerQueries implements CustomerLookup {
-  constructor(private readonly store: Transactions<IdentitySession>) {}
+  constructor(
+    private readonly store: Transactions<IdentitySession>,
+    private readonly normalise: NormaliseOptions = {},
+  ) {}
 
   /** A customer with its identities; a merged customer answers as it is, with `mergedInto` set. */
   async customer(id: string): Promise<CustomerView> {
@@ -22,7 +25,7 @@ export class CustomerQueries implements CustomerLookup {
 
   /** The customer owning an identity (`kind:value`, normalised first), following merges to the survivor. */
   async customersByIdentity(written: string): Promise<CustomerView[]> {
-    const key = parseIdentity(written, 'identity');
+    const key = parseIdentity(written, 'identity', this.normalise);
     return this.store.read(async (session) => {
       const identity = await session.identities.find(key);
       if (!identity) return [];

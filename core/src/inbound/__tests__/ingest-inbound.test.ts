@@ -65,8 +65,28 @@ describe('IngestInbound on the in-memory store', () => {
     });
   });
 
+  describe('channel hops', () => {
+    it('marks each message that comes on another channel than the one before, and counts the hops', async () => {
+      const onEmail = await ingest.ingest(mail('ann@example.com', { channel: 'email' }));
+      const onChat = await ingest.ingest(mail('ann@example.com', { channel: 'webchat' }));
+      const again = await ingest.ingest(mail('ann@example.com', { channel: 'webchat' }));
+      const back = await ingest.ingest(mail('ann@example.com', { channel: 'email' }));
+      expect(new Set([onChat, again, back].map((r) => r.conversationId))).toEqual(new Set([onEmail.conversationId]));
+      const entries = await store.read((s) => s.interactions.listByConversation(onEmail.conversationId));
+      expect(entries.map((e) => e.data['hop'] ?? null)).toEqual([null, { from: 'email', to: 'webchat' }, null, { from: 'webchat', to: 'email' }]);
+      expect(await conversation(onEmail.conversationId)).toMatchObject({ channels: ['email', 'webchat'], hops: 2, handoffs: 0, lastInboundChannel: 'email' });
+    });
+
+    it('counts hops between messages of one batch too', async () => {
+      const results = await Promise.all(['email', 'webchat', 'email'].map((channel) => ingest.ingest(mail('ann@example.com', { channel }))));
+      expect(new Set(results.map((r) => r.conversationId)).size).toBe(1);
+      expect(await conversation(results[0]!.conversationId)).toMatchObject({ channels: ['email', 'webchat'], hops: 2 });
+    });
+  });
+
   describe('further identities of the sender', () => {
-    it('links an identity nobody holds to the sender’s customer, and leaves one another customer holds where it is', async () => {
+    it('links an identity nobody holds to the sender’s customer, and leaves one another customer holds where it is (rule exact only)', async () => {
+      ingest = new IngestInbound(store, clock, { continuityWindowSeconds: HOUR, channelQueues: {}, identity: { defaultRegion: null, rules: ['exact'] } });
       const bob = await ingest.ingest(mail('bob@example.com'));
       const visitor = `visitor-${uniqueToken()}`;
       const chat = await ingest.ingest(
@@ -84,6 +104,8 @@ describe('IngestInbound on the in-memory store', () => {
       expect(await owner('email', 'free@example.com')).toBe(chat.customerId);
       expect(await owner('email', 'bob@example.com')).toBe(bob.customerId);
       expect(chat.customerId).not.toBe(bob.customerId);
+      const suggested = await store.read((s) => s.mergeSuggestions.list({ status: 'pending' }, { limit: 10 }));
+      expect(suggested.items).toMatchObject([{ customerId: chat.customerId, otherCustomerId: bob.customerId, identity: { kind: 'email', value: 'bob@example.com' } }]);
       // and the linked address now finds the visitor's customer
       const byEmail = await ingest.ingest(mail('free@example.com'));
       expect(byEmail.customerId).toBe(chat.customerId);

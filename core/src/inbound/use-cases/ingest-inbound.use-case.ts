@@ -1,6 +1,6 @@
-import { identityOf, type IdentityKey } from '../../identity/identity.value-object.js';
+import { identityOf, type IdentityKey, type NormaliseOptions } from '../../identity/identity.value-object.js';
 import { identityKeyOf, identityKeysOf, resolveCustomers, type Sender } from '../../identity/use-cases/resolve-customers.use-case.js';
-import { conversationLifecycle, isOpenStatus, type Conversation } from '../../ledger/conversation.entity.js';
+import { conversationLifecycle, hopOf, isOpenStatus, type Conversation } from '../../ledger/conversation.entity.js';
 import type { Interaction } from '../../ledger/interaction.entity.js';
 import { buildEntry } from '../../ledger/ledger-writer.js';
 import { enqueueConversations } from '../../routing/use-cases/enqueue-conversation.js';
@@ -31,7 +31,7 @@ const refuseNul = (value: string | undefined, field: string) => {
   if (value?.includes('\u0000')) throw inboundErrors.nulCharacter(field);
 };
 
-const checkMessage = (message: InboundMessage): Checked => {
+const checkMessage = (message: InboundMessage, normalise: NormaliseOptions): Checked => {
   if (!CHANNEL.test(message.channel)) {
     throw inboundErrors.invalidChannel();
   }
@@ -48,8 +48,8 @@ const checkMessage = (message: InboundMessage): Checked => {
     if (ref.length === 0 || ref.length > MAX_THREAD_REF) throw inboundErrors.invalidThreadRef(MAX_THREAD_REF, `threadRefs.${i}`);
     refuseNul(ref, `threadRefs.${i}`);
   });
-  const key = identityOf(message.from.kind, message.from.value, 'from.value');
-  const also = (message.identities ?? []).map((identity, i) => identityOf(identity.kind, identity.value, `identities.${i}.value`));
+  const key = identityOf(message.from.kind, message.from.value, 'from.value', normalise);
+  const also = (message.identities ?? []).map((identity, i) => identityOf(identity.kind, identity.value, `identities.${i}.value`, normalise));
   return { message, refs, sender: { key, name: message.from.name, also: also.filter((k) => identityKeyOf(k) !== identityKeyOf(key)) } };
 };
 
@@ -84,7 +84,7 @@ export class IngestInbound implements IngestPort {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly settings: Pick<CoreSettings, 'continuityWindowSeconds' | 'channelQueues'>,
+    private readonly settings: Pick<CoreSettings, 'continuityWindowSeconds' | 'channelQueues'> & Partial<Pick<CoreSettings, 'identity'>>,
     observeBatch: (size: number) => void = () => {},
     maxBatch = 64,
   ) {
@@ -93,7 +93,7 @@ export class IngestInbound implements IngestPort {
 
   ingest(message: InboundMessage): Promise<IngestResult> {
     try {
-      return this.batches.submit(checkMessage(message));
+      return this.batches.submit(checkMessage(message, { defaultRegion: this.settings.identity?.defaultRegion }));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -142,12 +142,28 @@ export class IngestInbound implements IngestPort {
 
     if (fresh.length > 0) {
       // 2. Identity: who wrote, as one customer across channels.
-      const { customerOf, created } = await resolveCustomers(session, fresh.map((i) => batch[i]!.sender), identities, now);
+      const { customerOf, created, conflicts } = await resolveCustomers(session, fresh.map((i) => batch[i]!.sender), identities, now, this.settings.identity?.rules);
       const items = fresh.map((i) => ({
         ...batch[i]!,
         customerId: customerOf.get(identityKeyOf(batch[i]!.sender.key))!.id,
         interactionId: interactionIdOf.get(receiptKey(batch[i]!.message))!,
       }));
+      // Identities of two customers in one message: a suggestion for an agent, never a silent merge.
+      if (conflicts.length > 0) {
+        const interactionOf = new Map([...items].reverse().map((item) => [identityKeyOf(item.sender.key), item.interactionId]));
+        await session.mergeSuggestions.addPending(
+          conflicts.map((conflict) => ({
+            id: newId(),
+            customerId: conflict.customerId,
+            otherCustomerId: conflict.otherCustomerId,
+            identity: conflict.identity,
+            interactionId: interactionOf.get(conflict.sender) ?? null,
+            status: 'pending' as const,
+            createdAt: now,
+            decidedAt: null,
+          })),
+        );
+      }
       // 3. Ledger and routing.
       const written = await this.record(session, items, created, queues, now);
       fresh.forEach((i, n) => {
@@ -205,6 +221,7 @@ export class IngestInbound implements IngestPort {
       // Later messages of this customer in the batch join the same conversation.
       if (!referencedId || state.conversation.customerId === item.customerId) openOf.set(item.customerId, state.conversation.id);
 
+      const hop = hopOf(state.conversation, channel);
       const interaction = buildEntry(
         state.conversation,
         {
@@ -220,7 +237,8 @@ export class IngestInbound implements IngestPort {
           party: { kind: sender.key.kind, value: sender.key.value, ...(message.from.name ? { name: message.from.name } : {}) },
           // The whole References chain, kept with the entry. Lookups match the entry's own id and first
           // reference; later references count only within one ingest batch (see the store's findConversationsByRefs).
-          data: item.refs.length > 1 ? { threadRefs: item.refs } : {},
+          // A channel hop is marked on the entry itself, so every read of the ledger shows it.
+          data: { ...(item.refs.length > 1 ? { threadRefs: item.refs } : {}), ...(hop ? { hop } : {}) },
           sourcePlugin: message.sourcePlugin ?? null,
           occurredAt: message.occurredAt ?? now,
         },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aConversation, secondsAfter } from '../../testing/mothers.js';
-import { CONVERSATION_STATUSES, conversationLifecycle, type Conversation, type ConversationStatus } from '../conversation.entity.js';
+import { CONVERSATION_STATUSES, conversationLifecycle, hopOf, type Conversation, type ConversationStatus } from '../conversation.entity.js';
 
 const T0 = new Date('2026-04-01T08:00:00.000Z');
 const later = secondsAfter(T0, 60);
@@ -49,7 +49,7 @@ describe('conversationLifecycle', () => {
 
   it('opens a conversation with nothing on it yet', () => {
     const opened = conversationLifecycle.open('c0ffee00-0000-4000-8000-000000000001', T0);
-    expect(opened).toMatchObject({ status: 'open', queueId: null, assignment: null, channels: [], hops: 0, createdAt: T0, updatedAt: T0 });
+    expect(opened).toMatchObject({ status: 'open', queueId: null, assignment: null, channels: [], hops: 0, handoffs: 0, createdAt: T0, updatedAt: T0 });
   });
 
   it('records the queue and clears the assignment and resolution when queued again', () => {
@@ -88,7 +88,20 @@ describe('conversationLifecycle', () => {
     expect(conversationLifecycle.customerWrote(aConversation({ status: 'resolved' }), 'email', later).status).toBe('resolved');
   });
 
-  it('counts a hand-over', () => {
-    expect(conversationLifecycle.handedOver(aConversation({ hops: 2 })).hops).toBe(3);
+  it('counts a hand-over as a handoff, not as a hop', () => {
+    const handed = conversationLifecycle.handedOver(aConversation({ handoffs: 2, hops: 1 }));
+    expect(handed).toMatchObject({ handoffs: 3, hops: 1 });
+  });
+
+  it('counts a channel hop each time the customer writes on another channel than the message before', () => {
+    const fresh = conversationLifecycle.open('c-1', later);
+    expect(hopOf(fresh, 'email')).toBeNull();
+    const first = conversationLifecycle.customerWrote(fresh, 'email', later);
+    expect(first.hops).toBe(0);
+    expect(hopOf(first, 'email')).toBeNull();
+    expect(hopOf(first, 'webchat')).toEqual({ from: 'email', to: 'webchat' });
+    const second = conversationLifecycle.customerWrote(first, 'webchat', later);
+    const back = conversationLifecycle.customerWrote(conversationLifecycle.customerWrote(second, 'webchat', later), 'email', later);
+    expect(back).toMatchObject({ hops: 2, channels: ['email', 'webchat'], lastInboundChannel: 'email', handoffs: 0 });
   });
 });

@@ -1,7 +1,16 @@
 import type { Customer, Identity } from '../../identity/customer.entity.js';
 import type { IdentityKey } from '../../identity/identity.value-object.js';
-import type { CustomerRepository, IdentityRepository } from '../../identity/ports/identity-store.port.js';
-import { asJson, byText, byTime, ConstraintError, copy, sortedCopies, validIds } from './rows.js';
+import type { CustomerMerge } from '../../identity/customer-merge.entity.js';
+import type { MergeSuggestion } from '../../identity/merge-suggestion.entity.js';
+import type {
+  CustomerMergeRepository,
+  CustomerRepository,
+  IdentityRepository,
+  MergeSuggestionFilter,
+  MergeSuggestionRepository,
+} from '../../identity/ports/identity-store.port.js';
+import type { Page, PageRequest } from '../../shared/page.js';
+import { asJson, byText, byTime, ConstraintError, copy, keysetPage, sortedCopies, validIds, type Ordering } from './rows.js';
 import { pairKey, type Db } from './tables.js';
 
 const stored = (customer: Customer): Customer => ({ ...copy(customer), attributes: asJson(customer.attributes) });
@@ -92,5 +101,80 @@ export class InMemoryIdentityRepository implements IdentityRepository {
 
   async removeMany(keys: readonly IdentityKey[]): Promise<void> {
     for (const key of keys) this.db.identities.delete(pairKey(key.kind, key.value));
+  }
+
+  async remove(key: IdentityKey): Promise<boolean> {
+    const had = this.db.identities.has(pairKey(key.kind, key.value));
+    if (had) this.db.identities.delete(pairKey(key.kind, key.value));
+    return had;
+  }
+
+  async reassign(keys: readonly IdentityKey[], customerId: string): Promise<void> {
+    for (const key of keys) {
+      const row = this.db.identities.get(pairKey(key.kind, key.value));
+      if (row) this.db.identities.set(pairKey(key.kind, key.value), { ...copy(row), customerId });
+    }
+  }
+}
+
+const suggestionsNewestFirst: Ordering<MergeSuggestion> = { shape: ['date'], key: (s) => ({ keys: [s.createdAt], id: s.id }), direction: 'desc' };
+const pairOf = (s: Pick<MergeSuggestion, 'customerId' | 'otherCustomerId'>) => [s.customerId, s.otherCustomerId].sort().join('\u0000');
+
+export class InMemoryMergeSuggestionRepository implements MergeSuggestionRepository {
+  constructor(private readonly db: Db) {}
+
+  async addPending(suggestions: readonly MergeSuggestion[]): Promise<MergeSuggestion[]> {
+    const pending = new Set(this.db.mergeSuggestions.values().filter((s) => s.status === 'pending').map(pairOf));
+    const added: MergeSuggestion[] = [];
+    for (const suggestion of suggestions) {
+      if (this.db.mergeSuggestions.has(suggestion.id)) throw new ConstraintError('merge_suggestions', suggestion.id);
+      if (suggestion.status === 'pending' && pending.has(pairOf(suggestion))) continue;
+      if (suggestion.status === 'pending') pending.add(pairOf(suggestion));
+      this.db.mergeSuggestions.set(suggestion.id, copy(suggestion));
+      added.push(copy(suggestion));
+    }
+    return added;
+  }
+
+  async get(id: string): Promise<MergeSuggestion | null> {
+    const row = this.db.mergeSuggestions.get(id);
+    return row ? copy(row) : null;
+  }
+
+  async update(suggestion: MergeSuggestion): Promise<void> {
+    if (this.db.mergeSuggestions.has(suggestion.id)) this.db.mergeSuggestions.set(suggestion.id, copy(suggestion));
+  }
+
+  async list(filter: MergeSuggestionFilter, page: PageRequest): Promise<Page<MergeSuggestion>> {
+    const rows = this.db.mergeSuggestions.values().filter(
+      (s) =>
+        (filter.status === undefined || s.status === filter.status) &&
+        (filter.customerId === undefined || s.customerId === filter.customerId || s.otherCustomerId === filter.customerId),
+    );
+    return keysetPage(rows, suggestionsNewestFirst, page);
+  }
+}
+
+export class InMemoryCustomerMergeRepository implements CustomerMergeRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(merge: CustomerMerge): Promise<void> {
+    if (this.db.merges.has(merge.id)) throw new ConstraintError('customer_merges', merge.id);
+    this.db.merges.set(merge.id, copy(merge));
+  }
+
+  async get(id: string): Promise<CustomerMerge | null> {
+    const row = this.db.merges.get(id);
+    return row ? copy(row) : null;
+  }
+
+  async update(merge: Pick<CustomerMerge, 'id' | 'undoneAt'>): Promise<void> {
+    const row = this.db.merges.get(merge.id);
+    if (row) this.db.merges.set(merge.id, { ...copy(row), undoneAt: merge.undoneAt });
+  }
+
+  async findActive(survivorId: string, mergedId: string): Promise<CustomerMerge | null> {
+    const found = this.db.merges.values().find((m) => m.survivorId === survivorId && m.mergedId === mergedId && m.undoneAt === null);
+    return found ? copy(found) : null;
   }
 }

@@ -1,6 +1,8 @@
 import type { ApiKey } from '../../access/api-key.entity.js';
 import type { Delivery } from '../../delivery/delivery.entity.js';
 import type { Customer, Identity } from '../../identity/customer.entity.js';
+import type { CustomerMerge } from '../../identity/customer-merge.entity.js';
+import type { MergeSuggestion } from '../../identity/merge-suggestion.entity.js';
 import type { Conversation } from '../../ledger/conversation.entity.js';
 import type { Interaction } from '../../ledger/interaction.entity.js';
 import type { InboundReceipt, LedgerHead } from '../../ledger/ports/ledger-store.port.js';
@@ -24,6 +26,8 @@ export interface Tables {
   customers: Map<string, Customer>;
   /** Keyed `kind\0value`. */
   identities: Map<string, Identity>;
+  mergeSuggestions: Map<string, MergeSuggestion>;
+  merges: Map<string, CustomerMerge>;
   conversations: Map<string, Conversation>;
   interactions: Map<string, Interaction>;
   /** The hub-wide anchor, keyed by conversation id. */
@@ -54,6 +58,8 @@ export type Db = { readonly [K in keyof Tables]: Tables[K] extends Map<string, i
 export const emptyTables = (): Tables => ({
   customers: new Map(),
   identities: new Map(),
+  mergeSuggestions: new Map(),
+  merges: new Map(),
   conversations: new Map(),
   interactions: new Map(),
   heads: new Map(),
@@ -77,6 +83,8 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
   const db = {
     customers: new Rows(tables.customers, buffered),
     identities: new Rows(tables.identities, buffered),
+    mergeSuggestions: new Rows(tables.mergeSuggestions, buffered),
+    merges: new Rows(tables.merges, buffered),
     conversations: new Rows(tables.conversations, buffered),
     interactions: new Rows(tables.interactions, buffered),
     heads: new Rows(tables.heads, buffered),

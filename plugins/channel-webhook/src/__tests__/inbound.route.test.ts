@@ -105,7 +105,7 @@ describe('POST /inbound', () => {
   it('answers 422 naming from.value for an invalid email', async () => {
     const response = await route.handle(signed(JSON.stringify({ ...validBody, from: { kind: 'email', value: 'not-an-address' } })));
     expect(response.status).toBe(422);
-    expect(response.body).toMatchObject({ status: 422, errors: [{ field: 'from.value', message: "'not-an-address' is not a valid email address" }] });
+    expect(response.body).toMatchObject({ status: 422, errors: [{ field: 'from.value', message: expect.stringContaining("'not-an-address' is not a valid email address") }] });
     expect(ingest.received).toHaveLength(0);
   });
 

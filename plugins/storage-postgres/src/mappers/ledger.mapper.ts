@@ -10,6 +10,7 @@ export const toConversationRow = (c: Conversation): ConversationRow => ({
   priority: c.priority,
   channels: c.channels,
   hops: c.hops,
+  handoffs: c.handoffs,
   // the assignment is flattened into two columns so it can be indexed and read without jsonb
   assignmentAgentId: c.assignment?.agentId ?? null,
   assignmentSince: c.assignment?.since ?? null,
@@ -29,6 +30,7 @@ export const toConversation = (r: ConversationRow): Conversation => ({
   priority: r.priority,
   channels: r.channels,
   hops: r.hops,
+  handoffs: r.handoffs,
   assignment:
     r.assignmentAgentId !== null && r.assignmentSince !== null ? { agentId: r.assignmentAgentId, since: r.assignmentSince } : null,
   lastInboundChannel: r.lastInboundChannel,

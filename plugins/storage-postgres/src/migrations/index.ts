@@ -1,6 +1,8 @@
 import { InitialSchema1795305600000 } from './1795305600000-initial-schema.migration.js';
 import { ConversationsAssigneeIndex1795392000000 } from './1795392000000-conversations-assignee-index.migration.js';
 import { ApiKeyAgent1795392100000 } from './1795392100000-api-key-agent.migration.js';
+import { ChannelHops1795400000000 } from './1795400000000-channel-hops.migration.js';
+import { MergeSuggestions1795400100000 } from './1795400100000-merge-suggestions.migration.js';
 import { ErasableLedger1795410000000 } from './1795410000000-erasable-ledger.migration.js';
 import { SlaVerdicts1795430000000 } from './1795430000000-sla-verdicts.migration.js';
 import { EventLog1795430100000 } from './1795430100000-event-log.migration.js';
@@ -11,6 +13,8 @@ export const migrations = [
   InitialSchema1795305600000,
   ConversationsAssigneeIndex1795392000000,
   ApiKeyAgent1795392100000,
+  ChannelHops1795400000000,
+  MergeSuggestions1795400100000,
   ErasableLedger1795410000000,
   SlaVerdicts1795430000000,
   EventLog1795430100000,

@@ -1,15 +1,32 @@
 import {
   isId,
   type Customer,
+  type CustomerMerge,
+  type CustomerMergeRepository,
   type CustomerRepository,
   type Identity,
   type IdentityKey,
   type IdentityRepository,
+  type MergeSuggestion,
+  type MergeSuggestionFilter,
+  type MergeSuggestionRepository,
+  type Page,
+  type PageRequest,
 } from '@switchboard/core';
 import { In, type EntityManager, type Repository } from 'typeorm';
 import { bulkInsert } from './bulk-insert.js';
-import { toCustomer, toCustomerRow, toIdentity, toIdentityRow } from '../mappers/identity.mapper.js';
-import { CustomerSchema, IdentitySchema, type CustomerRow, type IdentityRow } from '../schemas/identity.schema.js';
+import { toCustomer, toCustomerMerge, toCustomerMergeRow, toCustomerRow, toIdentity, toIdentityRow, toMergeSuggestion, toMergeSuggestionRow } from '../mappers/identity.mapper.js';
+import {
+  CustomerMergeSchema,
+  CustomerSchema,
+  IdentitySchema,
+  MergeSuggestionSchema,
+  type CustomerMergeRow,
+  type CustomerRow,
+  type IdentityRow,
+  type MergeSuggestionRow,
+} from '../schemas/identity.schema.js';
+import { pageSize, readKeyset, toPage } from './keyset.js';
 import { updateRows } from './update-rows.js';
 
 export class TypeormCustomerRepository implements CustomerRepository {
@@ -108,5 +125,108 @@ export class TypeormIdentityRepository implements IdentityRepository {
       keys.map((k) => k.kind),
       keys.map((k) => k.value),
     ]);
+  }
+
+  async remove(key: IdentityKey): Promise<boolean> {
+    // Wrapped in a SELECT: the driver answers a bare DELETE with [rows, count], not the rows.
+    const [deleted] = await this.rows.manager.query<{ n: number }[]>(
+      'WITH d AS (DELETE FROM identities WHERE kind = $1 AND value = $2 RETURNING 1) SELECT count(*)::int AS n FROM d',
+      [key.kind, key.value],
+    );
+    return (deleted?.n ?? 0) > 0;
+  }
+
+  async reassign(keys: readonly IdentityKey[], customerId: string): Promise<void> {
+    if (keys.length === 0) return;
+    await this.rows.manager.query(
+      `UPDATE identities i SET customer_id = $3 FROM unnest($1::text[], $2::text[]) AS k(kind, value) WHERE i.kind = k.kind AND i.value = k.value`,
+      [keys.map((k) => k.kind), keys.map((k) => k.value), customerId],
+    );
+  }
+}
+
+export class TypeormMergeSuggestionRepository implements MergeSuggestionRepository {
+  private readonly rows: Repository<MergeSuggestionRow>;
+
+  constructor(manager: EntityManager) {
+    this.rows = manager.getRepository(MergeSuggestionSchema);
+  }
+
+  async addPending(suggestions: readonly MergeSuggestion[]): Promise<MergeSuggestion[]> {
+    const added: MergeSuggestion[] = [];
+    // One at a time: ON CONFLICT against the partial unique index skips a pair already pending,
+    // including one an earlier suggestion of this call made pending.
+    for (const suggestion of suggestions) {
+      const row = toMergeSuggestionRow(suggestion);
+      const inserted = await this.rows.manager.query<{ id: string }[]>(
+        `INSERT INTO merge_suggestions (id, customer_id, other_customer_id, identity_kind, identity_value, interaction_id, status, created_at, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT ((LEAST(customer_id, other_customer_id)), (GREATEST(customer_id, other_customer_id))) WHERE status = 'pending' DO NOTHING
+         RETURNING id`,
+        [row.id, row.customerId, row.otherCustomerId, row.identityKind, row.identityValue, row.interactionId, row.status, row.createdAt, row.decidedAt],
+      );
+      if (inserted.length > 0) added.push(suggestion);
+    }
+    return added;
+  }
+
+  async get(id: string): Promise<MergeSuggestion | null> {
+    if (!isId(id)) return null;
+    const row = await this.rows.findOneBy({ id });
+    return row ? toMergeSuggestion(row) : null;
+  }
+
+  async update(suggestion: MergeSuggestion): Promise<void> {
+    const { id, ...changes } = toMergeSuggestionRow(suggestion);
+    await updateRows(this.rows, { id }, changes);
+  }
+
+  async list(filter: MergeSuggestionFilter, page: PageRequest): Promise<Page<MergeSuggestion>> {
+    const size = pageSize(page.limit);
+    const query = this.rows.createQueryBuilder('s');
+    if (filter.status !== undefined) query.andWhere('s.status = :status', { status: filter.status });
+    if (filter.customerId !== undefined) {
+      if (!isId(filter.customerId)) return { items: [], nextCursor: null };
+      query.andWhere('(s.customerId = :customerId OR s.otherCustomerId = :customerId)', { customerId: filter.customerId });
+    }
+    if (page.cursor !== undefined) {
+      const after = readKeyset(page.cursor, ['date']);
+      query.andWhere('(s.createdAt, s.id) < (:afterCreatedAt, :afterId)', { afterCreatedAt: after.keys[0], afterId: after.id });
+    }
+    const rows = await query.orderBy('s.createdAt', 'DESC').addOrderBy('s.id', 'DESC').limit(size + 1).getMany();
+    return toPage(rows, size, toMergeSuggestion, (r) => ({ keys: [r.createdAt], id: r.id }));
+  }
+}
+
+export class TypeormCustomerMergeRepository implements CustomerMergeRepository {
+  private readonly rows: Repository<CustomerMergeRow>;
+
+  constructor(manager: EntityManager) {
+    this.rows = manager.getRepository(CustomerMergeSchema);
+  }
+
+  async insert(merge: CustomerMerge): Promise<void> {
+    await bulkInsert(this.rows.manager, CustomerMergeSchema, [toCustomerMergeRow(merge)]);
+  }
+
+  async get(id: string): Promise<CustomerMerge | null> {
+    if (!isId(id)) return null;
+    const row = await this.rows.findOneBy({ id });
+    return row ? toCustomerMerge(row) : null;
+  }
+
+  async update(merge: CustomerMerge): Promise<void> {
+    // What a merge moved is fixed when it is made; only its undoing is recorded later.
+    await this.rows.manager.query('UPDATE customer_merges SET undone_at = $2 WHERE id = $1', [merge.id, merge.undoneAt]);
+  }
+
+  async findActive(survivorId: string, mergedId: string): Promise<CustomerMerge | null> {
+    if (!isId(survivorId) || !isId(mergedId)) return null;
+    const row = await this.rows
+      .createQueryBuilder('m')
+      .where('m.survivorId = :survivorId AND m.mergedId = :mergedId AND m.undoneAt IS NULL', { survivorId, mergedId })
+      .orderBy('m.createdAt', 'DESC')
+      .getOne();
+    return row ? toCustomerMerge(row) : null;
   }
 }

@@ -1,4 +1,4 @@
-import type { IdentityKind } from '@switchboard/core';
+import type { IdentityKey, IdentityKind, MergedAttribute, MergeSuggestionStatus } from '@switchboard/core';
 import { EntitySchema } from 'typeorm';
 import type { JsonObject } from '../mappers/json.mapper.js';
 
@@ -45,4 +45,63 @@ export const IdentitySchema = new EntitySchema<IdentityRow>({
     createdAt: { type: 'timestamptz', name: 'created_at' },
   },
   indices: [{ name: 'ix_identities_customer', columns: ['customerId', 'createdAt'] }],
+});
+
+export interface MergeSuggestionRow {
+  id: string;
+  customerId: string;
+  otherCustomerId: string;
+  identityKind: IdentityKind;
+  identityValue: string;
+  interactionId: string | null;
+  status: MergeSuggestionStatus;
+  createdAt: Date;
+  decidedAt: Date | null;
+}
+
+// The pending-pair unique index (on LEAST/GREATEST of the two ids) lives in the migration only.
+export const MergeSuggestionSchema = new EntitySchema<MergeSuggestionRow>({
+  name: 'MergeSuggestion',
+  tableName: 'merge_suggestions',
+  columns: {
+    id: { type: 'uuid', primary: true, primaryKeyConstraintName: 'pk_merge_suggestions' },
+    customerId: { type: 'uuid', name: 'customer_id' },
+    otherCustomerId: { type: 'uuid', name: 'other_customer_id' },
+    identityKind: { type: 'varchar', length: 32, name: 'identity_kind' },
+    identityValue: { type: 'varchar', length: 320, name: 'identity_value' },
+    interactionId: { type: 'uuid', name: 'interaction_id', nullable: true },
+    status: { type: 'varchar', length: 16 },
+    createdAt: { type: 'timestamptz', name: 'created_at' },
+    decidedAt: { type: 'timestamptz', name: 'decided_at', nullable: true },
+  },
+});
+
+export interface CustomerMergeRow {
+  id: string;
+  survivorId: string;
+  mergedId: string;
+  identities: IdentityKey[];
+  conversations: string[];
+  attributes: MergedAttribute[];
+  displayNameBefore: string | null;
+  displayNameChanged: boolean;
+  createdAt: Date;
+  undoneAt: Date | null;
+}
+
+export const CustomerMergeSchema = new EntitySchema<CustomerMergeRow>({
+  name: 'CustomerMerge',
+  tableName: 'customer_merges',
+  columns: {
+    id: { type: 'uuid', primary: true, primaryKeyConstraintName: 'pk_customer_merges' },
+    survivorId: { type: 'uuid', name: 'survivor_id' },
+    mergedId: { type: 'uuid', name: 'merged_id' },
+    identities: { type: 'jsonb' },
+    conversations: { type: 'jsonb' },
+    attributes: { type: 'jsonb' },
+    displayNameBefore: { type: 'text', name: 'display_name_before', nullable: true },
+    displayNameChanged: { type: 'boolean', name: 'display_name_changed' },
+    createdAt: { type: 'timestamptz', name: 'created_at' },
+    undoneAt: { type: 'timestamptz', name: 'undone_at', nullable: true },
+  },
 });

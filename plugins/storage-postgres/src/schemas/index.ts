@@ -1,5 +1,5 @@
 import { ApiKeySchema } from './api-key.schema.js';
-import { CustomerSchema, IdentitySchema } from './identity.schema.js';
+import { CustomerMergeSchema, CustomerSchema, IdentitySchema, MergeSuggestionSchema } from './identity.schema.js';
 import { ConversationSchema, DeliverySchema, InboundReceiptSchema, InteractionSchema, LedgerHeadSchema } from './ledger.schema.js';
 import { OutboxEventSchema } from './outbox.schema.js';
 import { PluginStateSchema } from './plugin-state.schema.js';
@@ -18,6 +18,8 @@ import {
 export const entitySchemas = [
   CustomerSchema,
   IdentitySchema,
+  MergeSuggestionSchema,
+  CustomerMergeSchema,
   ConversationSchema,
   InteractionSchema,
   LedgerHeadSchema,

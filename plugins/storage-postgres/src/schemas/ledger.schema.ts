@@ -17,6 +17,7 @@ export interface ConversationRow {
   priority: number;
   channels: string[];
   hops: number;
+  handoffs: number;
   assignmentAgentId: string | null;
   assignmentSince: Date | null;
   lastInboundChannel: string | null;
@@ -39,6 +40,7 @@ export const ConversationSchema = new EntitySchema<ConversationRow>({
     priority: { type: 'int' },
     channels: { type: 'jsonb' },
     hops: { type: 'int' },
+    handoffs: { type: 'int' },
     assignmentAgentId: { type: 'uuid', name: 'assignment_agent_id', nullable: true },
     assignmentSince: { type: 'timestamptz', name: 'assignment_since', nullable: true },
     lastInboundChannel: { type: 'varchar', length: 64, name: 'last_inbound_channel', nullable: true },

@@ -41,6 +41,7 @@ describe('loadHubConfig: environment', () => {
         delivery: { maxAttempts: 8, baseDelayMs: 2000 },
         sweepIntervalMs: 2000,
         channelQueues: {},
+        identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] },
       },
       plugins: [
         {
@@ -113,6 +114,7 @@ hub:
   offerExpiry: { setAway: false }
   delivery: { maxAttempts: 3 }
   channelQueues: { email: support }
+  identity: { defaultRegion: GB, rules: [shared-contact, exact] }
 plugins:
   - id: mail
     use: "@acme/channel-mail"
@@ -130,6 +132,7 @@ plugins:
       delivery: { maxAttempts: 3, baseDelayMs: 2000 },
       sweepIntervalMs: 2000,
       channelQueues: { email: 'support' },
+      identity: { defaultRegion: 'GB', rules: ['shared-contact', 'exact'] },
     });
     // Built-in storage, queue and blobs first; no built-in webhook channel once a file exists.
     expect(config.plugins.map((p) => [p.id, p.use, p.enabled])).toEqual([
@@ -178,6 +181,8 @@ plugins:
     ['unknown top-level key', 'hub: {}\nplugin: []\n', 'switchboard.config.yaml: plugin: unknown key'],
     ['unknown hub key', 'hub: { bodylimit: 5 }\n', 'switchboard.config.yaml: hub.bodylimit: unknown key'],
     ['bad hub value', 'hub: { delivery: { maxAttempts: 0 } }\n', 'switchboard.config.yaml: hub.delivery.maxAttempts: '],
+    ['unknown phone region', 'hub: { identity: { defaultRegion: XX } }\n', 'switchboard.config.yaml: hub.identity.defaultRegion: a region code'],
+    ['unknown resolution rule', 'hub: { identity: { rules: [exact, guess] } }\n', 'switchboard.config.yaml: hub.identity.rules[1]: Invalid option'],
     [
       'bad instance id',
       'plugins:\n  - { id: Web_Hook, use: "@switchboard/channel-webhook" }\n',

@@ -23,7 +23,11 @@ export const InboundSchema = z
       .array(z.object({ kind: z.string().min(1), value: z.string().min(1).max(INBOUND_LIMITS.fromValue) }))
       .max(INBOUND_LIMITS.identities)
       .optional()
-      .openapi({ description: 'More identities the sender gave (a chat visitor who leaves an email address): linked to the customer when nobody holds them' }),
+      .openapi({
+        description:
+          'More identities the sender gave (a chat visitor who leaves an email address). A new sender naming an email or phone a customer holds is that customer (rule shared-contact); ' +
+          'free ones are linked to the sender’s customer; one another customer holds stays there and records a merge suggestion',
+      }),
     routing: z.enum(['route', 'record']).optional().openapi({ description: '`record`: only record it in the ledger, never queue it for an agent (imports, auto-replies)' }),
     subject: z.string().max(INBOUND_LIMITS.subject).optional(),
     text: z.string().max(INBOUND_LIMITS.text),

@@ -63,11 +63,21 @@ export const InteractionSchema = z
     recordedAt: z.string(),
     digest: z.string(),
     erasedAt: z.string().nullable().openapi({ description: 'When erasure replaced the personal content with a tombstone; the digest still verifies' }),
+    hop: z
+      .object({ from: z.string(), to: z.string() })
+      .nullable()
+      .openapi({ description: 'Set when this message came on another channel than the message before it in its conversation (a channel hop)' }),
     delivery: z
       .object({ status: z.enum(['pending', 'delivered', 'retrying', 'dead']), reason: z.string().nullable(), attempts: z.number().int() })
       .nullable(),
   })
   .openapi('Interaction');
+
+const hopJson = (value: unknown): { from: string; to: string } | null => {
+  if (typeof value !== 'object' || value === null) return null;
+  const { from, to } = value as Record<string, unknown>;
+  return typeof from === 'string' && typeof to === 'string' ? { from, to } : null;
+};
 
 export const interactionJson = (i: InteractionView): z.infer<typeof InteractionSchema> => ({
   id: i.id,
@@ -90,6 +100,7 @@ export const interactionJson = (i: InteractionView): z.infer<typeof InteractionS
   recordedAt: i.recordedAt.toISOString(),
   digest: i.digest,
   erasedAt: iso(i.erasedAt),
+  hop: hopJson(i.data['hop']),
   delivery: i.delivery,
 });
 
@@ -120,7 +131,8 @@ export const ConversationSchema = z
     queueId: z.string().nullable(),
     priority: z.number().int(),
     channels: z.array(z.string()),
-    hops: z.number().int(),
+    hops: z.number().int().openapi({ description: 'Channel hops: how often the customer switched channel' }),
+    handoffs: z.number().int().openapi({ description: 'How often the conversation changed hands (transfers)' }),
     assignment: z.object({ agentId: z.string(), since: z.string() }).nullable(),
     firstResponseAt: z.string().nullable(),
     resolvedAt: z.string().nullable(),
@@ -138,6 +150,7 @@ export const conversationJson = (c: Conversation): z.infer<typeof ConversationSc
   priority: c.priority,
   channels: c.channels,
   hops: c.hops,
+  handoffs: c.handoffs,
   assignment: c.assignment ? { agentId: c.assignment.agentId, since: c.assignment.since.toISOString() } : null,
   firstResponseAt: iso(c.firstResponseAt),
   resolvedAt: iso(c.resolvedAt),

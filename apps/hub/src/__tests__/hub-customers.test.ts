@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHub, startReceiver } from './hub-fixture.js';
+
+// Links, merges and suggestions through the API, on the embedded store, with a default phone region.
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let hub: Awaited<ReturnType<typeof startHub>>;
+const call = (...args: Parameters<typeof hub.call>) => hub.call(...args);
+let seq = 0;
+const unique = (prefix: string) => `${prefix}-${Date.now()}-${(seq += 1)}`;
+
+beforeAll(async () => {
+  receiver = await startReceiver(() => 200);
+  hub = await startHub({ callbackUrl: receiver.url, identity: { defaultRegion: 'GB', rules: ['exact', 'shared-contact'] } });
+}, 120_000);
+
+afterAll(async () => {
+  await hub?.stop();
+  await receiver?.close();
+});
+
+const inbound = async (channel: string, from: { kind: string; value: string }, extra: Record<string, unknown> = {}) => {
+  const response = await call('POST', '/v1/inbound', { channel, externalId: unique('msg'), from, text: 'hello', routing: 'record', ...extra });
+  expect(response.status).toBe(202);
+  return response.json as { interactionId: string; customerId: string; conversationId: string };
+};
+
+describe('customers through the API', () => {
+  it('links a national phone number, refuses bad and taken ones with a problem, unlinks', async () => {
+    const ann = await inbound('webhook', { kind: 'email', value: `${unique('ann')}@example.com` });
+    const bob = await inbound('webhook', { kind: 'email', value: `${unique('bob')}@example.com` });
+    const number = `01632 96${String(Date.now()).slice(-4)}`;
+    const e164 = `+441632${number.slice(-6).replace(' ', '')}`;
+    const linked = await call('POST', `/v1/customers/${ann.customerId}/identities`, { kind: 'phone', value: number });
+    expect(linked.status).toBe(200);
+    expect(linked.json['identities']).toContainEqual({ kind: 'phone', value: e164, verified: true });
+    expect((await call('GET', `/v1/customers?identity=${encodeURIComponent(`phone:${number}`)}`)).json.items).toEqual([expect.objectContaining({ id: ann.customerId })]);
+
+    const bad = await call('POST', `/v1/customers/${ann.customerId}/identities`, { kind: 'phone', value: '12' });
+    expect(bad).toMatchObject({ status: 422, json: { code: 'IDENTITY.INVALID_PHONE', errors: [expect.objectContaining({ field: 'value', message: expect.stringContaining('national form in GB') })] } });
+    const taken = await call('POST', `/v1/customers/${bob.customerId}/identities`, { kind: 'phone', value: e164 });
+    expect(taken).toMatchObject({ status: 409, json: { code: 'IDENTITY.TAKEN' } });
+    expect((await call('DELETE', `/v1/customers/${bob.customerId}/identities/${encodeURIComponent(`phone:${e164}`)}`)).status).toBe(404);
+    const unlinked = await call('DELETE', `/v1/customers/${ann.customerId}/identities/${encodeURIComponent(`phone:${e164}`)}`);
+    expect(unlinked.status).toBe(200);
+    expect((unlinked.json['identities'] as unknown[]).length).toBe(1);
+  });
+
+  it('merges with a dry run first, answers the merged customer with mergedInto, unmerges; suggestions accept and dismiss', async () => {
+    const annAddress = `${unique('ann')}@example.com`;
+    const ann = await inbound('email', { kind: 'email', value: annAddress });
+    const chat = await inbound('webchat', { kind: 'webchat', value: unique('visitor') });
+    const before = await call('GET', `/v1/customers/${chat.customerId}`);
+
+    const preview = await call('POST', `/v1/customers/${ann.customerId}/merge?dryRun=true`, { from: chat.customerId });
+    expect(preview).toMatchObject({ status: 200, json: { dryRun: true, mergeId: null, moved: { conversations: [chat.conversationId] } } });
+    expect(await call('GET', `/v1/customers/${chat.customerId}`)).toEqual(before);
+
+    const merged = await call('POST', `/v1/customers/${ann.customerId}/merge`, { from: chat.customerId });
+    expect(merged).toMatchObject({ status: 200, json: { dryRun: false, merged: { id: chat.customerId, mergedInto: ann.customerId } } });
+    expect((await call('GET', `/v1/customers/${chat.customerId}`)).json).toMatchObject({ id: chat.customerId, mergedInto: ann.customerId });
+    expect((await call('GET', `/v1/conversations/${chat.conversationId}`)).json).toMatchObject({ customerId: ann.customerId });
+    expect((await call('GET', `/v1/conversations/${chat.conversationId}/verify`)).json).toMatchObject({ ok: true, entries: 2 });
+    expect((await call('POST', `/v1/customers/${ann.customerId}/merge`, { from: ann.customerId })).status).toBe(422);
+
+    const undone = await call('POST', `/v1/customers/${ann.customerId}/unmerge`, { customerId: chat.customerId });
+    expect(undone).toMatchObject({ status: 200, json: { restored: { id: chat.customerId, mergedInto: null }, moved: { conversations: [chat.conversationId] } } });
+    expect((await call('POST', `/v1/customers/${ann.customerId}/unmerge`, { customerId: chat.customerId })).status).toBe(404);
+
+    // A known sender naming the visitor's identity: a suggestion, accepted here.
+    await inbound('email', { kind: 'email', value: annAddress }, { identities: [{ kind: 'webchat', value: String((before.json['identities'] as { value: string }[])[0]!.value) }] });
+    const listed = await call('GET', `/v1/customers/merge-suggestions?status=pending&customerId=${ann.customerId}`);
+    expect(listed.json.items).toEqual([expect.objectContaining({ customerId: ann.customerId, otherCustomerId: chat.customerId })]);
+    const id = String(listed.json.items?.[0]?.['id']);
+    const accepted = await call('POST', `/v1/customers/merge-suggestions/${id}/accept`, {});
+    expect(accepted).toMatchObject({ status: 200, json: { suggestion: { status: 'accepted' }, merge: { merged: { mergedInto: ann.customerId } } } });
+    expect((await call('POST', `/v1/customers/merge-suggestions/${id}/dismiss`, {})).status).toBe(409);
+  });
+});
