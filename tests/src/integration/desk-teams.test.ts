@@ -206,6 +206,12 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
     expect(entries.filter((i) => i['direction'] === 'outbound' && i['text'] === 'Checking the charge now')).toHaveLength(1);
     expect(entries.filter((i) => i['type'] === 'note')).toEqual([]);
 
+    // The connector refuses the bot's answer: the request still succeeds (no Bot Framework retry), the reply is recorded once.
+    fake.failConnectorCalls = 1;
+    const unanswered = await activity(ann, { type: 'message', replyToId: cardId, value: { switchboard: 'conversation', action: 'reply', conversationId, text: 'Refund on its way' } });
+    expect(unanswered).toEqual({ status: 200, answer: undefined });
+    expect((await conversation(conversationId)).interactions.filter((i) => i['text'] === 'Refund on its way')).toHaveLength(1);
+
     expect((await activity(ann, { type: 'message', replyToId: cardId, text: 'transfer nosuchqueue' })).answer).toBe("There is no queue named 'nosuchqueue'.");
     expect((await activity(ann, { type: 'message', replyToId: cardId, text: 'transfer billing' })).answer).toBe('Transferred to billing.');
     const moved = await conversation(conversationId);

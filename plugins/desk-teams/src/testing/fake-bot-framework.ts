@@ -32,6 +32,8 @@ export class FakeBotFramework {
   readonly tokenRequests: URLSearchParams[] = [];
   /** Answer token requests with this status (401: bad client secret). */
   tokenStatus = 200;
+  /** The next this-many connector calls answer 403 (not retried by the SDK) and are not recorded. */
+  failConnectorCalls = 0;
   readonly #keyId = randomUUID();
   readonly #privateKey: KeyObject;
   readonly #jwk: Record<string, unknown>;
@@ -105,6 +107,10 @@ export class FakeBotFramework {
     }
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] !== 'v3' || parts[1] !== 'conversations') return { status: 404, body: {} };
+    if (this.failConnectorCalls > 0) {
+      this.failConnectorCalls -= 1;
+      return { status: 403, body: { error: { code: 'BotNotInConversationRoster', message: 'refused by the fake' } } };
+    }
     const activity = raw ? (JSON.parse(raw) as ConnectorCall['activity']) : {};
     const authorization = req.headers.authorization;
     const [conversationId = '', collection, activityId] = parts.slice(2);
