@@ -60,6 +60,8 @@ export * from './desk/ports/desk-registry.port.js';
 export * from './desk/use-cases/desk-commands.use-case.js';
 export * from './desk/use-cases/desk-queries.js';
 export * from './desk/use-cases/desk-reads.js';
+export * from './desk/use-cases/notify-desks.use-case.js';
+export * from './desk/desk.jobs.js';
 // delivery
 export * from './delivery/delivery.entity.js';
 export * from './delivery/ports/delivery-store.port.js';
@@ -83,6 +85,7 @@ export * from './plugin-api/http-route.js';
 export * from './plugin-api/secret.js';
 export * from './plugin-api/crm.port.js';
 export * from './plugin-api/legacy-source.port.js';
+export * from './plugin-api/legacy-record-set.js';
 export * from './plugin-api/blob-store.port.js';
 // errors, by area
 export * from './identity/identity.errors.js';

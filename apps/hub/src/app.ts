@@ -2,6 +2,7 @@ import type {
   Clock,
   CustomerQueries,
   DeskCommands,
+  DeskRegistry,
   DeskQueries,
   IngestPort,
   LedgerQueries,
@@ -46,6 +47,8 @@ export interface AppDeps {
   /** Runs an instance's connection test; undefined for an unknown instance id. */
   testPlugin(id: string): Promise<PluginTestResult | undefined>;
   pluginRoutes: ReadonlyMap<string, readonly PluginHttpRoute[]>;
+  /** The desk plugin instances: binding suggestions by email. */
+  desks?: DeskRegistry;
   /** Called after every successful API write, so committed outbox events are relayed at once (plugins' ingests relay through the ingest port). */
   afterWrite(): void;
 }

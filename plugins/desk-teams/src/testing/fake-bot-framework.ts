@@ -32,8 +32,8 @@ export class FakeBotFramework {
   readonly tokenRequests: URLSearchParams[] = [];
   /** Answer token requests with this status (401: bad client secret). */
   tokenStatus = 200;
-  /** The next this-many connector calls answer 403 (not retried by the SDK) and are not recorded. */
-  failConnectorCalls = 0;
+  /** Replies to these activity ids answer 403 (not retried by the SDK) and are not recorded. */
+  readonly failRepliesTo = new Set<string>();
   readonly #keyId = randomUUID();
   readonly #privateKey: KeyObject;
   readonly #jwk: Record<string, unknown>;
@@ -107,10 +107,6 @@ export class FakeBotFramework {
     }
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (parts[0] !== 'v3' || parts[1] !== 'conversations') return { status: 404, body: {} };
-    if (this.failConnectorCalls > 0) {
-      this.failConnectorCalls -= 1;
-      return { status: 403, body: { error: { code: 'BotNotInConversationRoster', message: 'refused by the fake' } } };
-    }
     const activity = raw ? (JSON.parse(raw) as ConnectorCall['activity']) : {};
     const authorization = req.headers.authorization;
     const [conversationId = '', collection, activityId] = parts.slice(2);
@@ -120,6 +116,9 @@ export class FakeBotFramework {
       return { status: 200, body: { id, activityId: randomUUID() } };
     }
     if (collection !== 'activities') return { status: 404, body: {} };
+    if (activityId !== undefined && req.method === 'POST' && this.failRepliesTo.has(activityId)) {
+      return { status: 403, body: { error: { code: 'BotNotInConversationRoster', message: 'refused by the fake' } } };
+    }
     if (req.method === 'PUT' && activityId) {
       this.calls.push({ kind: 'update', conversationId, activityId, activity, authorization });
       return { status: 200, body: { id: activityId } };
