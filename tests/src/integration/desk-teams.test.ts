@@ -36,8 +36,9 @@ const startTeamsHub = async (options: { dataDir: string; databaseUrl: string; we
 };
 
 // A real hub (PostgreSQL, the in-process queue, the webhook channel and the Teams desk in
-// development mode) on a loopback Bot Framework connector. Until the hub's desk jobs land,
-// the test hands offers and thread posts to the desk itself; everything the agent does comes in
+// development mode) on a loopback Bot Framework connector. The hub's desk jobs deliver offers and
+// thread posts on their own; the test also hands some to the desk directly (same offer id: one
+// card), so the card and thread checks do not wait on routing. Everything the agent does comes in
 // as Teams activities over HTTP and must act through DeskCommands (checked through the API).
 describe('desk-teams in a hub: offer card → accept → thread → reply to the customer → resolve', () => {
   let db: TestDatabase;
