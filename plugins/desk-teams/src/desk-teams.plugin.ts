@@ -37,7 +37,8 @@ export const teamsPlugin = definePlugin({
   kinds: ['desk'],
   configSchema: teamsConfigSchema,
   create(context, config) {
-    const logger = context.logger.child({ plugin: '@switchboard/desk-teams', instanceId: context.instanceId });
+    // The hub's logger already names the instance.
+    const logger = context.logger;
     const connection = new BotFrameworkConnection(config);
     const state = new TeamsDeskState(context.state);
     const desk = new TeamsAgentDesk(connection, state, context.reads, context.clock);
@@ -96,7 +97,7 @@ export const teamsPlugin = definePlugin({
       async start() {
         if (connection.developmentMode) {
           logger.warn(
-            { instanceId: context.instanceId },
+            { package: '@switchboard/desk-teams' },
             'Teams desk in DEVELOPMENT MODE: no appId configured, so inbound activities are NOT authenticated (no JWT check). Never expose this hub to the internet like this.',
           );
         }

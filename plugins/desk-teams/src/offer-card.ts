@@ -69,21 +69,20 @@ const conversationActions = (conversationId: string) => [
 ];
 
 export const offerCardData = (offer: DeskOffer): OfferCardData => {
-  // Priority, wait and SLA due are optional context a hub may add to DeskContext.
-  const extra = offer.context as DeskOffer['context'] & { priority?: number; waitingSince?: Date; slaDue?: Date | null };
+  const { context } = offer;
   return {
     offerId: offer.offerId,
-    conversationId: offer.context.conversationId,
-    customer: offer.context.customer.displayName ?? 'Unknown customer',
-    identities: offer.context.customer.identities.map((i) => `${i.kind}:${i.value}`),
-    channel: offer.context.channel,
-    queue: offer.queueName,
-    subject: offer.context.subject,
-    priority: extra.priority,
-    waitingSince: extra.waitingSince?.toISOString(),
-    slaDue: extra.slaDue?.toISOString(),
+    conversationId: context.conversationId,
+    customer: context.customer.displayName ?? 'Unknown customer',
+    identities: context.customer.identities.map((i) => `${i.kind}:${i.value}`),
+    channel: context.channel,
+    queue: context.queue?.name ?? offer.queueName,
+    subject: context.subject,
+    priority: context.priority,
+    waitingSince: context.waitingSince?.toISOString(),
+    slaDue: context.slaDue === undefined ? undefined : `${context.slaDue.at.toISOString()} (${context.slaDue.kind})`,
     expiresAt: offer.expiresAt.toISOString(),
-    recent: offer.context.recent.slice(0, 5).map((r) => ({ channel: r.channel, direction: r.direction, text: r.text.slice(0, 300) })),
+    recent: context.recent.slice(0, 5).map((r) => ({ channel: r.channel, direction: r.direction, text: r.text.slice(0, 300) })),
   };
 };
 

@@ -3,6 +3,9 @@ import type { BotFrameworkConnection, StoredReference } from './bot-framework.ad
 import { offerCard, offerCardData } from './offer-card.js';
 import type { TeamsDeskState, Thread } from './teams-state.js';
 
+// A delivery that claimed an offer but never recorded its card (it crashed) is taken over after this.
+const CLAIM_STALE_MS = 60_000;
+
 const POST_PREFIX: Record<DeskThreadPost['kind'], string> = {
   'customer-message': '',
   'reply-sent': '↪ sent: ',
@@ -32,6 +35,14 @@ export class TeamsAgentDesk implements AgentDesk {
   async deliverOffer(offer: DeskOffer): Promise<void> {
     if (await this.state.shownOffer(offer.offerId)) return;
     const reference = await this.referenceOf(offer.agentId);
+    if (!(await this.state.claimOffer(offer.offerId, this.clock.now(), CLAIM_STALE_MS))) {
+      // Another delivery of the same offer is posting it: wait for its card rather than post a second one.
+      for (let i = 0; i < 50; i++) {
+        if (await this.state.shownOffer(offer.offerId)) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new DomainError('unavailable', 'DESK_TEAMS.OFFER_IN_FLIGHT', `offer ${offer.offerId} is being delivered by another call; retry later`);
+    }
     const card = offerCardData(offer);
     const activityId = await this.connection.send(reference, { card: offerCard(card, 'offered', this.clock.now()) });
     await this.state.saveOffer(offer.offerId, { activityId, agentId: offer.agentId, conversationId: offer.context.conversationId, status: 'offered', card });

@@ -46,11 +46,17 @@ export class TeamsBot {
       return;
     }
     const actor: Actor = { kind: 'agent', agentId: agent.id };
+    let text: string;
     try {
-      await turn.answer({ text: await this.act(actor, activity) });
+      text = await this.act(actor, activity);
     } catch (error) {
-      await turn.answer({ text: refusal(error) });
+      text = refusal(error);
     }
+    // The command is done: an answer that cannot be sent must not fail the request, or the
+    // Bot Framework would retry the activity and run the command twice.
+    await turn.answer({ text }).catch((error: unknown) => {
+      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not answer a Teams activity; its command was carried out');
+    });
   }
 
   private async act(actor: Actor & { kind: 'agent' }, activity: IncomingActivity): Promise<string> {

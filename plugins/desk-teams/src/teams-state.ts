@@ -53,6 +53,21 @@ export class TeamsDeskState {
     return parsed.success ? (parsed.data as ShownOffer) : undefined;
   }
 
+  /**
+   * Claims the right to post an offer's card: only one of two concurrent deliveries posts. A claim
+   * older than `staleMs` (its holder died before recording the card) may be taken over.
+   */
+  async claimOffer(offerId: string, now: Date, staleMs: number): Promise<boolean> {
+    const key = `claim:offer:${offerId}`;
+    if (await this.state.setIfAbsent(key, now.toISOString())) return true;
+    const at = await this.state.get(key);
+    if (typeof at === 'string' && now.getTime() - Date.parse(at) > staleMs) {
+      await this.state.set(key, now.toISOString());
+      return true;
+    }
+    return false;
+  }
+
   async saveOffer(offerId: string, shown: ShownOffer): Promise<void> {
     await this.state.set(`offer:${offerId}`, shown);
   }

@@ -36,8 +36,9 @@ const startTeamsHub = async (options: { dataDir: string; databaseUrl: string; we
 };
 
 // A real hub (PostgreSQL, the in-process queue, the webhook channel and the Teams desk in
-// development mode) on a loopback Bot Framework connector. Until the hub's desk jobs land,
-// the test hands offers and thread posts to the desk itself; everything the agent does comes in
+// development mode) on a loopback Bot Framework connector. The hub's desk jobs deliver offers and
+// thread posts on their own; the test also hands some to the desk directly (same offer id: one
+// card), so the card and thread checks do not wait on routing. Everything the agent does comes in
 // as Teams activities over HTTP and must act through DeskCommands (checked through the API).
 describe('desk-teams in a hub: offer card → accept → thread → reply to the customer → resolve', () => {
   let db: TestDatabase;
@@ -63,15 +64,19 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
   };
   /** Posts an activity as Teams would, and answers the bot's reply in that chat (if any). */
   const activity = async (user: { id: string; aadObjectId?: string; name?: string }, fields: Record<string, unknown>): Promise<{ status: number; answer: string | undefined }> => {
-    const before = fake.calls.length;
+    const posted = teamsActivity(fake, user, fields);
     const response = await hub.fetch(
-      new Request('http://hub.test/plugins/teams/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(teamsActivity(fake, user, fields)) }),
+      new Request('http://hub.test/plugins/teams/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(posted) }),
     );
-    const answer = fake.calls.slice(before).find((c) => c.kind === 'reply' && c.conversationId === `a:chat-${user.id}`)?.activity.text;
+    // The bot's answer is a reply to the posted activity (the hub's desk jobs post into the chat too).
+    const answer = fake.calls.find((c) => c.kind === 'reply' && c.activityId === posted.id)?.activity.text;
     return { status: response.status, answer };
   };
   const conversation = async (id: string) => (await call('GET', `/v1/conversations/${id}`)).json as Json & { status: string; interactions: Json[]; assignment: { agentId: string } | null };
   const chat = (user: { id: string }): ConnectorCall[] => fake.callsTo(`a:chat-${user.id}`);
+  /** The activity id of the card that shows an offer. */
+  const cardOf = (offerId: string): string =>
+    fake.calls.find((c) => c.kind === 'send' && JSON.stringify(c.activity.attachments ?? []).includes(`"offerId":"${offerId}"`))?.newId ?? '';
 
   beforeAll(async () => {
     [db, fake, receiver] = await Promise.all([createTestDatabase(), FakeBotFramework.start(), startWebhookReceiver({ secret: newWebhookSecret() })]);
@@ -195,7 +200,7 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
     const offer = await waitFor(async () => (await call('GET', `/v1/agents/${agents['Ann']}/offers`)).json.items?.find((o) => o['conversationId'] === conversationId), { timeoutMs: 10_000, description: 'the second offer to Ann' });
     const context: DeskContext = { conversationId, customer: { id: inbound.json['customerId'] as string, displayName: 'Grace', identities: [{ kind: 'email', value: 'grace@example.com' }] }, channel: 'webhook', subject: null, recent: [] };
     await desk.deliverOffer({ offerId: offer['id'] as string, agentId: agents['Ann'] ?? '', queueName: 'default', expiresAt: new Date(offer['expiresAt'] as string), context });
-    const cardId = chat(ann).filter((c) => c.kind === 'send' && c.activity.attachments?.length).at(-1)?.newId ?? '';
+    const cardId = cardOf(offer['id'] as string);
     expect((await activity(ann, { type: 'message', replyToId: cardId, value: { switchboard: 'offer', action: 'accept', offerId: offer['id'] } })).answer).toContain('Accepted');
 
     // The accepted card's own input and Send button (personal chats have no reply chains).
@@ -205,6 +210,13 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
     const entries = (await conversation(conversationId)).interactions;
     expect(entries.filter((i) => i['direction'] === 'outbound' && i['text'] === 'Checking the charge now')).toHaveLength(1);
     expect(entries.filter((i) => i['type'] === 'note')).toEqual([]);
+
+    // The connector refuses the bot's answer: the request still succeeds (no Bot Framework retry), the reply is recorded once.
+    const refusedId = `refused-${conversationId}`;
+    fake.failRepliesTo.add(refusedId);
+    const unanswered = await activity(ann, { id: refusedId, type: 'message', replyToId: cardId, value: { switchboard: 'conversation', action: 'reply', conversationId, text: 'Refund on its way' } });
+    expect(unanswered).toEqual({ status: 200, answer: undefined });
+    expect((await conversation(conversationId)).interactions.filter((i) => i['text'] === 'Refund on its way')).toHaveLength(1);
 
     expect((await activity(ann, { type: 'message', replyToId: cardId, text: 'transfer nosuchqueue' })).answer).toBe("There is no queue named 'nosuchqueue'.");
     expect((await activity(ann, { type: 'message', replyToId: cardId, text: 'transfer billing' })).answer).toBe('Transferred to billing.');
@@ -224,7 +236,7 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
     const offer = await waitFor(async () => (await call('GET', `/v1/agents/${agents['Ann']}/offers`)).json.items?.find((o) => o['conversationId'] === conversationId), { timeoutMs: 10_000, description: 'the offer to decline' });
     const context: DeskContext = { conversationId, customer: { id: inbound.json['customerId'] as string, displayName: 'Linus', identities: [{ kind: 'email', value: 'linus@example.com' }] }, channel: 'webhook', subject: null, recent: [] };
     await desk.deliverOffer({ offerId: offer['id'] as string, agentId: agents['Ann'] ?? '', queueName: 'default', expiresAt: new Date(offer['expiresAt'] as string), context });
-    const cardId = chat(ann).filter((c) => c.kind === 'send' && c.activity.attachments?.length).at(-1)?.newId ?? '';
+    const cardId = cardOf(offer['id'] as string);
     expect((await activity(ann, { type: 'message', replyToId: cardId, value: { switchboard: 'offer', action: 'decline', offerId: offer['id'] } })).answer).toBe('Declined.');
     const all = (await call('GET', `/v1/agents/${agents['Ann']}/offers?status=all`)).json.items ?? [];
     expect(all.find((o) => o['id'] === offer['id'])?.['status']).toBe('declined');

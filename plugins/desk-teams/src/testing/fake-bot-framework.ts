@@ -32,6 +32,8 @@ export class FakeBotFramework {
   readonly tokenRequests: URLSearchParams[] = [];
   /** Answer token requests with this status (401: bad client secret). */
   tokenStatus = 200;
+  /** Replies to these activity ids answer 403 (not retried by the SDK) and are not recorded. */
+  readonly failRepliesTo = new Set<string>();
   readonly #keyId = randomUUID();
   readonly #privateKey: KeyObject;
   readonly #jwk: Record<string, unknown>;
@@ -114,6 +116,9 @@ export class FakeBotFramework {
       return { status: 200, body: { id, activityId: randomUUID() } };
     }
     if (collection !== 'activities') return { status: 404, body: {} };
+    if (activityId !== undefined && req.method === 'POST' && this.failRepliesTo.has(activityId)) {
+      return { status: 403, body: { error: { code: 'BotNotInConversationRoster', message: 'refused by the fake' } } };
+    }
     if (req.method === 'PUT' && activityId) {
       this.calls.push({ kind: 'update', conversationId, activityId, activity, authorization });
       return { status: 200, body: { id: activityId } };
