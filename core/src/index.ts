@@ -13,6 +13,7 @@ export * from './shared/ports/clock.port.js';
 export * from './shared/ports/logger.port.js';
 export * from './shared/ports/job-queue.port.js';
 export * from './shared/ports/outbox.port.js';
+export * from './shared/ports/plugin-state.port.js';
 export * from './shared/ports/transactions.port.js';
 // store: the session ports of every area, assembled
 export * from './store/store.port.js';
@@ -83,6 +84,7 @@ export * from './plugin-api/secret.js';
 export * from './plugin-api/crm.port.js';
 export * from './plugin-api/legacy-source.port.js';
 export * from './plugin-api/blob-store.port.js';
+export * from './plugin-api/plugin-state.js';
 // errors, by area
 export * from './identity/identity.errors.js';
 export * from './ledger/ledger.errors.js';

@@ -9,6 +9,8 @@ import type {
   ManageApiKeys,
   ManageRouting,
   PluginHttpRoute,
+  ResyncRequest,
+  ResyncResult,
   RoutingQueries,
   Store,
 } from '@switchboard/core';
@@ -45,6 +47,7 @@ export interface AppDeps {
   pluginHealth(): Promise<PluginHealthReport[]>;
   /** Runs an instance's connection test; undefined for an unknown instance id. */
   testPlugin(id: string): Promise<PluginTestResult | undefined>;
+  resyncPlugin(id: string, request: ResyncRequest): Promise<ResyncResult | undefined>;
   pluginRoutes: ReadonlyMap<string, readonly PluginHttpRoute[]>;
   /** Called after every successful API write, so committed outbox events are relayed at once (plugins' ingests relay through the ingest port). */
   afterWrite(): void;

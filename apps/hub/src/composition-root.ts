@@ -115,7 +115,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     env: options.env ?? process.env,
     contextFor: (spec, kinds) =>
       contextForKinds(
-        { instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role },
+        { instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role, state: late.stateFor(spec.id) },
         kinds,
         late.ports,
       ),
@@ -125,6 +125,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const queue: JobQueue = provided(plugins.find((p) => p.instance.queue)?.instance.queue, 'job queue');
   // The first blob store loaded (the built-in blob-fs unless configured otherwise) holds attachments.
   const blobs: BlobStore | undefined = plugins.find((p) => p.instance.blob)?.instance.blob;
+  late.bindStore(store, clock);
   const channelByName = new Map<string, Channel>();
   const pluginRoutes = new Map<string, readonly PluginHttpRoute[]>();
   const deskInstances: { instanceId: string; desk: AgentDesk }[] = [];
@@ -159,6 +160,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     desk: deskCommands,
     reads: new ComposedDeskReads(customers, container.get(DeskQueries), deskCommands),
     customers,
+    blobs,
   });
 
   // Relay soon after writes, so routing and delivery start without waiting for a poll; under load
@@ -212,6 +214,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),
         testPlugin: (id) => supervisor.testConnection(id),
+        resyncPlugin: (id, request) => supervisor.resync(id, request),
         pluginRoutes,
         afterWrite: () => afterWrite(),
       }),

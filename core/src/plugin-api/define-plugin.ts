@@ -8,6 +8,7 @@ import type { Health } from '../shared/health.js';
 import type { Clock } from '../shared/ports/clock.port.js';
 import type { JobQueue } from '../shared/ports/job-queue.port.js';
 import type { Logger } from '../shared/ports/logger.port.js';
+import type { PluginState } from '../shared/ports/plugin-state.port.js';
 import type { Store } from '../store/store.port.js';
 import type { BlobStore } from './blob-store.port.js';
 import type { Channel, DeliveryFeedback } from './channel.port.js';
@@ -33,6 +34,11 @@ export interface BasePluginContext {
   dataDir: string;
   /** `api`, `worker` or `all`: plugins that poll sources run only where workers run. */
   role: 'all' | 'api' | 'worker';
+  /**
+   * Small key/value state of this instance in the hub's store (cursors, sync tokens): it survives
+   * restarts and is the same for every worker. The hub always provides it; usable from `start()` on.
+   */
+  state?: PluginState;
 }
 
 /** What each kind adds to the context, for the plugins that declare it. */
@@ -42,6 +48,8 @@ export interface PluginKindContexts {
     ingest: IngestPort;
     /** A message sent earlier failed afterwards (a bounce). */
     deliveries: DeliveryFeedback;
+    /** Where attachments go (the hub's blob store); absent when the hub has none. Usable from `start()` on. */
+    blobs?: BlobStore;
   };
   desk: {
     /** What agents do from the desk: the same commands, and the same authorisation, as the HTTP API. */
@@ -91,6 +99,11 @@ export interface PluginInstance {
   /** Cheap and quick (the hub times it out after 2 s); `parts` carries per-part detail (per mailbox). */
   health(): Promise<Health>;
   /**
+   * Re-reads the source from its start (`from: 'start'`) or from a date (`since`), adding only what
+   * is not recorded yet; the API's `POST /v1/plugins/{id}/resync` runs it. Answers what it did.
+   */
+  resync?(request: ResyncRequest): Promise<ResyncResult>;
+  /**
    * Checks the configuration against the outside system without changing anything; the API's
    * `POST /v1/plugins/{id}/test` runs it. Without it the test answers ok with 'no connection test'.
    */
@@ -104,6 +117,16 @@ export interface PluginInstance {
   queue?: JobQueue;
   /** HTTP endpoints, mounted at `/plugins/{instanceId}{path}` (webhooks from providers). */
   routes?: PluginHttpRoute[];
+}
+
+export type ResyncRequest = { from: 'start' } | { since: Date };
+
+export interface ResyncResult {
+  /** Messages read from the source. */
+  seen: number;
+  /** Messages recorded now (the rest were recorded already). */
+  added: number;
+  detail?: string;
 }
 
 export interface PluginManifest<Schema extends z.ZodType = z.ZodType, Kind extends PluginKind = PluginKind> {

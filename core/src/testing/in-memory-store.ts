@@ -5,6 +5,7 @@ import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
 import { InMemoryCustomerRepository, InMemoryIdentityRepository } from './in-memory/identity.js';
 import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository } from './in-memory/ledger.js';
 import { InMemoryOutboxRepository } from './in-memory/outbox.js';
+import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
 import {
   InMemoryAgentRepository,
   InMemoryAssignmentRepository,
@@ -129,6 +130,7 @@ export class InMemoryStore implements Store {
       decisions: guard(new InMemoryRoutingDecisionRepository(db)),
       outbox: guard(new InMemoryOutboxRepository(db, () => (this.seq += 1))),
       apiKeys: guard(new InMemoryApiKeyRepository(db)),
+      pluginState: guard(new InMemoryPluginStateRepository(db)),
     };
   }
 }

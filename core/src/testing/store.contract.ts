@@ -930,6 +930,42 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(byRef).toEqual({ [`email/<a-${token}>`]: newer.conversationId, [`webchat/<a-${token}>`]: chat.conversationId });
       });
 
+      it('findConversationsByRefs with channel null matches an external id on any channel, newest first, never a thread ref', async () => {
+        const token = uniqueToken();
+        const theirs = anInteraction({ channel: 'email-sales', direction: 'inbound', externalId: `<x-${token}>`, occurredAt: secondsAfter(T0, 1) });
+        const ours = anInteraction({ channel: 'email', direction: 'outbound', externalId: `<y-${token}>`, occurredAt: secondsAfter(T0, 2) });
+        const copy = anInteraction({ channel: 'email', externalId: `<x-${token}>`, occurredAt: secondsAfter(T0, 3) });
+        const threadOnly = anInteraction({ channel: 'email', externalId: `<z-${token}>`, threadRef: `<t-${token}>`, occurredAt: secondsAfter(T0, 4) });
+        await tx((s) => s.interactions.insertMany([theirs, ours, copy, threadOnly]));
+        const found = await read((s) =>
+          s.interactions.findConversationsByRefs([
+            { channel: null, ref: `<x-${token}>` },
+            { channel: null, ref: `<y-${token}>` },
+            { channel: null, ref: `<t-${token}>` },
+            { channel: 'email-sales', ref: `<y-${token}>` },
+          ]),
+        );
+        const byRef = Object.fromEntries(found.map((f) => [`${f.channel ?? '*'}/${f.ref}`, f.conversationId]));
+        expect(byRef).toEqual({ [`*/<x-${token}>`]: copy.conversationId, [`*/<y-${token}>`]: ours.conversationId });
+      });
+
+      it('pluginState keeps one value per instance and key, replaced by put, listed by key', async () => {
+        const instance = `mail-${uniqueToken()}`;
+        expect(await read((s) => s.pluginState.get(instance, 'cursor'))).toBeNull();
+        await tx((s) => s.pluginState.put({ instanceId: instance, key: 'cursor', value: { uid: 1, list: ['a'] }, updatedAt: T0 }));
+        await tx((s) => s.pluginState.put({ instanceId: instance, key: 'cursor', value: { uid: 7, list: [] }, updatedAt: secondsAfter(T0, 5) }));
+        await tx((s) => s.pluginState.put({ instanceId: instance, key: 'another', value: 'x', updatedAt: T0 }));
+        await tx((s) => s.pluginState.put({ instanceId: `${instance}-b`, key: 'cursor', value: 3, updatedAt: T0 }));
+        expect(await read((s) => s.pluginState.get(instance, 'cursor'))).toEqual({ instanceId: instance, key: 'cursor', value: { uid: 7, list: [] }, updatedAt: secondsAfter(T0, 5) });
+        expect((await read((s) => s.pluginState.list(instance))).map((e) => [e.key, e.value])).toEqual([['another', 'x'], ['cursor', { uid: 7, list: [] }]]);
+        // A rolled-back put leaves the earlier value.
+        await expect(tx(async (s) => {
+          await s.pluginState.put({ instanceId: instance, key: 'cursor', value: 99, updatedAt: T0 });
+          throw new Error('rollback');
+        })).rejects.toThrow('rollback');
+        expect((await read((s) => s.pluginState.get(instance, 'cursor')))?.value).toEqual({ uid: 7, list: [] });
+      });
+
       it('claimMany inserts only new receipts and findMany reads them back', async () => {
         const token = uniqueToken();
         const existing = { channel: 'webhook', externalId: `m1-${token}`, interactionId: newId(), receivedAt: T0 };

@@ -1,4 +1,18 @@
-import { DomainError, type CustomerLookup, type DeliveryFeedback, type DeskCommands, type DeskReads, type IngestPort, type PluginKind, type PluginKindContexts } from '@switchboard/core';
+import {
+  DomainError,
+  storePluginState,
+  type BlobStore,
+  type Clock,
+  type CustomerLookup,
+  type DeliveryFeedback,
+  type DeskCommands,
+  type DeskReads,
+  type IngestPort,
+  type PluginKind,
+  type PluginKindContexts,
+  type PluginState,
+  type Store,
+} from '@switchboard/core';
 import type { OfferedPluginContext } from './plugin-loader.js';
 
 /** The driving ports plugins are handed, by kind. */
@@ -8,10 +22,11 @@ export interface PluginPorts {
   desk: DeskCommands;
   reads: DeskReads;
   customers: CustomerLookup;
+  blobs: BlobStore;
 }
 
 const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts) => PluginKindContexts[Kind] } = {
-  channel: (ports) => ({ ingest: ports.ingest, deliveries: ports.deliveries }),
+  channel: (ports) => ({ ingest: ports.ingest, deliveries: ports.deliveries, blobs: ports.blobs }),
   desk: (ports) => ({ desk: ports.desk, reads: ports.reads }),
   crm: (ports) => ({ customers: ports.customers }),
   legacy: (ports) => ({ ingest: ports.ingest }),
@@ -29,11 +44,29 @@ export const contextForKinds = (base: OfferedPluginContext, kinds: readonly Plug
  * plugin provides). These ports forward once `bind` is called; before, a call fails 'the hub is
  * still starting'.
  */
+type BoundPorts = Omit<PluginPorts, 'ingest' | 'blobs'> & { blobs?: BlobStore | undefined };
+
 export const latePluginPorts = (ingest: IngestPort) => {
-  let bound: Omit<PluginPorts, 'ingest'> | null = null;
-  const get = (): Omit<PluginPorts, 'ingest'> => {
+  let bound: BoundPorts | null = null;
+  let storage: { store: Store; clock: Clock } | null = null;
+  const get = (): BoundPorts => {
     if (bound === null) throw new DomainError('unavailable', 'HUB.STARTING', 'the hub is still starting');
     return bound;
+  };
+  const blobStore = (): BlobStore => {
+    const blobs = get().blobs;
+    if (blobs === undefined) throw new DomainError('unavailable', 'HUB.NO_BLOB_STORE', 'no enabled plugin provides a blob store');
+    return blobs;
+  };
+  const states = new Map<string, PluginState>();
+  const stateOf = (instanceId: string): PluginState => {
+    if (storage === null) throw new DomainError('unavailable', 'HUB.STARTING', 'the hub is still starting');
+    let state = states.get(instanceId);
+    if (!state) {
+      state = storePluginState(storage.store, storage.clock, instanceId);
+      states.set(instanceId, state);
+    }
+    return state;
   };
   const ports: PluginPorts = {
     ingest,
@@ -61,10 +94,28 @@ export const latePluginPorts = (ingest: IngestPort) => {
       customer: async (id) => get().customers.customer(id),
       customersByIdentity: async (identity) => get().customers.customersByIdentity(identity),
     },
+    blobs: {
+      get maxBytes() {
+        return bound?.blobs?.maxBytes ?? 0;
+      },
+      put: async (content, options) => blobStore().put(content, options),
+      get: async (ref) => blobStore().get(ref),
+      has: async (ref) => blobStore().has(ref),
+      delete: async (ref) => blobStore().delete(ref),
+    },
   };
   return {
     ports,
-    bind: (targets: Omit<PluginPorts, 'ingest'>) => {
+    /** The instance's key/value state in the hub's store, usable once the store is bound. */
+    stateFor: (instanceId: string): PluginState => ({
+      get: async (key) => stateOf(instanceId).get(key),
+      set: async (key, value) => stateOf(instanceId).set(key, value),
+      entries: async () => stateOf(instanceId).entries(),
+    }),
+    bindStore: (store: Store, clock: Clock) => {
+      storage = { store, clock };
+    },
+    bind: (targets: BoundPorts) => {
       bound = targets;
     },
   };
