@@ -99,6 +99,10 @@ export const startDovecot = async (users: readonly DovecotUser[] = [{ user: 'sup
     const imap = await client(user);
     try {
       return await fn(imap);
+    } catch (error) {
+      // imapflow says 'Command failed'; the server's words are in responseText.
+      const said = typeof error === 'object' && error !== null && 'responseText' in error ? String(error.responseText) : '';
+      throw said ? new Error(`IMAP: ${said}`, { cause: error }) : error;
     } finally {
       await imap.logout().catch(() => imap.close());
     }
@@ -120,11 +124,22 @@ export const startDovecot = async (users: readonly DovecotUser[] = [{ user: 'sup
         }
         return uids;
       }),
-    recreateMailbox: (mailbox, user) =>
-      withClient(user, async (imap) => {
-        await imap.mailboxDelete(mailbox);
-        await imap.mailboxCreate(mailbox);
-      }),
+    recreateMailbox: async (mailbox, user) => {
+      // Dovecot may answer 'Mailbox was deleted under us' while another session has it selected: try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await withClient(user, async (imap) => {
+            const exists = (await imap.list()).some((entry) => entry.path === mailbox);
+            if (exists) await imap.mailboxDelete(mailbox);
+            await imap.mailboxCreate(mailbox);
+          });
+          return;
+        } catch (error) {
+          if (attempt >= 10) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    },
     status: (mailbox, user) =>
       withClient(user, async (imap) => {
         const status = await imap.status(mailbox, { messages: true, uidValidity: true });
