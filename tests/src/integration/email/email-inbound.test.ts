@@ -1,3 +1,6 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCli } from '@switchboard/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../../harness/dovecot-server.js';
 import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
@@ -21,7 +24,7 @@ describe('email inbound against Dovecot', () => {
     await imap.logout();
   };
 
-  it('takes mail while running, resumes by UID after an outage, and a full resync adds nothing', { timeout: 90_000 }, async () => {
+  it('takes mail while running, resumes by UID after an outage, and a full resync adds nothing', { timeout: 150_000 }, async () => {
     await createMailbox('Live');
     const database = await createTestDatabase();
     const spec = mailboxSpec(dovecot, sink, { id: 'live-mail', channel: 'email', mailbox: 'Live' });
@@ -48,6 +51,23 @@ describe('email inbound against Dovecot', () => {
       expect(await hub.count("channel = 'email'")).toBe(500);
       const since = await hub.call('POST', '/v1/plugins/live-mail/resync', { since: '2020-01-01T00:00:00Z' });
       expect(since.json).toMatchObject({ added: 0 });
+      expect((await hub.call('POST', '/v1/plugins/store/resync', { from: 'start' })).status).toBe(409);
+      expect((await hub.call('POST', '/v1/plugins/live-mail/resync', { from: 'yesterday' })).status).toBe(422);
+
+      // The operator's CLI, on the same database beside the running hub.
+      const configFile = join(hub.dataDir, 'cli.config.yaml');
+      await writeFile(configFile, JSON.stringify({ plugins: [{ id: 'store', use: '@switchboard/storage-postgres', config: { url: { env: 'DATABASE_URL' } } }, { ...spec, resolveFrom: undefined, source: undefined, enabled: undefined }] }));
+      let out = '';
+      let err = '';
+      const code = await runCli(['plugins', 'resync', 'live-mail', '--from-start', '--json'], {
+        stdout: (t) => (out += t),
+        stderr: (t) => (err += t),
+        env: { ...process.env, DATABASE_URL: database.url, SWITCHBOARD_CONFIG: configFile, SWITCHBOARD_DATA_DIR: join(hub.dataDir, 'cli'), EMAIL_TEST_IMAP_PASSWORD: 'supportpw', EMAIL_TEST_SMTP_PASSWORD: 'smtppw' },
+        cwd: process.cwd(),
+      });
+      expect(code, err).toBe(0);
+      expect(JSON.parse(out)).toMatchObject({ id: 'live-mail', seen: 500, added: 0 });
+      expect(await hub.count("channel = 'email'")).toBe(500);
     } finally {
       await hub.stop(true);
     }
