@@ -9,3 +9,6 @@ export * from './test-database.js';
 export * from './wait-for.js';
 export * from './webhook-receiver.js';
 export * from './fresh-stack.js';
+export * from './dovecot-server.js';
+export * from './smtp-sink.js';
+export * from './email-hub.js';

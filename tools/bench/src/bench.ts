@@ -1,9 +1,10 @@
+import { runImapBench } from './imap.bench.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runStartupBench } from './startup.bench.js';
 
 // npm run bench                  every section, start-up first
-// npm run bench -- startup       one section (or BENCH_ONLY=startup|ingest)
-const SECTIONS = { startup: runStartupBench, ingest: runIngestBench } as const;
+// npm run bench -- startup       one section (or BENCH_ONLY=startup|ingest|imap)
+const SECTIONS = { startup: runStartupBench, ingest: runIngestBench, imap: runImapBench } as const;
 type Section = keyof typeof SECTIONS;
 
 const isSection = (name: string): name is Section => Object.hasOwn(SECTIONS, name);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../../harness/dovecot-server.js';
 import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
 import { createTestDatabase } from '../../harness/test-database.js';
-import { aMail, mailboxSpec, startEmailHub, waitUntil } from './email-hub.js';
+import { aMail, mailboxSpec, startEmailHub, waitUntil } from '../../harness/email-hub.js';
 
 // One Dovecot for the file; each scenario its own mailbox (or user folder) and its own hub database.
 describe('email inbound against Dovecot', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type DovecotServer } from '../../harness/dovecot-server.js';
 import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
-import { aMail, mailboxSpec, startEmailHub, waitUntil } from './email-hub.js';
+import { aMail, mailboxSpec, startEmailHub, waitUntil } from '../../harness/email-hub.js';
 import { hugeMail, malformedCorpus } from './fixtures/malformed-corpus.js';
 
 describe('poison mail never blocks a mailbox', () => {

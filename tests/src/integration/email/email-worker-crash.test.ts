@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, countRows, startFreshStack, waitFor, type HubStack, type TestDatabase } from '../../harness/index.js';
 import { startDovecot, type DovecotServer } from '../../harness/dovecot-server.js';
 import { trackFailures } from '../../harness/track-failures.js';
-import { aMail } from './email-hub.js';
+import { aMail } from '../../harness/email-hub.js';
 
 // 200 mails arrive while a worker process reads the mailbox; it is killed with SIGKILL in the
 // middle and another starts: exactly 200 interactions, every mail acknowledged.

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHub, type Hub, type HubConfig, type PluginSpec } from '@switchboard/hub';
-import { createTestDatabase, type TestDatabase } from '../../harness/test-database.js';
-import type { DovecotServer } from '../../harness/dovecot-server.js';
-import type { SmtpSink } from '../../harness/smtp-sink.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+import type { DovecotServer } from './dovecot-server.js';
+import type { SmtpSink } from './smtp-sink.js';
 
-export const ADMIN_KEY = 'email-test-admin-key-0123456789abcdef';
+export const EMAIL_HUB_ADMIN_KEY = 'email-test-admin-key-0123456789abcdef';
 
 export interface MailboxSpec {
   id: string;
@@ -40,7 +40,7 @@ export const startEmailHub = async (options: { database?: TestDatabase; mailboxe
     port: 0,
     dataDir,
     role: 'all',
-    adminKey: ADMIN_KEY,
+    adminKey: EMAIL_HUB_ADMIN_KEY,
     logLevel: process.env['EMAIL_TEST_LOG'] === '1' ? 'debug' : 'silent',
     configFile: null,
     hub: {
@@ -64,7 +64,7 @@ export const startEmailHub = async (options: { database?: TestDatabase; mailboxe
   });
   await hub.start();
   const call = async (method: string, path: string, body?: unknown) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${ADMIN_KEY}` };
+    const headers: Record<string, string> = { authorization: `Bearer ${EMAIL_HUB_ADMIN_KEY}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await hub.fetch(new Request(`http://hub.test${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }));
     const text = await response.text();
