@@ -83,8 +83,8 @@ export * from './plugin-api/http-route.js';
 export * from './plugin-api/secret.js';
 export * from './plugin-api/crm.port.js';
 export * from './plugin-api/legacy-source.port.js';
+export * from './plugin-api/legacy-record-set.js';
 export * from './plugin-api/blob-store.port.js';
-export * from './plugin-api/plugin-state.js';
 // errors, by area
 export * from './identity/identity.errors.js';
 export * from './ledger/ledger.errors.js';

@@ -13,6 +13,7 @@ import {
   RelayOutbox,
   RoutingQueries,
   Sweep,
+  storedPluginState,
   systemClock,
   type AgentDesk,
   type BlobStore,
@@ -115,7 +116,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     env: options.env ?? process.env,
     contextFor: (spec, kinds) =>
       contextForKinds(
-        { instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role, state: late.stateFor(spec.id) },
+        { instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role },
         kinds,
         late.ports,
       ),
@@ -125,7 +126,6 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const queue: JobQueue = provided(plugins.find((p) => p.instance.queue)?.instance.queue, 'job queue');
   // The first blob store loaded (the built-in blob-fs unless configured otherwise) holds attachments.
   const blobs: BlobStore | undefined = plugins.find((p) => p.instance.blob)?.instance.blob;
-  late.bindStore(store, clock);
   const channelByName = new Map<string, Channel>();
   const pluginRoutes = new Map<string, readonly PluginHttpRoute[]>();
   const deskInstances: { instanceId: string; desk: AgentDesk }[] = [];
@@ -158,8 +158,9 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   late.bind({
     deliveries: container.get(MarkDeliveryFailed),
     desk: deskCommands,
-    reads: new ComposedDeskReads(customers, container.get(DeskQueries), deskCommands),
+    reads: new ComposedDeskReads(customers, container.get(DeskQueries), deskCommands, container.get(RoutingQueries)),
     customers,
+    stateFor: (instanceId) => storedPluginState(store, instanceId, () => clock.now()),
     blobs,
   });
 

@@ -4,6 +4,7 @@ import {
   IngestInbound,
   ManageApiKeys,
   MarkDeliveryFailed,
+  storedPluginState,
   systemClock,
   type Clock,
   type CustomerLookup,
@@ -82,7 +83,7 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
     env: options.env ?? process.env,
     contextFor: (spec, kinds) =>
       contextForKinds(
-        { instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role, state: late.stateFor(spec.id) },
+        { instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role },
         kinds,
         ports,
       ),
@@ -94,7 +95,6 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
   try {
     if (store === undefined) throw new Error('no enabled plugin provides the storage');
     await store.migrate();
-    late.bindStore(store, clock);
     ingestTarget = new IngestInbound(store, clock, { continuityWindowSeconds: config.hub.continuityWindowSeconds, channelQueues: config.hub.channelQueues });
     const deliveries = new MarkDeliveryFailed(store, clock, logger);
     const notRunning = () => {
@@ -105,6 +105,7 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
       desk: new Proxy({} as DeskCommands, { get: notRunning }),
       reads: new Proxy({} as DeskReads, { get: notRunning }),
       customers: new Proxy({} as CustomerLookup, { get: notRunning }),
+      stateFor: (instanceId) => storedPluginState(store, instanceId, () => clock.now()),
       blobs: plugins.find((p) => p.instance.blob)?.instance.blob,
     });
   } catch (error) {

@@ -34,11 +34,6 @@ export interface BasePluginContext {
   dataDir: string;
   /** `api`, `worker` or `all`: plugins that poll sources run only where workers run. */
   role: 'all' | 'api' | 'worker';
-  /**
-   * Small key/value state of this instance in the hub's store (cursors, sync tokens): it survives
-   * restarts and is the same for every worker. The hub always provides it; usable from `start()` on.
-   */
-  state?: PluginState;
 }
 
 /** What each kind adds to the context, for the plugins that declare it. */
@@ -50,11 +45,15 @@ export interface PluginKindContexts {
     deliveries: DeliveryFeedback;
     /** Where attachments go (the hub's blob store); absent when the hub has none. Usable from `start()` on. */
     blobs?: BlobStore;
+    /** This instance's durable key/value state in the hub's store (an IMAP cursor per mailbox); the hub always gives it. Usable from `start()` on. */
+    state?: PluginState;
   };
   desk: {
     /** What agents do from the desk: the same commands, and the same authorisation, as the HTTP API. */
     desk: DeskCommands;
     reads: DeskReads;
+    /** This instance's durable key/value state in the hub's store (conversation references, posted message ids). */
+    state: PluginState;
   };
   crm: {
     /** Who the customer behind an identity is in the hub. */

@@ -1,11 +1,11 @@
 import type { Health } from '../shared/health.js';
 import type { Store, StoreSession } from '../store/store.port.js';
 import { InMemoryApiKeyRepository } from './in-memory/access.js';
+import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
 import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
 import { InMemoryCustomerRepository, InMemoryIdentityRepository } from './in-memory/identity.js';
 import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository } from './in-memory/ledger.js';
 import { InMemoryOutboxRepository } from './in-memory/outbox.js';
-import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
 import {
   InMemoryAgentRepository,
   InMemoryAssignmentRepository,

@@ -1,18 +1,4 @@
-import {
-  DomainError,
-  storePluginState,
-  type BlobStore,
-  type Clock,
-  type CustomerLookup,
-  type DeliveryFeedback,
-  type DeskCommands,
-  type DeskReads,
-  type IngestPort,
-  type PluginKind,
-  type PluginKindContexts,
-  type PluginState,
-  type Store,
-} from '@switchboard/core';
+import { DomainError, type BlobStore, type CustomerLookup, type DeliveryFeedback, type DeskCommands, type DeskReads, type IngestPort, type PluginKind, type PluginKindContexts, type PluginState } from '@switchboard/core';
 import type { OfferedPluginContext } from './plugin-loader.js';
 
 /** The driving ports plugins are handed, by kind. */
@@ -22,12 +8,15 @@ export interface PluginPorts {
   desk: DeskCommands;
   reads: DeskReads;
   customers: CustomerLookup;
-  blobs: BlobStore;
+  /** The durable state of one plugin instance. */
+  stateFor(instanceId: string): PluginState;
+  /** The hub's blob store, for attachments (absent when no plugin provides one). */
+  blobs?: BlobStore | undefined;
 }
 
-const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts) => PluginKindContexts[Kind] } = {
-  channel: (ports) => ({ ingest: ports.ingest, deliveries: ports.deliveries, blobs: ports.blobs }),
-  desk: (ports) => ({ desk: ports.desk, reads: ports.reads }),
+const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts, instanceId: string) => PluginKindContexts[Kind] } = {
+  channel: (ports, instanceId) => ({ ingest: ports.ingest, deliveries: ports.deliveries, state: ports.stateFor(instanceId), blobs: lateBlobs(ports) }),
+  desk: (ports, instanceId) => ({ desk: ports.desk, reads: ports.reads, state: ports.stateFor(instanceId) }),
   crm: (ports) => ({ customers: ports.customers }),
   legacy: (ports) => ({ ingest: ports.ingest }),
   blob: () => ({}),
@@ -35,38 +24,37 @@ const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts) => PluginKindCont
   queue: () => ({}),
 };
 
+/** The blob store behind late ports: each call asks for the store bound by then. */
+const lateBlobs = (ports: PluginPorts): BlobStore => {
+  const store = (): BlobStore => {
+    if (ports.blobs === undefined) throw new DomainError('unavailable', 'HUB.NO_BLOB_STORE', 'no enabled plugin provides a blob store');
+    return ports.blobs;
+  };
+  return {
+    get maxBytes() {
+      return ports.blobs?.maxBytes ?? 0;
+    },
+    put: async (content, options) => store().put(content, options),
+    get: async (ref) => store().get(ref),
+    has: async (ref) => store().has(ref),
+    delete: async (ref) => store().delete(ref),
+  };
+};
+
 /** The base context plus exactly what the declared kinds need. */
 export const contextForKinds = (base: OfferedPluginContext, kinds: readonly PluginKind[], ports: PluginPorts): OfferedPluginContext =>
-  kinds.reduce<OfferedPluginContext>((context, kind) => ({ ...context, ...KIND_PARTS[kind](ports) }), base);
+  kinds.reduce<OfferedPluginContext>((context, kind) => ({ ...context, ...KIND_PARTS[kind](ports, base.instanceId) }), base);
 
 /**
  * Plugins are created before the use cases behind their ports exist (those need the store a
  * plugin provides). These ports forward once `bind` is called; before, a call fails 'the hub is
  * still starting'.
  */
-type BoundPorts = Omit<PluginPorts, 'ingest' | 'blobs'> & { blobs?: BlobStore | undefined };
-
 export const latePluginPorts = (ingest: IngestPort) => {
-  let bound: BoundPorts | null = null;
-  let storage: { store: Store; clock: Clock } | null = null;
-  const get = (): BoundPorts => {
+  let bound: Omit<PluginPorts, 'ingest'> | null = null;
+  const get = (): Omit<PluginPorts, 'ingest'> => {
     if (bound === null) throw new DomainError('unavailable', 'HUB.STARTING', 'the hub is still starting');
     return bound;
-  };
-  const blobStore = (): BlobStore => {
-    const blobs = get().blobs;
-    if (blobs === undefined) throw new DomainError('unavailable', 'HUB.NO_BLOB_STORE', 'no enabled plugin provides a blob store');
-    return blobs;
-  };
-  const states = new Map<string, PluginState>();
-  const stateOf = (instanceId: string): PluginState => {
-    if (storage === null) throw new DomainError('unavailable', 'HUB.STARTING', 'the hub is still starting');
-    let state = states.get(instanceId);
-    if (!state) {
-      state = storePluginState(storage.store, storage.clock, instanceId);
-      states.set(instanceId, state);
-    }
-    return state;
   };
   const ports: PluginPorts = {
     ingest,
@@ -89,33 +77,28 @@ export const latePluginPorts = (ingest: IngestPort) => {
       conversation: async (id) => get().reads.conversation(id),
       timeline: async (customerId, page) => get().reads.timeline(customerId, page),
       work: async (agentId) => get().reads.work(agentId),
+      agent: async (id) => get().reads.agent(id),
+      agentByDesk: async (desk, user) => get().reads.agentByDesk(desk, user),
+      queueByName: async (name) => get().reads.queueByName(name),
     },
     customers: {
       customer: async (id) => get().customers.customer(id),
       customersByIdentity: async (identity) => get().customers.customersByIdentity(identity),
     },
-    blobs: {
-      get maxBytes() {
-        return bound?.blobs?.maxBytes ?? 0;
-      },
-      put: async (content, options) => blobStore().put(content, options),
-      get: async (ref) => blobStore().get(ref),
-      has: async (ref) => blobStore().has(ref),
-      delete: async (ref) => blobStore().delete(ref),
+    stateFor: (instanceId) => ({
+      get: async (key) => get().stateFor(instanceId).get(key),
+      set: async (key, value) => get().stateFor(instanceId).set(key, value),
+      setIfAbsent: async (key, value) => get().stateFor(instanceId).setIfAbsent(key, value),
+      delete: async (key) => get().stateFor(instanceId).delete(key),
+      list: async (prefix) => get().stateFor(instanceId).list(prefix),
+    }),
+    get blobs() {
+      return bound?.blobs;
     },
   };
   return {
     ports,
-    /** The instance's key/value state in the hub's store, usable once the store is bound. */
-    stateFor: (instanceId: string): PluginState => ({
-      get: async (key) => stateOf(instanceId).get(key),
-      set: async (key, value) => stateOf(instanceId).set(key, value),
-      entries: async () => stateOf(instanceId).entries(),
-    }),
-    bindStore: (store: Store, clock: Clock) => {
-      storage = { store, clock };
-    },
-    bind: (targets: BoundPorts) => {
+    bind: (targets: Omit<PluginPorts, 'ingest'>) => {
       bound = targets;
     },
   };
