@@ -114,16 +114,33 @@ export const startDovecot = async (users: readonly DovecotUser[] = [{ user: 'sup
     pid: child.pid,
     users,
     client,
-    append: (mailbox, raws, options = {}) =>
-      withClient(options.user, async (imap) => {
-        const uids: number[] = [];
+    append: async (mailbox, raws, options = {}) => {
+      const uids: number[] = [];
+      let imap = await client(options.user);
+      try {
         for (const raw of raws) {
-          const appended = await imap.append(mailbox, raw, options.flags ?? []);
-          if (!appended || typeof appended.uid !== 'number') throw new Error(`APPEND to ${mailbox} gave no UID`);
-          uids.push(appended.uid);
+          for (let attempt = 1; ; attempt++) {
+            try {
+              const appended = await imap.append(mailbox, raw, options.flags ?? []);
+              if (!appended || typeof appended.uid !== 'number') throw new Error(`APPEND to ${mailbox} gave no UID`);
+              uids.push(appended.uid);
+              break;
+            } catch (error) {
+              // Right after a mailbox is recreated Dovecot may refuse with 'Mailbox was deleted under
+              // us' on a session that knew the old one; the message was not stored: a new session retries.
+              const said = typeof error === 'object' && error !== null && 'responseText' in error ? String(error.responseText) : '';
+              if (attempt >= 20 || !said.includes('deleted under us')) throw said ? new Error(`IMAP: ${said}`, { cause: error }) : error;
+              await imap.logout().catch(() => imap.close());
+              await new Promise((resolve) => setTimeout(resolve, 100));
+              imap = await client(options.user);
+            }
+          }
         }
         return uids;
-      }),
+      } finally {
+        await imap.logout().catch(() => imap.close());
+      }
+    },
     recreateMailbox: async (mailbox, user) => {
       // Dovecot may answer 'Mailbox was deleted under us' while another session has it selected: try again.
       for (let attempt = 1; ; attempt++) {
