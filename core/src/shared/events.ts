@@ -10,7 +10,9 @@ export type DomainEvent =
   | { type: 'offer.created'; offerId: string; conversationId: string; agentId: string; expiresAt: string }
   | { type: 'offer.answered'; offerId: string; conversationId: string; agentId: string; status: string }
   | { type: 'delivery.requested'; interactionId: string; attempt: number; notBefore?: string }
-  | { type: 'agent.presence'; agentId: string; presence: string };
+  | { type: 'agent.presence'; agentId: string; presence: string }
+  /** A ledger entry to show in the working thread of the agent a conversation is assigned to (desks). */
+  | { type: 'desk.post'; interactionId: string; conversationId: string; agentId: string };
 
 export type DomainEventType = DomainEvent['type'];
 

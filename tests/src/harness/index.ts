@@ -12,3 +12,4 @@ export * from './fresh-stack.js';
 export * from './dovecot-server.js';
 export * from './smtp-sink.js';
 export * from './email-hub.js';
+export * from './slack-fake.js';

@@ -1,12 +1,22 @@
 import { runImapBench } from './imap.bench.js';
+import { runDeskBench } from './desk.bench.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runLegacyReadBench } from './legacy-read.bench.js';
 import { runStartupBench } from './startup.bench.js';
 import { runTeamsBench } from './teams.bench.js';
+import { runTimelineBench } from './timeline.bench.js';
 
 // npm run bench                  every section, start-up first
-// npm run bench -- startup       one section (or BENCH_ONLY=startup|ingest|legacy|teams|imap)
-const SECTIONS = { startup: runStartupBench, ingest: runIngestBench, legacy: runLegacyReadBench, teams: runTeamsBench, imap: runImapBench } as const;
+// npm run bench -- startup       one section (or BENCH_ONLY=<section>)
+const SECTIONS = {
+  startup: runStartupBench,
+  ingest: runIngestBench,
+  timeline: runTimelineBench,
+  legacy: runLegacyReadBench,
+  teams: runTeamsBench,
+  desk: runDeskBench,
+  imap: runImapBench,
+} as const;
 type Section = keyof typeof SECTIONS;
 
 const isSection = (name: string): name is Section => Object.hasOwn(SECTIONS, name);

@@ -1,4 +1,5 @@
 import { newId } from '../../shared/ids.js';
+import type { OutboxSession } from '../../shared/ports/outbox.port.js';
 import type { RoutingSession } from '../ports/routing-store.port.js';
 
 /**
@@ -6,7 +7,7 @@ import type { RoutingSession } from '../ports/routing-store.port.js';
  * capacity at once. On `resolved` the work item goes too. The caller holds the conversation's lock.
  */
 export const releaseConversation = async (
-  session: Pick<RoutingSession, 'assignments' | 'offers' | 'decisions' | 'workItems'>,
+  session: Pick<RoutingSession, 'assignments' | 'offers' | 'decisions' | 'workItems'> & { outbox: Pick<OutboxSession['outbox'], 'add'> },
   conversationId: string,
   now: Date,
   why: 'resolved' | 'transferred',
@@ -16,6 +17,10 @@ export const releaseConversation = async (
   for (const offer of pending) {
     await session.offers.update({ ...offer, status: 'rescinded', answeredAt: now, reason: why });
     await session.decisions.insert({ id: newId(), conversationId, queueId: offer.queueId, at: now, outcome: 'rescinded', agentId: offer.agentId, detail: `offer rescinded: conversation ${why}` });
+  }
+  // Desks update the offers they showed.
+  if (pending.length > 0) {
+    await session.outbox.add(pending.map((offer) => ({ type: 'offer.answered' as const, offerId: offer.id, conversationId, agentId: offer.agentId, status: 'rescinded' })));
   }
   await session.workItems.delete(conversationId);
 };
