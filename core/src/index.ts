@@ -13,8 +13,8 @@ export * from './shared/ports/clock.port.js';
 export * from './shared/ports/logger.port.js';
 export * from './shared/ports/job-queue.port.js';
 export * from './shared/ports/outbox.port.js';
-export * from './shared/ports/transactions.port.js';
 export * from './shared/ports/plugin-state.port.js';
+export * from './shared/ports/transactions.port.js';
 // store: the session ports of every area, assembled
 export * from './store/store.port.js';
 // identity

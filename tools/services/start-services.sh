@@ -3,6 +3,7 @@
 #   PostgreSQL on 127.0.0.1:5432 (user postgres, no password from 127.0.0.1)
 #   Redis      on 127.0.0.1:6379
 #   MariaDB    on 127.0.0.1:3306 (user root, no password from 127.0.0.1): the legacy-import tests
+#   Dovecot    installed (dovecot-imapd); the email tests start their own instances
 # Starts them when they are installed but down, installs them with apt-get (Debian/Ubuntu) when
 # missing. No systemd needed. Idempotent: run it as often as you like.
 # Env: PG_PORT (5432), REDIS_PORT (6379), MARIADB_PORT (3306), SKIP_INSTALL=1 to never call apt-get.
@@ -154,9 +155,18 @@ ensure_mariadb() {
   fi
 }
 
+# --- Dovecot --------------------------------------------------------------------------------------
+
+# The email channel's tests start their own Dovecot (tools/dovecot/start-dovecot.sh); only the package is needed.
+ensure_dovecot() {
+  if [ -x /usr/sbin/dovecot ]; then log "Dovecot is installed"; return; fi
+  apt_install dovecot-imapd
+}
+
 ensure_postgres
 ensure_redis
 ensure_mariadb
+ensure_dovecot
 
 # The end-to-end tests connect as postgres without a password and create databases.
 if command -v psql >/dev/null 2>&1; then

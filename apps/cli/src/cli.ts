@@ -27,6 +27,8 @@ const OPTIONS = {
   name: { type: 'string' },
   scopes: { type: 'string' },
   agent: { type: 'string' },
+  'from-start': { type: 'boolean', default: false },
+  since: { type: 'string' },
   slack: { type: 'string' },
   teams: { type: 'string' },
   config: { type: 'string' },
@@ -61,7 +63,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       run = (parts) => runKeys(parts, args, io);
     } else if (command === 'plugins') {
       if (values.help) return (io.stdout(PLUGINS_USAGE), EXIT.ok);
-      const args = { action, positionals: rest, json: values.json };
+      const args = { action, positionals: rest, json: values.json, fromStart: values['from-start'], since: values.since };
       checkPluginsArgs(args);
       run = (parts) => runPlugins(parts, args, io);
     } else if (command === 'agents') {

@@ -12,6 +12,8 @@ import type {
   ManageApiKeys,
   ManageRouting,
   PluginHttpRoute,
+  ResyncRequest,
+  ResyncResult,
   RoutingQueries,
   SlaQueries,
   FollowEvents,
@@ -60,6 +62,7 @@ export interface AppDeps {
   pluginHealth(): Promise<PluginHealthReport[]>;
   /** Runs an instance's connection test; undefined for an unknown instance id. */
   testPlugin(id: string): Promise<PluginTestResult | undefined>;
+  resyncPlugin(id: string, request: ResyncRequest): Promise<ResyncResult | undefined>;
   pluginRoutes: ReadonlyMap<string, readonly PluginHttpRoute[]>;
   /** The desk plugin instances: binding suggestions by email. */
   desks?: DeskRegistry;

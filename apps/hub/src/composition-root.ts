@@ -170,6 +170,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     reads: new ComposedDeskReads(customers, container.get(DeskQueries), deskCommands, container.get(RoutingQueries)),
     customers,
     stateFor: (instanceId) => storedPluginState(store, instanceId, () => clock.now()),
+    blobs,
   });
 
   // Relay soon after writes, so routing and delivery start without waiting for a poll; under load
@@ -227,6 +228,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),
         testPlugin: (id) => supervisor.testConnection(id),
+        resyncPlugin: (id, request) => supervisor.resync(id, request),
         desks,
         pluginRoutes,
         afterWrite: () => afterWrite(),

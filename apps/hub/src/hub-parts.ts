@@ -1,5 +1,21 @@
 import { join } from 'node:path';
-import { DomainError, ManageApiKeys, systemClock, type Clock, type Health, type Logger, type Store } from '@switchboard/core';
+import {
+  DomainError,
+  IngestInbound,
+  ManageApiKeys,
+  MarkDeliveryFailed,
+  storedPluginState,
+  systemClock,
+  type Clock,
+  type CustomerLookup,
+  type DeskCommands,
+  type DeskReads,
+  type Health,
+  type Logger,
+  type ResyncRequest,
+  type ResyncResult,
+  type Store,
+} from '@switchboard/core';
 import type { HubConfig } from './config/hub-config.js';
 import { storeAgentDirectory } from './di/access.module.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
@@ -30,6 +46,8 @@ export interface HubParts {
   pluginHealth(): Promise<PluginHealthReport[]>;
   /** Runs one instance's connection test (its health check when it has none); null for an unknown id. */
   testPlugin(id: string): Promise<Health | null>;
+  /** Re-reads an instance's source into the store (an IMAP mailbox); null for an unknown id. */
+  resyncPlugin(id: string, request: ResyncRequest): Promise<ResyncResult | null>;
   close(): Promise<void>;
 }
 
@@ -54,12 +72,21 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? toCoreLogger(createLogger({ level: config.logLevel }));
   const timeoutMs = options.timeoutMs ?? 5000;
-  // The ports of a running hub are never bound here: a plugin calling one is told so.
-  const { ports } = latePluginPorts({ ingest: () => Promise.reject(new DomainError('unavailable', 'HUB.NOT_RUNNING', 'this process does not ingest; the hub does')) });
+  // Ingest, delivery feedback and plugin state work once the store is open (for an operator's
+  // resync); the other ports of a running hub are never bound here: a plugin calling one is told so.
+  let ingestTarget: IngestInbound | null = null;
+  const late = latePluginPorts({
+    ingest: (message) => (ingestTarget ? ingestTarget.ingest(message) : Promise.reject(new DomainError('unavailable', 'HUB.NOT_RUNNING', 'the store is not open yet'))),
+  });
+  const { ports } = late;
   const plugins = await loadPlugins(config.plugins.filter((p) => p.enabled), {
     env: options.env ?? process.env,
     contextFor: (spec, kinds) =>
-      contextForKinds({ instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role }, kinds, ports),
+      contextForKinds(
+        { instanceId: spec.id, logger: logger.child({ plugin: spec.id }), clock, dataDir: join(config.dataDir, 'plugins', spec.id), role: config.role },
+        kinds,
+        ports,
+      ),
   });
   const stopAll = async () => {
     for (const plugin of [...plugins].reverse()) await plugin.instance.stop?.().catch(() => undefined);
@@ -68,6 +95,19 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
   try {
     if (store === undefined) throw new Error('no enabled plugin provides the storage');
     await store.migrate();
+    ingestTarget = new IngestInbound(store, clock, { continuityWindowSeconds: config.hub.continuityWindowSeconds, channelQueues: config.hub.channelQueues });
+    const deliveries = new MarkDeliveryFailed(store, clock, logger);
+    const notRunning = () => {
+      throw new DomainError('unavailable', 'HUB.NOT_RUNNING', 'this process does not serve desks; the hub does');
+    };
+    late.bind({
+      deliveries,
+      desk: new Proxy({} as DeskCommands, { get: notRunning }),
+      reads: new Proxy({} as DeskReads, { get: notRunning }),
+      customers: new Proxy({} as CustomerLookup, { get: notRunning }),
+      stateFor: (instanceId) => storedPluginState(store, instanceId, () => clock.now()),
+      blobs: plugins.find((p) => p.instance.blob)?.instance.blob,
+    });
   } catch (error) {
     await stopAll();
     throw error;
@@ -86,6 +126,13 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
       if (plugin === undefined) return null;
       const test = plugin.instance.testConnection ?? plugin.instance.health;
       return withTimeout(Reflect.apply(test, plugin.instance, []), timeoutMs, 'connection test');
+    },
+    async resyncPlugin(id, request) {
+      const plugin = plugins.find((p) => p.spec.id === id);
+      if (plugin === undefined) return null;
+      const resync = plugin.instance.resync;
+      if (resync === undefined) throw new DomainError('conflict', 'PLUGIN.NO_RESYNC', `plugin instance '${id}' has no source to re-read`);
+      return Reflect.apply(resync, plugin.instance, [request]);
     },
     async close() {
       await stopAll();

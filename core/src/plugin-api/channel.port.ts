@@ -15,6 +15,8 @@ export interface OutboundMessage {
   /** External id of the customer's message this answers (threading). */
   inReplyTo: string | null;
   threadRef: string | null;
+  /** The thread this message continues, oldest first (an email References header); empty when unknown. */
+  references?: string[] | undefined;
   agent: { id: string; name: string } | null;
   attempt: number;
 }

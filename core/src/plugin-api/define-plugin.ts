@@ -43,6 +43,10 @@ export interface PluginKindContexts {
     ingest: IngestPort;
     /** A message sent earlier failed afterwards (a bounce). */
     deliveries: DeliveryFeedback;
+    /** Where attachments go (the hub's blob store); absent when the hub has none. Usable from `start()` on. */
+    blobs?: BlobStore;
+    /** This instance's durable key/value state in the hub's store (an IMAP cursor per mailbox); the hub always gives it. Usable from `start()` on. */
+    state?: PluginState;
   };
   desk: {
     /** What agents do from the desk: the same commands, and the same authorisation, as the HTTP API. */
@@ -94,6 +98,11 @@ export interface PluginInstance {
   /** Cheap and quick (the hub times it out after 2 s); `parts` carries per-part detail (per mailbox). */
   health(): Promise<Health>;
   /**
+   * Re-reads the source from its start (`from: 'start'`) or from a date (`since`), adding only what
+   * is not recorded yet; the API's `POST /v1/plugins/{id}/resync` runs it. Answers what it did.
+   */
+  resync?(request: ResyncRequest): Promise<ResyncResult>;
+  /**
    * Checks the configuration against the outside system without changing anything; the API's
    * `POST /v1/plugins/{id}/test` runs it. Without it the test answers ok with 'no connection test'.
    */
@@ -107,6 +116,16 @@ export interface PluginInstance {
   queue?: JobQueue;
   /** HTTP endpoints, mounted at `/plugins/{instanceId}{path}` (webhooks from providers). */
   routes?: PluginHttpRoute[];
+}
+
+export type ResyncRequest = { from: 'start' } | { since: Date };
+
+export interface ResyncResult {
+  /** Messages read from the source. */
+  seen: number;
+  /** Messages recorded now (the rest were recorded already). */
+  added: number;
+  detail?: string;
 }
 
 export interface PluginManifest<Schema extends z.ZodType = z.ZodType, Kind extends PluginKind = PluginKind> {

@@ -26,6 +26,7 @@ export const anOutboundMessage = (channel: string, overrides: Partial<OutboundMe
   attachments: [],
   inReplyTo: null,
   threadRef: null,
+  references: [],
   agent: { id: newId(), name: 'Ada' },
   attempt: 1,
   ...overrides,

@@ -1037,6 +1037,25 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(byRef).toEqual({ [`email/<a-${token}>`]: newer.conversationId, [`webchat/<a-${token}>`]: chat.conversationId });
       });
 
+      it('findConversationsByRefs with channel null matches an external id on any channel, newest first, never a thread ref', async () => {
+        const token = uniqueToken();
+        const theirs = anInteraction({ channel: 'email-sales', direction: 'inbound', externalId: `<x-${token}>`, occurredAt: secondsAfter(T0, 1) });
+        const ours = anInteraction({ channel: 'email', direction: 'outbound', externalId: `<y-${token}>`, occurredAt: secondsAfter(T0, 2) });
+        const copy = anInteraction({ channel: 'email', externalId: `<x-${token}>`, occurredAt: secondsAfter(T0, 3) });
+        const threadOnly = anInteraction({ channel: 'email', externalId: `<z-${token}>`, threadRef: `<t-${token}>`, occurredAt: secondsAfter(T0, 4) });
+        await tx((s) => s.interactions.insertMany([theirs, ours, copy, threadOnly]));
+        const found = await read((s) =>
+          s.interactions.findConversationsByRefs([
+            { channel: null, ref: `<x-${token}>` },
+            { channel: null, ref: `<y-${token}>` },
+            { channel: null, ref: `<t-${token}>` },
+            { channel: 'email-sales', ref: `<y-${token}>` },
+          ]),
+        );
+        const byRef = Object.fromEntries(found.map((f) => [`${f.channel ?? '*'}/${f.ref}`, f.conversationId]));
+        expect(byRef).toEqual({ [`*/<x-${token}>`]: copy.conversationId, [`*/<y-${token}>`]: ours.conversationId });
+      });
+
       it('claimMany inserts only new receipts and findMany reads them back', async () => {
         const token = uniqueToken();
         const existing = { channel: 'webhook', externalId: `m1-${token}`, interactionId: newId(), receivedAt: T0 };

@@ -9,4 +9,7 @@ export * from './test-database.js';
 export * from './wait-for.js';
 export * from './webhook-receiver.js';
 export * from './fresh-stack.js';
+export * from './dovecot-server.js';
+export * from './smtp-sink.js';
+export * from './email-hub.js';
 export * from './slack-fake.js';

@@ -1,3 +1,4 @@
+import { runImapBench } from './imap.bench.js';
 import { runDeskBench } from './desk.bench.js';
 import { runIdentityBench } from './identity.bench.js';
 import { runIngestBench } from './ingest.bench.js';
@@ -16,6 +17,7 @@ const SECTIONS = {
   legacy: runLegacyReadBench,
   teams: runTeamsBench,
   desk: runDeskBench,
+  imap: runImapBench,
 } as const;
 type Section = keyof typeof SECTIONS;
 

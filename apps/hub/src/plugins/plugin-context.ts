@@ -1,4 +1,4 @@
-import { DomainError, type CustomerLookup, type DeliveryFeedback, type DeskCommands, type DeskReads, type IngestPort, type PluginKind, type PluginKindContexts, type PluginState } from '@switchboard/core';
+import { DomainError, type BlobStore, type CustomerLookup, type DeliveryFeedback, type DeskCommands, type DeskReads, type IngestPort, type PluginKind, type PluginKindContexts, type PluginState } from '@switchboard/core';
 import type { OfferedPluginContext } from './plugin-loader.js';
 
 /** The driving ports plugins are handed, by kind. */
@@ -10,16 +10,35 @@ export interface PluginPorts {
   customers: CustomerLookup;
   /** The durable state of one plugin instance. */
   stateFor(instanceId: string): PluginState;
+  /** The hub's blob store, for attachments (absent when no plugin provides one). */
+  blobs?: BlobStore | undefined;
 }
 
 const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts, instanceId: string) => PluginKindContexts[Kind] } = {
-  channel: (ports) => ({ ingest: ports.ingest, deliveries: ports.deliveries }),
+  channel: (ports, instanceId) => ({ ingest: ports.ingest, deliveries: ports.deliveries, state: ports.stateFor(instanceId), blobs: lateBlobs(ports) }),
   desk: (ports, instanceId) => ({ desk: ports.desk, reads: ports.reads, state: ports.stateFor(instanceId) }),
   crm: (ports) => ({ customers: ports.customers }),
   legacy: (ports) => ({ ingest: ports.ingest }),
   blob: () => ({}),
   storage: () => ({}),
   queue: () => ({}),
+};
+
+/** The blob store behind late ports: each call asks for the store bound by then. */
+const lateBlobs = (ports: PluginPorts): BlobStore => {
+  const store = (): BlobStore => {
+    if (ports.blobs === undefined) throw new DomainError('unavailable', 'HUB.NO_BLOB_STORE', 'no enabled plugin provides a blob store');
+    return ports.blobs;
+  };
+  return {
+    get maxBytes() {
+      return ports.blobs?.maxBytes ?? 0;
+    },
+    put: async (content, options) => store().put(content, options),
+    get: async (ref) => store().get(ref),
+    has: async (ref) => store().has(ref),
+    delete: async (ref) => store().delete(ref),
+  };
 };
 
 /** The base context plus exactly what the declared kinds need. */
@@ -75,6 +94,9 @@ export const latePluginPorts = (ingest: IngestPort) => {
       delete: async (key) => get().stateFor(instanceId).delete(key),
       list: async (prefix) => get().stateFor(instanceId).list(prefix),
     }),
+    get blobs() {
+      return bound?.blobs;
+    },
   };
   return {
     ports,

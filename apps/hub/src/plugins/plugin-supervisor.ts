@@ -1,4 +1,4 @@
-import type { Health, Logger, PluginKind } from '@switchboard/core';
+import { conflict, DomainError, type Health, type Logger, type PluginKind, type ResyncRequest, type ResyncResult } from '@switchboard/core';
 import type { PluginSpec } from '../config/hub-config.js';
 import { PluginLoadError, type LoadedPlugin } from './plugin-loader.js';
 import { scrubbedError } from './plugin-secrets.js';
@@ -169,6 +169,26 @@ export class PluginSupervisor {
     if (test === undefined) return { ok: true, detail: NO_CONNECTION_TEST, health: { status: 'up', detail: NO_CONNECTION_TEST } };
     const health = await checkWithin(test, this.testTimeoutMs, 'connection test', plugin.redact);
     return { ok: health.status !== 'down', detail: health.detail ?? health.status, health };
+  }
+
+  /**
+   * Runs an instance's `resync()`. Undefined for an id the hub does not know; a disabled instance
+   * or one that cannot resync is a conflict. Errors are scrubbed of the plugin's secrets.
+   */
+  async resync(id: string, request: ResyncRequest): Promise<ResyncResult | undefined> {
+    const plugin = this.plugins.find((candidate) => candidate.spec.id === id);
+    if (plugin === undefined) {
+      if (this.disabled.some((spec) => spec.id === id)) throw conflict('PLUGIN.DISABLED', `plugin instance '${id}' is disabled`);
+      return undefined;
+    }
+    const resync = plugin.instance.resync;
+    if (resync === undefined) throw conflict('PLUGIN.NO_RESYNC', `plugin instance '${id}' has no source to re-read`);
+    try {
+      const result = await Reflect.apply(resync, plugin.instance, [request]);
+      return { ...result, ...(result.detail === undefined ? {} : { detail: plugin.redact(result.detail) }) };
+    } catch (error) {
+      throw new DomainError('unavailable', 'PLUGIN.RESYNC_FAILED', plugin.redact(`resync of '${id}' failed: ${messageOf(error)}`));
+    }
   }
 
   /**

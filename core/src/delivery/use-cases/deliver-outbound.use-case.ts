@@ -56,6 +56,7 @@ export class DeliverOutbound {
         attachments: interaction.attachments,
         inReplyTo: typeof interaction.data['inReplyTo'] === 'string' ? interaction.data['inReplyTo'] : null,
         threadRef: interaction.threadRef,
+        references: Array.isArray(interaction.data['references']) ? interaction.data['references'].filter((r): r is string => typeof r === 'string') : [],
         agent: agent ? { id: agent.id, name: agent.name } : null,
         attempt: leased.attempts,
       };

@@ -36,6 +36,16 @@ const requireAgentId = (actor: Actor, named: string | undefined): string => {
 };
 
 /** What agents do, from the API or a Slack/Teams desk alike: one implementation of `DeskCommands`. */
+/**
+ * The thread a reply continues, oldest first (an email References header): the refs the customer's
+ * message carried (kept most direct first), then that message itself.
+ */
+const referencesOf = (answered: Interaction): string[] => {
+  const kept = answered.data['threadRefs'];
+  const refs = Array.isArray(kept) ? kept.filter((r): r is string => typeof r === 'string') : answered.threadRef ? [answered.threadRef] : [];
+  return [...new Set([...[...refs].reverse(), ...(answered.externalId ? [answered.externalId] : [])])];
+};
+
 export class DeskActions implements DeskCommands {
   constructor(
     private readonly store: Store,
@@ -85,7 +95,7 @@ export class DeskActions implements DeskCommands {
           html: command.html ?? null,
           party: lastInbound.party,
           agentId: agent.id,
-          data: { inReplyTo: lastInbound.externalId },
+          data: { inReplyTo: lastInbound.externalId, references: referencesOf(lastInbound) },
         },
         now,
         id,

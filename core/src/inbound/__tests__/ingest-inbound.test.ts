@@ -37,6 +37,20 @@ describe('IngestInbound on the in-memory store', () => {
       expect(entry).toMatchObject({ threadRef: '<never-seen@elsewhere.example.com>', data: { threadRefs: ['<never-seen@elsewhere.example.com>', '<m1@mail.example.com>'] } });
     });
 
+    it('with threadScope any, joins the conversation a ref names on another channel; without it, stays on its channel', async () => {
+      const first = await ingest.ingest(mail('ann@example.com', { channel: 'email-sales', externalId: '<s1@mail.example.com>' }));
+      clock.advance(2 * HOUR);
+      // Another customer (a colleague answering from another address), so only the ref can join them.
+      const scoped = await ingest.ingest(mail('bob@example.com', { channel: 'email-support', threadRefs: ['<s1@mail.example.com>'] }));
+      expect(scoped.conversationId).not.toBe(first.conversationId);
+      const anywhere = await ingest.ingest(mail('cy@example.com', { channel: 'email', threadScope: 'any', threadRefs: ['<unknown@x>', '<s1@mail.example.com>'] }));
+      expect(anywhere.conversationId).toBe(first.conversationId);
+      // Across batches and after a restart it is the store that answers: a new use case on the same store.
+      const restarted = new IngestInbound(store, clock, { continuityWindowSeconds: HOUR, channelQueues: {} });
+      const again = await restarted.ingest(mail('dee@example.com', { channel: 'email', threadScope: 'any', threadRefs: ['<s1@mail.example.com>'] }));
+      expect(again.conversationId).toBe(first.conversationId);
+    });
+
     it('opens a new conversation past the continuity window when no reference is known', async () => {
       const first = await ingest.ingest(mail('ann@example.com'));
       clock.advance(2 * HOUR);

@@ -14,6 +14,13 @@ export interface InboundMessage {
    * a message of this channel the hub knows (inbound or outbound) picks the conversation.
    */
   threadRefs?: readonly string[] | undefined;
+  /**
+   * `channel` (the default): a thread ref matches messages of this message's channel only.
+   * `any`: a ref that matches nothing on this channel may name a message of any channel by its
+   * external id — for globally unique ids such as email Message-IDs, so that a reply received by
+   * another mailbox, or naming a Message-ID we sent, joins its conversation.
+   */
+  threadScope?: 'channel' | 'any' | undefined;
   subject?: string | undefined;
   text: string;
   html?: string | undefined;

@@ -180,7 +180,10 @@ export class IngestInbound implements IngestPort {
 
   /** Joins or opens conversations, appends the entries, queues what needs an agent. */
   private async record(session: StoreSession, items: readonly Fresh[], newCustomers: ReadonlySet<string>, queues: PrefetchedQueues, now: Date): Promise<IngestResult[]> {
-    const refs = items.flatMap((p) => p.refs.map((ref) => ({ channel: p.message.channel, ref })));
+    // One indexed query for the whole batch: each ref on its channel, and on any channel for messages that ask for it.
+    const refs = items.flatMap((p) =>
+      p.refs.flatMap((ref) => [{ channel: p.message.channel as string | null, ref }, ...(p.message.threadScope === 'any' ? [{ channel: null, ref }] : [])]),
+    );
     const since = new Date(now.getTime() - this.settings.continuityWindowSeconds * 1000);
     // A customer created in this batch has no conversation yet.
     const knownCustomers = [...new Set(items.map((p) => p.customerId))].filter((id) => !newCustomers.has(id));
@@ -188,10 +191,11 @@ export class IngestInbound implements IngestPort {
       refs.length > 0 ? session.interactions.findConversationsByRefs(refs) : [],
       knownCustomers.length > 0 ? session.conversations.findOpenMany(knownCustomers, since) : [],
     ]);
-    const byRef = new Map(referenced.map((r) => [refKey(r.channel, r.ref), r.conversationId]));
+    const byRef = new Map(referenced.filter((r) => r.channel !== null).map((r) => [refKey(r.channel!, r.ref), r.conversationId]));
+    const anywhere = new Map(referenced.filter((r) => r.channel === null).map((r) => [r.ref, r.conversationId]));
 
     // Lock the conversations found, then read them again: their state is only stable under the lock.
-    const candidates = [...new Set([...byRef.values(), ...open.map((c) => c.id)])];
+    const candidates = [...new Set([...byRef.values(), ...anywhere.values(), ...open.map((c) => c.id)])];
     let locked = new Map<string, Conversation>();
     const heads = new Map<string, Pick<Interaction, 'seq' | 'digest'>>();
     if (candidates.length > 0) {
@@ -208,7 +212,10 @@ export class IngestInbound implements IngestPort {
     for (const item of items) {
       const { message, sender } = item;
       const channel = message.channel;
-      const referencedId = item.refs.map((ref) => byRef.get(refKey(channel, ref))).find((id) => id !== undefined);
+      // The most direct ref that names a known message wins; on its own channel first, then anywhere.
+      const referencedId = item.refs
+        .map((ref) => byRef.get(refKey(channel, ref)) ?? (message.threadScope === 'any' ? anywhere.get(ref) : undefined))
+        .find((id) => id !== undefined);
       const joinId = [referencedId, openOf.get(item.customerId)].find((id) => id !== undefined && (touched.has(id) || (locked.get(id)?.status ?? 'closed') !== 'closed'));
       let state = joinId ? touched.get(joinId) : undefined;
       if (!state) {
@@ -235,8 +242,8 @@ export class IngestInbound implements IngestPort {
           html: message.html ?? null,
           attachments: message.attachments ?? [],
           party: { kind: sender.key.kind, value: sender.key.value, ...(message.from.name ? { name: message.from.name } : {}) },
-          // The whole References chain, kept with the entry. Lookups match the entry's own id and first
-          // reference; later references count only within one ingest batch (see the store's findConversationsByRefs).
+          // The whole References chain, kept with the entry (and for the References of a reply). Lookups
+          // match every ref against stored external ids and first references (findConversationsByRefs).
           // A channel hop is marked on the entry itself, so every read of the ledger shows it.
           data: { ...(item.refs.length > 1 ? { threadRefs: item.refs } : {}), ...(hop ? { hop } : {}) },
           sourcePlugin: message.sourcePlugin ?? null,
@@ -249,6 +256,7 @@ export class IngestInbound implements IngestPort {
       heads.set(state.conversation.id, interaction);
       // Later messages of the batch may refer to this one, which the database cannot know of yet.
       byRef.set(refKey(channel, message.externalId), state.conversation.id);
+      anywhere.set(message.externalId, state.conversation.id);
       for (const ref of item.refs) if (!byRef.has(refKey(channel, ref))) byRef.set(refKey(channel, ref), state.conversation.id);
       interactions.push(interaction);
       state.conversation = conversationLifecycle.customerWrote(state.conversation, channel, now);

@@ -97,8 +97,12 @@ export interface InteractionRepository {
   getMany(ids: readonly string[]): Promise<Interaction[]>;
   /** `last` for many conversations at once: the head of each conversation that has entries. */
   lastMany(conversationIds: readonly string[]): Promise<Interaction[]>;
-  /** `findConversationByRef` for many references at once; references that match nothing are left out. */
-  findConversationsByRefs(refs: readonly { channel: string; ref: string }[]): Promise<{ channel: string; ref: string; conversationId: string }[]>;
+  /**
+   * `findConversationByRef` for many references at once; references that match nothing are left out.
+   * A reference with `channel: null` names a message by its external id on any channel (inbound or
+   * outbound: an email Message-ID another mailbox received, or one we sent); newest entry wins.
+   */
+  findConversationsByRefs(refs: readonly { channel: string | null; ref: string }[]): Promise<{ channel: string | null; ref: string; conversationId: string }[]>;
 }
 
 /** Dedupe of inbound messages: `(channel, externalId)` is recorded once. */

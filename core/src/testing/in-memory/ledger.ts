@@ -243,9 +243,9 @@ export class InMemoryInteractionRepository implements InteractionRepository {
     });
   }
 
-  async findConversationsByRefs(refs: readonly { channel: string; ref: string }[]): Promise<{ channel: string; ref: string; conversationId: string }[]> {
+  async findConversationsByRefs(refs: readonly { channel: string | null; ref: string }[]): Promise<{ channel: string | null; ref: string; conversationId: string }[]> {
     return refs.flatMap(({ channel, ref }) => {
-      const found = this.byRef(channel, ref);
+      const found = channel === null ? this.byExternalIdAnywhere(ref) : this.byRef(channel, ref);
       return found ? [{ channel, ref, conversationId: found.conversationId }] : [];
     });
   }
@@ -255,6 +255,13 @@ export class InMemoryInteractionRepository implements InteractionRepository {
       .values()
       .filter((i) => i.conversationId === conversationId)
       .sort((a, b) => a.seq - b.seq);
+  }
+
+  private byExternalIdAnywhere(externalId: string): Interaction | undefined {
+    return this.db.interactions
+      .values()
+      .filter((i) => i.externalId === externalId)
+      .sort(byNewestEntry)[0];
   }
 
   private byRef(channel: string, ref: string): Interaction | undefined {

@@ -6,6 +6,7 @@ import { MergeSuggestions1795400100000 } from './1795400100000-merge-suggestions
 import { ErasableLedger1795410000000 } from './1795410000000-erasable-ledger.migration.js';
 import { SlaVerdicts1795430000000 } from './1795430000000-sla-verdicts.migration.js';
 import { EventLog1795430100000 } from './1795430100000-event-log.migration.js';
+import { MessageIdIndex1795440000000 } from './1795440000000-message-id-index.migration.js';
 import { PluginState1795460000000 } from './1795460000000-plugin-state.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
@@ -18,5 +19,6 @@ export const migrations = [
   ErasableLedger1795410000000,
   SlaVerdicts1795430000000,
   EventLog1795430100000,
+  MessageIdIndex1795440000000,
   PluginState1795460000000,
 ];

@@ -338,11 +338,13 @@ export class TypeormInteractionRepository implements InteractionRepository {
     return rows.map(toInteraction);
   }
 
-  async findConversationsByRefs(refs: readonly { channel: string; ref: string }[]): Promise<{ channel: string; ref: string; conversationId: string }[]> {
+  async findConversationsByRefs(refs: readonly { channel: string | null; ref: string }[]): Promise<{ channel: string | null; ref: string; conversationId: string }[]> {
     if (refs.length === 0) return [];
-    // Two index lookups (external id, thread ref) per reference; the newest entry wins, as in findConversationByRef.
-    // LATERAL keeps it to index probes per reference however large the ledger grows.
-    const rows: { channel: string; ref: string; conversation_id: string }[] = await this.manager.query(
+    // Two index lookups (external id, thread ref) per reference on a channel, one (external id) for a
+    // reference on any channel (channel null); the newest entry wins, as in findConversationByRef.
+    // LATERAL keeps it to index probes per reference however large the ledger grows; the branch that
+    // does not apply to a reference is cut by a one-time filter on r.channel.
+    const rows: { channel: string | null; ref: string; conversation_id: string }[] = await this.manager.query(
       `SELECT r.channel, r.ref, m.conversation_id
          FROM unnest($1::text[], $2::text[]) AS r(channel, ref)
          CROSS JOIN LATERAL (
@@ -353,6 +355,10 @@ export class TypeormInteractionRepository implements InteractionRepository {
              UNION ALL
              (SELECT conversation_id, occurred_at, recorded_at, seq FROM interactions
                WHERE channel = r.channel AND thread_ref = r.ref
+               ORDER BY occurred_at DESC, recorded_at DESC, seq DESC LIMIT 1)
+             UNION ALL
+             (SELECT conversation_id, occurred_at, recorded_at, seq FROM interactions
+               WHERE r.channel IS NULL AND external_id = r.ref
                ORDER BY occurred_at DESC, recorded_at DESC, seq DESC LIMIT 1)
            ) AS c
            ORDER BY c.occurred_at DESC, c.recorded_at DESC, c.seq DESC LIMIT 1

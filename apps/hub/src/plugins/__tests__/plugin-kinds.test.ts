@@ -96,8 +96,8 @@ describe('plugin kinds', () => {
     );
     const base = ['clock', 'dataDir', 'instanceId', 'logger', 'role'];
     expect(desk?.instance).toMatchObject({ contextKeys: [...base, 'desk', 'reads', 'state'].sort() });
-    expect(channel?.instance).toMatchObject({ contextKeys: [...base, 'deliveries', 'ingest'].sort() });
-    expect(everything?.instance).toMatchObject({ contextKeys: [...base, 'customers', 'deliveries', 'desk', 'ingest', 'reads', 'state'].sort() });
+    expect(channel?.instance).toMatchObject({ contextKeys: [...base, 'blobs', 'deliveries', 'ingest', 'state'].sort() });
+    expect(everything?.instance).toMatchObject({ contextKeys: [...base, 'blobs', 'customers', 'deliveries', 'desk', 'ingest', 'reads', 'state'].sort() });
     expect(everything?.instance).toMatchObject({ channel: {}, desk: {}, crm: {}, legacy: {}, blob: {} });
   });
 

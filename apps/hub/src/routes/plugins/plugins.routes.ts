@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { decodeCursor, encodeCursor, invalid, notFound, type Page, type PageRequest } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
+import type { ResyncRequest, ResyncResult } from '@switchboard/core';
 import type { PluginHealthReport, PluginTestResult } from '../../plugins/plugin-supervisor.js';
 import { HealthSchema, healthJson } from '../shared/health.schemas.js';
 import { PageQuery, errorResponses, json, pageOf } from '../shared/views.js';
@@ -70,7 +71,42 @@ const testRoute = createRoute({
   responses: { 200: json(PluginTestSchema, 'The test ran'), ...errorResponses },
 });
 
-export const pluginRoutes = (deps: { pluginHealth(): Promise<PluginHealthReport[]>; testPlugin(id: string): Promise<PluginTestResult | undefined> }) =>
+const ResyncBody = z
+  .union([
+    z.strictObject({ from: z.literal('start').openapi({ description: 'Re-read the whole source (IMAP: from UID 1)' }) }),
+    z.strictObject({ since: z.iso.datetime({ offset: true }).openapi({ description: 'Re-read what arrived since this time (IMAP SEARCH SINCE, by day)' }) }),
+  ])
+  .openapi('PluginResyncRequest');
+
+const ResyncSchema = z
+  .object({
+    seen: z.number().int().openapi({ description: 'Messages read from the source' }),
+    added: z.number().int().openapi({ description: 'Messages recorded now; the rest were recorded already' }),
+    detail: z.string().optional(),
+  })
+  .openapi('PluginResync');
+
+const resyncRoute = createRoute({
+  method: 'post',
+  path: '/{id}/resync',
+  operationId: 'resyncPlugin',
+  tags: ['plugins'],
+  summary: "Re-read a plugin instance's source, adding only what is not recorded",
+  description:
+    'For sources that are read (an IMAP mailbox): reads again from the start or since a date and records what the ledger does not hold yet; what is recorded already is left alone (dedupe on the message id). Answers when done. A plugin without a source to re-read, or a disabled one, answers 409.',
+  middleware: [requireScope('admin')],
+  request: {
+    params: z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, description: 'The instance id' }) }),
+    body: { content: { 'application/json': { schema: ResyncBody } }, required: true },
+  },
+  responses: { 200: json(ResyncSchema, 'The resync ran'), ...errorResponses },
+});
+
+export const pluginRoutes = (deps: {
+  pluginHealth(): Promise<PluginHealthReport[]>;
+  testPlugin(id: string): Promise<PluginTestResult | undefined>;
+  resyncPlugin(id: string, request: ResyncRequest): Promise<ResyncResult | undefined>;
+}) =>
   createRouter()
     .openapi(listRoute, async (c) => {
       const page = pluginPage(await deps.pluginHealth(), c.req.valid('query'));
@@ -81,4 +117,12 @@ export const pluginRoutes = (deps: { pluginHealth(): Promise<PluginHealthReport[
       const result = await deps.testPlugin(id);
       if (result === undefined) throw notFound('PLUGIN.NOT_FOUND', `no plugin instance '${id}' is configured`);
       return c.json({ ...result, health: healthJson(result.health) }, 200);
+    })
+    .openapi(resyncRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const request: ResyncRequest = 'since' in body ? { since: new Date(body.since) } : { from: 'start' };
+      const result = await deps.resyncPlugin(id, request);
+      if (result === undefined) throw notFound('PLUGIN.NOT_FOUND', `no plugin instance '${id}' is configured`);
+      return c.json(result, 200);
     });

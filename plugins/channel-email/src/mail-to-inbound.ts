@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import { INBOUND_LIMITS, type AttachmentRef, type BlobStore, type InboundMessage } from '@switchboard/core';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import sanitizeHtml from 'sanitize-html';
+
+/** Why a mail is recorded without routing (RFC 3834 and friends): never answered automatically. */
+export type NoiseReason = 'auto-submitted' | 'precedence' | 'x-loop' | 'auto-response-suppress' | 'null-return-path' | 'own-address' | 'delivery-report';
+
+export interface DeliveryReport {
+  /** Message-IDs the report names (the original message's), most likely first. */
+  originalMessageIds: string[];
+  /** Status and diagnostic, as the reporting server wrote them. */
+  reason: string;
+}
+
+export interface MailFacts {
+  message: InboundMessage;
+  noise: NoiseReason | null;
+  report: DeliveryReport | null;
+  /** Set when the source could not be parsed: the message is a placeholder and the raw is kept. */
+  parseError: string | null;
+}
+
+export interface ConvertOptions {
+  channel: string;
+  instanceId: string;
+  mailbox: string;
+  /** Our addresses (lower case): mail from them is never answered. */
+  ownAddresses: ReadonlySet<string>;
+  blobs: BlobStore | undefined;
+  /** Upper bound of one attachment kept. */
+  maxAttachmentBytes: number;
+}
+
+const MESSAGE_ID = /<[^<>\s]{1,500}>/g;
+const stripNul = (text: string) => text.replaceAll('\u0000', '');
+const clip = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
+
+/** `<id@host>`, as the ledger keeps a Message-ID; null when absent or unusable. */
+export const normaliseMessageId = (value: string | undefined | null): string | null => {
+  if (!value) return null;
+  const cleaned = stripNul(value).trim();
+  const bracketed = cleaned.match(/<[^<>\s]+>/)?.[0] ?? (cleaned.length > 0 && !/\s/.test(cleaned) ? `<${cleaned}>` : null);
+  return bracketed && bracketed.length <= INBOUND_LIMITS.externalId ? bracketed : null;
+};
+
+/** The dedupe key of a mail without Message-ID: the mailbox and SHA-256 of the raw source. */
+export const rawDigestId = (mailbox: string, raw: Buffer): string => `sha256:${createHash('sha256').update(mailbox).update('\u0000').update(raw).digest('hex')}`;
+
+const firstAddress = (field: AddressObject | AddressObject[] | undefined): { address: string; name: string } | null => {
+  const objects = Array.isArray(field) ? field : field ? [field] : [];
+  for (const object of objects) {
+    for (const entry of object.value) {
+      if (entry.address && /^[^\s@]+@[^\s@]+$/.test(entry.address)) return { address: entry.address.toLowerCase(), name: stripNul(entry.name ?? '') };
+    }
+  }
+  return null;
+};
+
+const header = (parsed: ParsedMail, name: string): string | null => {
+  const value = parsed.headers.get(name);
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && 'value' in value && typeof value.value === 'string') return value.value;
+  if (typeof value === 'object' && 'text' in value && typeof value.text === 'string') return value.text;
+  return String(value);
+};
+
+/** The earlier messages this one answers, most direct first: In-Reply-To, then References newest to oldest. */
+export const threadRefsOf = (parsed: Pick<ParsedMail, 'inReplyTo' | 'references'>): string[] => {
+  const references = (Array.isArray(parsed.references) ? parsed.references : parsed.references ? [parsed.references] : []).flatMap((r) => r.match(MESSAGE_ID) ?? []);
+  const inReplyTo = parsed.inReplyTo?.match(MESSAGE_ID) ?? [];
+  const refs = [...new Set([...inReplyTo, ...references.reverse()].map(stripNul))].filter((r) => r.length <= INBOUND_LIMITS.threadRef);
+  return refs.slice(0, INBOUND_LIMITS.threadRefs);
+};
+
+export const noiseOf = (parsed: ParsedMail, from: string | null, ownAddresses: ReadonlySet<string>): NoiseReason | null => {
+  const contentType = parsed.headers.get('content-type');
+  const reportType = typeof contentType === 'object' && contentType !== null && 'params' in contentType ? (contentType.params as Record<string, string>)['report-type'] : undefined;
+  const type = typeof contentType === 'object' && contentType !== null && 'value' in contentType ? String(contentType.value).toLowerCase() : '';
+  if (type === 'multipart/report' && (reportType ?? '').toLowerCase() === 'delivery-status') return 'delivery-report';
+  const autoSubmitted = header(parsed, 'auto-submitted');
+  if (autoSubmitted !== null && autoSubmitted.trim().toLowerCase().split(';')[0] !== 'no') return 'auto-submitted';
+  const precedence = header(parsed, 'precedence');
+  if (precedence !== null && /^(bulk|list|junk)$/i.test(precedence.trim())) return 'precedence';
+  if (header(parsed, 'x-loop') !== null) return 'x-loop';
+  if (header(parsed, 'x-auto-response-suppress') !== null) return 'auto-response-suppress';
+  // The header line as written: mailparser makes an empty address list of `<>`.
+  const returnPath = parsed.headerLines.find((line) => line.key === 'return-path')?.line.replace(/^return-path:/i, '');
+  if (returnPath !== undefined && /^\s*<\s*>\s*$/.test(returnPath)) return 'null-return-path';
+  if (from !== null && ownAddresses.has(from)) return 'own-address';
+  return null;
+};
+
+/** What a delivery-status report says, and which Message-IDs of the original it names. */
+export const deliveryReportOf = (parsed: ParsedMail, raw: Buffer): DeliveryReport => {
+  // mailparser may give the message/delivery-status part as an attachment or fold it into the text:
+  // read its fields from the part when there is one, else from the raw source.
+  const statusPart = parsed.attachments.find((a) => a.contentType.toLowerCase() === 'message/delivery-status');
+  const statusText = statusPart ? statusPart.content.toString('utf8') : raw.toString('latin1');
+  const field = (name: string) => statusText.match(new RegExp(`^${name}:\\s*(.+(?:\\r?\\n[ \\t].+)*)`, 'im'))?.[1]?.replace(/\s+/g, ' ').trim();
+  const reason = [field('Status') ? `status ${field('Status')}` : null, field('Diagnostic-Code') ?? null, field('Final-Recipient') ? `for ${field('Final-Recipient')}` : null]
+    .filter((x): x is string => x !== null)
+    .join('; ');
+  // The original's headers: in the message/rfc822 or text/rfc822-headers part (which mailparser may
+  // give as an attachment or inline); read from the raw source, past the report's own headers.
+  const bodyStart = raw.indexOf('\r\n\r\n') >= 0 ? raw.indexOf('\r\n\r\n') : raw.indexOf('\n\n');
+  const body = raw.subarray(Math.max(0, bodyStart)).toString('latin1');
+  const named = [...body.matchAll(/^(?:Message-ID|Original-Message-ID):\s*(<[^<>\s]+>)/gim)].map((m) => m[1]!);
+  const own = normaliseMessageId(parsed.messageId);
+  return { originalMessageIds: [...new Set(named)].filter((id) => id !== own), reason: reason || 'delivery failed (no status given)' };
+};
+
+const sanitise = (html: string) =>
+  sanitizeHtml(html, {
+    allowedTags: sanitizeHtml.defaults.allowedTags.concat(['img']),
+    allowedAttributes: { ...sanitizeHtml.defaults.allowedAttributes, img: ['src', 'alt', 'width', 'height'] },
+    // No remote content (tracking pixels) and no scripts: inline images only.
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: ['cid', 'data'] },
+  });
+
+/**
+ * What agents see of a reply: the new text, without the quoted history below it ("On … wrote:",
+ * "-----Original Message-----", `>` lines). The ledger keeps the whole mail (the raw source as an attachment).
+ */
+export const visibleReply = (text: string): string => {
+  const lines = text.split(/\r?\n/);
+  const cut = lines.findIndex(
+    (line, i) =>
+      /^\s*-{2,}\s*(original message|ursprüngliche nachricht|message d'origine)\s*-{2,}\s*$/i.test(line) ||
+      /^\s*On .{1,200} wrote:\s*$/i.test(line) ||
+      (/^\s*On .{1,200}$/i.test(line) && /wrote:\s*$/i.test(lines[i + 1] ?? '')) ||
+      /^\s*Am .{1,200} schrieb .{0,200}:\s*$/i.test(line) ||
+      (/^>/.test(line) && lines.slice(i).every((l) => /^>/.test(l) || l.trim() === '')),
+  );
+  const kept = (cut > 0 ? lines.slice(0, cut) : lines).join('\n').trim();
+  return kept.length > 0 ? kept : text.trim();
+};
+
+const storeBlob = async (blobs: BlobStore | undefined, content: Buffer, contentType: string, name: string, maxBytes: number): Promise<AttachmentRef> => {
+  if (!blobs) return { name, contentType, size: content.length };
+  try {
+    const stored = await blobs.put(content, { contentType, maxBytes });
+    return { name, contentType, size: stored.size, url: stored.ref };
+  } catch (error) {
+    // Too large for the store, or no store: the ledger notes the attachment without its bytes.
+    return { name: `${name} (not kept: ${error instanceof Error ? error.message : String(error)})`.slice(0, 300), contentType, size: content.length };
+  }
+};
+
+/**
+ * Turns a raw mail into what the ingest port takes. Never throws for a bad mail: what mailparser
+ * cannot read becomes a placeholder message with the raw source kept as an attachment.
+ */
+export const mailToInbound = async (raw: Buffer, options: ConvertOptions, fallbackId: string): Promise<MailFacts> => {
+  let parsed: ParsedMail;
+  try {
+    if (raw.length === 0) throw new Error('the message is empty (0 bytes)');
+    parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const source = raw.length > 0 ? [await storeBlob(options.blobs, raw, 'message/rfc822', 'original.eml', options.maxAttachmentBytes)] : [];
+    return {
+      parseError: reason,
+      noise: null,
+      report: null,
+      message: {
+        channel: options.channel,
+        externalId: fallbackId,
+        from: { kind: 'external', value: `email:${options.instanceId}-unreadable` },
+        subject: '(unreadable mail)',
+        text: `This mail could not be read (${reason.slice(0, 300)}); its source is kept as an attachment.`,
+        attachments: source,
+        routing: 'record',
+        sourcePlugin: options.instanceId,
+      },
+    };
+  }
+
+  const from = firstAddress(parsed.from) ?? firstAddress(parsed.replyTo);
+  const noise = noiseOf(parsed, from?.address ?? null, options.ownAddresses);
+  const report = noise === 'delivery-report' ? deliveryReportOf(parsed, raw) : null;
+  const html = typeof parsed.html === 'string' && parsed.html.length > 0 ? stripNul(sanitise(parsed.html)) : undefined;
+  const fullText = stripNul(parsed.text ?? '').trim();
+  const attachments: AttachmentRef[] = [];
+  for (const attachment of parsed.attachments) {
+    const name = stripNul(attachment.filename ?? `attachment-${attachments.length + 1}`).slice(0, 200);
+    attachments.push(await storeBlob(options.blobs, attachment.content, attachment.contentType || 'application/octet-stream', name, options.maxAttachmentBytes));
+  }
+  // The whole mail, as received: the ledger keeps the original while agents read the reply alone.
+  attachments.push(await storeBlob(options.blobs, raw, 'message/rfc822', 'original.eml', options.maxAttachmentBytes));
+  const visible = visibleReply(fullText);
+  const text = visible.length > 0 ? visible : attachments.length > 1 ? `(${attachments.length - 1} attachment${attachments.length > 2 ? 's' : ''}, no text)` : '(no text)';
+  const subject = parsed.subject ? clip(stripNul(parsed.subject), INBOUND_LIMITS.subject) : undefined;
+  const occurredAt = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : undefined;
+  return {
+    parseError: null,
+    noise,
+    report,
+    message: {
+      channel: options.channel,
+      externalId: normaliseMessageId(parsed.messageId) ?? fallbackId,
+      from: from ? { kind: 'email', value: from.address, ...(from.name ? { name: clip(from.name, INBOUND_LIMITS.fromName) } : {}) } : { kind: 'external', value: `email:${options.instanceId}-no-sender` },
+      threadRefs: threadRefsOf(parsed),
+      threadScope: 'any',
+      ...(subject ? { subject } : {}),
+      text: clip(text, INBOUND_LIMITS.text),
+      ...(html ? { html: clip(html, INBOUND_LIMITS.text) } : {}),
+      ...(occurredAt ? { occurredAt } : {}),
+      attachments,
+      routing: noise === null ? 'route' : 'record',
+      sourcePlugin: options.instanceId,
+    },
+  };
+};

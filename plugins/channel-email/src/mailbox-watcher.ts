@@ -1,0 +1,385 @@
+import type { DeliveryFeedback, Health, IngestPort, Logger, PluginState, ResyncRequest, ResyncResult } from '@switchboard/core';
+import { ImapFlow } from 'imapflow';
+import { mailToInbound, normaliseMessageId, rawDigestId, type ConvertOptions } from './mail-to-inbound.js';
+
+export interface ImapSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string;
+  password?: string | undefined;
+  accessToken?: string | undefined;
+  mailbox: string;
+  afterIngest: 'seen' | 'move' | 'none';
+  moveTo?: string | undefined;
+  pollSeconds: number;
+  noopSeconds: number;
+}
+
+export interface WatcherOptions {
+  imap: ImapSettings;
+  convert: Omit<ConvertOptions, 'mailbox'>;
+  maxMessageBytes: number;
+  ingest: IngestPort;
+  deliveries: DeliveryFeedback;
+  state: PluginState | undefined;
+  logger: Logger;
+  /** Whether a Message-ID is one we sent (a bounce names it). */
+  isOwnMessageId: (messageId: string) => boolean;
+}
+
+interface Cursor {
+  uidValidity: string;
+  lastUid: number;
+}
+
+/** Bytes of mail fetched per round trip at most (a chunk is ingested, acknowledged, then the cursor moves). */
+const CHUNK_BYTES = 32 * 1024 * 1024;
+const CHUNK_MESSAGES = 100;
+const MAX_BACKOFF_MS = 60_000;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);
+
+/**
+ * One mailbox, watched: IDLE for push, a poll as fallback, a NOOP watchdog; on any failure the
+ * connection is dropped and a new ImapFlow instance connects after a backoff (an instance is never
+ * reused). Reads from the last UID stored for (mailbox, UIDVALIDITY), ingests, acknowledges after
+ * the commit, then moves the cursor: a crash anywhere re-reads, and dedupe on the Message-ID (or the
+ * raw source's SHA-256) keeps it at once.
+ */
+export class MailboxWatcher {
+  readonly #options: WatcherOptions;
+  #abort = new AbortController();
+  #loop: Promise<void> | null = null;
+  #client: ImapFlow | null = null;
+  #wake: (() => void) | null = null;
+  #running: Promise<void> = Promise.resolve();
+  #status = { connected: false, lastUid: 0, uidValidity: '', lastError: null as string | null, backlog: 0, parked: 0, recorded: 0 };
+  /** In-process cursor, when the hub gives no state (tests of the plugin alone). */
+  #memory = new Map<string, unknown>();
+  /** EXISTS when the last pass began: more means mail came in meanwhile. */
+  #seenExists = 0;
+
+  constructor(options: WatcherOptions) {
+    this.#options = options;
+  }
+
+  get mailbox(): string {
+    return this.#options.imap.mailbox;
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    this.#abort = new AbortController();
+    this.#loop = this.#run(this.#abort.signal);
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    this.#wake?.();
+    const client = this.#client;
+    if (client) await client.logout().catch(() => client.close());
+    await this.#loop?.catch(() => undefined);
+    this.#loop = null;
+  }
+
+  health(): Health {
+    const s = this.#status;
+    const detail = `${s.connected ? 'connected' : 'not connected'}; last UID ${s.lastUid}${s.uidValidity ? ` (UIDVALIDITY ${s.uidValidity})` : ''}; backlog ${s.backlog}; recorded ${s.recorded}; parked ${s.parked}${s.lastError ? `; last error: ${s.lastError}` : ''}`;
+    return { status: s.connected ? (s.lastError && s.backlog > 0 ? 'degraded' : 'up') : 'down', detail };
+  }
+
+  /** A fresh connection: login and the mailbox exist. */
+  async test(): Promise<Health> {
+    const client = this.#newClient();
+    try {
+      await client.connect();
+      const status = await client.status(this.mailbox, { messages: true, uidValidity: true });
+      if (!status) return { status: 'down', detail: `IMAP: no mailbox ${this.mailbox}` };
+      return { status: 'up', detail: `IMAP ${this.#options.imap.host}:${this.#options.imap.port} login ok; ${this.mailbox} holds ${status.messages ?? 0} messages` };
+    } catch (error) {
+      return { status: 'down', detail: `IMAP ${this.#options.imap.host}:${this.#options.imap.port}: ${errorText(error)}` };
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  }
+
+  /** Re-reads the mailbox on its own connection; the ledger's dedupe keeps what is recorded already. */
+  async resync(request: ResyncRequest): Promise<ResyncResult> {
+    const client = this.#newClient();
+    await client.connect();
+    try {
+      const lock = await client.getMailboxLock(this.mailbox);
+      try {
+        const uids = 'since' in request ? ((await client.search({ since: request.since }, { uid: true })) || []) : ((await client.search({ all: true }, { uid: true })) || []);
+        let added = 0;
+        for (let i = 0; i < uids.length; i += CHUNK_MESSAGES) {
+          const result = await this.#process(client, uids.slice(i, i + CHUNK_MESSAGES), { acknowledge: false });
+          added += result.added;
+        }
+        return { seen: uids.length, added, detail: `${this.mailbox}: ${uids.length} read, ${added} new` };
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout().catch(() => client.close());
+    }
+  }
+
+  #newClient(): ImapFlow {
+    const { imap } = this.#options;
+    const auth = imap.accessToken !== undefined ? { user: imap.user, accessToken: imap.accessToken } : { user: imap.user, pass: imap.password ?? '' };
+    const client = new ImapFlow({ host: imap.host, port: imap.port, secure: imap.secure, auth, logger: false, connectionTimeout: 15_000, greetingTimeout: 15_000, autoIdleDelay: 1000 });
+    // imapflow emits 'error' on socket trouble; without a listener Node would throw.
+    client.on('error', (error: unknown) => {
+      this.#status.lastError = errorText(error);
+    });
+    return client;
+  }
+
+  async #run(signal: AbortSignal): Promise<void> {
+    let backoff = 500;
+    while (!signal.aborted) {
+      const client = this.#newClient();
+      this.#client = client;
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      try {
+        await client.connect();
+        // Selected for the whole session, locked only while a pass runs: imapflow starts IDLE
+        // on its own when the connection is free, and a held lock would keep it busy.
+        await client.mailboxOpen(this.mailbox);
+        this.#status.connected = true;
+        client.on('exists', () => this.#wake?.());
+        await this.#catchUp(client);
+        backoff = 500;
+        this.#status.lastError = null;
+        while (!signal.aborted && client.usable) {
+          const woke = await this.#waitForWork(client, closed, signal);
+          if (signal.aborted || !client.usable) break;
+          if (woke === 'noop') {
+            // The watchdog: a connection that does not answer NOOP in time is dead.
+            await Promise.race([client.noop(), sleep(10_000, signal).then(() => Promise.reject(new Error('NOOP unanswered for 10 s')))]);
+            continue;
+          }
+          await this.#catchUp(client);
+        }
+      } catch (error) {
+        if (!signal.aborted) {
+          this.#status.lastError = errorText(error);
+          this.#options.logger.warn({ mailbox: this.mailbox, err: this.#status.lastError }, 'IMAP connection failed; reconnecting');
+        }
+      } finally {
+        this.#status.connected = false;
+        this.#client = null;
+        await client.logout().catch(() => client.close());
+      }
+      if (signal.aborted) break;
+      await sleep(backoff, signal);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  /** Resolves on new mail (IDLE's EXISTS), the poll timer, the NOOP timer or the connection's end. */
+  #waitForWork(client: ImapFlow, closed: Promise<void>, signal: AbortSignal): Promise<'mail' | 'poll' | 'noop' | 'closed'> {
+    const { pollSeconds, noopSeconds } = this.#options.imap;
+    return new Promise((resolve) => {
+      const timers: NodeJS.Timeout[] = [];
+      const onAbort = () => done('closed');
+      const done = (why: 'mail' | 'poll' | 'noop' | 'closed') => {
+        for (const timer of timers) clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.#wake = null;
+        resolve(why);
+      };
+      this.#wake = () => done('mail');
+      timers.push(setTimeout(() => done('poll'), pollSeconds * 1000));
+      timers.push(setTimeout(() => done('noop'), noopSeconds * 1000));
+      void closed.then(() => done('closed'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      // Mail that arrived while the last pass ran: look again at once.
+      if ((client.mailbox ? client.mailbox.exists : 0) > this.#seenExists) done('mail');
+    });
+  }
+
+  async #cursor(uidValidity: string): Promise<Cursor> {
+    const key = `cursor:${this.mailbox}`;
+    const stored = this.#options.state ? await this.#options.state.get(key) : (this.#memory.get(key) ?? null);
+    const cursor = stored as Partial<Cursor> | null;
+    // Another UIDVALIDITY: the old UIDs mean nothing now; read all again (dedupe keeps what we have).
+    if (!cursor || cursor.uidValidity !== uidValidity || typeof cursor.lastUid !== 'number') return { uidValidity, lastUid: 0 };
+    return { uidValidity, lastUid: cursor.lastUid };
+  }
+
+  async #saveCursor(cursor: Cursor): Promise<void> {
+    const key = `cursor:${this.mailbox}`;
+    if (this.#options.state) await this.#options.state.set(key, cursor);
+    else this.#memory.set(key, cursor);
+  }
+
+  /** Reads everything past the cursor, chunk by chunk; one at a time per watcher. */
+  #catchUp(client: ImapFlow): Promise<void> {
+    const run = this.#running.then(async () => {
+      const lock = await client.getMailboxLock(this.mailbox);
+      try {
+        await this.#pass(client);
+      } finally {
+        lock.release();
+      }
+    });
+    this.#running = run.catch(() => undefined);
+    return run;
+  }
+
+  async #pass(client: ImapFlow): Promise<void> {
+    {
+      const mailbox = client.mailbox;
+      if (!mailbox) throw new Error('no mailbox open');
+      this.#seenExists = mailbox.exists;
+      const uidValidity = String(mailbox.uidValidity);
+      let cursor = await this.#cursor(uidValidity);
+      this.#status.uidValidity = uidValidity;
+      this.#status.lastUid = cursor.lastUid;
+      const pending = ((await client.search({ uid: `${cursor.lastUid + 1}:*` }, { uid: true })) || []).filter((uid) => uid > cursor.lastUid).sort((a, b) => a - b);
+      this.#status.backlog = pending.length;
+      for (let i = 0; i < pending.length; i += CHUNK_MESSAGES) {
+        const uids = pending.slice(i, i + CHUNK_MESSAGES);
+        const { lastUid } = await this.#process(client, uids, { acknowledge: true });
+        cursor = { uidValidity, lastUid: Math.max(cursor.lastUid, lastUid) };
+        await this.#saveCursor(cursor);
+        this.#status.lastUid = cursor.lastUid;
+        this.#status.backlog = Math.max(0, pending.length - (i + uids.length));
+      }
+    }
+  }
+
+  /**
+   * Ingests the given UIDs: sizes first (RFC822.SIZE), then the sources of those within the limit,
+   * in chunks of bounded bytes. Acknowledges what was committed. Answers the last UID handled.
+   */
+  async #process(client: ImapFlow, uids: number[], options: { acknowledge: boolean }): Promise<{ lastUid: number; added: number }> {
+    if (uids.length === 0) return { lastUid: 0, added: 0 };
+    const sizes = new Map<number, { size: number; envelope: { messageId?: string | undefined; subject?: string | undefined; from?: { address?: string | undefined; name?: string | undefined }[] | undefined } | undefined }>();
+    for await (const message of client.fetch(uids.join(','), { uid: true, size: true, envelope: true }, { uid: true })) {
+      sizes.set(message.uid, { size: message.size ?? 0, envelope: message.envelope });
+    }
+    const ordered = uids.filter((uid) => sizes.has(uid));
+    let added = 0;
+    const acknowledged: number[] = [];
+    let index = 0;
+    while (index < ordered.length) {
+      // A chunk of sources within CHUNK_BYTES (at least one message).
+      const chunk: number[] = [];
+      let bytes = 0;
+      while (index < ordered.length) {
+        const uid = ordered[index]!;
+        const size = sizes.get(uid)!.size;
+        if (chunk.length > 0 && bytes + Math.min(size, this.#options.maxMessageBytes) > CHUNK_BYTES) break;
+        chunk.push(uid);
+        bytes += Math.min(size, this.#options.maxMessageBytes);
+        index += 1;
+      }
+      const sources = new Map<number, Buffer>();
+      const small = chunk.filter((uid) => sizes.get(uid)!.size <= this.#options.maxMessageBytes);
+      if (small.length > 0) {
+        for await (const message of client.fetch(small.join(','), { uid: true, source: true }, { uid: true })) {
+          sources.set(message.uid, message.source ?? Buffer.alloc(0));
+        }
+      }
+      const outcomes = await Promise.all(
+        chunk.map(async (uid) => {
+          const facts = sizes.get(uid)!;
+          const source = sources.get(uid);
+          return source === undefined && facts.size > this.#options.maxMessageBytes ? this.#recordOversized(uid, facts) : this.#ingestSource(uid, source ?? Buffer.alloc(0));
+        }),
+      );
+      chunk.forEach((uid, n) => {
+        const outcome = outcomes[n]!;
+        if (outcome === 'parked') return;
+        if (outcome === 'added') added += 1;
+        acknowledged.push(uid);
+      });
+    }
+    if (options.acknowledge && acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
+    return { lastUid: Math.max(...ordered, 0), added };
+  }
+
+  async #acknowledge(client: ImapFlow, uids: number[]): Promise<void> {
+    const { afterIngest, moveTo } = this.#options.imap;
+    if (afterIngest === 'seen') await client.messageFlagsAdd(uids.join(','), ['\\Seen'], { uid: true });
+    else if (afterIngest === 'move' && moveTo) await client.messageMove(uids.join(','), moveTo, { uid: true });
+  }
+
+  async #ingestSource(uid: number, raw: Buffer): Promise<'added' | 'duplicate' | 'parked'> {
+    const { convert } = this.#options;
+    const fallbackId = rawDigestId(this.mailbox, raw);
+    try {
+      const facts = await mailToInbound(raw, { ...convert, mailbox: this.mailbox }, fallbackId);
+      let result;
+      try {
+        result = await this.#options.ingest.ingest(facts.message);
+      } catch (error) {
+        // The ledger refused what we made of it: keep the mail as a placeholder with its source.
+        this.#options.logger.warn({ mailbox: this.mailbox, uid, err: errorText(error) }, 'mail refused by the ledger; recording a placeholder');
+        result = await this.#options.ingest.ingest({
+          channel: convert.channel,
+          externalId: facts.message.externalId,
+          from: { kind: 'external', value: `email:${convert.instanceId}-unreadable` },
+          subject: '(mail the ledger refused)',
+          text: `This mail was recorded without its content: ${errorText(error)}`,
+          attachments: (facts.message.attachments ?? []).filter((a) => a.name === 'original.eml'),
+          routing: 'record',
+          sourcePlugin: convert.instanceId,
+        });
+      }
+      if (!result.duplicate) this.#status.recorded += 1;
+      if (facts.report && !result.duplicate) await this.#markBounced(facts.report.originalMessageIds, facts.report.reason);
+      return result.duplicate ? 'duplicate' : 'added';
+    } catch (error) {
+      // Parked: not acknowledged (it stays unread in the mailbox), but it blocks nothing after it.
+      this.#status.parked += 1;
+      this.#status.lastError = `UID ${uid} parked: ${errorText(error)}`;
+      this.#options.logger.error({ mailbox: this.mailbox, uid, err: errorText(error) }, 'mail parked');
+      return 'parked';
+    }
+  }
+
+  async #markBounced(messageIds: readonly string[], reason: string): Promise<void> {
+    for (const messageId of messageIds.filter(this.#options.isOwnMessageId)) {
+      const marked = await this.#options.deliveries.markFailed({ channel: this.#options.convert.channel, externalId: messageId }, `bounced: ${reason}`);
+      if (marked) return;
+    }
+  }
+
+  async #recordOversized(uid: number, facts: { size: number; envelope: { messageId?: string | undefined; subject?: string | undefined; from?: { address?: string | undefined; name?: string | undefined }[] | undefined } | undefined }): Promise<'added' | 'duplicate' | 'parked'> {
+    const { convert, maxMessageBytes } = this.#options;
+    const envelope = facts.envelope;
+    const address = envelope?.from?.[0]?.address?.toLowerCase();
+    try {
+      const result = await this.#options.ingest.ingest({
+        channel: convert.channel,
+        externalId: normaliseMessageId(envelope?.messageId) ?? `oversized:${this.mailbox}:${uid}:${facts.size}`,
+        from: address && /^[^\s@]+@[^\s@]+$/.test(address) ? { kind: 'email', value: address } : { kind: 'external', value: `email:${convert.instanceId}-no-sender` },
+        ...(envelope?.subject ? { subject: envelope.subject.replaceAll('\u0000', '').slice(0, 998) } : {}),
+        text: `This mail is ${facts.size} bytes, over the limit of ${maxMessageBytes} bytes: it was not downloaded. It stays in the mailbox ${this.mailbox} (UID ${uid}).`,
+        threadScope: 'any',
+        sourcePlugin: convert.instanceId,
+      });
+      if (!result.duplicate) this.#status.recorded += 1;
+      return result.duplicate ? 'duplicate' : 'added';
+    } catch (error) {
+      this.#status.parked += 1;
+      this.#status.lastError = `UID ${uid} parked: ${errorText(error)}`;
+      return 'parked';
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { performance } from 'node:perf_hooks';
+import { aMail, mailboxSpec, startDovecot, startEmailHub, startSmtpSink, waitUntil } from '@switchboard/tests';
+import { intFromEnv } from './bench-env.js';
+
+// IMAP ingest: N mails of mixed sizes in a Dovecot mailbox, read into the ledger by the email
+// channel (PostgreSQL, in-process hub), against the raw baseline: imapflow alone fetching the same
+// mailbox (sizes and envelopes, then the sources), in the same run. Then a live phase: mails
+// appended one at a time while the hub runs, latency from APPEND to the committed row.
+// Usage: npm run bench -- imap   (env: BENCH_IMAP_N=1000, BENCH_IMAP_LIVE=50)
+
+const N = intFromEnv('BENCH_IMAP_N', 1000);
+const LIVE = intFromEnv('BENCH_IMAP_LIVE', 50);
+// 1 KB to ~200 KB, mostly small, as a support mailbox is.
+const bodyOf = (i: number) => 'Customer text line, with a little detail about the problem.\r\n'.repeat([15, 15, 15, 60, 300, 3000][i % 6]!);
+
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+
+export const runImapBench = async (): Promise<void> => {
+  console.log(`== IMAP ingest: ${N} mails of mixed sizes from Dovecot into the ledger (PostgreSQL) ==`);
+  const [dovecot, sink] = await Promise.all([startDovecot(), startSmtpSink()]);
+  try {
+    const imap = await dovecot.client();
+    await imap.mailboxCreate('Bench');
+    await imap.logout();
+    const raws = Array.from({ length: N }, (_, i) => aMail(`bench-${i}`, { body: bodyOf(i) }));
+    await dovecot.append('Bench', raws);
+    const bytes = raws.reduce((sum, raw) => sum + Buffer.byteLength(raw), 0);
+
+    // Raw: imapflow alone, the same two passes the channel makes (sizes first, then sources).
+    const client = await dovecot.client();
+    const rawStart = performance.now();
+    const lock = await client.getMailboxLock('Bench');
+    let fetched = 0;
+    try {
+      for await (const message of client.fetch('1:*', { uid: true, size: true, envelope: true }, { uid: true })) void message;
+      for await (const message of client.fetch('1:*', { uid: true, source: true }, { uid: true })) if (message.source) fetched += 1;
+    } finally {
+      lock.release();
+    }
+    const rawSeconds = (performance.now() - rawStart) / 1000;
+    await client.logout();
+    if (fetched !== N) throw new Error(`the raw fetch read ${fetched} of ${N} mails`);
+
+    const hubStart = performance.now();
+    const hub = await startEmailHub({ mailboxes: [mailboxSpec(dovecot, sink, { id: 'bench-mail', channel: 'email', mailbox: 'Bench', pollSeconds: 1 })] });
+    try {
+      const started = performance.now();
+      await waitUntil(async () => (await hub.count("channel = 'email'")) >= N, `${N} interactions`, 600_000);
+      const hubSeconds = (performance.now() - started) / 1000;
+      const rawRate = N / rawSeconds;
+      const hubRate = N / hubSeconds;
+      console.log(`raw imapflow fetch   ${rawRate.toFixed(0).padStart(7)} mails/s  (${(bytes / 1048576 / rawSeconds).toFixed(1)} MiB/s, ${rawSeconds.toFixed(2)} s)`);
+      console.log(`email channel ingest ${hubRate.toFixed(0).padStart(7)} mails/s  (${hubSeconds.toFixed(2)} s after a ${((started - hubStart) / 1000).toFixed(1)} s hub start)`);
+      console.log(`ratio                ${(hubRate / rawRate).toFixed(2)}x of raw (target >= 0.5x)`);
+
+      // Live: one mail at a time; APPEND to committed row (includes Dovecot's ~0.5 s IDLE notification delay).
+      const appendedAt = new Map<string, number>();
+      for (let i = 0; i < LIVE; i++) {
+        const id = `<live-${i}@customer.example.com>`;
+        appendedAt.set(id, Date.now());
+        await dovecot.append('Bench', [aMail(`live-${i}`, { messageId: id })]);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await waitUntil(async () => (await hub.count("channel = 'email'")) >= N + LIVE, 'the live mails', 120_000);
+      const rows = await hub.database.pool.query<{ external_id: string; recorded_at: Date }>("SELECT external_id, recorded_at FROM interactions WHERE external_id LIKE '<live-%'");
+      const latencies = rows.rows.map((r) => r.recorded_at.getTime() - (appendedAt.get(r.external_id) ?? Number.NaN)).sort((a, b) => a - b);
+      console.log(`live APPEND→ledger   p50 ${percentile(latencies, 50)} ms  p95 ${percentile(latencies, 95)} ms  p99 ${percentile(latencies, 99)} ms  (n=${latencies.length})`);
+    } finally {
+      await hub.stop(true);
+    }
+  } finally {
+    await Promise.all([dovecot.stop(), sink.stop()]);
+  }
+};
