@@ -48,6 +48,8 @@ export * from './routing/use-cases/answer-offer.use-case.js';
 export * from './routing/use-cases/manage-routing.use-case.js';
 export * from './routing/use-cases/routing-queries.js';
 export * from './routing/routing.jobs.js';
+export * from './routing/routing-settings.js';
+export * from './routing/use-cases/settle-presence.js';
 // inbound: message → customer → entry → work item
 export * from './inbound/ports/ingest.port.js';
 export * from './inbound/use-cases/ingest-inbound.use-case.js';

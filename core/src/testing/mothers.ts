@@ -164,6 +164,7 @@ export const aWorkItem = (overrides: Partial<WorkItem> = {}): WorkItem => {
     state: 'waiting',
     enqueuedAt: now,
     excludedAgents: [],
+    declinedAt: null,
     reasons: [],
     updatedAt: now,
     ...overrides,

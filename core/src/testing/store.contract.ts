@@ -546,7 +546,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const item = aWorkItem({ excludedAgents: [newId()], reasons: [{ code: 'all_at_capacity', detail: '3 agents at capacity' }] });
         await tx((s) => s.workItems.insert(item));
         expect(await read((s) => s.workItems.get(item.conversationId))).toEqual(item);
-        const offered = { ...item, state: 'offered' as const, priority: 3, excludedAgents: [], reasons: [], updatedAt: secondsAfter(T0, 1) };
+        const offered = { ...item, state: 'offered' as const, priority: 3, excludedAgents: [], declinedAt: secondsAfter(T0, 1), reasons: [], updatedAt: secondsAfter(T0, 1) };
         await tx((s) => s.workItems.update(offered));
         expect(await read((s) => s.workItems.get(item.conversationId))).toEqual(offered);
         await tx((s) => s.workItems.delete(item.conversationId));

@@ -6,6 +6,7 @@ import type { Offer } from '../offer.entity.js';
 import type { Queue } from '../queue.entity.js';
 import { chooseAgent } from '../strategies.js';
 import type { WorkItem } from '../work-item.entity.js';
+import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-settings.js';
 import { makeOffer } from './make-offer.js';
 
 const BATCH = 50;
@@ -19,6 +20,7 @@ export class RouteQueue {
   constructor(
     private readonly store: RoutingStore,
     private readonly clock: Clock,
+    private readonly settings: Pick<RoutingSettings, 'declineCooldownSeconds'> = DEFAULT_ROUTING_SETTINGS,
   ) {}
 
   /** Returns how many offers were made; `more` when the batch was full and another pass is due. */
@@ -47,7 +49,8 @@ export class RouteQueue {
   private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[]): Promise<Offer | null> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
-    const { eligible } = eligibleFor(item, candidates);
+    const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
+    const { eligible } = eligibleFor(item, candidates, policy);
     const choice = chooseAgent(queue.strategy, eligible, item.skills);
     if (!choice) return null;
     await session.lock(lockKeys.conversation(item.conversationId));
@@ -62,7 +65,7 @@ export class RouteQueue {
     choice.agent = agent;
     choice.load = load;
     // The load may have grown in another queue's router since the pass began.
-    if (eligibleFor(current, [choice]).eligible.length === 0) return null;
+    if (eligibleFor(current, [choice], policy).eligible.length === 0) return null;
 
     const made = await makeOffer(session, {
       conversation,

@@ -68,6 +68,7 @@ export const toWorkItemRow = (w: WorkItem): WorkItemRow => ({
   state: w.state,
   enqueuedAt: w.enqueuedAt,
   excludedAgents: w.excludedAgents,
+  declinedAt: w.declinedAt,
   reasons: w.reasons,
   updatedAt: w.updatedAt,
 });

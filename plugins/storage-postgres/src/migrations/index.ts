@@ -1,6 +1,7 @@
 import { InitialSchema1795305600000 } from './1795305600000-initial-schema.migration.js';
 import { ConversationsAssigneeIndex1795392000000 } from './1795392000000-conversations-assignee-index.migration.js';
 import { ApiKeyAgent1795392100000 } from './1795392100000-api-key-agent.migration.js';
+import { WorkItemDeclinedAt1795420000000 } from './1795420000000-work-item-declined-at.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
-export const migrations = [InitialSchema1795305600000, ConversationsAssigneeIndex1795392000000, ApiKeyAgent1795392100000];
+export const migrations = [InitialSchema1795305600000, ConversationsAssigneeIndex1795392000000, ApiKeyAgent1795392100000, WorkItemDeclinedAt1795420000000];

@@ -90,6 +90,7 @@ export interface WorkItemRow {
   state: WorkItem['state'];
   enqueuedAt: Date;
   excludedAgents: string[];
+  declinedAt: Date | null;
   reasons: WaitReason[];
   updatedAt: Date;
 }
@@ -107,6 +108,7 @@ export const WorkItemSchema = new EntitySchema<WorkItemRow>({
     state: { type: 'varchar', length: 16 },
     enqueuedAt: { type: 'timestamptz', name: 'enqueued_at' },
     excludedAgents: { type: 'jsonb', name: 'excluded_agents' },
+    declinedAt: { type: 'timestamptz', name: 'declined_at', nullable: true },
     reasons: { type: 'jsonb' },
     updatedAt: { type: 'timestamptz', name: 'updated_at' },
   },
