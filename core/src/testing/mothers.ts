@@ -127,6 +127,7 @@ export const aQueue = (overrides: Partial<Queue> = {}): Queue => {
     offerTimeoutSeconds: 30,
     sla: { firstResponseSeconds: 3600 },
     overflow: null,
+    aging: null,
     businessHours: null,
     createdAt: now,
     updatedAt: now,
@@ -202,6 +203,8 @@ export const anAssignment = (overrides: Partial<Assignment> = {}): Assignment =>
 });
 
 export const aRoutingDecision = (overrides: Partial<RoutingDecision> = {}): RoutingDecision => ({
+  rule: null,
+  candidates: null,
   id: newId(),
   conversationId: newId(),
   queueId: newId(),

@@ -484,6 +484,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
           cost: 15,
           sla: { firstResponseSeconds: 600, resolutionSeconds: 86_400 },
           overflow: { afterSeconds: 300, queueId: overflowTo },
+          aging: { everySeconds: 60, maxBoost: 3 },
           businessHours: { timezone: 'Europe/London', mon: ['09:00', '17:00'] },
         });
         await tx((s) => s.queues.insert(queue));
@@ -568,6 +569,16 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(order(await read((s) => s.workItems.listWaiting(queueId, 10)))).toEqual(order([highOld, highNew, lowOld, lowNew]));
         expect(order(await read((s) => s.workItems.listWaiting(queueId, 2)))).toEqual(order([highOld, highNew]));
         expect(await read((s) => s.workItems.listWaiting(newId(), 10))).toEqual([]);
+        // Aging as of T0 + 100 s, a step per 20 s up to 4: highOld 5+4, highNew 5+3, lowOld 0+4, lowNew 0+3.
+        const aged = { now: secondsAfter(T0, 100), aging: { everySeconds: 20, maxBoost: 4 } };
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, aged)))).toEqual(order([highOld, highNew, lowOld, lowNew]));
+        // The cap reached by all: priorities decide again, then age.
+        const capped = { now: secondsAfter(T0, 100), aging: { everySeconds: 1, maxBoost: 60 } };
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, capped)))).toEqual(order([highOld, highNew, lowOld, lowNew]));
+        // As of T0 + 45 s, a step per 5 s: highOld 5+7, lowOld 0+8 ties highNew 5+3 and is older, lowNew 0+1.
+        const overtaking = { now: secondsAfter(T0, 45), aging: { everySeconds: 5, maxBoost: 100 } };
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, overtaking)))).toEqual(order([highOld, lowOld, highNew, lowNew]));
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, { now: T0, aging: null })))).toEqual(order([highOld, highNew, lowOld, lowNew]));
       });
 
       it('queuesWithWaiting and countByQueue describe what waits where', async () => {

@@ -164,6 +164,7 @@ export class ManageRouting {
       offerTimeoutSeconds: input.offerTimeoutSeconds ?? 60,
       sla: input.sla ?? null,
       overflow: input.overflow ?? null,
+      aging: input.aging ?? null,
       businessHours: input.businessHours ?? null,
       createdAt: now,
       updatedAt: now,

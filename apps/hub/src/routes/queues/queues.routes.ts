@@ -16,6 +16,12 @@ export const QueueInputSchema = z
     offerTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
     sla: z.object({ firstResponseSeconds: z.number().int().min(1).optional(), resolutionSeconds: z.number().int().min(1).optional() }).nullable().optional(),
     overflow: z.object({ afterSeconds: z.number().int().min(1), queueId: z.string().uuid() }).nullable().optional(),
+    aging: z
+      .object({ everySeconds: z.number().int().min(1).max(86_400), maxBoost: z.number().int().min(1).max(100) })
+      .strict()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Waiting raises the effective priority by one every everySeconds, by at most maxBoost' }),
     businessHours: z.record(z.string(), z.unknown()).nullable().optional(),
   })
   .strict()
