@@ -3,7 +3,9 @@ import type { Clock } from '../../shared/ports/clock.port.js';
 import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import { eligibleFor, type Candidate } from '../eligibility.js';
 import type { Offer } from '../offer.entity.js';
-import type { Queue } from '../queue.entity.js';
+import { costFor, type Queue } from '../queue.entity.js';
+import { conversationLifecycle } from '../../ledger/conversation.entity.js';
+import { newId } from '../../shared/ids.js';
 import { describeRanking, rankAgents } from '../strategies.js';
 import type { WaitReason, WorkItem } from '../work-item.entity.js';
 import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-settings.js';
@@ -32,14 +34,18 @@ export class RouteQueue {
       if (!queue) return { offers: 0, more: false };
       // With nobody available there is nothing to decide: skip reading the backlog.
       const agents = await session.agents.listByPresence('available');
-      if (agents.length === 0) return { offers: 0, more: false };
+      // Overflow moves items whoever is available.
+      if (agents.length === 0 && !queue.overflow) return { offers: 0, more: false };
       const items = await session.workItems.listWaiting(queueId, BATCH, { now: this.clock.now(), aging: queue.aging });
       if (items.length === 0) return { offers: 0, more: false };
+
+      const staying = queue.overflow ? await this.overflow(session, queue, items) : items;
+      if (agents.length === 0) return { offers: 0, more: false };
 
       const loads = await session.assignments.loads(agents.map((a) => a.id));
       const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
       let offers = 0;
-      for (const item of items) {
+      for (const item of staying) {
         const offer = await this.routeItem(session, queue, item, candidates);
         if (offer) offers += 1;
       }
@@ -102,6 +108,36 @@ export class RouteQueue {
       perChannel: { ...load.perChannel, [item.channel]: (load.perChannel[item.channel] ?? 0) + 1 },
     };
     return made.offer;
+  }
+
+  /**
+   * Moves items that waited past the queue's overflow threshold to the overflow queue, keeping their
+   * place (enqueue time and priority) and taking that queue's skills and cost. Answers those that stay.
+   */
+  private async overflow(session: RoutingUnit, queue: Queue, items: WorkItem[]): Promise<WorkItem[]> {
+    const rule = queue.overflow;
+    const now = this.clock.now();
+    if (!rule || rule.queueId === queue.id) return items;
+    const due = items.filter((item) => now.getTime() - item.enqueuedAt.getTime() >= rule.afterSeconds * 1000);
+    if (due.length === 0) return items;
+    const target = await session.queues.get(rule.queueId);
+    if (!target) return items;
+    const moved = new Set<string>();
+    for (const item of due) {
+      await session.lock(lockKeys.conversation(item.conversationId));
+      const current = await session.workItems.get(item.conversationId);
+      const conversation = await session.conversations.get(item.conversationId);
+      if (!current || current.state !== 'waiting' || current.queueId !== queue.id || !conversation) continue;
+      await session.workItems.update({ ...current, queueId: target.id, skills: target.skills, cost: costFor(target, current.channel), reasons: [], updatedAt: now });
+      await session.conversations.update(conversationLifecycle.queued(conversation, target.id, now));
+      await session.decisions.insert({
+        id: newId(), conversationId: item.conversationId, queueId: target.id, at: now, outcome: 'transferred', agentId: null,
+        detail: `overflowed from ${queue.name} to ${target.name} after waiting ${rule.afterSeconds} s`,
+      });
+      await session.outbox.add([{ type: 'conversation.queued', conversationId: item.conversationId, queueId: target.id }]);
+      moved.add(item.conversationId);
+    }
+    return items.filter((item) => !moved.has(item.conversationId));
   }
 
   /** Keeps on the item why it waits, as of this pass (written only when the reason changed). */
