@@ -14,6 +14,7 @@ export * from './shared/ports/logger.port.js';
 export * from './shared/ports/job-queue.port.js';
 export * from './shared/ports/outbox.port.js';
 export * from './shared/ports/transactions.port.js';
+export * from './shared/ports/plugin-state.port.js';
 // store: the session ports of every area, assembled
 export * from './store/store.port.js';
 // identity
@@ -84,6 +85,7 @@ export * from './plugin-api/http-route.js';
 export * from './plugin-api/secret.js';
 export * from './plugin-api/crm.port.js';
 export * from './plugin-api/legacy-source.port.js';
+export * from './plugin-api/legacy-record-set.js';
 export * from './plugin-api/blob-store.port.js';
 // errors, by area
 export * from './identity/identity.errors.js';

@@ -2,13 +2,15 @@
 # Makes sure the services the test suite needs answer on loopback:
 #   PostgreSQL on 127.0.0.1:5432 (user postgres, no password from 127.0.0.1)
 #   Redis      on 127.0.0.1:6379
+#   MariaDB    on 127.0.0.1:3306 (user root, no password from 127.0.0.1): the legacy-import tests
 # Starts them when they are installed but down, installs them with apt-get (Debian/Ubuntu) when
 # missing. No systemd needed. Idempotent: run it as often as you like.
-# Env: PG_PORT (5432), REDIS_PORT (6379), SKIP_INSTALL=1 to never call apt-get.
+# Env: PG_PORT (5432), REDIS_PORT (6379), MARIADB_PORT (3306), SKIP_INSTALL=1 to never call apt-get.
 set -euo pipefail
 
 PG_PORT=${PG_PORT:-5432}
 REDIS_PORT=${REDIS_PORT:-6379}
+MARIADB_PORT=${MARIADB_PORT:-3306}
 
 log() { printf 'start-services: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -109,8 +111,52 @@ ensure_redis() {
   log "Redis answers on 127.0.0.1:$REDIS_PORT"
 }
 
+# --- MariaDB --------------------------------------------------------------------------------------
+
+MARIADB_SOCKET=/run/mysqld/mysqld.sock
+mariadb_tcp_ready() { mariadb-admin --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" -uroot ping >/dev/null 2>&1; }
+mariadb_socket_ready() { as_root mariadb-admin --no-defaults --socket="$MARIADB_SOCKET" -uroot ping >/dev/null 2>&1; }
+
+ensure_mariadb() {
+  if mariadb_tcp_ready; then log "MariaDB answers on 127.0.0.1:$MARIADB_PORT"; return; fi
+  if port_open "$MARIADB_PORT"; then
+    log "warning: something listens on 127.0.0.1:$MARIADB_PORT but root cannot log in without a password; set TEST_MARIADB_URL for the tests"
+    return
+  fi
+  local fresh=0
+  if ! command -v mariadbd >/dev/null 2>&1; then
+    apt_install mariadb-server
+    fresh=1
+  fi
+  as_root mkdir -p /run/mysqld /var/log/mysql
+  as_root chown mysql:mysql /run/mysqld /var/log/mysql
+  if [ ! -d /var/lib/mysql/mysql ]; then
+    log "initialising /var/lib/mysql"
+    as_root mariadb-install-db --no-defaults --user=mysql --datadir=/var/lib/mysql --skip-test-db >/dev/null
+    fresh=1
+  fi
+  # No systemd: the server runs detached; --no-defaults keeps the distribution's my.cnf out.
+  log "starting mariadbd on 127.0.0.1:$MARIADB_PORT"
+  as_root sh -c "nohup mariadbd --no-defaults --user=mysql --datadir=/var/lib/mysql --bind-address=127.0.0.1 \
+    --port=$MARIADB_PORT --socket=$MARIADB_SOCKET --pid-file=/run/mysqld/mysqld.pid --log-error=/var/log/mysql/ci.log \
+    --skip-name-resolve --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci >/dev/null 2>&1 &"
+  wait_for "MariaDB socket $MARIADB_SOCKET" 60 mariadb_socket_ready
+  if [ "$fresh" = 1 ]; then
+    # Only for a server this script installed: root from loopback without a password, as the tests expect.
+    log "allowing root@127.0.0.1 without a password (fresh MariaDB, local tests only)"
+    as_root mariadb --no-defaults --socket="$MARIADB_SOCKET" -uroot -e \
+      "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;"
+  fi
+  if mariadb_tcp_ready; then
+    log "MariaDB answers on 127.0.0.1:$MARIADB_PORT"
+  else
+    log "warning: MariaDB runs but root@127.0.0.1 needs a password; set TEST_MARIADB_URL for the tests"
+  fi
+}
+
 ensure_postgres
 ensure_redis
+ensure_mariadb
 
 # The end-to-end tests connect as postgres without a password and create databases.
 if command -v psql >/dev/null 2>&1; then

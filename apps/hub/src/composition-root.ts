@@ -13,6 +13,7 @@ import {
   RelayOutbox,
   RoutingQueries,
   Sweep,
+  storedPluginState,
   systemClock,
   type AgentDesk,
   type BlobStore,
@@ -159,8 +160,9 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   late.bind({
     deliveries: container.get(MarkDeliveryFailed),
     desk: deskCommands,
-    reads: new ComposedDeskReads(customers, container.get(DeskQueries), deskCommands),
+    reads: new ComposedDeskReads(customers, container.get(DeskQueries), deskCommands, container.get(RoutingQueries)),
     customers,
+    stateFor: (instanceId) => storedPluginState(store, instanceId, () => clock.now()),
   });
 
   // Relay soon after writes, so routing and delivery start without waiting for a poll; under load

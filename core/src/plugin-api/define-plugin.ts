@@ -8,6 +8,7 @@ import type { Health } from '../shared/health.js';
 import type { Clock } from '../shared/ports/clock.port.js';
 import type { JobQueue } from '../shared/ports/job-queue.port.js';
 import type { Logger } from '../shared/ports/logger.port.js';
+import type { PluginState } from '../shared/ports/plugin-state.port.js';
 import type { Store } from '../store/store.port.js';
 import type { BlobStore } from './blob-store.port.js';
 import type { Channel, DeliveryFeedback } from './channel.port.js';
@@ -47,6 +48,8 @@ export interface PluginKindContexts {
     /** What agents do from the desk: the same commands, and the same authorisation, as the HTTP API. */
     desk: DeskCommands;
     reads: DeskReads;
+    /** This instance's durable key/value state in the hub's store (conversation references, posted message ids). */
+    state: PluginState;
   };
   crm: {
     /** Who the customer behind an identity is in the hub. */

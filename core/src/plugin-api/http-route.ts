@@ -22,6 +22,10 @@ export interface PluginHttpResponse {
 export interface PluginHttpRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
+  /** One line for the OpenAPI document (default: the method, path and instance). */
+  summary?: string;
+  /** What the endpoint does and how it authenticates callers, for the OpenAPI document. */
+  description?: string;
   /** Largest accepted body in bytes; the hub answers 413 past it (default 1 MiB). */
   bodyLimit?: number;
   handle(request: PluginHttpRequest): Promise<PluginHttpResponse>;

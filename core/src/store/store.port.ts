@@ -5,6 +5,7 @@ import type { LedgerSession } from '../ledger/ports/ledger-store.port.js';
 import type { RoutingSession } from '../routing/ports/routing-store.port.js';
 import type { Health } from '../shared/health.js';
 import type { OutboxSession } from '../shared/ports/outbox.port.js';
+import type { PluginStateSession } from '../shared/ports/plugin-state.port.js';
 import type { SessionLocks, Transactions } from '../shared/ports/transactions.port.js';
 
 /**
@@ -14,7 +15,7 @@ import type { SessionLocks, Transactions } from '../shared/ports/transactions.po
  * Use cases lock in a fixed order (see `lockKeys`): identity, then the inbound receipt rows (taken
  * by `receipts.claimMany` right after the identity locks), customer, queue, conversation, agent.
  */
-export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession {}
+export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession {}
 
 /** The storage port: PostgreSQL in production, an embedded engine by default. */
 export interface Store extends Transactions<StoreSession> {

@@ -1,6 +1,7 @@
 import type { Health } from '../shared/health.js';
 import type { Store, StoreSession } from '../store/store.port.js';
 import { InMemoryApiKeyRepository } from './in-memory/access.js';
+import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
 import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
 import { InMemoryCustomerRepository, InMemoryIdentityRepository } from './in-memory/identity.js';
 import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository } from './in-memory/ledger.js';
@@ -129,6 +130,7 @@ export class InMemoryStore implements Store {
       decisions: guard(new InMemoryRoutingDecisionRepository(db)),
       outbox: guard(new InMemoryOutboxRepository(db, () => (this.seq += 1))),
       apiKeys: guard(new InMemoryApiKeyRepository(db)),
+      pluginState: guard(new InMemoryPluginStateRepository(db)),
     };
   }
 }

@@ -726,6 +726,39 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
       });
     });
 
+    describe('plugin state', () => {
+      it('keeps JSON values per instance and key, replaces, inserts only when absent, deletes', async () => {
+        const a = `teams-${newId()}`;
+        const b = `slack-${newId()}`;
+        const value = { serviceUrl: 'http://127.0.0.1:1/', ids: ['x', 'y'], n: 3, nested: { ok: true } };
+        await tx((s) => s.pluginState.put({ instanceId: a, key: 'ref:29:1', value, updatedAt: T0 }));
+        expect((await read((s) => s.pluginState.get(a, 'ref:29:1')))?.value).toEqual(value);
+        expect(await read((s) => s.pluginState.get(b, 'ref:29:1'))).toBeNull();
+        await tx((s) => s.pluginState.put({ instanceId: a, key: 'ref:29:1', value: 'second', updatedAt: secondsAfter(T0, 1) }));
+        expect((await read((s) => s.pluginState.get(a, 'ref:29:1')))?.value).toBe('second');
+        expect(await tx((s) => s.pluginState.insertIfAbsent({ instanceId: a, key: 'ref:29:1', value: 'third', updatedAt: T0 }))).toBe(false);
+        expect(await tx((s) => s.pluginState.insertIfAbsent({ instanceId: b, key: 'ref:29:1', value: 'other', updatedAt: T0 }))).toBe(true);
+        expect((await read((s) => s.pluginState.get(a, 'ref:29:1')))?.value).toBe('second');
+        await tx((s) => s.pluginState.delete(a, 'ref:29:1'));
+        expect(await read((s) => s.pluginState.get(a, 'ref:29:1'))).toBeNull();
+        expect((await read((s) => s.pluginState.get(b, 'ref:29:1')))?.value).toBe('other');
+      });
+
+      it('lists an instance\'s keys by prefix, in key order, and rolls back with the transaction', async () => {
+        const a = `teams-${newId()}`;
+        for (const key of ['offer:b', 'ref:1', 'offer:a', 'offer_c']) await tx((s) => s.pluginState.put({ instanceId: a, key, value: key, updatedAt: T0 }));
+        await tx((s) => s.pluginState.put({ instanceId: `${a}x`, key: 'offer:z', value: 1, updatedAt: T0 }));
+        expect((await read((s) => s.pluginState.list(a, 'offer:'))).map((e) => e.key)).toEqual(['offer:a', 'offer:b']);
+        await expect(
+          tx(async (s) => {
+            await s.pluginState.put({ instanceId: a, key: 'offer:rolled', value: 1, updatedAt: T0 });
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect(await read((s) => s.pluginState.get(a, 'offer:rolled'))).toBeNull();
+      });
+    });
+
     describe('paginated lists', () => {
       const mineOf = (seen: string[], mine: readonly { id: string }[]) => seen.filter((id) => mine.some((m) => m.id === id));
 

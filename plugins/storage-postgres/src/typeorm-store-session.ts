@@ -10,6 +10,7 @@ import {
   TypeormInteractionRepository,
 } from './repositories/typeorm-ledger-store.js';
 import { TypeormOutboxRepository } from './repositories/typeorm-outbox.js';
+import { TypeormPluginStateRepository } from './repositories/typeorm-plugin-state-store.js';
 import {
   TypeormAgentRepository,
   TypeormAssignmentRepository,
@@ -51,4 +52,5 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   decisions: new TypeormRoutingDecisionRepository(manager),
   outbox: new TypeormOutboxRepository(manager, inTransaction),
   apiKeys: new TypeormApiKeyRepository(manager),
+  pluginState: new TypeormPluginStateRepository(manager),
 });

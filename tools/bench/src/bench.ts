@@ -1,9 +1,11 @@
 import { runIngestBench } from './ingest.bench.js';
+import { runLegacyReadBench } from './legacy-read.bench.js';
 import { runStartupBench } from './startup.bench.js';
+import { runTeamsBench } from './teams.bench.js';
 
 // npm run bench                  every section, start-up first
-// npm run bench -- startup       one section (or BENCH_ONLY=startup|ingest)
-const SECTIONS = { startup: runStartupBench, ingest: runIngestBench } as const;
+// npm run bench -- startup       one section (or BENCH_ONLY=startup|ingest|legacy|teams)
+const SECTIONS = { startup: runStartupBench, ingest: runIngestBench, legacy: runLegacyReadBench, teams: runTeamsBench } as const;
 type Section = keyof typeof SECTIONS;
 
 const isSection = (name: string): name is Section => Object.hasOwn(SECTIONS, name);

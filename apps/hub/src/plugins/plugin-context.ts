@@ -1,4 +1,4 @@
-import { DomainError, type CustomerLookup, type DeliveryFeedback, type DeskCommands, type DeskReads, type IngestPort, type PluginKind, type PluginKindContexts } from '@switchboard/core';
+import { DomainError, type CustomerLookup, type DeliveryFeedback, type DeskCommands, type DeskReads, type IngestPort, type PluginKind, type PluginKindContexts, type PluginState } from '@switchboard/core';
 import type { OfferedPluginContext } from './plugin-loader.js';
 
 /** The driving ports plugins are handed, by kind. */
@@ -8,11 +8,13 @@ export interface PluginPorts {
   desk: DeskCommands;
   reads: DeskReads;
   customers: CustomerLookup;
+  /** The durable state of one plugin instance. */
+  stateFor(instanceId: string): PluginState;
 }
 
-const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts) => PluginKindContexts[Kind] } = {
+const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts, instanceId: string) => PluginKindContexts[Kind] } = {
   channel: (ports) => ({ ingest: ports.ingest, deliveries: ports.deliveries }),
-  desk: (ports) => ({ desk: ports.desk, reads: ports.reads }),
+  desk: (ports, instanceId) => ({ desk: ports.desk, reads: ports.reads, state: ports.stateFor(instanceId) }),
   crm: (ports) => ({ customers: ports.customers }),
   legacy: (ports) => ({ ingest: ports.ingest }),
   blob: () => ({}),
@@ -22,7 +24,7 @@ const KIND_PARTS: { [Kind in PluginKind]: (ports: PluginPorts) => PluginKindCont
 
 /** The base context plus exactly what the declared kinds need. */
 export const contextForKinds = (base: OfferedPluginContext, kinds: readonly PluginKind[], ports: PluginPorts): OfferedPluginContext =>
-  kinds.reduce<OfferedPluginContext>((context, kind) => ({ ...context, ...KIND_PARTS[kind](ports) }), base);
+  kinds.reduce<OfferedPluginContext>((context, kind) => ({ ...context, ...KIND_PARTS[kind](ports, base.instanceId) }), base);
 
 /**
  * Plugins are created before the use cases behind their ports exist (those need the store a
@@ -56,11 +58,21 @@ export const latePluginPorts = (ingest: IngestPort) => {
       conversation: async (id) => get().reads.conversation(id),
       timeline: async (customerId, page) => get().reads.timeline(customerId, page),
       work: async (agentId) => get().reads.work(agentId),
+      agent: async (id) => get().reads.agent(id),
+      agentByDesk: async (desk, user) => get().reads.agentByDesk(desk, user),
+      queueByName: async (name) => get().reads.queueByName(name),
     },
     customers: {
       customer: async (id) => get().customers.customer(id),
       customersByIdentity: async (identity) => get().customers.customersByIdentity(identity),
     },
+    stateFor: (instanceId) => ({
+      get: async (key) => get().stateFor(instanceId).get(key),
+      set: async (key, value) => get().stateFor(instanceId).set(key, value),
+      setIfAbsent: async (key, value) => get().stateFor(instanceId).setIfAbsent(key, value),
+      delete: async (key) => get().stateFor(instanceId).delete(key),
+      list: async (prefix) => get().stateFor(instanceId).list(prefix),
+    }),
   };
   return {
     ports,

@@ -2,6 +2,8 @@ import type { Delivery } from '../../delivery/delivery.entity.js';
 import type { CustomerLookup } from '../../identity/ports/customer-lookup.port.js';
 import type { Conversation } from '../../ledger/conversation.entity.js';
 import type { Interaction } from '../../ledger/interaction.entity.js';
+import type { Agent } from '../../routing/agent.entity.js';
+import type { Queue } from '../../routing/queue.entity.js';
 import type { Page, PageRequest } from '../../shared/page.js';
 import type { AgentWork } from './desk-commands.port.js';
 
@@ -22,5 +24,11 @@ export interface DeskReads extends CustomerLookup {
   timeline(customerId: string, page: PageRequest): Promise<Page<InteractionView>>;
   /** Offers waiting for the agent's answer and conversations assigned to it. */
   work(agentId: string): Promise<AgentWork>;
+  /** The agent with that id. */
+  agent(id: string): Promise<Agent>;
+  /** The agent bound to a chat user on a desk (`desk.teams === user`, …), or null when nobody is. */
+  agentByDesk(desk: keyof Agent['desk'], user: string): Promise<Agent | null>;
+  /** The queue with that name, or null (desks let agents name queues: `transfer billing`). */
+  queueByName(name: string): Promise<Queue | null>;
 }
 export const DeskReads = Symbol.for('switchboard.DeskReads');

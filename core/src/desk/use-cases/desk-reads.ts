@@ -1,6 +1,9 @@
 import type { CustomerView } from '../../identity/customer.entity.js';
 import type { CustomerLookup } from '../../identity/ports/customer-lookup.port.js';
-import type { Page, PageRequest } from '../../shared/page.js';
+import type { Agent } from '../../routing/agent.entity.js';
+import type { Queue } from '../../routing/queue.entity.js';
+import type { RoutingQueries } from '../../routing/use-cases/routing-queries.js';
+import { allPages, type Page, type PageRequest } from '../../shared/page.js';
 import type { AgentWork, DeskCommands } from '../ports/desk-commands.port.js';
 import type { ConversationView, DeskReads, InteractionView } from '../ports/desk-reads.port.js';
 import type { DeskQueries } from './desk-queries.js';
@@ -11,6 +14,7 @@ export class ComposedDeskReads implements DeskReads {
     private readonly customers: CustomerLookup,
     private readonly queries: Pick<DeskQueries, 'conversation' | 'timeline'>,
     private readonly commands: Pick<DeskCommands, 'listWork'>,
+    private readonly agents: Pick<RoutingQueries, 'agent' | 'agents' | 'queues'>,
   ) {}
 
   customer(id: string): Promise<CustomerView> {
@@ -32,5 +36,20 @@ export class ComposedDeskReads implements DeskReads {
   // A desk reads as the hub does; what it shows to whom is the desk's call (see DeskReads).
   work(agentId: string): Promise<AgentWork> {
     return this.commands.listWork({ kind: 'operator' }, agentId);
+  }
+
+  agent(id: string): Promise<Agent> {
+    return this.agents.agent(id);
+  }
+
+  // Agents are few (hundreds): a walk over the list beats a store index for now.
+  async agentByDesk(desk: keyof Agent['desk'], user: string): Promise<Agent | null> {
+    const all = await allPages((page) => this.agents.agents(page));
+    return all.find((a) => a.desk[desk] === user) ?? null;
+  }
+
+  async queueByName(name: string): Promise<Queue | null> {
+    const all = await allPages((page) => this.agents.queues(page));
+    return all.find((q) => q.name === name) ?? null;
   }
 }

@@ -9,6 +9,7 @@ import type { Assignment, Offer, RoutingDecision } from '../../routing/offer.ent
 import type { Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { OutboxEvent } from '../../shared/events.js';
+import type { PluginStateEntry } from '../../shared/ports/plugin-state.port.js';
 import { Rows } from './rows.js';
 
 /** An outbox row: the event and the order it was added in (the SQL stores use time-ordered ids). */
@@ -35,6 +36,8 @@ export interface Tables {
   decisions: Map<string, RoutingDecision>;
   outbox: Map<string, StoredOutboxEvent>;
   apiKeys: Map<string, ApiKey>;
+  /** Keyed `instanceId\0key`. */
+  pluginState: Map<string, PluginStateEntry>;
 }
 
 /** The tables as one session sees them. */
@@ -55,6 +58,7 @@ export const emptyTables = (): Tables => ({
   decisions: new Map(),
   outbox: new Map(),
   apiKeys: new Map(),
+  pluginState: new Map(),
 });
 
 /** A session's view of `tables`: buffered in a transaction (see `Rows`), written through outside one. */
@@ -74,6 +78,7 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     decisions: new Rows(tables.decisions, buffered),
     outbox: new Rows(tables.outbox, buffered),
     apiKeys: new Rows(tables.apiKeys, buffered),
+    pluginState: new Rows(tables.pluginState, buffered),
   };
   return {
     ...db,

@@ -4,6 +4,15 @@ import { ApiKeyAgent1795392100000 } from './1795392100000-api-key-agent.migratio
 import { WorkItemDeclinedAt1795420000000 } from './1795420000000-work-item-declined-at.migration.js';
 import { QueueAging1795420100000 } from './1795420100000-queue-aging.migration.js';
 import { RoutingDecisionCandidates1795420200000 } from './1795420200000-routing-decision-candidates.migration.js';
+import { PluginState1795460000000 } from './1795460000000-plugin-state.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
-export const migrations = [InitialSchema1795305600000, ConversationsAssigneeIndex1795392000000, ApiKeyAgent1795392100000, WorkItemDeclinedAt1795420000000, QueueAging1795420100000, RoutingDecisionCandidates1795420200000];
+export const migrations = [
+  InitialSchema1795305600000,
+  ConversationsAssigneeIndex1795392000000,
+  ApiKeyAgent1795392100000,
+  WorkItemDeclinedAt1795420000000,
+  QueueAging1795420100000,
+  RoutingDecisionCandidates1795420200000,
+  PluginState1795460000000,
+];

@@ -2,6 +2,7 @@ import { ApiKeySchema } from './api-key.schema.js';
 import { CustomerSchema, IdentitySchema } from './identity.schema.js';
 import { ConversationSchema, DeliverySchema, InboundReceiptSchema, InteractionSchema } from './ledger.schema.js';
 import { OutboxEventSchema } from './outbox.schema.js';
+import { PluginStateSchema } from './plugin-state.schema.js';
 import {
   AgentSchema,
   AssignmentSchema,
@@ -29,4 +30,5 @@ export const entitySchemas = [
   RoutingDecisionSchema,
   OutboxEventSchema,
   ApiKeySchema,
+  PluginStateSchema,
 ];

@@ -95,9 +95,9 @@ describe('plugin kinds', () => {
       options(),
     );
     const base = ['clock', 'dataDir', 'instanceId', 'logger', 'role'];
-    expect(desk?.instance).toMatchObject({ contextKeys: [...base, 'desk', 'reads'].sort() });
+    expect(desk?.instance).toMatchObject({ contextKeys: [...base, 'desk', 'reads', 'state'].sort() });
     expect(channel?.instance).toMatchObject({ contextKeys: [...base, 'deliveries', 'ingest'].sort() });
-    expect(everything?.instance).toMatchObject({ contextKeys: [...base, 'customers', 'deliveries', 'desk', 'ingest', 'reads'].sort() });
+    expect(everything?.instance).toMatchObject({ contextKeys: [...base, 'customers', 'deliveries', 'desk', 'ingest', 'reads', 'state'].sort() });
     expect(everything?.instance).toMatchObject({ channel: {}, desk: {}, crm: {}, legacy: {}, blob: {} });
   });
 
@@ -111,6 +111,7 @@ describe('plugin kinds', () => {
       desk: ports.desk,
       reads: ports.reads,
       customers: { customer: async () => Promise.reject(new Error('x')), customersByIdentity: async (identity) => (calls.push(identity), []) },
+      stateFor: ports.stateFor,
     });
     expect(await late.ports.deliveries.markFailed({ interactionId: 'i' }, 'bounced')).toBe(true);
     expect(await late.ports.customers.customersByIdentity('email:a@example.com')).toEqual([]);

@@ -26,8 +26,8 @@ const routeDoc = (instanceId: string, route: PluginHttpRoute) =>
     operationId: `plugin${pascal(instanceId)}${pascal(OPENAPI_METHOD[route.method])}${pascal(route.path)}`,
     tags: ['plugin endpoints'],
     security: [],
-    summary: `${route.method} ${route.path} of plugin instance ${instanceId}`,
-    description: 'Served by the plugin, which authenticates its own callers (provider signatures); the raw body is passed on.',
+    summary: route.summary ?? `${route.method} ${route.path} of plugin instance ${instanceId}`,
+    description: route.description ?? 'Served by the plugin, which authenticates its own callers (provider signatures); the raw body is passed on.',
     ...(route.method === 'GET' || route.method === 'DELETE'
       ? {}
       : { request: { body: { required: false, content: { '*/*': { schema: z.string().openapi({ format: 'binary' }) } } } } }),

@@ -1,0 +1,82 @@
+import { DomainError, type AgentDesk, type Clock, type DeskOffer, type DeskOfferUpdate, type DeskReads, type DeskThreadPost } from '@switchboard/core';
+import type { BotFrameworkConnection, StoredReference } from './bot-framework.adapter.js';
+import { offerCard, offerCardData } from './offer-card.js';
+import type { TeamsDeskState, Thread } from './teams-state.js';
+
+const POST_PREFIX: Record<DeskThreadPost['kind'], string> = {
+  'customer-message': '',
+  'reply-sent': '↪ sent: ',
+  note: '📝 note: ',
+  status: 'ℹ️ ',
+};
+
+/**
+ * The AgentDesk port on Teams: offers as Adaptive Cards in the agent's chat with the bot, updated
+ * in place; on accept, the card's reply chain is the conversation's working thread. Agents are
+ * reached through the conversation reference stored when they installed or first messaged the
+ * bot. Every call is idempotent by offer id / post id: the activity ids are kept in the hub.
+ */
+export class TeamsAgentDesk implements AgentDesk {
+  constructor(
+    private readonly connection: BotFrameworkConnection,
+    private readonly state: TeamsDeskState,
+    private readonly reads: Pick<DeskReads, 'agent'>,
+    private readonly clock: Clock,
+  ) {}
+
+  reaches(agent: { desk: Record<string, string | undefined> }): boolean {
+    const user = agent.desk['teams'];
+    return user !== undefined && user !== '';
+  }
+
+  async deliverOffer(offer: DeskOffer): Promise<void> {
+    if (await this.state.shownOffer(offer.offerId)) return;
+    const reference = await this.referenceOf(offer.agentId);
+    const card = offerCardData(offer);
+    const activityId = await this.connection.send(reference, { card: offerCard(card, 'offered', this.clock.now()) });
+    await this.state.saveOffer(offer.offerId, { activityId, agentId: offer.agentId, conversationId: offer.context.conversationId, status: 'offered', card });
+  }
+
+  async updateOffer(update: DeskOfferUpdate): Promise<void> {
+    const shown = await this.state.shownOffer(update.offerId);
+    // Never shown (the desk was down then): nothing to edit.
+    if (!shown || shown.status === update.status) return;
+    const reference = await this.referenceOf(shown.agentId);
+    await this.connection.update(reference, shown.activityId, { card: offerCard(shown.card, update.status, this.clock.now()) });
+    await this.state.saveOffer(update.offerId, { ...shown, status: update.status });
+    if (update.status === 'accepted') await this.state.saveThread({ rootActivityId: shown.activityId, conversationId: shown.conversationId, agentId: shown.agentId });
+  }
+
+  async postToThread(post: DeskThreadPost): Promise<void> {
+    if (await this.state.postedActivity(post.postId)) return;
+    const reference = await this.referenceOf(post.agentId);
+    const thread = (await this.state.thread(post.agentId, post.conversationId)) ?? (await this.openThread(reference, post));
+    const from = post.from?.name ?? post.from?.value;
+    const text = `${POST_PREFIX[post.kind]}${post.kind === 'customer-message' && from ? `**${from}**: ` : ''}${post.text}`;
+    const activityId = await this.connection.reply(reference, thread.rootActivityId, { text });
+    await this.state.savePost(post.postId, activityId, thread);
+  }
+
+  async notify(agentId: string, text: string): Promise<void> {
+    await this.connection.send(await this.referenceOf(agentId), { text });
+  }
+
+  // A post for a conversation whose offer was never shown here (accepted through the API): a root message starts its thread.
+  private async openThread(reference: StoredReference, post: DeskThreadPost): Promise<Thread> {
+    const rootActivityId = await this.connection.send(reference, { text: `Conversation ${post.conversationId}: replies to this message go to the customer.` });
+    const thread = { rootActivityId, conversationId: post.conversationId, agentId: post.agentId };
+    await this.state.saveThread(thread);
+    return thread;
+  }
+
+  private async referenceOf(agentId: string): Promise<StoredReference> {
+    const agent = await this.reads.agent(agentId);
+    const user = agent.desk.teams;
+    if (!user) throw new DomainError('invalid', 'DESK_TEAMS.AGENT_NOT_BOUND', `agent ${agentId} has no Teams binding`);
+    const reference = await this.state.reference(user);
+    if (!reference) {
+      throw new DomainError('unavailable', 'DESK_TEAMS.NO_REFERENCE', `the Teams user bound to agent ${agentId} has not installed or messaged the bot yet`);
+    }
+    return reference;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './mariadb-server.js';
+export * from './osticket-schema.js';
+export * from './osticket-generator.js';
