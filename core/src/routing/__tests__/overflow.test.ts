@@ -15,6 +15,7 @@ describe('overflow', () => {
 
     w.clock.advance(121);
     await w.route.run(main.id);
+    w.clock.advance(1);
     await w.relay();
     expect((await w.conversation(id))?.queueId).toBe(spill.id);
     expect((await w.pendingOf(generalist.id)).map((o) => o.conversationId)).toEqual([id]);
