@@ -24,10 +24,12 @@ export * from './identity/ports/identity-store.port.js';
 export * from './identity/ports/customer-lookup.port.js';
 export * from './identity/use-cases/resolve-customers.use-case.js';
 export * from './identity/use-cases/customer-queries.js';
+export * from './identity/use-cases/customer-and-merged.js';
 // ledger
 export * from './ledger/conversation.entity.js';
 export * from './ledger/interaction.entity.js';
 export * from './ledger/hash-chain.js';
+export * from './ledger/ledger-verification.js';
 export * from './ledger/ledger-writer.js';
 export * from './ledger/ports/ledger-store.port.js';
 export * from './ledger/use-cases/ledger-queries.js';
@@ -61,7 +63,10 @@ export * from './desk/ports/desk-reads.port.js';
 export * from './desk/ports/desk-registry.port.js';
 export * from './desk/use-cases/desk-commands.use-case.js';
 export * from './desk/use-cases/desk-queries.js';
+export * from './desk/use-cases/erase-customer.use-case.js';
 export * from './desk/use-cases/desk-reads.js';
+export * from './desk/use-cases/notify-desks.use-case.js';
+export * from './desk/desk.jobs.js';
 // delivery
 export * from './delivery/delivery.entity.js';
 export * from './delivery/ports/delivery-store.port.js';

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DomainError } from '@switchboard/core';
 import { createLogger, loadHubConfig, openHubParts, toCoreLogger, type HubParts, type LogLevel } from '@switchboard/hub';
 import { EXIT, UsageError, type CliIo } from './cli-io.js';
+import { AGENTS_USAGE, checkAgentsArgs, runAgents } from './commands/agents.command.js';
 import { KEYS_USAGE, checkKeysArgs, runKeys } from './commands/keys.command.js';
 import { PLUGINS_USAGE, checkPluginsArgs, runPlugins } from './commands/plugins.command.js';
 
@@ -10,7 +11,7 @@ export const USAGE = `switchboard: manage a Switchboard hub on its own database
 Usage: switchboard <command> <action> [options]
 
 Commands:
-${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}
+${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}
 Options:
   --json            machine-readable output (errors too, as {"error": {message, code?, field?}} on stderr)
   --config FILE     the configuration file (else SWITCHBOARD_CONFIG, else ./switchboard.config.yaml)
@@ -26,6 +27,8 @@ const OPTIONS = {
   name: { type: 'string' },
   scopes: { type: 'string' },
   agent: { type: 'string' },
+  slack: { type: 'string' },
+  teams: { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -61,6 +64,11 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       const args = { action, positionals: rest, json: values.json };
       checkPluginsArgs(args);
       run = (parts) => runPlugins(parts, args, io);
+    } else if (command === 'agents') {
+      if (values.help) return (io.stdout(AGENTS_USAGE), EXIT.ok);
+      const args = { action, positionals: rest, slack: values.slack, teams: values.teams, json: values.json };
+      checkAgentsArgs(args);
+      run = (parts) => runAgents(parts, args, io);
     } else {
       throw new UsageError(`unknown command '${command}'`, USAGE);
     }

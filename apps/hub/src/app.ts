@@ -2,7 +2,9 @@ import type {
   Clock,
   CustomerQueries,
   DeskCommands,
+  DeskRegistry,
   DeskQueries,
+  EraseCustomer,
   IngestPort,
   LedgerQueries,
   Logger,
@@ -23,10 +25,12 @@ import { customerRoutes } from './routes/customers/customers.routes.js';
 import { docsRoutes, openApiDocumentRoute } from './routes/docs/docs.routes.js';
 import { healthRouteDocs } from './routes/health/health.routes.js';
 import { inboundRoutes } from './routes/inbound/inbound.routes.js';
+import { ledgerRoutes } from './routes/ledger/ledger.routes.js';
 import { offerRoutes } from './routes/offers/offers.routes.js';
 import { pluginHttpRoutes } from './routes/plugins/plugin-http.routes.js';
 import { pluginRoutes } from './routes/plugins/plugins.routes.js';
 import { queueRoutes } from './routes/queues/queues.routes.js';
+import { searchRoutes } from './routes/search/search.routes.js';
 
 export interface AppDeps {
   store: Store;
@@ -38,6 +42,8 @@ export interface AppDeps {
   deskReads: DeskQueries;
   customers: CustomerQueries;
   ledger: LedgerQueries;
+  /** Data-subject erasure (admin). */
+  erasure: EraseCustomer;
   routing: ManageRouting;
   routingReads: RoutingQueries;
   apiKeys: ManageApiKeys;
@@ -46,6 +52,8 @@ export interface AppDeps {
   /** Runs an instance's connection test; undefined for an unknown instance id. */
   testPlugin(id: string): Promise<PluginTestResult | undefined>;
   pluginRoutes: ReadonlyMap<string, readonly PluginHttpRoute[]>;
+  /** The desk plugin instances: binding suggestions by email. */
+  desks?: DeskRegistry;
   /** Called after every successful API write, so committed outbox events are relayed at once (plugins' ingests relay through the ingest port). */
   afterWrite(): void;
 }
@@ -54,6 +62,8 @@ const DOCUMENT_TAGS = [
   { name: 'inbound', description: 'Messages from any channel into the ledger' },
   { name: 'customers', description: 'Customers, their identities and timelines' },
   { name: 'conversations', description: 'Conversations, agent actions and the routing explainer' },
+  { name: 'search', description: 'Full-text search over the ledger' },
+  { name: 'ledger', description: 'Whole-ledger integrity' },
   { name: 'queues', description: 'Queues and their statistics' },
   { name: 'agents', description: 'Agents, presence and offers' },
   { name: 'offers', description: 'Answers to offers' },
@@ -80,6 +90,8 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/inbound', inboundRoutes(deps));
   app.route('/v1/customers', customerRoutes(deps));
   app.route('/v1/conversations', conversationRoutes(deps));
+  app.route('/v1/search', searchRoutes(deps));
+  app.route('/v1/ledger', ledgerRoutes(deps));
   app.route('/v1/queues', queueRoutes(deps));
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/offers', offerRoutes(deps));

@@ -4,6 +4,7 @@ import {
   CustomerQueries,
   DeskCommands,
   DeskQueries,
+  EraseCustomer,
   DomainError,
   IngestInbound,
   LedgerQueries,
@@ -46,8 +47,8 @@ import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { loadPlugins, type LoadedPlugin } from './plugins/plugin-loader.js';
-import { contextForKinds, latePluginPorts } from './plugins/plugin-context.js';
-import { guardedChannel, guardedRoutes } from './plugins/plugin-guard.js';
+import { contextForKinds, latePluginPorts, relayingDeskCommands } from './plugins/plugin-context.js';
+import { guardedChannel, guardedDesk, guardedRoutes } from './plugins/plugin-guard.js';
 import { PluginSupervisor } from './plugins/plugin-supervisor.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { registerJobHandlers } from './workers/job-handlers.js';
@@ -133,7 +134,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const deskInstances: { instanceId: string; desk: AgentDesk }[] = [];
   for (const plugin of plugins) {
     if (plugin.instance.channel) channelByName.set(plugin.instance.channel.channel, guardedChannel(plugin, plugin.instance.channel));
-    if (plugin.instance.desk) deskInstances.push({ instanceId: plugin.spec.id, desk: plugin.instance.desk });
+    if (plugin.instance.desk) deskInstances.push({ instanceId: plugin.spec.id, desk: guardedDesk(plugin, plugin.instance.desk) });
     if (plugin.instance.routes?.length) pluginRoutes.set(plugin.spec.id, guardedRoutes(plugin, plugin.instance.routes));
   }
   const desks: DeskRegistry = {
@@ -159,7 +160,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const customers = container.get(CustomerQueries);
   late.bind({
     deliveries: container.get(MarkDeliveryFailed),
-    desk: deskCommands,
+    desk: relayingDeskCommands(deskCommands, () => afterWrite()),
     reads: new ComposedDeskReads(customers, container.get(DeskQueries), deskCommands, container.get(RoutingQueries)),
     customers,
     stateFor: (instanceId) => storedPluginState(store, instanceId, () => clock.now()),
@@ -210,12 +211,14 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         deskReads: container.get(DeskQueries),
         customers,
         ledger: container.get(LedgerQueries),
+        erasure: container.get(EraseCustomer),
         routing: container.get(ManageRouting),
         routingReads: container.get(RoutingQueries),
         apiKeys: container.get(ManageApiKeys),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),
         testPlugin: (id) => supervisor.testConnection(id),
+        desks,
         pluginRoutes,
         afterWrite: () => afterWrite(),
       }),

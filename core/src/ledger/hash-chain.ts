@@ -29,6 +29,9 @@ export const canonicalJson = (value: unknown): string => {
 const sha256 = (text: string): string => hash('sha256', text, 'hex');
 
 type Content = Pick<Interaction, 'subject' | 'text' | 'html' | 'attachments' | 'party' | 'data'>;
+
+const isTombstone = (c: Content): boolean =>
+  c.subject === null && c.text === '' && c.html === null && c.attachments.length === 0 && c.party === null && Object.keys(c.data).length === 0;
 type Header = Pick<
   Interaction,
   | 'id'
@@ -85,13 +88,18 @@ export interface ChainVerification {
   brokenAt?: string;
 }
 
-/** Recomputes the chain of one conversation's entries, given in `seq` order. */
-export const verifyChain = (entries: readonly Interaction[], isErased: (i: Interaction) => boolean = () => false): ChainVerification => {
+/**
+ * Recomputes the chain of one conversation's entries, given in `seq` order. An erased entry
+ * (`erasedAt` set) verifies by its kept content hash: its content is the tombstone now.
+ */
+export const verifyChain = (entries: readonly Interaction[]): ChainVerification => {
   let prev: string | null = null;
   for (const [index, entry] of entries.entries()) {
-    const contentHash = isErased(entry) ? entry.contentHash : contentHashOf(entry);
+    const contentHash = entry.erasedAt !== null ? entry.contentHash : contentHashOf(entry);
     const expected = digestOf(entry, contentHash, prev);
-    if (entry.seq !== index + 1 || entry.prevDigest !== prev || entry.digest !== expected || contentHash !== entry.contentHash) {
+    // An erased entry holds the tombstone and nothing else: other content under the flag is tampering.
+    const contentOk = entry.erasedAt === null || isTombstone(entry);
+    if (entry.seq !== index + 1 || entry.prevDigest !== prev || entry.digest !== expected || contentHash !== entry.contentHash || !contentOk) {
       return { ok: false, entries: entries.length, brokenAt: entry.id };
     }
     prev = entry.digest;

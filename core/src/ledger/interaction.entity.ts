@@ -42,7 +42,25 @@ export interface Interaction {
   sourcePlugin: string | null;
   occurredAt: Date;
   recordedAt: Date;
+  /** Hash of the personal content (subject, text, html, attachments, party, data): the digest covers this, not the content. */
   contentHash: string;
   prevDigest: string | null;
   digest: string;
+  /**
+   * When erasure replaced the personal content with the tombstone (null while the content is
+   * there). Outside the digest: the one change the ledger allows, see `tombstoneContent`.
+   */
+  erasedAt: Date | null;
 }
+
+/** The content an erased entry keeps: nothing personal. `contentHash` still holds the hash of what was there. */
+export const TOMBSTONE = Object.freeze({ subject: null, text: '', html: null, attachments: [] as AttachmentRef[], party: null, data: {} as Record<string, unknown> });
+
+/** The entry with its personal content replaced by the tombstone; header, content hash and digests unchanged. */
+export const tombstoneContent = (interaction: Interaction, at: Date): Interaction => ({
+  ...interaction,
+  ...TOMBSTONE,
+  attachments: [],
+  data: {},
+  erasedAt: interaction.erasedAt ?? at,
+});

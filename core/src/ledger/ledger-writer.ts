@@ -39,7 +39,7 @@ export const buildEntry = (
   };
   const contentHash = contentHashOf(content);
   const prevDigest = head?.digest ?? null;
-  return { ...header, ...content, sourcePlugin: entry.sourcePlugin ?? null, contentHash, prevDigest, digest: digestOf(header, contentHash, prevDigest) };
+  return { ...header, ...content, sourcePlugin: entry.sourcePlugin ?? null, contentHash, prevDigest, digest: digestOf(header, contentHash, prevDigest), erasedAt: null };
 };
 
 /**

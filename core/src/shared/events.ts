@@ -12,7 +12,9 @@ export type DomainEvent =
   /** An agent's capacity was freed (a resolve, transfer, decline, expiry or rescinded offer): route at once. */
   | { type: 'agent.freed'; agentId: string }
   | { type: 'delivery.requested'; interactionId: string; attempt: number; notBefore?: string }
-  | { type: 'agent.presence'; agentId: string; presence: string };
+  | { type: 'agent.presence'; agentId: string; presence: string }
+  /** A ledger entry to show in the working thread of the agent a conversation is assigned to (desks). */
+  | { type: 'desk.post'; interactionId: string; conversationId: string; agentId: string };
 
 export type DomainEventType = DomainEvent['type'];
 

@@ -4,7 +4,7 @@ import { InMemoryApiKeyRepository } from './in-memory/access.js';
 import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
 import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
 import { InMemoryCustomerRepository, InMemoryIdentityRepository } from './in-memory/identity.js';
-import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository } from './in-memory/ledger.js';
+import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository, InMemoryLedgerHeadRepository } from './in-memory/ledger.js';
 import { InMemoryOutboxRepository } from './in-memory/outbox.js';
 import {
   InMemoryAgentRepository,
@@ -120,6 +120,7 @@ export class InMemoryStore implements Store {
       identities: guard(new InMemoryIdentityRepository(db)),
       conversations: guard(new InMemoryConversationRepository(db)),
       interactions: guard(new InMemoryInteractionRepository(db)),
+      heads: guard(new InMemoryLedgerHeadRepository(db)),
       receipts: guard(new InMemoryInboundReceiptRepository(db)),
       deliveries: guard(new InMemoryDeliveryRepository(db)),
       queues: guard(new InMemoryQueueRepository(db)),

@@ -68,7 +68,7 @@ export const aConversation = (overrides: Partial<Conversation> = {}): Conversati
 export const anInteraction = (overrides: Partial<Interaction> = {}, previous: Interaction | null = null): Interaction => {
   const now = new Date();
   const id = overrides.id ?? newId();
-  const entry: Omit<Interaction, 'contentHash' | 'prevDigest' | 'digest'> = {
+  const entry: Omit<Interaction, 'contentHash' | 'prevDigest' | 'digest' | 'erasedAt'> = {
     id,
     conversationId: previous?.conversationId ?? newId(),
     customerId: previous?.customerId ?? newId(),
@@ -92,7 +92,7 @@ export const anInteraction = (overrides: Partial<Interaction> = {}, previous: In
   };
   const prevDigest = overrides.prevDigest !== undefined ? overrides.prevDigest : (previous?.digest ?? null);
   const contentHash = overrides.contentHash ?? contentHashOf(entry);
-  return { ...entry, contentHash, prevDigest, digest: overrides.digest ?? digestOf(entry, contentHash, prevDigest) };
+  return { ...entry, contentHash, prevDigest, digest: overrides.digest ?? digestOf(entry, contentHash, prevDigest), erasedAt: overrides.erasedAt ?? null };
 };
 
 /** `count` chained entries of one conversation; `overrides(i)` shapes entry i (0-based). */

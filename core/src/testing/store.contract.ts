@@ -2,6 +2,7 @@
 // Tests share one store, so each makes its own ids and never assumes the tables are empty.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../ledger/hash-chain.js';
+import { runLedgerReadsContract } from './ledger-reads.contract.js';
 import type { DomainEvent } from '../shared/events.js';
 import { newId } from '../shared/ids.js';
 import { allPages, encodeCursor, type Page, type PageRequest } from '../shared/page.js';
@@ -350,7 +351,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const seen: string[] = [];
         let cursor: string | undefined;
         for (let page = 0; page < 10; page += 1) {
-          const current = await read((s) => s.interactions.timeline(customerId, { limit: 3, cursor }));
+          const current = await read((s) => s.interactions.timeline([customerId], {}, { limit: 3, cursor }));
           seen.push(...ids(current.items));
           if (current.nextCursor === null) break;
           expect(current.items).toHaveLength(3);
@@ -358,17 +359,17 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         }
         expect(seen).toEqual(expected);
 
-        const whole = await read((s) => s.interactions.timeline(customerId, { limit: 8 }));
+        const whole = await read((s) => s.interactions.timeline([customerId], {}, { limit: 8 }));
         expect(ids(whole.items)).toEqual(expected);
         expect(whole.nextCursor).toBeNull();
         expect(whole.items.find((e) => e.id === first[0]?.id)).toEqual(first[0]);
-        expect(await read((s) => s.interactions.timeline(newId(), { limit: 5 }))).toEqual({ items: [], nextCursor: null });
+        expect(await read((s) => s.interactions.timeline([newId()], {}, { limit: 5 }))).toEqual({ items: [], nextCursor: null });
       });
 
       it('timeline rejects a cursor it did not make', async () => {
-        await expect(read((s) => s.interactions.timeline(newId(), { limit: 2, cursor: '%%%' }))).rejects.toMatchObject(invalidCursor);
+        await expect(read((s) => s.interactions.timeline([newId()], {}, { limit: 2, cursor: '%%%' }))).rejects.toMatchObject(invalidCursor);
         await expect(
-          read((s) => s.interactions.timeline(newId(), { limit: 2, cursor: encodeCursor(['2026-01-01T00:00:00.000Z', 'x', 1]) })),
+          read((s) => s.interactions.timeline([newId()], {}, { limit: 2, cursor: encodeCursor(['2026-01-01T00:00:00.000Z', 'x', 1]) })),
         ).rejects.toMatchObject(invalidCursor);
       });
 
@@ -413,6 +414,8 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.interactions.findByExternalId('slack', externalId))).toBeNull();
       });
     });
+
+    runLedgerReadsContract(tx, read);
 
     describe('inbound receipts', () => {
       it('records (channel, externalId) once and refuses a second receipt', async () => {

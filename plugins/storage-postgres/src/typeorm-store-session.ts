@@ -8,6 +8,7 @@ import {
   TypeormDeliveryRepository,
   TypeormInboundReceiptRepository,
   TypeormInteractionRepository,
+  TypeormLedgerHeadRepository,
 } from './repositories/typeorm-ledger-store.js';
 import { TypeormOutboxRepository } from './repositories/typeorm-outbox.js';
 import { TypeormPluginStateRepository } from './repositories/typeorm-plugin-state-store.js';
@@ -42,6 +43,7 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   identities: new TypeormIdentityRepository(manager),
   conversations: new TypeormConversationRepository(manager),
   interactions: new TypeormInteractionRepository(manager),
+  heads: new TypeormLedgerHeadRepository(manager),
   receipts: new TypeormInboundReceiptRepository(manager),
   deliveries: new TypeormDeliveryRepository(manager),
   queues: new TypeormQueueRepository(manager),

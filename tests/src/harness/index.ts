@@ -9,3 +9,4 @@ export * from './test-database.js';
 export * from './wait-for.js';
 export * from './webhook-receiver.js';
 export * from './fresh-stack.js';
+export * from './slack-fake.js';

@@ -1,11 +1,20 @@
+import { runDeskBench } from './desk.bench.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runLegacyReadBench } from './legacy-read.bench.js';
 import { runStartupBench } from './startup.bench.js';
 import { runTeamsBench } from './teams.bench.js';
+import { runTimelineBench } from './timeline.bench.js';
 
 // npm run bench                  every section, start-up first
-// npm run bench -- startup       one section (or BENCH_ONLY=startup|ingest|legacy|teams)
-const SECTIONS = { startup: runStartupBench, ingest: runIngestBench, legacy: runLegacyReadBench, teams: runTeamsBench } as const;
+// npm run bench -- startup       one section (or BENCH_ONLY=<section>)
+const SECTIONS = {
+  startup: runStartupBench,
+  ingest: runIngestBench,
+  timeline: runTimelineBench,
+  legacy: runLegacyReadBench,
+  teams: runTeamsBench,
+  desk: runDeskBench,
+} as const;
 type Section = keyof typeof SECTIONS;
 
 const isSection = (name: string): name is Section => Object.hasOwn(SECTIONS, name);

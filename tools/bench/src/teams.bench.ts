@@ -62,6 +62,8 @@ export const runTeamsBench = async (): Promise<void> => {
         timeline: unused,
         work: unused,
         queueByName: unused,
+        agents: unused,
+        queues: unused,
         agentByDesk: async () => null,
         agent: async (id) => byId.get(id) ?? unused(),
       },

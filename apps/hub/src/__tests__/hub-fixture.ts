@@ -45,7 +45,8 @@ export const startReceiver = async (answer: () => number = () => 200) => {
 const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
 
 /** A hub on an in-memory embedded store and the in-process queue, answering through `call`. */
-export const startHub = async (options: { callbackUrl: string; delivery?: HubConfig['hub']['delivery']; inboundSecret?: string }) => {
+/** `databaseUrl` puts the store on that PostgreSQL database instead. */
+export const startHub = async (options: { callbackUrl: string; delivery?: HubConfig['hub']['delivery']; inboundSecret?: string; databaseUrl?: string }) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'sb-hub-'));
   const config: HubConfig = {
     port: 0,
@@ -63,7 +64,7 @@ export const startHub = async (options: { callbackUrl: string; delivery?: HubCon
       channelQueues: {},
     },
     plugins: [
-      spec('store', '@switchboard/storage-postgres', { dataDir: 'memory://' }),
+      spec('store', '@switchboard/storage-postgres', options.databaseUrl === undefined ? { dataDir: 'memory://' } : { url: { env: 'HUB_TEST_DATABASE_URL' } }),
       spec('queue', '@switchboard/queue-local', { backoffMs: 20 }),
       spec('webhook', '@switchboard/channel-webhook', {
         channel: 'webhook',
@@ -74,7 +75,7 @@ export const startHub = async (options: { callbackUrl: string; delivery?: HubCon
     ],
   };
   const hub: Hub = await createHub(config, {
-    env: { ...process.env, HUB_TEST_SIGNING_SECRET: SIGNING_SECRET, ...(options.inboundSecret === undefined ? {} : { HUB_TEST_INBOUND_SECRET: options.inboundSecret }) },
+    env: { ...process.env, HUB_TEST_SIGNING_SECRET: SIGNING_SECRET, ...(options.databaseUrl === undefined ? {} : { HUB_TEST_DATABASE_URL: options.databaseUrl }), ...(options.inboundSecret === undefined ? {} : { HUB_TEST_INBOUND_SECRET: options.inboundSecret }) },
     print: () => {},
   });
   await hub.start();

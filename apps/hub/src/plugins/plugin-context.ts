@@ -59,8 +59,10 @@ export const latePluginPorts = (ingest: IngestPort) => {
       timeline: async (customerId, page) => get().reads.timeline(customerId, page),
       work: async (agentId) => get().reads.work(agentId),
       agent: async (id) => get().reads.agent(id),
-      agentByDesk: async (desk, user) => get().reads.agentByDesk(desk, user),
+      agentByDesk: async (binding, userId) => get().reads.agentByDesk(binding, userId),
       queueByName: async (name) => get().reads.queueByName(name),
+      agents: async () => get().reads.agents(),
+      queues: async () => get().reads.queues(),
     },
     customers: {
       customer: async (id) => get().customers.customer(id),
@@ -79,5 +81,31 @@ export const latePluginPorts = (ingest: IngestPort) => {
     bind: (targets: Omit<PluginPorts, 'ingest'>) => {
       bound = targets;
     },
+  };
+};
+
+/**
+ * Desk commands as plugins get them: after a command commits, its outbox events are relayed at
+ * once (as after an API write), so a reply typed in Slack is delivered without waiting for a sweep.
+ */
+export const relayingDeskCommands = (commands: DeskCommands, afterWrite: () => void): DeskCommands => {
+  const relayed =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await call(...args);
+      afterWrite();
+      return result;
+    };
+  return {
+    accept: relayed((actor, offerId) => commands.accept(actor, offerId)),
+    decline: relayed((actor, offerId, reason) => commands.decline(actor, offerId, reason)),
+    reply: relayed((actor, conversationId, command) => commands.reply(actor, conversationId, command)),
+    note: relayed((actor, conversationId, command) => commands.note(actor, conversationId, command)),
+    resolve: relayed((actor, conversationId, agentId) => commands.resolve(actor, conversationId, agentId)),
+    reopen: relayed((actor, conversationId, agentId) => commands.reopen(actor, conversationId, agentId)),
+    transfer: relayed((actor, conversationId, target, agentId) => commands.transfer(actor, conversationId, target, agentId)),
+    setPresence: relayed((actor, agentId, presence) => commands.setPresence(actor, agentId, presence)),
+    lookUpCustomer: (actor, identity) => commands.lookUpCustomer(actor, identity),
+    listWork: (actor, agentId) => commands.listWork(actor, agentId),
   };
 };

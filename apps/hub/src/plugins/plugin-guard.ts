@@ -1,4 +1,4 @@
-import { DeliveryError, isDeliveryError, type Channel, type PluginHttpRoute } from '@switchboard/core';
+import { DeliveryError, isDeliveryError, type AgentDesk, type Channel, type PluginHttpRoute } from '@switchboard/core';
 import type { LoadedPlugin } from './plugin-loader.js';
 import { scrubbedError } from './plugin-secrets.js';
 
@@ -43,3 +43,26 @@ export const guardedRoutes = (plugin: Pick<LoadedPlugin, 'redact'>, routes: read
       }
     },
   }));
+
+/** The desk as the desk jobs call it: a failure (kept in the dead letter, logged) carries no secret of the instance. */
+export const guardedDesk = (plugin: Pick<LoadedPlugin, 'redact'>, desk: AgentDesk): AgentDesk => {
+  const guard =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await call(...args);
+      } catch (error) {
+        throw scrubbed(error, plugin.redact);
+      }
+    };
+  const guarded: AgentDesk = {
+    reaches: (agent) => desk.reaches(agent),
+    deliverOffer: guard((offer) => desk.deliverOffer(offer)),
+    updateOffer: guard((update) => desk.updateOffer(update)),
+    postToThread: guard((post) => desk.postToThread(post)),
+    notify: guard((agentId, text) => desk.notify(agentId, text)),
+  };
+  const find = desk.findUserByEmail;
+  if (find !== undefined) guarded.findUserByEmail = guard((email: string) => Reflect.apply(find, desk, [email]) as ReturnType<typeof find>);
+  return guarded;
+};

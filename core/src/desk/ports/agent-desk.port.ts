@@ -6,6 +6,13 @@ export interface DeskContext {
   customer: { id: string; displayName: string | null; identities: { kind: string; value: string }[] };
   channel: string;
   subject: string | null;
+  /** The queue the conversation waits or waited in, when it has one. */
+  queue?: { id: string; name: string } | undefined;
+  priority?: number | undefined;
+  /** Since when the customer waits for an agent (the work item's enqueue time, else the conversation's start). */
+  waitingSince?: Date | undefined;
+  /** The next SLA deadline (first response, else resolution) when the queue sets one. */
+  slaDue?: { kind: 'first-response' | 'resolution'; at: Date } | undefined;
   /** The latest entries of the customer's timeline, newest first, across channels. */
   recent: { channel: string; direction: 'inbound' | 'outbound' | 'internal'; text: string; occurredAt: Date }[];
 }
@@ -48,4 +55,9 @@ export interface AgentDesk {
   postToThread(post: DeskThreadPost): Promise<void>;
   /** A short notice to one agent (presence set to away after an expired offer, a transfer to them…). */
   notify(agentId: string, text: string): Promise<void>;
+  /**
+   * Optional: the chat user with this email address, to suggest a binding to an admin
+   * (`binding` is the key of `agent.desk` it would fill, e.g. `slack`). Null when there is none.
+   */
+  findUserByEmail?(email: string): Promise<{ binding: string; userId: string; name?: string | undefined } | null>;
 }

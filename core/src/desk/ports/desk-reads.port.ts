@@ -26,9 +26,15 @@ export interface DeskReads extends CustomerLookup {
   work(agentId: string): Promise<AgentWork>;
   /** The agent with that id. */
   agent(id: string): Promise<Agent>;
-  /** The agent bound to a chat user on a desk (`desk.teams === user`, …), or null when nobody is. */
-  agentByDesk(desk: keyof Agent['desk'], user: string): Promise<Agent | null>;
+  /** The agent a chat user is bound to (`agent.desk[binding] === userId`, e.g. `slack`, `U02…`), or null. */
+  agentByDesk(binding: string, userId: string): Promise<Agent | null>;
   /** The queue with that name, or null (desks let agents name queues: `transfer billing`). */
   queueByName(name: string): Promise<Queue | null>;
+  /** Every agent, by name (to suggest a binding by email, to find a transfer target by name). */
+  agents(): Promise<Agent[]>;
+  /** Every queue, by name, with how many items wait in it. */
+  queues(): Promise<DeskQueueView[]>;
 }
+
+export type DeskQueueView = Queue & { waiting: number; offered: number; oldestWaitSeconds: number | null };
 export const DeskReads = Symbol.for('switchboard.DeskReads');

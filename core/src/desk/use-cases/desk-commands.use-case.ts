@@ -14,6 +14,7 @@ import { enqueueConversation, workItemFor } from '../../routing/use-cases/enqueu
 import { makeOffer } from '../../routing/use-cases/make-offer.js';
 import type { ManageRouting } from '../../routing/use-cases/manage-routing.use-case.js';
 import { releaseConversation } from '../../routing/use-cases/release-conversation.js';
+import type { DomainEvent } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
 import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
@@ -101,7 +102,10 @@ export class DeskActions implements DeskCommands {
         updatedAt: now,
       });
       await session.conversations.update(conversationLifecycle.agentReplied(conversation, now));
-      await session.outbox.add([{ type: 'delivery.requested', interactionId: interaction.id, attempt: 1 }]);
+      await session.outbox.add([
+        { type: 'delivery.requested', interactionId: interaction.id, attempt: 1 },
+        ...this.deskPost(conversation, interaction),
+      ]);
       return interaction;
     });
   }
@@ -115,6 +119,8 @@ export class DeskActions implements DeskCommands {
       const now = this.clock.now();
       const interaction = await appendEntry(session, conversation, { channel: 'system', direction: 'internal', type: 'note', text: command.text, agentId: agent.id }, now);
       await session.conversations.update({ ...conversation, updatedAt: now });
+      const post = this.deskPost(conversation, interaction);
+      if (post.length > 0) await session.outbox.add(post);
       return interaction;
     });
   }
@@ -127,8 +133,8 @@ export class DeskActions implements DeskCommands {
       const resolved = conversationLifecycle.resolved(conversation, now);
       await releaseConversation(session, conversationId, now, 'resolved');
       await session.conversations.update(resolved);
-      await this.statusEntry(session, conversation, resolved, acting, now);
-      await session.outbox.add([{ type: 'conversation.resolved', conversationId }]);
+      const entry = await this.statusEntry(session, conversation, resolved, acting, now);
+      await session.outbox.add([{ type: 'conversation.resolved', conversationId }, ...this.deskPost(conversation, entry)]);
       return resolved;
     });
   }
@@ -181,7 +187,10 @@ export class DeskActions implements DeskCommands {
         id: newId(), conversationId, queueId: queue.id, at: now, outcome: 'transferred', agentId: 'agentId' in target ? target.agentId : null,
         detail: 'agentId' in target ? `transferred to agent ${target.agentId}` : `transferred to queue ${queue.name}`,
       });
-      await appendEntry(session, conversation, { channel: 'system', direction: 'internal', type: 'assignment', text: 'transferred', agentId: acting ?? null, data: { target } }, now);
+      const entry = await appendEntry(session, conversation, { channel: 'system', direction: 'internal', type: 'assignment', text: 'transferred', agentId: acting ?? null, data: { target } }, now);
+      // The agent it was assigned to learns in its desk thread that the conversation left.
+      const post = this.deskPost(conversation, entry);
+      if (post.length > 0) await session.outbox.add(post);
       return moved;
     });
   }
@@ -232,8 +241,14 @@ export class DeskActions implements DeskCommands {
     return agent;
   }
 
-  private async statusEntry(session: StoreSession, before: Conversation, after: Conversation, agentId: string | undefined, now: Date) {
+  /** The `desk.post` event that shows an entry in the desk thread of the conversation's assignee, if any. */
+  private deskPost(conversation: Conversation, interaction: Interaction): DomainEvent[] {
+    const agentId = conversation.assignment?.agentId;
+    return agentId ? [{ type: 'desk.post', interactionId: interaction.id, conversationId: conversation.id, agentId }] : [];
+  }
+
+  private async statusEntry(session: StoreSession, before: Conversation, after: Conversation, agentId: string | undefined, now: Date): Promise<Interaction> {
     const [from, to] = [before.status, after.status];
-    await appendEntry(session, before, { channel: 'system', direction: 'internal', type: 'status', text: `status ${from} → ${to}`, agentId: agentId ?? null, data: { from, to } }, now);
+    return appendEntry(session, before, { channel: 'system', direction: 'internal', type: 'status', text: `status ${from} → ${to}`, agentId: agentId ?? null, data: { from, to } }, now);
   }
 }

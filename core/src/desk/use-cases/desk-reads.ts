@@ -5,7 +5,7 @@ import type { Queue } from '../../routing/queue.entity.js';
 import type { RoutingQueries } from '../../routing/use-cases/routing-queries.js';
 import { allPages, type Page, type PageRequest } from '../../shared/page.js';
 import type { AgentWork, DeskCommands } from '../ports/desk-commands.port.js';
-import type { ConversationView, DeskReads, InteractionView } from '../ports/desk-reads.port.js';
+import type { ConversationView, DeskQueueView, DeskReads, InteractionView } from '../ports/desk-reads.port.js';
 import type { DeskQueries } from './desk-queries.js';
 
 /** The read side desks get, composed of the queries the API uses. */
@@ -14,7 +14,7 @@ export class ComposedDeskReads implements DeskReads {
     private readonly customers: CustomerLookup,
     private readonly queries: Pick<DeskQueries, 'conversation' | 'timeline'>,
     private readonly commands: Pick<DeskCommands, 'listWork'>,
-    private readonly agents: Pick<RoutingQueries, 'agent' | 'agents' | 'queues'>,
+    private readonly routing: Pick<RoutingQueries, 'agent' | 'agents' | 'queues' | 'queueStats'>,
   ) {}
 
   customer(id: string): Promise<CustomerView> {
@@ -39,17 +39,30 @@ export class ComposedDeskReads implements DeskReads {
   }
 
   agent(id: string): Promise<Agent> {
-    return this.agents.agent(id);
+    return this.routing.agent(id);
   }
 
   // Agents are few (hundreds): a walk over the list beats a store index for now.
-  async agentByDesk(desk: keyof Agent['desk'], user: string): Promise<Agent | null> {
-    const all = await allPages((page) => this.agents.agents(page));
-    return all.find((a) => a.desk[desk] === user) ?? null;
+  async agentByDesk(binding: string, userId: string): Promise<Agent | null> {
+    return (await this.agents()).find((agent) => (agent.desk as Record<string, string | undefined>)[binding] === userId) ?? null;
   }
 
   async queueByName(name: string): Promise<Queue | null> {
-    const all = await allPages((page) => this.agents.queues(page));
+    const all = await allPages((page) => this.routing.queues(page));
     return all.find((q) => q.name === name) ?? null;
+  }
+
+  async agents(): Promise<Agent[]> {
+    return allPages((page) => this.routing.agents(page));
+  }
+
+  async queues(): Promise<DeskQueueView[]> {
+    const queues = await allPages((page) => this.routing.queues(page));
+    return Promise.all(
+      queues.map(async (queue) => {
+        const stats = await this.routing.queueStats(queue.id);
+        return { ...queue, waiting: stats.waiting, offered: stats.offered, oldestWaitSeconds: stats.oldestWaitSeconds };
+      }),
+    );
   }
 }

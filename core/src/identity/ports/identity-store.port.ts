@@ -7,6 +7,12 @@ export interface CustomerRepository {
   update(customer: Customer): Promise<void>;
   getMany(ids: readonly string[]): Promise<Customer[]>;
   insertMany(customers: readonly Customer[]): Promise<void>;
+  /**
+   * The customer and every customer merged into it, directly or through others (following
+   * `mergedInto` backwards), in one read: the customer first, then the others by id. Empty when
+   * there is no such customer. Use it through `customerAndMerged`.
+   */
+  familyOf(id: string): Promise<string[]>;
 }
 
 export interface IdentityRepository {
@@ -16,6 +22,8 @@ export interface IdentityRepository {
   listByCustomer(customerId: string): Promise<Identity[]>;
   findMany(keys: readonly IdentityKey[]): Promise<Identity[]>;
   insertMany(identities: readonly Identity[]): Promise<void>;
+  /** Removes these identities (unknown keys are ignored). */
+  removeMany(keys: readonly IdentityKey[]): Promise<void>;
 }
 
 export interface IdentitySession {

@@ -252,6 +252,12 @@ export class IngestInbound implements IngestPort {
     const created = [...touched.values()].filter((s) => s.isNew).map((s) => s.conversation);
     if (created.length > 0) await session.conversations.insertMany(created);
     for (const state of touched.values()) if (!state.isNew) await session.conversations.update(state.conversation);
+    // A message on a conversation an agent works on is shown in that agent's desk thread.
+    const posts = interactions.flatMap((interaction) => {
+      const agentId = touched.get(interaction.conversationId)?.conversation.assignment?.agentId;
+      return agentId ? [{ type: 'desk.post' as const, interactionId: interaction.id, conversationId: interaction.conversationId, agentId }] : [];
+    });
+    if (posts.length > 0) await session.outbox.add(posts);
     return results;
   }
 }

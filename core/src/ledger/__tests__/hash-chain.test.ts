@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, contentHashOf, digestOf, verifyChain } from '../hash-chain.js';
-import type { Interaction } from '../interaction.entity.js';
+import { tombstoneContent, type Interaction } from '../interaction.entity.js';
 
 const entry = (seq: number, prev: Interaction | null, text: string): Interaction => {
   const base = {
@@ -26,7 +26,7 @@ const entry = (seq: number, prev: Interaction | null, text: string): Interaction
   };
   const contentHash = contentHashOf(base);
   const prevDigest = prev?.digest ?? null;
-  return { ...base, contentHash, prevDigest, digest: digestOf(base, contentHash, prevDigest) };
+  return { ...base, contentHash, prevDigest, digest: digestOf(base, contentHash, prevDigest), erasedAt: null };
 };
 
 const chain = (): Interaction[] => {
@@ -57,12 +57,21 @@ describe('hash chain', () => {
 
   it('still verifies an erased entry through its kept content hash', () => {
     const entries = chain();
-    entries[1] = { ...entries[1]!, type: 'erasure', text: '[erased]', party: null };
-    // the digest covers the type, so an erasure rewrite of an entry must keep the type: use the erased flag instead
-    const erased = chain();
-    erased[1] = { ...erased[1]!, text: '[erased]', party: null };
-    expect(verifyChain(erased, (i) => i.id === erased[1]!.id).ok).toBe(true);
-    expect(verifyChain(erased).ok).toBe(false);
+    entries[1] = tombstoneContent(entries[1]!, new Date());
+    expect(entries[1]).toMatchObject({ text: '', subject: null, party: null });
+    expect(verifyChain(entries)).toEqual({ ok: true, entries: 3 });
+  });
+
+  it('refuses an erased entry whose content is anything but the tombstone', () => {
+    const entries = chain();
+    entries[1] = { ...tombstoneContent(entries[1]!, new Date()), text: 'rewritten after erasure' };
+    expect(verifyChain(entries)).toEqual({ ok: false, entries: 3, brokenAt: entries[1]!.id });
+  });
+
+  it('refuses changed content that is not marked erased', () => {
+    const entries = chain();
+    entries[1] = { ...entries[1]!, text: '', party: null };
+    expect(verifyChain(entries).brokenAt).toBe(entries[1]!.id);
   });
 });
 

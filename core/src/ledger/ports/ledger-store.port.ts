@@ -1,6 +1,6 @@
 import type { Page, PageRequest } from '../../shared/page.js';
 import type { Conversation, ConversationStatus } from '../conversation.entity.js';
-import type { Interaction } from '../interaction.entity.js';
+import type { Interaction, InteractionDirection, InteractionType } from '../interaction.entity.js';
 
 export interface ConversationFilter {
   status?: ConversationStatus | undefined;
@@ -22,18 +22,71 @@ export interface ConversationRepository {
   /** `findOpen` for many customers at once: at most one conversation per customer. */
   findOpenMany(customerIds: readonly string[], since: Date): Promise<Conversation[]>;
   insertMany(conversations: readonly Conversation[]): Promise<void>;
+  /** Every conversation of the given customers, newest first. */
+  listByCustomers(customerIds: readonly string[]): Promise<Conversation[]>;
+}
+
+/** Narrows a customer's timeline. */
+export interface TimelineFilter {
+  channel?: string | undefined;
+  direction?: InteractionDirection | undefined;
+  type?: InteractionType | undefined;
+}
+
+/** A full-text query over the entries' subject and text. */
+export interface SearchQuery {
+  /** Words, all of which must occur (`"a phrase"` and `-word` as web search engines read them). */
+  text: string;
+  channel?: string | undefined;
+  /** Only entries of these customers (a customer and those merged into it). */
+  customerIds?: readonly string[] | undefined;
+}
+
+export interface SearchHit {
+  interaction: Interaction;
+  /** A short excerpt with the matched words between « and ». */
+  snippet: string;
+}
+
+/** The head of one conversation's chain as the hub-wide anchor last recorded it. */
+export interface LedgerHead {
+  conversationId: string;
+  seq: number;
+  digest: string;
 }
 
 export interface InteractionRepository {
-  /** Append-only: there is no update and no delete. */
+  /**
+   * Append-only: there is no update and no delete. Every insert also advances the conversation's
+   * head in the hub-wide anchor (see `LedgerHeadRepository`), in the same transaction.
+   */
   insert(interaction: Interaction): Promise<void>;
   get(id: string): Promise<Interaction | null>;
   /** The entry with the highest `seq` of a conversation (the chain's head). */
   last(conversationId: string): Promise<Interaction | null>;
   /** All entries of a conversation in `seq` order. */
   listByConversation(conversationId: string): Promise<Interaction[]>;
-  /** Every entry of a customer across conversations, newest first (occurredAt desc, then recordedAt desc, then id). */
-  timeline(customerId: string, page: PageRequest): Promise<Page<Interaction>>;
+  /**
+   * Every entry of the given customers across conversations, newest first (occurredAt desc, then
+   * recordedAt desc, then id): a keyset page, so entries recorded after a cursor was handed out
+   * never shift what the following pages hold.
+   */
+  timeline(customerIds: readonly string[], filter: TimelineFilter, page: PageRequest): Promise<Page<Interaction>>;
+  /** Full-text search over subject and text, newest first as the timeline; erased entries hold no words. */
+  search(query: SearchQuery, page: PageRequest): Promise<Page<SearchHit>>;
+  /** The newest entry of the given customers on each channel they used. */
+  lastPerChannel(customerIds: readonly string[]): Promise<Interaction[]>;
+  countByCustomers(customerIds: readonly string[]): Promise<number>;
+  /**
+   * The one change the ledger allows: replaces the personal content of these entries with the
+   * tombstone (`TOMBSTONE`) and sets `erasedAt`; header, content hash and digests stay, so every
+   * chain still verifies. Already erased entries are left as they are.
+   */
+  tombstone(ids: readonly string[], at: Date): Promise<void>;
+  /** Entries of many conversations, by conversation id, then `seq`. */
+  listByConversations(conversationIds: readonly string[]): Promise<Interaction[]>;
+  /** Distinct conversation ids that have entries, ascending, after `after`: walks the whole ledger. */
+  conversationIdsAfter(after: string | null, limit: number): Promise<string[]>;
   /** The conversation whose entry on `channel` has `externalId` or `threadRef` equal to `ref`. Newest wins. */
   findConversationByRef(channel: string, ref: string): Promise<string | null>;
   /** The newest entry on `channel` whose external id is `externalId` (inbound or outbound). */
@@ -68,8 +121,20 @@ export interface InboundReceipt {
   receivedAt: Date;
 }
 
+/**
+ * The hub-wide anchor: the head (seq, digest) of every conversation's chain, advanced with each
+ * append and never moved back or removed (the database refuses that as it refuses changes to
+ * entries). A removed tail or a deleted conversation shows as a head the ledger no longer reaches.
+ */
+export interface LedgerHeadRepository {
+  /** Heads in conversation id order, after `after`. */
+  page(after: string | null, limit: number): Promise<LedgerHead[]>;
+  getMany(conversationIds: readonly string[]): Promise<LedgerHead[]>;
+}
+
 export interface LedgerSession {
   readonly conversations: ConversationRepository;
   readonly interactions: InteractionRepository;
+  readonly heads: LedgerHeadRepository;
   readonly receipts: InboundReceiptRepository;
 }

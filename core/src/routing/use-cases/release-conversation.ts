@@ -8,7 +8,7 @@ import type { RoutingSession } from '../ports/routing-store.port.js';
  * capacity at once. On `resolved` the work item goes too. The caller holds the conversation's lock.
  */
 export const releaseConversation = async (
-  session: Pick<RoutingSession, 'assignments' | 'offers' | 'decisions' | 'workItems'> & OutboxSession,
+  session: Pick<RoutingSession, 'assignments' | 'offers' | 'decisions' | 'workItems'> & { outbox: Pick<OutboxSession['outbox'], 'add'> },
   conversationId: string,
   now: Date,
   why: 'resolved' | 'transferred',
@@ -23,6 +23,10 @@ export const releaseConversation = async (
     freed.add(offer.agentId);
     await session.offers.update({ ...offer, status: 'rescinded', answeredAt: now, reason: why });
     await session.decisions.insert({ id: newId(), conversationId, queueId: offer.queueId, at: now, outcome: 'rescinded', agentId: offer.agentId, detail: `offer rescinded: conversation ${why}` });
+  }
+  // Desks update the offers they showed.
+  if (pending.length > 0) {
+    await session.outbox.add(pending.map((offer) => ({ type: 'offer.answered' as const, offerId: offer.id, conversationId, agentId: offer.agentId, status: 'rescinded' })));
   }
   await session.workItems.delete(conversationId);
   // The freed agents take the best waiting work at once, not at the next sweep.

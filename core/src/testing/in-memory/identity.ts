@@ -37,6 +37,21 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     }
     for (const c of customers) this.db.customers.set(c.id, stored(c));
   }
+
+  async familyOf(id: string): Promise<string[]> {
+    if (!this.db.customers.has(id)) return [];
+    const family = new Set([id]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const c of this.db.customers.values()) {
+        if (c.mergedInto !== null && family.has(c.mergedInto) && !family.has(c.id)) {
+          family.add(c.id);
+          grew = true;
+        }
+      }
+    }
+    return [id, ...[...family].filter((other) => other !== id).sort(byText)];
+  }
 }
 
 export class InMemoryIdentityRepository implements IdentityRepository {
@@ -73,5 +88,9 @@ export class InMemoryIdentityRepository implements IdentityRepository {
       keys.add(key);
     }
     for (const i of identities) this.db.identities.set(pairKey(i.kind, i.value), { kind: i.kind, value: i.value, customerId: i.customerId, verified: i.verified, createdAt: new Date(i.createdAt) });
+  }
+
+  async removeMany(keys: readonly IdentityKey[]): Promise<void> {
+    for (const key of keys) this.db.identities.delete(pairKey(key.kind, key.value));
   }
 }

@@ -1,14 +1,19 @@
 import { isOpenStatus, type Conversation } from '../../ledger/conversation.entity.js';
-import type { Interaction } from '../../ledger/interaction.entity.js';
+import { tombstoneContent, type Interaction } from '../../ledger/interaction.entity.js';
 import type {
   ConversationFilter,
   ConversationRepository,
   InboundReceipt,
   InboundReceiptRepository,
   InteractionRepository,
+  LedgerHead,
+  LedgerHeadRepository,
+  SearchHit,
+  SearchQuery,
+  TimelineFilter,
 } from '../../ledger/ports/ledger-store.port.js';
 import type { Page, PageRequest } from '../../shared/page.js';
-import { asJson, byTime, ConstraintError, copy, keysetPage, validIds, type Ordering } from './rows.js';
+import { asJson, byText, byTime, ConstraintError, copy, keysetPage, sortedCopies, validIds, type Ordering } from './rows.js';
 import { pairKey, type Db } from './tables.js';
 
 const newestFirst: Ordering<Conversation> = { shape: ['date'], key: (c) => ({ keys: [c.createdAt], id: c.id }), direction: 'desc' };
@@ -74,6 +79,14 @@ export class InMemoryConversationRepository implements ConversationRepository {
     for (const c of conversations) this.db.conversations.set(c.id, copy(c));
   }
 
+  async listByCustomers(customerIds: readonly string[]): Promise<Conversation[]> {
+    const ids = new Set(customerIds);
+    return sortedCopies(
+      this.db.conversations.values().filter((c) => ids.has(c.customerId)),
+      (a, b) => byTime(b.createdAt, a.createdAt) || byText(b.id, a.id),
+    );
+  }
+
   private openOf(customerId: string, since: Date): Conversation[] {
     return this.db.conversations
       .values()
@@ -103,12 +116,81 @@ export class InMemoryInteractionRepository implements InteractionRepository {
     return this.chain(conversationId).map(copy);
   }
 
-  async timeline(customerId: string, page: PageRequest): Promise<Page<Interaction>> {
+  async timeline(customerIds: readonly string[], filter: TimelineFilter, page: PageRequest): Promise<Page<Interaction>> {
+    const ids = new Set(customerIds);
     return keysetPage(
-      this.db.interactions.values().filter((i) => i.customerId === customerId),
+      this.db.interactions
+        .values()
+        .filter(
+          (i) =>
+            ids.has(i.customerId) &&
+            (filter.channel === undefined || i.channel === filter.channel) &&
+            (filter.direction === undefined || i.direction === filter.direction) &&
+            (filter.type === undefined || i.type === filter.type),
+        ),
       timelineOrder,
       page,
     );
+  }
+
+  async search(query: SearchQuery, page: PageRequest): Promise<Page<SearchHit>> {
+    const wanted = searchTerms(query.text);
+    const ids = query.customerIds === undefined ? null : new Set(query.customerIds);
+    if (wanted.include.length === 0 && wanted.phrases.length === 0) return { items: [], nextCursor: null };
+    const found = keysetPage(
+      this.db.interactions.values().filter((i) => {
+        if (ids !== null && !ids.has(i.customerId)) return false;
+        if (query.channel !== undefined && i.channel !== query.channel) return false;
+        const words = tokens(searchableText(i));
+        const joined = ` ${words.join(' ')} `;
+        return (
+          wanted.include.every((w) => words.includes(w)) &&
+          wanted.exclude.every((w) => !words.includes(w)) &&
+          wanted.phrases.every((p) => joined.includes(` ${p.join(' ')} `))
+        );
+      }),
+      timelineOrder,
+      page,
+    );
+    const marked = new Set([...wanted.include, ...wanted.phrases.flat()]);
+    return { items: found.items.map((i) => ({ interaction: i, snippet: snippetOf(searchableText(i), marked) })), nextCursor: found.nextCursor };
+  }
+
+  async lastPerChannel(customerIds: readonly string[]): Promise<Interaction[]> {
+    const ids = new Set(customerIds);
+    const newest = new Map<string, Interaction>();
+    for (const i of this.db.interactions.values().filter((x) => ids.has(x.customerId)).sort(byNewestTimeline)) {
+      if (!newest.has(i.channel)) newest.set(i.channel, i);
+    }
+    return [...newest.values()].sort((a, b) => byText(a.channel, b.channel)).map(copy);
+  }
+
+  async countByCustomers(customerIds: readonly string[]): Promise<number> {
+    const ids = new Set(customerIds);
+    return this.db.interactions.values().filter((i) => ids.has(i.customerId)).length;
+  }
+
+  async tombstone(ids: readonly string[], at: Date): Promise<void> {
+    for (const id of validIds(ids)) {
+      const row = this.db.interactions.get(id);
+      if (row && row.erasedAt === null) this.db.interactions.set(id, tombstoneContent(copy(row), new Date(at)));
+    }
+  }
+
+  async listByConversations(conversationIds: readonly string[]): Promise<Interaction[]> {
+    const ids = new Set(conversationIds);
+    return sortedCopies(
+      this.db.interactions.values().filter((i) => ids.has(i.conversationId)),
+      (a, b) => byText(a.conversationId, b.conversationId) || a.seq - b.seq,
+    );
+  }
+
+  async conversationIdsAfter(after: string | null, limit: number): Promise<string[]> {
+    const ids = new Set(this.db.interactions.values().map((i) => i.conversationId));
+    return [...ids]
+      .filter((id) => after === null || id > after)
+      .sort(byText)
+      .slice(0, Math.max(1, Math.floor(limit)));
   }
 
   async findConversationByRef(channel: string, ref: string): Promise<string | null> {
@@ -140,6 +222,11 @@ export class InMemoryInteractionRepository implements InteractionRepository {
       places.add(place);
     }
     for (const i of interactions) this.db.interactions.set(i.id, { ...copy(i), data: asJson(i.data) });
+    // The hub-wide anchor moves with every append, in the same transaction, and only forwards.
+    for (const i of interactions) {
+      const head = this.db.heads.get(i.conversationId);
+      if (head === undefined || head.seq < i.seq) this.db.heads.set(i.conversationId, { conversationId: i.conversationId, seq: i.seq, digest: i.digest });
+    }
   }
 
   async getMany(ids: readonly string[]): Promise<Interaction[]> {
@@ -177,6 +264,60 @@ export class InMemoryInteractionRepository implements InteractionRepository {
       .sort(byNewestEntry)[0];
   }
 }
+
+export class InMemoryLedgerHeadRepository implements LedgerHeadRepository {
+  constructor(private readonly db: Db) {}
+
+  async page(after: string | null, limit: number): Promise<LedgerHead[]> {
+    return sortedCopies(
+      this.db.heads.values().filter((h) => after === null || h.conversationId > after),
+      (a, b) => byText(a.conversationId, b.conversationId),
+      limit,
+    );
+  }
+
+  async getMany(conversationIds: readonly string[]): Promise<LedgerHead[]> {
+    return conversationIds.flatMap((id) => {
+      const head = this.db.heads.get(id);
+      return head ? [copy(head)] : [];
+    });
+  }
+}
+
+/** Lower-case words of letters and digits: what the in-memory search matches (PostgreSQL's parser, roughly). */
+const tokens = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+const searchableText = (i: Interaction): string => `${i.subject ?? ''} ${i.text}`.trim();
+
+/** Words to include, to exclude (`-word`) and phrases (`"a b"`), as websearch_to_tsquery reads a query. */
+const searchTerms = (query: string): { include: string[]; exclude: string[]; phrases: string[][] } => {
+  const phrases: string[][] = [];
+  const rest = query.replace(/"([^"]*)"/g, (_, phrase: string) => {
+    const words = tokens(phrase);
+    if (words.length > 0) phrases.push(words);
+    return ' ';
+  });
+  const include: string[] = [];
+  const exclude: string[] = [];
+  for (const part of rest.split(/\s+/)) {
+    if (part.startsWith('-')) exclude.push(...tokens(part.slice(1)));
+    else include.push(...tokens(part));
+  }
+  return { include, exclude, phrases };
+};
+
+/** Up to 20 words around the first match, matched words between « and ». */
+const snippetOf = (text: string, marked: ReadonlySet<string>): string => {
+  const words = text.split(/\s+/).filter((w) => w.length > 0);
+  const hit = words.findIndex((w) => tokens(w).some((t) => marked.has(t)));
+  const start = Math.max(0, hit - 5);
+  return words
+    .slice(start, start + 20)
+    .map((w) => (tokens(w).some((t) => marked.has(t)) ? w.replace(/[\p{L}\p{N}]+/gu, (t) => (marked.has(t.toLowerCase()) ? `«${t}»` : t)) : w))
+    .join(' ');
+};
+
+const byNewestTimeline = (a: Interaction, b: Interaction) => byTime(b.occurredAt, a.occurredAt) || byTime(b.recordedAt, a.recordedAt) || byText(b.id, a.id);
 
 export class InMemoryInboundReceiptRepository implements InboundReceiptRepository {
   constructor(private readonly db: Db) {}

@@ -3,7 +3,7 @@ import type { Delivery } from '../../delivery/delivery.entity.js';
 import type { Customer, Identity } from '../../identity/customer.entity.js';
 import type { Conversation } from '../../ledger/conversation.entity.js';
 import type { Interaction } from '../../ledger/interaction.entity.js';
-import type { InboundReceipt } from '../../ledger/ports/ledger-store.port.js';
+import type { InboundReceipt, LedgerHead } from '../../ledger/ports/ledger-store.port.js';
 import type { Agent } from '../../routing/agent.entity.js';
 import type { Assignment, Offer, RoutingDecision } from '../../routing/offer.entity.js';
 import type { Queue } from '../../routing/queue.entity.js';
@@ -24,6 +24,8 @@ export interface Tables {
   identities: Map<string, Identity>;
   conversations: Map<string, Conversation>;
   interactions: Map<string, Interaction>;
+  /** The hub-wide anchor, keyed by conversation id. */
+  heads: Map<string, LedgerHead>;
   /** Keyed `channel\0externalId`. */
   receipts: Map<string, InboundReceipt>;
   deliveries: Map<string, Delivery>;
@@ -48,6 +50,7 @@ export const emptyTables = (): Tables => ({
   identities: new Map(),
   conversations: new Map(),
   interactions: new Map(),
+  heads: new Map(),
   receipts: new Map(),
   deliveries: new Map(),
   queues: new Map(),
@@ -68,6 +71,7 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     identities: new Rows(tables.identities, buffered),
     conversations: new Rows(tables.conversations, buffered),
     interactions: new Rows(tables.interactions, buffered),
+    heads: new Rows(tables.heads, buffered),
     receipts: new Rows(tables.receipts, buffered),
     deliveries: new Rows(tables.deliveries, buffered),
     queues: new Rows(tables.queues, buffered),

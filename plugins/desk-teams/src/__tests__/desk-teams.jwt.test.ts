@@ -33,6 +33,8 @@ describe('desk-teams with an app id: JWT validation and token acquisition agains
         timeline: unused,
         work: unused,
         queueByName: unused,
+        agents: unused,
+        queues: unused,
         agent: async () => agent,
         agentByDesk: async () => null,
       },

@@ -26,7 +26,7 @@ const contextWith = (logger: Logger): PluginContext<'desk'> => ({
   role: 'all',
   state: storedPluginState(new InMemoryStore(), 'teams', () => new Date()),
   desk: { accept: unused, decline: unused, reply: unused, note: unused, resolve: unused, reopen: unused, transfer: unused, setPresence: unused, lookUpCustomer: unused, listWork: unused },
-  reads: { customer: unused, customersByIdentity: unused, conversation: unused, timeline: unused, work: unused, agent: unused, agentByDesk: unused, queueByName: unused },
+  reads: { customer: unused, customersByIdentity: unused, conversation: unused, timeline: unused, work: unused, agent: unused, agentByDesk: unused, queueByName: unused, agents: unused, queues: unused },
 });
 
 describe('@switchboard/desk-teams manifest and modes', () => {

@@ -30,6 +30,8 @@ runAgentDeskContract('TeamsAgentDesk on a loopback Bot Framework connector', asy
       timeline: unused,
       work: unused,
       queueByName: unused,
+        agents: unused,
+        queues: unused,
       agent: async (id) => {
         const agent = agents.get(id);
         if (!agent) throw new DomainError('not_found', 'ROUTING.AGENT_NOT_FOUND', id);

@@ -62,6 +62,7 @@ export const toInteractionRow = (i: Interaction): InteractionRow => ({
   contentHash: i.contentHash,
   prevDigest: i.prevDigest,
   digest: i.digest,
+  erasedAt: i.erasedAt,
 });
 
 export const toInteraction = (r: InteractionRow): Interaction => ({
@@ -87,6 +88,7 @@ export const toInteraction = (r: InteractionRow): Interaction => ({
   contentHash: r.contentHash,
   prevDigest: r.prevDigest,
   digest: r.digest,
+  erasedAt: r.erasedAt,
 });
 
 export const toDeliveryRow = (d: Delivery): DeliveryRow => ({

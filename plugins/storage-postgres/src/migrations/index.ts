@@ -1,6 +1,7 @@
 import { InitialSchema1795305600000 } from './1795305600000-initial-schema.migration.js';
 import { ConversationsAssigneeIndex1795392000000 } from './1795392000000-conversations-assignee-index.migration.js';
 import { ApiKeyAgent1795392100000 } from './1795392100000-api-key-agent.migration.js';
+import { ErasableLedger1795410000000 } from './1795410000000-erasable-ledger.migration.js';
 import { WorkItemDeclinedAt1795420000000 } from './1795420000000-work-item-declined-at.migration.js';
 import { QueueAging1795420100000 } from './1795420100000-queue-aging.migration.js';
 import { RoutingDecisionCandidates1795420200000 } from './1795420200000-routing-decision-candidates.migration.js';
@@ -11,6 +12,7 @@ export const migrations = [
   InitialSchema1795305600000,
   ConversationsAssigneeIndex1795392000000,
   ApiKeyAgent1795392100000,
+  ErasableLedger1795410000000,
   WorkItemDeclinedAt1795420000000,
   QueueAging1795420100000,
   RoutingDecisionCandidates1795420200000,

@@ -44,6 +44,22 @@ export class TypeormCustomerRepository implements CustomerRepository {
   async insertMany(customers: readonly Customer[]): Promise<void> {
     await bulkInsert(this.rows.manager, CustomerSchema, customers.map(toCustomerRow));
   }
+
+  async familyOf(id: string): Promise<string[]> {
+    if (!isId(id)) return [];
+    // UNION (not UNION ALL) drops ids already reached, so even a cycle of pointers ends;
+    // ix_customers_merged_into serves each step.
+    const rows = await this.rows.manager.query<{ id: string }[]>(
+      `WITH RECURSIVE family(id) AS (
+         SELECT id FROM customers WHERE id = $1
+         UNION
+         SELECT c.id FROM customers c JOIN family f ON c.merged_into = f.id
+       ) SELECT id FROM family`,
+      [id],
+    );
+    const others = rows.map((r) => r.id).filter((other) => other !== id).sort();
+    return rows.length === 0 ? [] : [id, ...others];
+  }
 }
 
 export class TypeormIdentityRepository implements IdentityRepository {
@@ -84,5 +100,13 @@ export class TypeormIdentityRepository implements IdentityRepository {
 
   async insertMany(identities: readonly Identity[]): Promise<void> {
     await bulkInsert(this.rows.manager, IdentitySchema, identities.map(toIdentityRow));
+  }
+
+  async removeMany(keys: readonly IdentityKey[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.rows.manager.query('DELETE FROM identities WHERE (kind, value) IN (SELECT * FROM unnest($1::text[], $2::text[]))', [
+      keys.map((k) => k.kind),
+      keys.map((k) => k.value),
+    ]);
   }
 }

@@ -9,8 +9,13 @@ import {
   type InboundReceiptRepository,
   type Interaction,
   type InteractionRepository,
+  type LedgerHead,
+  type LedgerHeadRepository,
   type Page,
   type PageRequest,
+  type SearchHit,
+  type SearchQuery,
+  type TimelineFilter,
 } from '@switchboard/core';
 import { In, MoreThanOrEqual, Not, type EntityManager, type Repository } from 'typeorm';
 import {
@@ -26,13 +31,17 @@ import {
   DeliverySchema,
   InboundReceiptSchema,
   InteractionSchema,
+  LedgerHeadSchema,
   type ConversationRow,
   type DeliveryRow,
   type InboundReceiptRow,
   type InteractionRow,
+  type LedgerHeadRow,
 } from '../schemas/ledger.schema.js';
 import { bulkInsert } from './bulk-insert.js';
 import { pageSize, readKeyset, toPage } from './keyset.js';
+import { selectList } from './select-list.js';
+import { execute, sqlLiteral } from '../statement-batch.js';
 import { updateRows } from './update-rows.js';
 
 export class TypeormConversationRepository implements ConversationRepository {
@@ -119,7 +128,35 @@ export class TypeormConversationRepository implements ConversationRepository {
   async insertMany(conversations: readonly Conversation[]): Promise<void> {
     await bulkInsert(this.rows.manager, ConversationSchema, conversations.map(toConversationRow));
   }
+
+  async listByCustomers(customerIds: readonly string[]): Promise<Conversation[]> {
+    const valid = customerIds.filter(isId);
+    if (valid.length === 0) return [];
+    const rows = await this.rows.find({ where: { customerId: In(valid) }, order: { createdAt: 'DESC', id: 'DESC' } });
+    return rows.map(toConversation);
+  }
 }
+
+/**
+ * Advances the hub-wide anchor to the highest entry of each conversation among `interactions`,
+ * held back into the same statement batch as the entries' insert (no round trip of its own).
+ */
+const advanceHeads = async (manager: EntityManager, interactions: readonly Interaction[]): Promise<void> => {
+  const heads = new Map<string, Interaction>();
+  for (const i of interactions) {
+    const known = heads.get(i.conversationId);
+    if (known === undefined || known.seq < i.seq) heads.set(i.conversationId, i);
+  }
+  if (heads.size === 0) return;
+  const values = [...heads.values()].map((i) => `('${i.conversationId}', ${i.seq}, ${sqlLiteral(i.digest)})`).join(', ');
+  await execute(
+    manager,
+    `INSERT INTO ledger_heads (conversation_id, seq, digest) VALUES ${values}
+       ON CONFLICT (conversation_id) DO UPDATE SET seq = EXCLUDED.seq, digest = EXCLUDED.digest WHERE ledger_heads.seq < EXCLUDED.seq`,
+  );
+};
+
+const TIMELINE_ORDER = 't."occurredAt" DESC, t."recordedAt" DESC, t.id DESC';
 
 export class TypeormInteractionRepository implements InteractionRepository {
   private readonly rows: Repository<InteractionRow>;
@@ -130,6 +167,7 @@ export class TypeormInteractionRepository implements InteractionRepository {
 
   async insert(interaction: Interaction): Promise<void> {
     await this.rows.insert(toInteractionRow(interaction));
+    await advanceHeads(this.manager, [interaction]);
   }
 
   async get(id: string): Promise<Interaction | null> {
@@ -150,25 +188,107 @@ export class TypeormInteractionRepository implements InteractionRepository {
     return rows.map(toInteraction);
   }
 
-  async timeline(customerId: string, page: PageRequest): Promise<Page<Interaction>> {
+  async timeline(customerIds: readonly string[], filter: TimelineFilter, page: PageRequest): Promise<Page<Interaction>> {
     const size = pageSize(page.limit);
     const after = page.cursor === undefined ? null : readKeyset(page.cursor, ['date', 'date']);
-    if (!isId(customerId)) return { items: [], nextCursor: null };
-    const query = this.rows.createQueryBuilder('i').where('i.customerId = :customerId', { customerId });
+    const ids = [...new Set(customerIds.filter(isId))];
+    if (ids.length === 0) return { items: [], nextCursor: null };
+    const params: unknown[] = [ids, size + 1];
+    const where: string[] = ['customer_id = k.id'];
+    if (filter.channel !== undefined) where.push(`channel = $${params.push(filter.channel)}`);
+    if (filter.direction !== undefined) where.push(`direction = $${params.push(filter.direction)}`);
+    if (filter.type !== undefined) where.push(`type = $${params.push(filter.type)}`);
     if (after !== null) {
-      query.andWhere('(i.occurredAt, i.recordedAt, i.id) < (:afterOccurredAt, :afterRecordedAt, :afterId)', {
-        afterOccurredAt: after.keys[0],
-        afterRecordedAt: after.keys[1],
-        afterId: after.id,
-      });
+      where.push(`(occurred_at, recorded_at, id) < ($${params.push(after.keys[0])}::timestamptz, $${params.push(after.keys[1])}::timestamptz, $${params.push(after.id)}::uuid)`);
     }
-    const rows = await query
-      .orderBy('i.occurredAt', 'DESC')
-      .addOrderBy('i.recordedAt', 'DESC')
-      .addOrderBy('i.id', 'DESC')
-      .limit(size + 1)
-      .getMany();
+    // One index walk per customer (a customer and those merged into it), each stopping after a
+    // page, then merged: the first page costs the same for 10 entries or 10,000.
+    const rows = await this.manager.query<InteractionRow[]>(
+      `SELECT t.* FROM unnest($1::uuid[]) AS k(id)
+         CROSS JOIN LATERAL (
+           SELECT ${selectList(this.manager, InteractionSchema)} FROM interactions
+            WHERE ${where.join(' AND ')}
+            ORDER BY occurred_at DESC, recorded_at DESC, id DESC LIMIT $2
+         ) AS t
+        ORDER BY ${TIMELINE_ORDER} LIMIT $2`,
+      params,
+    );
     return toPage(rows, size, toInteraction, (r) => ({ keys: [r.occurredAt, r.recordedAt], id: r.id }));
+  }
+
+  async search(query: SearchQuery, page: PageRequest): Promise<Page<SearchHit>> {
+    const size = pageSize(page.limit);
+    const after = page.cursor === undefined ? null : readKeyset(page.cursor, ['date', 'date']);
+    const params: unknown[] = [query.text, size + 1];
+    const where: string[] = ['search @@ q.query'];
+    if (query.channel !== undefined) where.push(`channel = $${params.push(query.channel)}`);
+    if (query.customerIds !== undefined) where.push(`customer_id = ANY($${params.push(query.customerIds.filter(isId))}::uuid[])`);
+    if (after !== null) {
+      where.push(`(occurred_at, recorded_at, id) < ($${params.push(after.keys[0])}::timestamptz, $${params.push(after.keys[1])}::timestamptz, $${params.push(after.id)}::uuid)`);
+    }
+    // The page first (GIN index), the headlines only for the rows served.
+    const rows = await this.manager.query<(InteractionRow & { snippet: string })[]>(
+      `WITH q AS (SELECT websearch_to_tsquery('simple', $1) AS query),
+            t AS (SELECT ${selectList(this.manager, InteractionSchema)} FROM interactions, q
+                   WHERE ${where.join(' AND ')}
+                   ORDER BY occurred_at DESC, recorded_at DESC, id DESC LIMIT $2)
+       SELECT t.*, ts_headline('simple', coalesce(t.subject, '') || ' ' || t.text, q.query,
+                               'StartSel=«, StopSel=», MaxWords=20, MinWords=5, MaxFragments=1') AS snippet
+         FROM t, q ORDER BY ${TIMELINE_ORDER}`,
+      params,
+    );
+    return toPage(
+      rows,
+      size,
+      (r) => ({ interaction: toInteraction(r), snippet: r.snippet }),
+      (r) => ({ keys: [r.occurredAt, r.recordedAt], id: r.id }),
+    );
+  }
+
+  async lastPerChannel(customerIds: readonly string[]): Promise<Interaction[]> {
+    const ids = customerIds.filter(isId);
+    if (ids.length === 0) return [];
+    const rows = await this.manager.query<InteractionRow[]>(
+      `SELECT DISTINCT ON (channel) ${selectList(this.manager, InteractionSchema)} FROM interactions
+        WHERE customer_id = ANY($1::uuid[]) ORDER BY channel, occurred_at DESC, recorded_at DESC, id DESC`,
+      [ids],
+    );
+    return rows.map(toInteraction);
+  }
+
+  async countByCustomers(customerIds: readonly string[]): Promise<number> {
+    const ids = customerIds.filter(isId);
+    if (ids.length === 0) return 0;
+    const [row] = await this.manager.query<{ count: string }[]>('SELECT count(*) AS count FROM interactions WHERE customer_id = ANY($1::uuid[])', [ids]);
+    return Number(row?.count ?? 0);
+  }
+
+  async tombstone(ids: readonly string[], at: Date): Promise<void> {
+    const valid = ids.filter(isId);
+    if (valid.length === 0) return;
+    // The one UPDATE the append-only trigger lets through (see the ErasableLedger migration).
+    await execute(
+      this.manager,
+      `UPDATE interactions SET subject = NULL, text = '', html = NULL, attachments = '[]'::jsonb, party = NULL, data = '{}'::jsonb, erased_at = $2
+        WHERE id = ANY($1::uuid[]) AND erased_at IS NULL`,
+      [valid, at],
+    );
+  }
+
+  async listByConversations(conversationIds: readonly string[]): Promise<Interaction[]> {
+    const valid = conversationIds.filter(isId);
+    if (valid.length === 0) return [];
+    const rows = await this.rows.find({ where: { conversationId: In(valid) }, order: { conversationId: 'ASC', seq: 'ASC' } });
+    return rows.map(toInteraction);
+  }
+
+  async conversationIdsAfter(after: string | null, limit: number): Promise<string[]> {
+    if (after !== null && !isId(after)) return [];
+    const rows = await this.manager.query<{ id: string }[]>(
+      `SELECT DISTINCT conversation_id AS id FROM interactions ${after === null ? '' : 'WHERE conversation_id > $2'} ORDER BY conversation_id LIMIT $1`,
+      after === null ? [pageSize(limit)] : [pageSize(limit), after],
+    );
+    return rows.map((r) => r.id);
   }
 
   async findConversationByRef(channel: string, ref: string): Promise<string | null> {
@@ -196,6 +316,7 @@ export class TypeormInteractionRepository implements InteractionRepository {
 
   async insertMany(interactions: readonly Interaction[]): Promise<void> {
     await bulkInsert(this.manager, InteractionSchema, interactions.map(toInteractionRow));
+    await advanceHeads(this.manager, interactions);
   }
 
   async getMany(ids: readonly string[]): Promise<Interaction[]> {
@@ -239,6 +360,27 @@ export class TypeormInteractionRepository implements InteractionRepository {
       [refs.map((r) => r.channel), refs.map((r) => r.ref)],
     );
     return rows.map((r) => ({ channel: r.channel, ref: r.ref, conversationId: r.conversation_id }));
+  }
+}
+
+export class TypeormLedgerHeadRepository implements LedgerHeadRepository {
+  private readonly rows: Repository<LedgerHeadRow>;
+
+  constructor(manager: EntityManager) {
+    this.rows = manager.getRepository(LedgerHeadSchema);
+  }
+
+  async page(after: string | null, limit: number): Promise<LedgerHead[]> {
+    if (after !== null && !isId(after)) return [];
+    const query = this.rows.createQueryBuilder('h');
+    if (after !== null) query.where('h.conversationId > :after', { after });
+    return query.orderBy('h.conversationId', 'ASC').limit(pageSize(limit)).getMany();
+  }
+
+  async getMany(conversationIds: readonly string[]): Promise<LedgerHead[]> {
+    const valid = conversationIds.filter(isId);
+    if (valid.length === 0) return [];
+    return this.rows.findBy({ conversationId: In(valid) });
   }
 }
 

@@ -1,6 +1,6 @@
 import { ApiKeySchema } from './api-key.schema.js';
 import { CustomerSchema, IdentitySchema } from './identity.schema.js';
-import { ConversationSchema, DeliverySchema, InboundReceiptSchema, InteractionSchema } from './ledger.schema.js';
+import { ConversationSchema, DeliverySchema, InboundReceiptSchema, InteractionSchema, LedgerHeadSchema } from './ledger.schema.js';
 import { OutboxEventSchema } from './outbox.schema.js';
 import { PluginStateSchema } from './plugin-state.schema.js';
 import {
@@ -20,6 +20,7 @@ export const entitySchemas = [
   IdentitySchema,
   ConversationSchema,
   InteractionSchema,
+  LedgerHeadSchema,
   InboundReceiptSchema,
   DeliverySchema,
   QueueSchema,

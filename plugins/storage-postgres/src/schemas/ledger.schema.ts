@@ -74,8 +74,10 @@ export interface InteractionRow {
   contentHash: string;
   prevDigest: string | null;
   digest: string;
+  erasedAt: Date | null;
 }
 
+// The generated `search` tsvector column is left out: it is never written, only matched.
 export const InteractionSchema = new EntitySchema<InteractionRow>({
   name: 'Interaction',
   tableName: 'interactions',
@@ -102,8 +104,25 @@ export const InteractionSchema = new EntitySchema<InteractionRow>({
     contentHash: { type: 'varchar', length: 64, name: 'content_hash' },
     prevDigest: { type: 'varchar', length: 64, name: 'prev_digest', nullable: true },
     digest: { type: 'varchar', length: 64 },
+    erasedAt: { type: 'timestamptz', name: 'erased_at', nullable: true },
   },
   indices: [{ name: 'uq_interactions_conversation_seq', columns: ['conversationId', 'seq'], unique: true }],
+});
+
+export interface LedgerHeadRow {
+  conversationId: string;
+  seq: number;
+  digest: string;
+}
+
+export const LedgerHeadSchema = new EntitySchema<LedgerHeadRow>({
+  name: 'LedgerHead',
+  tableName: 'ledger_heads',
+  columns: {
+    conversationId: { type: 'uuid', name: 'conversation_id', primary: true, primaryKeyConstraintName: 'pk_ledger_heads' },
+    seq: { type: 'int' },
+    digest: { type: 'varchar', length: 64 },
+  },
 });
 
 export interface InboundReceiptRow {

@@ -5,11 +5,11 @@ const TABLES = entitySchemas.map((schema) => schema.options.tableName ?? schema.
 
 /**
  * Empties every table (not the migration history) so tests can share one store. The ledger's
- * append-only trigger also refuses TRUNCATE, so it is switched off for exactly this statement
+ * append-only triggers (entries and heads) also refuse TRUNCATE, so it is switched off for exactly this statement
  * batch, which Postgres runs as one implicit transaction.
  */
 export const resetDatabase = async (store: TypeormStore): Promise<void> => {
   await store.sql(
-    `ALTER TABLE interactions DISABLE TRIGGER USER; TRUNCATE ${TABLES.join(', ')}; ALTER TABLE interactions ENABLE TRIGGER USER`,
+    `ALTER TABLE interactions DISABLE TRIGGER USER; ALTER TABLE ledger_heads DISABLE TRIGGER USER; TRUNCATE ${TABLES.join(', ')}; ALTER TABLE interactions ENABLE TRIGGER USER; ALTER TABLE ledger_heads ENABLE TRIGGER USER`,
   );
 };

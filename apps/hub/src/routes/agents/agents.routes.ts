@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { PRESENCES, deskErrors, type DeskCommands, type ManageRouting, type RoutingQueries } from '@switchboard/core';
+import { PRESENCES, deskErrors, type DeskCommands, type DeskRegistry, type ManageRouting, type RoutingQueries } from '@switchboard/core';
 import { actorOf, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { AgentSchema, IdParam, OfferSchema, PageQuery, SkillsSchema, agentJson, errorResponses, json, offerJson, pageOf, withoutUndefined } from '../shared/views.js';
@@ -42,9 +42,23 @@ const offersRoute = createRoute({
   request: { params: IdParam, query: PageQuery.extend({ status: z.enum(['pending', 'all', 'accepted', 'declined', 'expired', 'rescinded']).default('pending') }) },
   responses: { 200: json(pageOf(OfferSchema), 'One page of offers, newest first'), ...errorResponses },
 });
+const DeskSuggestionSchema = z
+  .object({
+    instanceId: z.string().openapi({ description: 'The desk plugin instance that found the user' }),
+    binding: z.string().openapi({ description: 'The key of `desk` on the agent it would fill', example: 'slack' }),
+    userId: z.string().openapi({ example: 'U024BE7LH' }),
+    name: z.string().optional(),
+    linked: z.boolean().openapi({ description: 'The agent is bound to this user already' }),
+  })
+  .openapi('DeskSuggestion');
+const suggestionsRoute = createRoute({
+  method: 'get', path: '/{id}/desk-suggestions', operationId: 'listAgentDeskSuggestions', tags, middleware: [requireScope('admin')],
+  summary: "Chat users whose email matches the agent's: bindings to set with PATCH /v1/agents/{id} `desk`",
+  request: { params: IdParam },
+  responses: { 200: json(z.object({ items: z.array(DeskSuggestionSchema) }), 'One suggestion per desk that found a user (none when the agent has no email)'), ...errorResponses },
+});
 
-
-export const agentRoutes = (deps: { routingReads: RoutingQueries; routing: ManageRouting; desk: DeskCommands }) =>
+export const agentRoutes = (deps: { routingReads: RoutingQueries; routing: ManageRouting; desk: DeskCommands; desks?: DeskRegistry | undefined }) =>
   createRouter()
     .openapi(listRoute, async (c) => {
       const page = await deps.routingReads.agents(c.req.valid('query'));
@@ -61,4 +75,17 @@ export const agentRoutes = (deps: { routingReads: RoutingQueries; routing: Manag
       if (actor.kind === 'agent' && actor.agentId !== agentId) throw deskErrors.notYourAgent();
       const page = await deps.routingReads.offers(agentId, status === 'all' ? undefined : status, { cursor, limit });
       return c.json({ items: page.items.map(offerJson), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(suggestionsRoute, async (c) => {
+      const agent = await deps.routingReads.agent(c.req.valid('param').id);
+      if (!agent.email) return c.json({ items: [] }, 200);
+      const email = agent.email;
+      const bound = agent.desk as Record<string, string | undefined>;
+      const found = await Promise.all(
+        (deps.desks?.list() ?? []).map(async ({ instanceId, desk }) => {
+          const user = await desk.findUserByEmail?.(email).catch(() => null);
+          return user ? [{ instanceId, binding: user.binding, userId: user.userId, ...(user.name ? { name: user.name } : {}), linked: bound[user.binding] === user.userId }] : [];
+        }),
+      );
+      return c.json({ items: found.flat() }, 200);
     });

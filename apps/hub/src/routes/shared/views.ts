@@ -62,6 +62,7 @@ export const InteractionSchema = z
     occurredAt: z.string(),
     recordedAt: z.string(),
     digest: z.string(),
+    erasedAt: z.string().nullable().openapi({ description: 'When erasure replaced the personal content with a tombstone; the digest still verifies' }),
     delivery: z
       .object({ status: z.enum(['pending', 'delivered', 'retrying', 'dead']), reason: z.string().nullable(), attempts: z.number().int() })
       .nullable(),
@@ -88,6 +89,7 @@ export const interactionJson = (i: InteractionView): z.infer<typeof InteractionS
   occurredAt: i.occurredAt.toISOString(),
   recordedAt: i.recordedAt.toISOString(),
   digest: i.digest,
+  erasedAt: iso(i.erasedAt),
   delivery: i.delivery,
 });
 
