@@ -59,6 +59,8 @@ export * from './routing/sla.js';
 export * from './routing/ports/sla-store.port.js';
 export * from './routing/use-cases/sla.use-case.js';
 export * from './routing/sla.jobs.js';
+export * from './routing/routing-settings.js';
+export * from './routing/use-cases/settle-presence.js';
 // inbound: message → customer → entry → work item
 export * from './inbound/ports/ingest.port.js';
 export * from './inbound/use-cases/ingest-inbound.use-case.js';

@@ -100,6 +100,8 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     continuityWindowSeconds: config.hub.continuityWindowSeconds,
     channelQueues: config.hub.channelQueues,
     setAwayOnOfferExpiry: config.hub.offerExpiry.setAway,
+    requeueOnOffline: config.hub.routing?.requeueOnOffline,
+    declineCooldownSeconds: config.hub.routing?.declineCooldownSeconds,
     delivery: config.hub.delivery,
     identity: config.hub.identity,
   };

@@ -10,7 +10,15 @@ export interface ItemNeeds {
   channel: string;
   skills: Record<string, number>;
   cost: number;
+  /** Agents who declined or let an offer expire, oldest first. */
   excludedAgents: readonly string[];
+  declinedAt?: Date | null | undefined;
+}
+
+/** When agents who declined may see an item again once nobody else is eligible. */
+export interface DeclinePolicy {
+  now: Date;
+  cooldownSeconds: number;
 }
 
 export const hasSkills = (agent: Pick<Agent, 'skills'>, required: Record<string, number>): boolean =>
@@ -27,12 +35,14 @@ export interface Eligibility {
   eligible: Candidate[];
   /** Why nobody is eligible; empty when someone is. */
   reasons: WaitReason[];
+  /** Set when everyone eligible had declined and the cool-down has passed: the item goes back to one of them. */
+  redeclined?: boolean;
 }
 
 /** Filters available agents for one item and explains an empty result. */
-export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[]): Eligibility => {
+export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[], policy?: DeclinePolicy): Eligibility => {
   if (available.length === 0) {
-    return { eligible: [], reasons: [{ code: 'no_agent_available', detail: 'no agent is available' }] };
+    return { eligible: [], reasons: [{ code: 'nobody_available', detail: 'no agent is available' }] };
   }
   const skilled = available.filter((c) => hasSkills(c.agent, item.skills));
   if (skilled.length === 0) {
@@ -48,9 +58,16 @@ export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[]): E
   }
   const fresh = withRoom.filter((c) => !item.excludedAgents.includes(c.agent.id));
   if (fresh.length === 0) {
+    // Decliners are kept out only while someone else is eligible: after the cool-down the one who
+    // declined longest ago sees the item again, so an item never waits for good on a refusal.
+    const since = item.declinedAt ?? null;
+    if (policy && (since === null || policy.now.getTime() - since.getTime() >= policy.cooldownSeconds * 1000)) {
+      const first = item.excludedAgents.map((id) => withRoom.find((c) => c.agent.id === id)).find((c) => c !== undefined);
+      if (first) return { eligible: [first], reasons: [], redeclined: true };
+    }
     return {
       eligible: [],
-      reasons: [{ code: 'declined_by_all', detail: 'every eligible agent declined or let an offer expire' }],
+      reasons: [{ code: 'declined_by_all', detail: `every eligible agent (${withRoom.length}) declined or let an offer expire` }],
     };
   }
   return { eligible: fresh, reasons: [] };

@@ -36,4 +36,21 @@ export interface RoutingDecision {
   outcome: 'queued' | 'offered' | 'accepted' | 'declined' | 'expired' | 'rescinded' | 'transferred';
   agentId: string | null;
   detail: string;
+  /** For an offer by the router: the rule that picked the winner (a strategy, `sticky`, `after-decline-cooldown`). */
+  rule?: string | null | undefined;
+  /** For an offer by the router: the eligible agents at decision time, best first (at most 10). */
+  candidates?: RankedCandidate[] | null | undefined;
+}
+
+/** One eligible agent as the router ranked it. */
+export interface RankedCandidate {
+  agentId: string;
+  name: string;
+  rank: number;
+  unitsInUse: number;
+  freeUnits: number;
+  /** Summed levels of the item's required skills. */
+  skillScore: number;
+  /** Its last offer, or when it became available. */
+  idleSince: string;
 }

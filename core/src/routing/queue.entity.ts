@@ -6,6 +6,12 @@ export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
 /** Units an item of this queue costs an agent: one number, or per channel with a `default`. */
 export type QueueCost = number | Record<string, number>;
 
+/** Waiting raises an item's effective priority by one every `everySeconds`, by at most `maxBoost`, so nothing starves. */
+export interface QueueAging {
+  everySeconds: number;
+  maxBoost: number;
+}
+
 export interface Queue {
   id: string;
   name: string;
@@ -17,6 +23,7 @@ export interface Queue {
   offerTimeoutSeconds: number;
   sla: { firstResponseSeconds?: number | undefined; resolutionSeconds?: number | undefined } | null;
   overflow: { afterSeconds: number; queueId: string } | null;
+  aging: QueueAging | null;
   /** When items are offered; `null` is always open. SLA clocks run only while open. */
   businessHours: BusinessHours | null;
   createdAt: Date;
@@ -28,4 +35,11 @@ export const DEFAULT_ITEM_COST = 10;
 export const costFor = (queue: Pick<Queue, 'cost'>, channel: string): number => {
   if (typeof queue.cost === 'number') return queue.cost;
   return queue.cost[channel] ?? queue.cost['default'] ?? DEFAULT_ITEM_COST;
+};
+
+/** Priority plus what waiting since `enqueuedAt` adds under `aging`. */
+export const effectivePriority = (item: { priority: number; enqueuedAt: Date }, aging: QueueAging | null, now: Date): number => {
+  if (!aging) return item.priority;
+  const waited = Math.max(0, now.getTime() - item.enqueuedAt.getTime()) / 1000;
+  return item.priority + Math.min(aging.maxBoost, Math.floor(waited / aging.everySeconds));
 };

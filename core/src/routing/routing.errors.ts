@@ -9,6 +9,7 @@ export const routingErrors = {
   queueNotEmpty: (name: string, items: number) => conflict('QUEUE.NOT_EMPTY', `queue ${name} still has ${items} item(s)`),
   noDefaultQueue: (name: string) => notFound('ROUTING.NO_DEFAULT_QUEUE', `no queue named '${name}' exists`),
   invalidSkillLevel: (skill: string, field: string) => invalid('ROUTING.INVALID_SKILL_LEVEL', `skill '${skill}' needs a level from 1 to 5`, field),
+  invalidQueueField: (field: string, message: string) => invalid('QUEUE.INVALID', message, field),
   agentNotFound: (id: string) => notFound('AGENT.NOT_FOUND', `agent ${id} does not exist`),
   offerNotFound: (id: string) => notFound('OFFER.NOT_FOUND', `offer ${id} does not exist`),
   offerExpired: (id: string) => conflict('OFFER.EXPIRED', `offer ${id} has expired`),

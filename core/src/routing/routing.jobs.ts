@@ -4,10 +4,13 @@ import type { JobQueue } from '../shared/ports/job-queue.port.js';
 import type { RoutingSession } from './ports/routing-store.port.js';
 import type { AnswerOffer } from './use-cases/answer-offer.use-case.js';
 import type { RouteQueue } from './use-cases/route-queue.use-case.js';
+import type { ManageRouting } from './use-cases/manage-routing.use-case.js';
+import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from './routing-settings.js';
 
 export const ROUTING_JOBS = {
   evaluateQueue: 'routing.evaluate-queue',
   expireOffer: 'routing.expire-offer',
+  settlePresence: 'routing.settle-presence',
 } as const;
 
 const SWEEP_LIMIT = 500;
@@ -17,11 +20,15 @@ const evaluate = (queueId: string, jobId: string): PlannedJob => ({ name: ROUTIN
 export interface RoutingJobDeps {
   route: RouteQueue;
   offers: AnswerOffer;
+  manage: Pick<ManageRouting, 'settle'>;
   jobs: Pick<JobQueue, 'enqueue'>;
+  settings?: Pick<RoutingSettings, 'declineCooldownSeconds'> | undefined;
 }
 
 /** Routing's jobs: a routing pass over a queue, and the expiry of an unanswered offer. */
-export const routingJobs = (deps: RoutingJobDeps): JobContribution<Pick<RoutingSession, 'workItems' | 'offers'>>[] => [
+export const routingJobs = (deps: RoutingJobDeps): JobContribution<Pick<RoutingSession, 'workItems' | 'offers'>>[] => {
+  const cooldownMs = (deps.settings ?? DEFAULT_ROUTING_SETTINGS).declineCooldownSeconds * 1000;
+  return [
   defineJob({
     name: ROUTING_JOBS.evaluateQueue,
     payload: z.object({ queueId: z.string().min(1) }),
@@ -34,18 +41,24 @@ export const routingJobs = (deps: RoutingJobDeps): JobContribution<Pick<RoutingS
     // One routing pass per queue per relayed batch, however many items it queued.
     async plan(events, { session }) {
       const planned = new Map<string, PlannedJob>();
-      let available: string | null = null;
+      const later: PlannedJob[] = [];
+      let freed: string | null = null;
       for (const { id, event } of events) {
         if (event.type === 'conversation.queued' && !planned.has(event.queueId)) planned.set(event.queueId, evaluate(event.queueId, `route:${event.queueId}:${id}`));
-        if (event.type === 'agent.presence' && event.presence === 'available') available = id;
-      }
-      // An agent became available: every queue with waiting items may now route.
-      if (available !== null) {
-        for (const queueId of await session.workItems.queuesWithWaiting()) {
-          if (!planned.has(queueId)) planned.set(queueId, evaluate(queueId, `route:${queueId}:${available}`));
+        if (event.type === 'agent.presence' && event.presence === 'available') freed = id;
+        if (event.type === 'agent.freed') freed = id;
+        // Once the decline cool-down is over, a decliner may be asked again: route the queue then.
+        if (event.type === 'offer.answered' && (event.status === 'declined' || event.status === 'expired') && event.queueId) {
+          later.push({ ...evaluate(event.queueId, `route:${event.queueId}:cooldown:${id}`), delayMs: cooldownMs + 50 });
         }
       }
-      return [...planned.values()];
+      // An agent became available or had capacity freed: every queue with waiting items may route now.
+      if (freed !== null) {
+        for (const queueId of await session.workItems.queuesWithWaiting()) {
+          if (!planned.has(queueId)) planned.set(queueId, evaluate(queueId, `route:${queueId}:${freed}`));
+        }
+      }
+      return [...planned.values(), ...later];
     },
     async sweep({ session, bucket }) {
       return (await session.workItems.queuesWithWaiting()).map((queueId) => evaluate(queueId, `route:${queueId}:sweep:${bucket}`));
@@ -70,4 +83,21 @@ export const routingJobs = (deps: RoutingJobDeps): JobContribution<Pick<RoutingS
       }));
     },
   }),
-];
+  defineJob({
+    name: ROUTING_JOBS.settlePresence,
+    payload: z.object({ agentId: z.string().min(1) }),
+    async handle({ agentId }) {
+      const { rescinded, requeued } = await deps.manage.settle(agentId);
+      return rescinded + requeued > 0;
+    },
+    // An agent left `available` (by an expiry, or a change whose settling was cut short): settle its work.
+    plan(events) {
+      return events.flatMap(({ id, event }) =>
+        event.type === 'agent.presence' && event.presence !== 'available'
+          ? [{ name: ROUTING_JOBS.settlePresence, payload: { agentId: event.agentId }, jobId: `settle:${event.agentId}:${id}` }]
+          : [],
+      );
+    },
+  }),
+  ];
+};

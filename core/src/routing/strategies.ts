@@ -1,5 +1,6 @@
 import type { RoutingStrategy } from './queue.entity.js';
 import type { Candidate } from './eligibility.js';
+import type { RankedCandidate } from './offer.entity.js';
 
 const idleSince = (c: Candidate): number => (c.agent.lastOfferAt ?? c.agent.presenceSince).getTime();
 const skillScore = (c: Candidate, skills: Record<string, number>): number =>
@@ -9,6 +10,8 @@ type Compare = (a: Candidate, b: Candidate) => number;
 
 // Every strategy ends on the agent id so that equal candidates are ordered the same way on every node.
 const byId: Compare = (a, b) => (a.agent.id < b.agent.id ? -1 : a.agent.id > b.agent.id ? 1 : 0);
+// Agents freed in the same instant tie on time: the one carrying less goes first, so work spreads.
+const byLoad: Compare = (a, b) => a.load.units - b.load.units;
 const then =
   (...compares: Compare[]): Compare =>
   (a, b) => {
@@ -20,25 +23,39 @@ const then =
   };
 
 /**
- * Picks the agent for an item among eligible candidates.
+ * Ranks eligible candidates for an item, best first: the first is the agent the strategy picks.
  * - longest-idle: the agent whose last offer (or becoming available) is oldest
  * - least-occupied: the fewest units in use
  * - most-available: the most free units
  * - best-skill: the highest summed level of the required skills, then longest idle
  * - round-robin: the agent offered least recently, treating never-offered agents as first
  */
-export const chooseAgent = (strategy: RoutingStrategy, candidates: readonly Candidate[], skills: Record<string, number>): Candidate | null => {
-  if (candidates.length === 0) return null;
+export const rankAgents = (strategy: RoutingStrategy, candidates: readonly Candidate[], skills: Record<string, number>): Candidate[] => {
   const compare: Record<RoutingStrategy, Compare> = {
-    'longest-idle': then((a, b) => idleSince(a) - idleSince(b), byId),
+    'longest-idle': then((a, b) => idleSince(a) - idleSince(b), byLoad, byId),
     'least-occupied': then((a, b) => a.load.units - b.load.units, (a, b) => idleSince(a) - idleSince(b), byId),
     'most-available': then(
       (a, b) => b.agent.capacity.units - b.load.units - (a.agent.capacity.units - a.load.units),
       (a, b) => idleSince(a) - idleSince(b),
       byId,
     ),
-    'best-skill': then((a, b) => skillScore(b, skills) - skillScore(a, skills), (a, b) => idleSince(a) - idleSince(b), byId),
-    'round-robin': then((a, b) => (a.agent.lastOfferAt?.getTime() ?? 0) - (b.agent.lastOfferAt?.getTime() ?? 0), byId),
+    'best-skill': then((a, b) => skillScore(b, skills) - skillScore(a, skills), (a, b) => idleSince(a) - idleSince(b), byLoad, byId),
+    'round-robin': then((a, b) => (a.agent.lastOfferAt?.getTime() ?? 0) - (b.agent.lastOfferAt?.getTime() ?? 0), byLoad, byId),
   };
-  return [...candidates].sort(compare[strategy])[0] ?? null;
+  return [...candidates].sort(compare[strategy]);
 };
+
+export const chooseAgent = (strategy: RoutingStrategy, candidates: readonly Candidate[], skills: Record<string, number>): Candidate | null =>
+  rankAgents(strategy, candidates, skills)[0] ?? null;
+
+/** The explainer's view of a ranking: the first `limit` candidates with what the strategies look at. */
+export const describeRanking = (ranked: readonly Candidate[], skills: Record<string, number>, limit = 10): RankedCandidate[] =>
+  ranked.slice(0, limit).map((c, i) => ({
+    agentId: c.agent.id,
+    name: c.agent.name,
+    rank: i + 1,
+    unitsInUse: c.load.units,
+    freeUnits: c.agent.capacity.units - c.load.units,
+    skillScore: skillScore(c, skills),
+    idleSince: new Date(idleSince(c)).toISOString(),
+  }));

@@ -10,12 +10,14 @@ export interface WorkItem {
   enqueuedAt: Date;
   /** Agents who declined or let an offer expire: not offered again while others are eligible. */
   excludedAgents: string[];
+  /** When the last agent declined or let an offer expire: decliners may see the item again after a cool-down. */
+  declinedAt: Date | null;
   /** Why the item waits, as of the last routing pass. */
   reasons: WaitReason[];
   updatedAt: Date;
 }
 
-export type WaitReasonCode = 'no_agent_available' | 'no_skilled_agent' | 'all_at_capacity' | 'outside_hours' | 'declined_by_all';
+export type WaitReasonCode = 'nobody_available' | 'no_skilled_agent' | 'all_at_capacity' | 'outside_hours' | 'declined_by_all';
 export interface WaitReason {
   code: WaitReasonCode;
   detail: string;

@@ -8,7 +8,9 @@ export type DomainEvent =
   | { type: 'conversation.queued'; conversationId: string; queueId: string }
   | { type: 'conversation.resolved'; conversationId: string }
   | { type: 'offer.created'; offerId: string; conversationId: string; agentId: string; expiresAt: string }
-  | { type: 'offer.answered'; offerId: string; conversationId: string; agentId: string; status: string }
+  | { type: 'offer.answered'; offerId: string; conversationId: string; agentId: string; status: string; queueId?: string | undefined }
+  /** An agent's capacity was freed (a resolve, transfer, decline, expiry or rescinded offer): route at once. */
+  | { type: 'agent.freed'; agentId: string }
   | { type: 'delivery.requested'; interactionId: string; attempt: number; notBefore?: string }
   | { type: 'agent.presence'; agentId: string; presence: string }
   /** A ledger entry to show in the working thread of the agent a conversation is assigned to (desks). */

@@ -6,6 +6,10 @@ export interface CoreSettings {
   channelQueues: Record<string, string>;
   /** An agent who lets an offer expire is set `away`. */
   setAwayOnOfferExpiry: boolean;
+  /** An agent who goes offline hands back its assigned conversations (default true). */
+  requeueOnOffline?: boolean | undefined;
+  /** Once every eligible agent declined an item, seconds before one of them sees it again (default 30). */
+  declineCooldownSeconds?: number | undefined;
   delivery: { maxAttempts: number; baseDelayMs: number };
   identity: IdentitySettings;
 }

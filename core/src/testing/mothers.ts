@@ -128,6 +128,7 @@ export const aQueue = (overrides: Partial<Queue> = {}): Queue => {
     offerTimeoutSeconds: 30,
     sla: { firstResponseSeconds: 3600 },
     overflow: null,
+    aging: null,
     businessHours: null,
     createdAt: now,
     updatedAt: now,
@@ -165,6 +166,7 @@ export const aWorkItem = (overrides: Partial<WorkItem> = {}): WorkItem => {
     state: 'waiting',
     enqueuedAt: now,
     excludedAgents: [],
+    declinedAt: null,
     reasons: [],
     updatedAt: now,
     ...overrides,
@@ -202,6 +204,8 @@ export const anAssignment = (overrides: Partial<Assignment> = {}): Assignment =>
 });
 
 export const aRoutingDecision = (overrides: Partial<RoutingDecision> = {}): RoutingDecision => ({
+  rule: null,
+  candidates: null,
   id: newId(),
   conversationId: newId(),
   queueId: newId(),

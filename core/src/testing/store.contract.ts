@@ -558,6 +558,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
           cost: 15,
           sla: { firstResponseSeconds: 600, resolutionSeconds: 86_400 },
           overflow: { afterSeconds: 300, queueId: overflowTo },
+          aging: { everySeconds: 60, maxBoost: 3 },
           businessHours: { timeZone: 'Europe/London', weekly: { mon: [{ start: '09:00', end: '17:00' }], sat: [{ start: '22:00', end: '02:00' }] }, holidays: [{ date: '2026-12-25' }, { date: '2026-12-24', open: [{ start: '09:00', end: '12:00' }] }] },
         });
         await tx((s) => s.queues.insert(queue));
@@ -620,7 +621,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const item = aWorkItem({ excludedAgents: [newId()], reasons: [{ code: 'all_at_capacity', detail: '3 agents at capacity' }] });
         await tx((s) => s.workItems.insert(item));
         expect(await read((s) => s.workItems.get(item.conversationId))).toEqual(item);
-        const offered = { ...item, state: 'offered' as const, priority: 3, excludedAgents: [], reasons: [], updatedAt: secondsAfter(T0, 1) };
+        const offered = { ...item, state: 'offered' as const, priority: 3, excludedAgents: [], declinedAt: secondsAfter(T0, 1), reasons: [], updatedAt: secondsAfter(T0, 1) };
         await tx((s) => s.workItems.update(offered));
         expect(await read((s) => s.workItems.get(item.conversationId))).toEqual(offered);
         await tx((s) => s.workItems.delete(item.conversationId));
@@ -642,6 +643,16 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(order(await read((s) => s.workItems.listWaiting(queueId, 10)))).toEqual(order([highOld, highNew, lowOld, lowNew]));
         expect(order(await read((s) => s.workItems.listWaiting(queueId, 2)))).toEqual(order([highOld, highNew]));
         expect(await read((s) => s.workItems.listWaiting(newId(), 10))).toEqual([]);
+        // Aging as of T0 + 100 s, a step per 20 s up to 4: highOld 5+4, highNew 5+3, lowOld 0+4, lowNew 0+3.
+        const aged = { now: secondsAfter(T0, 100), aging: { everySeconds: 20, maxBoost: 4 } };
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, aged)))).toEqual(order([highOld, highNew, lowOld, lowNew]));
+        // The cap reached by all: priorities decide again, then age.
+        const capped = { now: secondsAfter(T0, 100), aging: { everySeconds: 1, maxBoost: 60 } };
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, capped)))).toEqual(order([highOld, highNew, lowOld, lowNew]));
+        // As of T0 + 45 s, a step per 5 s: highOld 5+7, lowOld 0+8 ties highNew 5+3 and is older, lowNew 0+1.
+        const overtaking = { now: secondsAfter(T0, 45), aging: { everySeconds: 5, maxBoost: 100 } };
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, overtaking)))).toEqual(order([highOld, lowOld, highNew, lowNew]));
+        expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, { now: T0, aging: null })))).toEqual(order([highOld, highNew, lowOld, lowNew]));
       });
 
       it('queuesWithWaiting and countByQueue describe what waits where', async () => {

@@ -233,6 +233,19 @@ describe('the hub API, in process on the embedded store', () => {
     expect(out['delivery']).toMatchObject({ status: 'dead', reason: "no channel plugin serves 'sms'" });
   });
 
+  it('takes offer timeouts from 1 to 86,400 seconds and aging rules; refuses others naming the field, creating nothing', async () => {
+    for (const seconds of [1, 86_400]) expect((await call('POST', '/v1/queues', { name: unique('timeout'), offerTimeoutSeconds: seconds })).status).toBe(201);
+    const name = unique('bad-timeout');
+    for (const seconds of [0, 86_401]) {
+      const bad = await call('POST', '/v1/queues', { name, offerTimeoutSeconds: seconds });
+      expect(bad.status).toBe(422);
+      expect(bad.json['errors']).toEqual([expect.objectContaining({ field: 'offerTimeoutSeconds' })]);
+    }
+    expect(((await call('GET', '/v1/queues?limit=200')).json.items ?? []).some((q) => q['name'] === name)).toBe(false);
+    const aged = await call('POST', '/v1/queues', { name: unique('aged'), aging: { everySeconds: 60, maxBoost: 3 } });
+    expect(aged.json).toMatchObject({ aging: { everySeconds: 60, maxBoost: 3 } });
+  });
+
   it('transfers to a skilled queue and routes there', async () => {
     const queue = await call('POST', '/v1/queues', { name: unique('billing'), skills: { billing: 3 } });
     expect(queue.status).toBe(201);

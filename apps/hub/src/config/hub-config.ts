@@ -30,6 +30,8 @@ export interface HubSettings {
   bodyLimit: number;
   continuityWindowSeconds: number;
   offerExpiry: { setAway: boolean };
+  /** Presence and decline behaviour of the router (defaults: requeue on offline, 30 s decline cool-down). */
+  routing?: { requeueOnOffline: boolean; declineCooldownSeconds: number };
   delivery: { maxAttempts: number; baseDelayMs: number };
   sweepIntervalMs: number;
   /** channel name → default queue name */
@@ -69,6 +71,9 @@ const hubSchema = z.strictObject({
   continuityWindowSeconds: z.number().int().nonnegative().default(604_800),
   // prefault, not default: zod 4 returns a default as-is, so inner defaults would be skipped.
   offerExpiry: z.strictObject({ setAway: z.boolean().default(true) }).prefault({}),
+  routing: z
+    .strictObject({ requeueOnOffline: z.boolean().default(true), declineCooldownSeconds: z.number().int().min(0).max(86_400).default(30) })
+    .prefault({}),
   delivery: z
     .strictObject({ maxAttempts: positiveInt.default(8), baseDelayMs: positiveInt.default(2000) })
     .prefault({}),

@@ -50,7 +50,11 @@ describe('DeskActions on the in-memory store', () => {
     const sent = await ingest.ingest(anInboundMessage({ from: { kind: 'email', value: from } }));
     await routing.setPresence(agent.id, 'available');
     await route();
-    await routing.setPresence(agent.id, 'offline');
+    // Out of routing's sight without the presence change that would rescind the offer just made.
+    await store.transaction(async (s) => {
+      const current = await s.agents.get(agent.id);
+      if (current) await s.agents.update({ ...current, presence: 'offline' });
+    });
     const [offer] = (await store.read((s) => s.offers.listByAgent(agent.id, 'pending', { limit: 10 }))).items.filter((o) => o.conversationId === sent.conversationId);
     if (!offer) throw new Error(`no offer to ${agent.name}`);
     return { ...sent, offerId: offer.id };

@@ -50,7 +50,7 @@ describe('RelayOutbox and Sweep on the in-memory store', () => {
     jobs = recordingQueue();
     const settings = { continuityWindowSeconds: 3600, channelQueues: {}, setAwayOnOfferExpiry: true, delivery: { maxAttempts: 3, baseDelayMs: 10 } };
     const contributions = [
-      ...routingJobs({ route: new RouteQueue(store, clock), offers: new AnswerOffer(store, clock, settings), jobs: jobs.queue }),
+      ...routingJobs({ route: new RouteQueue(store, clock), offers: new AnswerOffer(store, clock, settings), manage: new ManageRouting(store, clock), jobs: jobs.queue }),
       ...deliveryJobs({ deliver: new DeliverOutbound(store, clock, { find: () => undefined }, silentLogger, settings) }),
     ];
     relay = new RelayOutbox(store, jobs.queue, clock, contributions);

@@ -58,7 +58,8 @@ describe('AnswerOffer on the in-memory store', () => {
     expect(await store.read((s) => s.workItems.get(conversationId))).toMatchObject({ state: 'waiting', excludedAgents: [ada.id] });
     expect((await store.read((s) => s.conversations.get(conversationId)))?.status).toBe('queued');
     expect(await events()).toEqual([
-      { type: 'offer.answered', offerId: offer.id, conversationId, agentId: ada.id, status: 'declined' },
+      { type: 'offer.answered', offerId: offer.id, conversationId, agentId: ada.id, status: 'declined', queueId: queue.id },
+      { type: 'agent.freed', agentId: ada.id },
       { type: 'conversation.queued', conversationId, queueId: queue.id },
     ]);
   });

@@ -5,6 +5,7 @@ import { InMemoryStore } from '../../testing/in-memory-store.js';
 import { aClock, anOffer, aWorkItem, secondsAfter } from '../../testing/mothers.js';
 import { ROUTING_JOBS, routingJobs } from '../routing.jobs.js';
 import { AnswerOffer } from '../use-cases/answer-offer.use-case.js';
+import { ManageRouting } from '../use-cases/manage-routing.use-case.js';
 import { RouteQueue } from '../use-cases/route-queue.use-case.js';
 
 const outbox = (...events: [string, OutboxEvent['event']][]): OutboxEvent[] =>
@@ -28,12 +29,13 @@ describe('routing job contributions', () => {
     jobs = routingJobs({
       route: new RouteQueue(store, clock),
       offers: new AnswerOffer(store, clock, { setAwayOnOfferExpiry: true }),
+      manage: new ManageRouting(store, clock),
       jobs: { enqueue: async (name, payload, options) => void enqueued.push({ name, payload, options }) },
     });
   });
 
   it('names its jobs', () => {
-    expect(jobs.map((j) => j.name)).toEqual([ROUTING_JOBS.evaluateQueue, ROUTING_JOBS.expireOffer]);
+    expect(jobs.map((j) => j.name)).toEqual([ROUTING_JOBS.evaluateQueue, ROUTING_JOBS.expireOffer, ROUTING_JOBS.settlePresence]);
   });
 
   it.each([

@@ -45,7 +45,7 @@ describe('capacity', () => {
 
 describe('eligibility', () => {
   it('explains why nobody is eligible', () => {
-    expect(eligibleFor(item, []).reasons[0]?.code).toBe('no_agent_available');
+    expect(eligibleFor(item, []).reasons[0]?.code).toBe('nobody_available');
     expect(eligibleFor(item, [free(agent('a', { skills: { billing: 1 } }))]).reasons[0]?.code).toBe('no_skilled_agent');
     expect(eligibleFor(item, [free(agent('a', { skills: { billing: 3 } }), 90)]).reasons[0]?.code).toBe('all_at_capacity');
     expect(eligibleFor({ ...item, excludedAgents: ['a'] }, [free(agent('a', { skills: { billing: 3 } }))]).reasons[0]?.code).toBe('declined_by_all');

@@ -1,7 +1,7 @@
 import type { Page, PageRequest } from '../../shared/page.js';
 import type { Agent, AgentLoad } from '../agent.entity.js';
 import type { Assignment, Offer, OfferStatus, RoutingDecision } from '../offer.entity.js';
-import type { Queue } from '../queue.entity.js';
+import type { Queue, QueueAging } from '../queue.entity.js';
 import type { WorkItem } from '../work-item.entity.js';
 
 export interface QueueRepository {
@@ -30,8 +30,11 @@ export interface WorkItemRepository {
   get(conversationId: string): Promise<WorkItem | null>;
   update(item: WorkItem): Promise<void>;
   delete(conversationId: string): Promise<void>;
-  /** Waiting items of a queue: priority desc, then enqueuedAt asc. */
-  listWaiting(queueId: string, limit: number): Promise<WorkItem[]>;
+  /**
+   * Waiting items of a queue: priority desc, then enqueuedAt asc (then conversation id). With
+   * `aging`, by effective priority as of `now` instead (see `effectivePriority`).
+   */
+  listWaiting(queueId: string, limit: number, order?: { now: Date; aging: QueueAging | null }): Promise<WorkItem[]>;
   /** Ids of queues that have waiting items (the sweeper routes them). */
   queuesWithWaiting(): Promise<string[]>;
   countByQueue(queueId: string): Promise<{ waiting: number; offered: number; oldestEnqueuedAt: Date | null }>;

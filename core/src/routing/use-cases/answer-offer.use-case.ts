@@ -5,7 +5,7 @@ import type { DomainEvent } from '../../shared/events.js';
 import { newId } from '../../shared/ids.js';
 import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
-import type { CoreSettings } from '../../shared/settings.js';
+import type { RoutingSettings } from '../routing-settings.js';
 import type { Offer } from '../offer.entity.js';
 import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import { routingErrors } from '../routing.errors.js';
@@ -15,7 +15,7 @@ export class AnswerOffer {
   constructor(
     private readonly store: RoutingStore,
     private readonly clock: Clock,
-    private readonly settings: Pick<CoreSettings, 'setAwayOnOfferExpiry'>,
+    private readonly settings: Pick<RoutingSettings, 'setAwayOnOfferExpiry'>,
   ) {}
 
   async accept(offerId: string, actingAgentId?: string): Promise<Offer> {
@@ -102,6 +102,8 @@ export class AnswerOffer {
       const agent = await session.agents.get(offer.agentId);
       if (agent && agent.presence === 'available') {
         await session.agents.update({ ...agent, presence: 'away', presenceSince: now, updatedAt: now });
+        // Its other pending offers are rescinded by the job this event starts (their locks come before the agent's).
+        await session.outbox.add([{ type: 'agent.presence', agentId: agent.id, presence: 'away' }]);
       }
     }
   }
@@ -110,13 +112,17 @@ export class AnswerOffer {
   private async requeue(session: RoutingUnit, offer: Offer, now: Date, outcome: 'declined' | 'expired', detail: string): Promise<void> {
     const item = await session.workItems.get(offer.conversationId);
     if (item) {
-      const excluded = item.excludedAgents.includes(offer.agentId) ? item.excludedAgents : [...item.excludedAgents, offer.agentId];
-      await session.workItems.update({ ...item, state: 'waiting', excludedAgents: excluded, updatedAt: now });
+      // Oldest refusal first: after the cool-down, the agent who declined longest ago is asked again.
+      const excluded = [...item.excludedAgents.filter((id) => id !== offer.agentId), offer.agentId];
+      await session.workItems.update({ ...item, state: 'waiting', excludedAgents: excluded, declinedAt: now, updatedAt: now });
     }
     const conversation = await session.conversations.get(offer.conversationId);
     if (conversation?.status === 'offered') await session.conversations.update(conversationLifecycle.offerWithdrawn(conversation, now));
     await session.decisions.insert({ id: newId(), conversationId: offer.conversationId, queueId: offer.queueId, at: now, outcome, agentId: offer.agentId, detail });
-    const events: DomainEvent[] = [{ type: 'offer.answered', offerId: offer.id, conversationId: offer.conversationId, agentId: offer.agentId, status: outcome }];
+    const events: DomainEvent[] = [
+      { type: 'offer.answered', offerId: offer.id, conversationId: offer.conversationId, agentId: offer.agentId, status: outcome, queueId: offer.queueId },
+      { type: 'agent.freed', agentId: offer.agentId },
+    ];
     if (item) events.push({ type: 'conversation.queued', conversationId: offer.conversationId, queueId: item.queueId });
     await session.outbox.add(events);
   }

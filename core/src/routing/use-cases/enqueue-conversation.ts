@@ -21,6 +21,7 @@ export const workItemFor = (conversation: Conversation, queue: Queue, now: Date,
     state,
     enqueuedAt: now,
     excludedAgents: [],
+    declinedAt: null,
     reasons: [],
     updatedAt: now,
   };

@@ -2,7 +2,7 @@ import { conversationLifecycle, type Conversation } from '../../ledger/conversat
 import { newId } from '../../shared/ids.js';
 import type { OutboxSession } from '../../shared/ports/outbox.port.js';
 import type { Agent } from '../agent.entity.js';
-import type { Offer } from '../offer.entity.js';
+import type { Offer, RankedCandidate } from '../offer.entity.js';
 import type { RoutingSession } from '../ports/routing-store.port.js';
 import type { Queue } from '../queue.entity.js';
 import type { WorkItem } from '../work-item.entity.js';
@@ -17,6 +17,8 @@ export interface OfferInput {
   agent: Agent;
   /** Why this agent: recorded as the routing decision. */
   detail: string;
+  rule?: string | undefined;
+  candidates?: RankedCandidate[] | undefined;
   now: Date;
 }
 
@@ -49,7 +51,7 @@ export const makeOffer = async (
   await (input.existing ? session.workItems.update(offered) : session.workItems.insert(offered));
   await session.conversations.update(next);
   await session.agents.update(updatedAgent);
-  await session.decisions.insert({ id: newId(), conversationId: conversation.id, queueId: queue.id, at: now, outcome: 'offered', agentId: agent.id, detail: input.detail });
+  await session.decisions.insert({ id: newId(), conversationId: conversation.id, queueId: queue.id, at: now, outcome: 'offered', agentId: agent.id, detail: input.detail, rule: input.rule ?? null, candidates: input.candidates ?? null });
   await session.outbox.add([{ type: 'offer.created', offerId: offer.id, conversationId: conversation.id, agentId: agent.id, expiresAt: offer.expiresAt.toISOString() }]);
   return { offer, agent: updatedAgent, conversation: next };
 };

@@ -6,7 +6,9 @@ import type { RoutingStore } from '../ports/routing-transactions.js';
 import type { Queue } from '../queue.entity.js';
 import { parseBusinessHours } from '../business-hours.js';
 import { routingErrors } from '../routing.errors.js';
+import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-settings.js';
 import { DEFAULT_QUEUE_NAME } from './resolve-queue.js';
+import { settlePresence } from './settle-presence.js';
 
 export type QueueInput = Partial<Omit<Queue, 'id' | 'createdAt' | 'updatedAt'>> & { name: string };
 export type AgentInput = Partial<Pick<Agent, 'email' | 'skills' | 'desk'>> & {
@@ -20,11 +22,22 @@ const checkSkills = (skills: Record<string, number>, field: string) => {
   }
 };
 
+export const OFFER_TIMEOUT_RANGE = { min: 1, max: 86_400 } as const;
+
+const checkQueue = (input: Partial<QueueInput>) => {
+  if (input.skills) checkSkills(input.skills, 'skills');
+  const timeout = input.offerTimeoutSeconds;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < OFFER_TIMEOUT_RANGE.min || timeout > OFFER_TIMEOUT_RANGE.max)) {
+    throw routingErrors.invalidQueueField('offerTimeoutSeconds', `offerTimeoutSeconds must be a whole number of seconds from ${OFFER_TIMEOUT_RANGE.min} to ${OFFER_TIMEOUT_RANGE.max}`);
+  }
+};
+
 /** Queues, agents and presence. */
 export class ManageRouting {
   constructor(
     private readonly store: RoutingStore,
     private readonly clock: Clock,
+    private readonly settings: Pick<RoutingSettings, 'requeueOnOffline'> = DEFAULT_ROUTING_SETTINGS,
   ) {}
 
   /** The queue every conversation without another destination goes to; created on first start. */
@@ -41,7 +54,7 @@ export class ManageRouting {
   }
 
   async createQueue(input: QueueInput): Promise<Queue> {
-    checkSkills(input.skills ?? {}, 'skills');
+    checkQueue(input);
     if (input.businessHours) input = { ...input, businessHours: parseBusinessHours(input.businessHours) };
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queueName(input.name));
@@ -56,7 +69,7 @@ export class ManageRouting {
   }
 
   async updateQueue(id: string, patch: Partial<QueueInput>): Promise<Queue> {
-    if (patch.skills) checkSkills(patch.skills, 'skills');
+    checkQueue(patch);
     if (patch.businessHours) patch = { ...patch, businessHours: parseBusinessHours(patch.businessHours) };
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queue(id));
@@ -122,18 +135,25 @@ export class ManageRouting {
     });
   }
 
+  /** Sets presence; an agent who is not available keeps no pending offer, and one who goes offline may hand back its work. */
   async setPresence(id: string, presence: Presence): Promise<Agent> {
-    return this.store.transaction(async (session) => {
-      await session.lock(lockKeys.agent(id));
-      const agent = await session.agents.get(id);
-      if (!agent) throw routingErrors.agentNotFound(id);
-      if (agent.presence === presence) return agent;
-      const now = this.clock.now();
-      const updated: Agent = { ...agent, presence, presenceSince: now, updatedAt: now };
-      await session.agents.update(updated);
-      await session.outbox.add([{ type: 'agent.presence', agentId: id, presence }]);
-      return updated;
-    });
+    const settled = await this.store.transaction((session) => settlePresence(session, id, presence, this.clock.now(), this.settings));
+    if (!settled) throw routingErrors.agentNotFound(id);
+    // An offer made in the instant between reading the agent's work and locking it: settle again.
+    if (settled.missed > 0) await this.settle(id);
+    return settled.agent;
+  }
+
+  /** Re-applies an agent's presence to its work (after a presence change made elsewhere, e.g. an expiry that set it away). */
+  async settle(id: string): Promise<{ rescinded: number; requeued: number }> {
+    let total = { rescinded: 0, requeued: 0 };
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const settled = await this.store.transaction((session) => settlePresence(session, id, null, this.clock.now(), this.settings));
+      if (!settled) break;
+      total = { rescinded: total.rescinded + settled.rescinded, requeued: total.requeued + settled.requeued };
+      if (settled.missed === 0) break;
+    }
+    return total;
   }
 
   private buildQueue(input: QueueInput, now: Date): Queue {
@@ -147,6 +167,7 @@ export class ManageRouting {
       offerTimeoutSeconds: input.offerTimeoutSeconds ?? 60,
       sla: input.sla ?? null,
       overflow: input.overflow ?? null,
+      aging: input.aging ?? null,
       businessHours: input.businessHours ?? null,
       createdAt: now,
       updatedAt: now,

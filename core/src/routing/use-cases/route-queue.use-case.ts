@@ -4,12 +4,16 @@ import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js
 import { BusinessClock } from '../business-hours.js';
 import { eligibleFor, type Candidate } from '../eligibility.js';
 import type { Offer } from '../offer.entity.js';
-import type { Queue } from '../queue.entity.js';
-import { chooseAgent } from '../strategies.js';
-import type { WorkItem } from '../work-item.entity.js';
+import { costFor, type Queue } from '../queue.entity.js';
+import { conversationLifecycle } from '../../ledger/conversation.entity.js';
+import { newId } from '../../shared/ids.js';
+import { describeRanking, rankAgents } from '../strategies.js';
+import type { WaitReason, WorkItem } from '../work-item.entity.js';
+import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-settings.js';
 import { makeOffer } from './make-offer.js';
 
 const BATCH = 50;
+const STICKY_LOOKBACK = 5;
 
 /**
  * One routing pass over a queue: offers waiting items, by priority then age, to eligible agents.
@@ -20,6 +24,7 @@ export class RouteQueue {
   constructor(
     private readonly store: RoutingStore,
     private readonly clock: Clock,
+    private readonly settings: Pick<RoutingSettings, 'declineCooldownSeconds'> = DEFAULT_ROUTING_SETTINGS,
   ) {}
 
   /** Returns how many offers were made; `more` when the batch was full and another pass is due. */
@@ -32,14 +37,18 @@ export class RouteQueue {
       if (!BusinessClock.of(queue.businessHours).isOpen(this.clock.now())) return { offers: 0, more: false };
       // With nobody available there is nothing to decide: skip reading the backlog.
       const agents = await session.agents.listByPresence('available');
-      if (agents.length === 0) return { offers: 0, more: false };
-      const items = await session.workItems.listWaiting(queueId, BATCH);
+      // Overflow moves items whoever is available.
+      if (agents.length === 0 && !queue.overflow) return { offers: 0, more: false };
+      const items = await session.workItems.listWaiting(queueId, BATCH, { now: this.clock.now(), aging: queue.aging });
       if (items.length === 0) return { offers: 0, more: false };
+
+      const staying = queue.overflow ? await this.overflow(session, queue, items) : items;
+      if (agents.length === 0) return { offers: 0, more: false };
 
       const loads = await session.assignments.loads(agents.map((a) => a.id));
       const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
       let offers = 0;
-      for (const item of items) {
+      for (const item of staying) {
         const offer = await this.routeItem(session, queue, item, candidates);
         if (offer) offers += 1;
       }
@@ -50,9 +59,27 @@ export class RouteQueue {
   private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[]): Promise<Offer | null> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
-    const { eligible } = eligibleFor(item, candidates);
-    const choice = chooseAgent(queue.strategy, eligible, item.skills);
+    const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
+    const { eligible, reasons, redeclined } = eligibleFor(item, candidates, policy);
+    if (eligible.length === 0) {
+      await this.recordWait(session, item, reasons, now);
+      return null;
+    }
+    // Sticky: the customer's last agent, if eligible now and seen within the window; else the strategy.
+    const sticky = queue.sticky ? await this.lastAgentOf(session, item.conversationId, new Date(now.getTime() - queue.sticky.windowSeconds * 1000)) : null;
+    const ranked = rankAgents(queue.strategy, eligible, item.skills);
+    const stuckAt = sticky ? ranked.findIndex((c) => c.agent.id === sticky) : -1;
+    if (stuckAt > 0) ranked.unshift(...ranked.splice(stuckAt, 1));
+    const choice = ranked[0];
     if (!choice) return null;
+    const rule = stuckAt >= 0 ? 'sticky' : redeclined ? 'after-decline-cooldown' : queue.strategy;
+    const why =
+      rule === 'sticky'
+        ? `sticky (the customer's last agent within ${queue.sticky?.windowSeconds ?? 0} s)`
+        : rule === 'after-decline-cooldown'
+          ? 'the decline cool-down (every eligible agent had declined; the earliest decliner is asked again)'
+          : queue.strategy;
+    const ranking = describeRanking(ranked, item.skills);
     await session.lock(lockKeys.conversation(item.conversationId));
     const current = await session.workItems.get(item.conversationId);
     const conversation = await session.conversations.get(item.conversationId);
@@ -65,7 +92,7 @@ export class RouteQueue {
     choice.agent = agent;
     choice.load = load;
     // The load may have grown in another queue's router since the pass began.
-    if (eligibleFor(current, [choice]).eligible.length === 0) return null;
+    if (eligibleFor(current, [choice], policy).eligible.length === 0) return null;
 
     const made = await makeOffer(session, {
       conversation,
@@ -73,7 +100,9 @@ export class RouteQueue {
       existing: true,
       queue,
       agent,
-      detail: `offered to ${agent.name} by ${queue.strategy} among ${eligible.length} eligible agent(s)`,
+      detail: `offered to ${agent.name} by ${why} among ${eligible.length} eligible agent(s)`,
+      rule,
+      candidates: ranking,
       now,
     });
     choice.agent = made.agent;
@@ -82,5 +111,61 @@ export class RouteQueue {
       perChannel: { ...load.perChannel, [item.channel]: (load.perChannel[item.channel] ?? 0) + 1 },
     };
     return made.offer;
+  }
+
+  /**
+   * Moves items that waited past the queue's overflow threshold to the overflow queue, keeping their
+   * place (enqueue time and priority) and taking that queue's skills and cost. Answers those that stay.
+   */
+  private async overflow(session: RoutingUnit, queue: Queue, items: WorkItem[]): Promise<WorkItem[]> {
+    const rule = queue.overflow;
+    const now = this.clock.now();
+    if (!rule || rule.queueId === queue.id) return items;
+    const due = items.filter((item) => now.getTime() - item.enqueuedAt.getTime() >= rule.afterSeconds * 1000);
+    if (due.length === 0) return items;
+    const target = await session.queues.get(rule.queueId);
+    if (!target) return items;
+    const moved = new Set<string>();
+    for (const item of due) {
+      await session.lock(lockKeys.conversation(item.conversationId));
+      const current = await session.workItems.get(item.conversationId);
+      const conversation = await session.conversations.get(item.conversationId);
+      if (!current || current.state !== 'waiting' || current.queueId !== queue.id || !conversation) continue;
+      await session.workItems.update({ ...current, queueId: target.id, skills: target.skills, cost: costFor(target, current.channel), reasons: [], updatedAt: now });
+      await session.conversations.update(conversationLifecycle.queued(conversation, target.id, now));
+      await session.decisions.insert({
+        id: newId(), conversationId: item.conversationId, queueId: target.id, at: now, outcome: 'transferred', agentId: null,
+        detail: `overflowed from ${queue.name} to ${target.name} after waiting ${rule.afterSeconds} s`,
+      });
+      await session.outbox.add([{ type: 'conversation.queued', conversationId: item.conversationId, queueId: target.id }]);
+      moved.add(item.conversationId);
+    }
+    return items.filter((item) => !moved.has(item.conversationId));
+  }
+
+  /** Keeps on the item why it waits, as of this pass (written only when the reason changed). */
+  private async recordWait(session: RoutingUnit, item: WorkItem, reasons: WaitReason[], now: Date): Promise<void> {
+    const same = item.reasons.length === reasons.length && item.reasons.every((r, i) => r.code === reasons[i]?.code && r.detail === reasons[i]?.detail);
+    if (same) return;
+    await session.lock(lockKeys.conversation(item.conversationId));
+    const current = await session.workItems.get(item.conversationId);
+    if (!current || current.state !== 'waiting') return;
+    await session.workItems.update({ ...current, reasons, updatedAt: now });
+    item.reasons = reasons;
+  }
+
+  /** The agent who last accepted one of the customer's conversations at or after `since`. */
+  private async lastAgentOf(session: RoutingUnit, conversationId: string, since: Date): Promise<string | null> {
+    const conversation = await session.conversations.get(conversationId);
+    if (!conversation) return null;
+    // The customer's few latest conversations are enough: older ones are outside any sensible window.
+    const recent = await session.conversations.list({ customerId: conversation.customerId }, { limit: STICKY_LOOKBACK });
+    let best: { agentId: string; at: number } | null = null;
+    for (const c of recent.items) {
+      for (const d of await session.decisions.listByConversation(c.id)) {
+        if (d.outcome === 'accepted' && d.agentId && d.at >= since && (!best || d.at.getTime() > best.at)) best = { agentId: d.agentId, at: d.at.getTime() };
+      }
+    }
+    return best?.agentId ?? null;
   }
 }

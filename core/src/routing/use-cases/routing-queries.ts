@@ -49,6 +49,8 @@ export class RoutingQueries {
         const agents = await session.agents.listByPresence('available');
         const loads = await session.assignments.loads(agents.map((a) => a.id));
         reasons = eligibleFor(item, agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }))).reasons;
+        // Someone is eligible now but no pass has reached the item yet: the last pass's reason stands.
+        if (reasons.length === 0) reasons = item.reasons;
       }
       return { conversationId, status: conversation.status, waiting: item, reasons, decisions: await session.decisions.listByConversation(conversationId) };
     });

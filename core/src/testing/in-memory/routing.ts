@@ -8,7 +8,7 @@ import type {
   RoutingDecisionRepository,
   WorkItemRepository,
 } from '../../routing/ports/routing-store.port.js';
-import type { Queue } from '../../routing/queue.entity.js';
+import { effectivePriority, type Queue, type QueueAging } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { Page, PageRequest } from '../../shared/page.js';
 import { asJson, byText, byTime, ConstraintError, copy, keysetPage, sortedCopies, type Ordering } from './rows.js';
@@ -116,10 +116,11 @@ export class InMemoryWorkItemRepository implements WorkItemRepository {
     this.db.workItems.delete(conversationId);
   }
 
-  async listWaiting(queueId: string, limit: number): Promise<WorkItem[]> {
+  async listWaiting(queueId: string, limit: number, order?: { now: Date; aging: QueueAging | null }): Promise<WorkItem[]> {
+    const rank = (w: WorkItem) => (order ? effectivePriority(w, order.aging, order.now) : w.priority);
     return sortedCopies(
       this.db.workItems.values().filter((w) => w.queueId === queueId && w.state === 'waiting'),
-      (a, b) => b.priority - a.priority || byTime(a.enqueuedAt, b.enqueuedAt) || byText(a.conversationId, b.conversationId),
+      (a, b) => rank(b) - rank(a) || byTime(a.enqueuedAt, b.enqueuedAt) || byText(a.conversationId, b.conversationId),
       limit,
     );
   }

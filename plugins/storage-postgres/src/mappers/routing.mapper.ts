@@ -22,6 +22,7 @@ export const toQueueRow = (q: Queue): QueueRow => ({
   offerTimeoutSeconds: q.offerTimeoutSeconds,
   sla: q.sla,
   overflow: q.overflow,
+  aging: q.aging,
   businessHours: q.businessHours,
   createdAt: q.createdAt,
   updatedAt: q.updatedAt,
@@ -37,6 +38,7 @@ export const toQueue = (r: QueueRow): Queue => ({
   offerTimeoutSeconds: r.offerTimeoutSeconds,
   sla: r.sla,
   overflow: r.overflow,
+  aging: r.aging ?? null,
   businessHours: r.businessHours,
   createdAt: r.createdAt,
   updatedAt: r.updatedAt,
@@ -68,6 +70,7 @@ export const toWorkItemRow = (w: WorkItem): WorkItemRow => ({
   state: w.state,
   enqueuedAt: w.enqueuedAt,
   excludedAgents: w.excludedAgents,
+  declinedAt: w.declinedAt,
   reasons: w.reasons,
   updatedAt: w.updatedAt,
 });
@@ -111,6 +114,8 @@ export const toRoutingDecisionRow = (d: RoutingDecision): RoutingDecisionRow => 
   outcome: d.outcome,
   agentId: d.agentId,
   detail: d.detail,
+  rule: d.rule ?? null,
+  candidates: d.candidates ?? null,
 });
 
 export const toRoutingDecision = (r: RoutingDecisionRow): RoutingDecision => ({ ...toRoutingDecisionRow(r) });

@@ -4,6 +4,9 @@ import { ApiKeyAgent1795392100000 } from './1795392100000-api-key-agent.migratio
 import { ChannelHops1795400000000 } from './1795400000000-channel-hops.migration.js';
 import { MergeSuggestions1795400100000 } from './1795400100000-merge-suggestions.migration.js';
 import { ErasableLedger1795410000000 } from './1795410000000-erasable-ledger.migration.js';
+import { WorkItemDeclinedAt1795420000000 } from './1795420000000-work-item-declined-at.migration.js';
+import { QueueAging1795420100000 } from './1795420100000-queue-aging.migration.js';
+import { RoutingDecisionCandidates1795420200000 } from './1795420200000-routing-decision-candidates.migration.js';
 import { SlaVerdicts1795430000000 } from './1795430000000-sla-verdicts.migration.js';
 import { EventLog1795430100000 } from './1795430100000-event-log.migration.js';
 import { MessageIdIndex1795440000000 } from './1795440000000-message-id-index.migration.js';
@@ -17,6 +20,9 @@ export const migrations = [
   ChannelHops1795400000000,
   MergeSuggestions1795400100000,
   ErasableLedger1795410000000,
+  WorkItemDeclinedAt1795420000000,
+  QueueAging1795420100000,
+  RoutingDecisionCandidates1795420200000,
   SlaVerdicts1795430000000,
   EventLog1795430100000,
   MessageIdIndex1795440000000,

@@ -15,6 +15,7 @@ import {
   type QueueRepository,
   type RoutingDecision,
   type RoutingDecisionRepository,
+  type QueueAging,
   type WorkItem,
   type WorkItemRepository,
 } from '@switchboard/core';
@@ -167,8 +168,25 @@ export class TypeormWorkItemRepository implements WorkItemRepository {
     await this.rows.delete({ conversationId });
   }
 
-  async listWaiting(queueId: string, limit: number): Promise<WorkItem[]> {
+  async listWaiting(queueId: string, limit: number, order?: { now: Date; aging: QueueAging | null }): Promise<WorkItem[]> {
     if (!isId(queueId)) return [];
+    if (order?.aging) {
+      // Effective priority as effectivePriority() computes it: one step per everySeconds waited, capped.
+      const rows = await this.rows
+        .createQueryBuilder('w')
+        .addSelect(
+          `w.priority + LEAST(:maxBoost, GREATEST(0, floor(extract(epoch FROM (CAST(:now AS timestamptz) - w.enqueued_at)) / :every)))`,
+          'effective',
+        )
+        .where('w.queue_id = :queueId AND w.state = :state', { queueId, state: 'waiting' })
+        .setParameters({ now: order.now.toISOString(), every: order.aging.everySeconds, maxBoost: order.aging.maxBoost })
+        .orderBy('effective', 'DESC')
+        .addOrderBy('w.enqueued_at', 'ASC')
+        .addOrderBy('w.conversation_id', 'ASC')
+        .limit(pageSize(limit))
+        .getMany();
+      return rows.map(toWorkItem);
+    }
     const rows = await this.rows.find({
       where: { queueId, state: 'waiting' },
       order: { priority: 'DESC', enqueuedAt: 'ASC', conversationId: 'ASC' },

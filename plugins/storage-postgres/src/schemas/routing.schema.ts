@@ -4,6 +4,7 @@ import type {
   Presence,
   Queue,
   QueueCost,
+  RankedCandidate,
   RoutingDecision,
   RoutingStrategy,
   WaitReason,
@@ -22,6 +23,7 @@ export interface QueueRow {
   offerTimeoutSeconds: number;
   sla: Queue['sla'];
   overflow: Queue['overflow'];
+  aging: Queue['aging'];
   businessHours: Queue['businessHours'];
   createdAt: Date;
   updatedAt: Date;
@@ -40,6 +42,7 @@ export const QueueSchema = new EntitySchema<QueueRow>({
     offerTimeoutSeconds: { type: 'int', name: 'offer_timeout_seconds' },
     sla: { type: 'jsonb', nullable: true },
     overflow: { type: 'jsonb', nullable: true },
+    aging: { type: 'jsonb', nullable: true },
     businessHours: { type: 'jsonb', name: 'business_hours', nullable: true },
     createdAt: { type: 'timestamptz', name: 'created_at' },
     updatedAt: { type: 'timestamptz', name: 'updated_at' },
@@ -90,6 +93,7 @@ export interface WorkItemRow {
   state: WorkItem['state'];
   enqueuedAt: Date;
   excludedAgents: string[];
+  declinedAt: Date | null;
   reasons: WaitReason[];
   updatedAt: Date;
 }
@@ -107,6 +111,7 @@ export const WorkItemSchema = new EntitySchema<WorkItemRow>({
     state: { type: 'varchar', length: 16 },
     enqueuedAt: { type: 'timestamptz', name: 'enqueued_at' },
     excludedAgents: { type: 'jsonb', name: 'excluded_agents' },
+    declinedAt: { type: 'timestamptz', name: 'declined_at', nullable: true },
     reasons: { type: 'jsonb' },
     updatedAt: { type: 'timestamptz', name: 'updated_at' },
   },
@@ -182,6 +187,8 @@ export interface RoutingDecisionRow {
   outcome: RoutingDecision['outcome'];
   agentId: string | null;
   detail: string;
+  rule: string | null;
+  candidates: RankedCandidate[] | null;
 }
 
 export const RoutingDecisionSchema = new EntitySchema<RoutingDecisionRow>({
@@ -195,6 +202,8 @@ export const RoutingDecisionSchema = new EntitySchema<RoutingDecisionRow>({
     outcome: { type: 'varchar', length: 16 },
     agentId: { type: 'uuid', name: 'agent_id', nullable: true },
     detail: { type: 'text' },
+    rule: { type: 'varchar', length: 64, nullable: true },
+    candidates: { type: 'jsonb', nullable: true },
   },
   indices: [{ name: 'ix_routing_decisions_conversation', columns: ['conversationId', 'at', 'id'] }],
 });

@@ -80,7 +80,20 @@ const routingRoute = createRoute({
         status: z.string(),
         waiting: z.object({ queueId: z.string(), state: z.string(), priority: z.number(), enqueuedAt: z.string(), excludedAgents: z.array(z.string()) }).nullable(),
         reasons: z.array(WaitReasonSchema),
-        decisions: z.array(z.object({ at: z.string(), outcome: z.string(), agentId: z.string().nullable(), queueId: z.string().nullable(), detail: z.string() })),
+        decisions: z.array(
+          z.object({
+            at: z.string(),
+            outcome: z.string(),
+            agentId: z.string().nullable(),
+            queueId: z.string().nullable(),
+            detail: z.string(),
+            rule: z.string().nullable().openapi({ description: 'For an offer by the router: the rule that picked the winner (a strategy, sticky, after-decline-cooldown)' }),
+            candidates: z
+              .array(z.object({ agentId: z.string(), name: z.string(), rank: z.number(), unitsInUse: z.number(), freeUnits: z.number(), skillScore: z.number(), idleSince: z.string() }))
+              .nullable()
+              .openapi({ description: 'For an offer by the router: the eligible agents at decision time, best first (at most 10)' }),
+          }),
+        ),
       }),
       'The routing explainer',
     ),
@@ -175,7 +188,9 @@ export const conversationRoutes = (deps: { ledger: LedgerQueries; deskReads: Des
             ? { queueId: view.waiting.queueId, state: view.waiting.state, priority: view.waiting.priority, enqueuedAt: view.waiting.enqueuedAt.toISOString(), excludedAgents: view.waiting.excludedAgents }
             : null,
           reasons: view.reasons,
-          decisions: view.decisions.map((d) => ({ at: d.at.toISOString(), outcome: d.outcome, agentId: d.agentId, queueId: d.queueId, detail: d.detail })),
+          decisions: view.decisions.map((d) => ({
+            at: d.at.toISOString(), outcome: d.outcome, agentId: d.agentId, queueId: d.queueId, detail: d.detail, rule: d.rule ?? null, candidates: d.candidates ?? null,
+          })),
         },
         200,
       );

@@ -13,9 +13,15 @@ export const QueueInputSchema = z
     strategy: z.enum(ROUTING_STRATEGIES).optional(),
     sticky: z.object({ windowSeconds: z.number().int().min(1).max(90 * 86400) }).nullable().optional(),
     cost: z.union([z.number().int().min(0).max(10_000), z.record(z.string().min(1).max(64), z.number().int().min(0).max(10_000))]).optional(),
-    offerTimeoutSeconds: z.number().int().min(5).max(3600).optional(),
+    offerTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
     sla: z.object({ firstResponseSeconds: z.number().int().min(1).optional(), resolutionSeconds: z.number().int().min(1).optional() }).nullable().optional(),
     overflow: z.object({ afterSeconds: z.number().int().min(1), queueId: z.string().uuid() }).nullable().optional(),
+    aging: z
+      .object({ everySeconds: z.number().int().min(1).max(86_400), maxBoost: z.number().int().min(1).max(100) })
+      .strict()
+      .nullable()
+      .optional()
+      .openapi({ description: 'Waiting raises the effective priority by one every everySeconds, by at most maxBoost' }),
     // Checked by the core (parseBusinessHours), whose errors name the field: businessHours.weekly.mon[0].end.
     businessHours: z.record(z.string(), z.unknown()).nullable().optional().openapi({ description: 'BusinessHours: {timeZone, weekly: {mon: [{start, end}], …}, holidays?: [{date, open?}]}' }),
   })

@@ -188,6 +188,7 @@ export const QueueSchema = z
     offerTimeoutSeconds: z.number(),
     sla: z.object({ firstResponseSeconds: z.number().optional(), resolutionSeconds: z.number().optional() }).nullable(),
     overflow: z.object({ afterSeconds: z.number(), queueId: z.string() }).nullable(),
+    aging: z.object({ everySeconds: z.number(), maxBoost: z.number() }).nullable(),
     businessHours: BusinessHoursSchema.nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -1,0 +1,108 @@
+import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
+import { appendEntry } from '../../ledger/ledger-writer.js';
+import type { DomainEvent } from '../../shared/events.js';
+import { newId } from '../../shared/ids.js';
+import { lockKeys } from '../../shared/lock-keys.js';
+import type { Agent, Presence } from '../agent.entity.js';
+import type { RoutingUnit } from '../ports/routing-transactions.js';
+import type { RoutingSettings } from '../routing-settings.js';
+import { enqueueConversation } from './enqueue-conversation.js';
+
+// An agent's work is bounded by its capacity, far below these pages.
+const PAGE = 500;
+
+export interface Settled {
+  agent: Agent;
+  rescinded: number;
+  requeued: number;
+  /** Offers made to the agent after its work was read (a race with a router): settle again. */
+  missed: number;
+}
+
+/**
+ * Sets an agent's presence (or, with `next` null, re-applies the one it has) and what follows from
+ * it: an agent who is not `available` keeps no pending offer (each is rescinded and its item waits
+ * again, the agent not held against it), and one who goes `offline` hands back its assigned
+ * conversations when `requeueOnOffline` is set. Locks follow the house order — the conversations
+ * first, then the agent — so that it never waits in a cycle with a router or an answer.
+ */
+export const settlePresence = async (
+  session: RoutingUnit,
+  agentId: string,
+  next: Presence | null,
+  now: Date,
+  settings: Pick<RoutingSettings, 'requeueOnOffline'>,
+): Promise<Settled | null> => {
+  const before = await session.agents.get(agentId);
+  if (!before) return null;
+  const target = next ?? before.presence;
+  const leaving = target !== 'available';
+  const requeue = target === 'offline' && settings.requeueOnOffline;
+
+  const pending = leaving ? (await session.offers.listByAgent(agentId, 'pending', { limit: PAGE })).items : [];
+  const assigned = requeue ? (await session.conversations.list({ assignedTo: agentId }, { limit: PAGE })).items : [];
+  const locked = new Set([...pending.map((o) => o.conversationId), ...assigned.map((c) => c.id)]);
+  for (const conversationId of [...locked].sort()) await session.lock(lockKeys.conversation(conversationId));
+
+  await session.lock(lockKeys.agent(agentId));
+  let agent = await session.agents.get(agentId);
+  if (!agent) return null;
+  const events: DomainEvent[] = [];
+  if (next !== null && agent.presence !== next) {
+    agent = { ...agent, presence: next, presenceSince: now, updatedAt: now };
+    await session.agents.update(agent);
+    events.push({ type: 'agent.presence', agentId, presence: next });
+  }
+  let rescinded = 0;
+  let requeued = 0;
+  let missed = 0;
+  if (agent.presence !== 'available') {
+    for (const offer of (await session.offers.listByAgent(agentId, 'pending', { limit: PAGE })).items) {
+      if (!locked.has(offer.conversationId)) {
+        missed += 1;
+        continue;
+      }
+      await session.offers.update({ ...offer, status: 'rescinded', answeredAt: now, reason: `agent ${agent.presence}` });
+      const item = await session.workItems.get(offer.conversationId);
+      if (item) await session.workItems.update({ ...item, state: 'waiting', updatedAt: now });
+      const conversation = await session.conversations.get(offer.conversationId);
+      if (conversation) await session.conversations.update(conversationLifecycle.offerWithdrawn(conversation, now));
+      await session.decisions.insert({
+        id: newId(), conversationId: offer.conversationId, queueId: offer.queueId, at: now, outcome: 'rescinded', agentId,
+        detail: `offer rescinded: ${agent.name} went ${agent.presence}`,
+      });
+      events.push({ type: 'offer.answered', offerId: offer.id, conversationId: offer.conversationId, agentId, status: 'rescinded', queueId: offer.queueId });
+      if (item) events.push({ type: 'conversation.queued', conversationId: offer.conversationId, queueId: item.queueId });
+      rescinded += 1;
+    }
+  }
+  if (agent.presence === 'offline' && settings.requeueOnOffline) {
+    for (const seen of assigned) {
+      const conversation = await session.conversations.get(seen.id);
+      if (!conversation || conversation.assignment?.agentId !== agentId || !conversation.queueId) continue;
+      const queue = await session.queues.get(conversation.queueId);
+      if (!queue) continue;
+      await handBack(session, conversation, agent, queue.id, now);
+      await session.conversations.update(await enqueueConversation(session, conversation, { queue, now }));
+      requeued += 1;
+    }
+  }
+  if (events.length > 0) await session.outbox.add(events);
+  return { agent, rescinded, requeued, missed };
+};
+
+/** Ends the agent's assignment of a conversation and records why. */
+const handBack = async (session: RoutingUnit, conversation: Conversation, agent: Agent, queueId: string, now: Date): Promise<void> => {
+  const active = await session.assignments.activeByConversation(conversation.id);
+  if (active) await session.assignments.update({ ...active, endedAt: now });
+  await session.decisions.insert({
+    id: newId(), conversationId: conversation.id, queueId, at: now, outcome: 'transferred', agentId: agent.id,
+    detail: `${agent.name} went offline: queued again`,
+  });
+  await appendEntry(
+    session,
+    conversation,
+    { channel: 'system', direction: 'internal', type: 'assignment', text: `agent ${agent.name} went offline: queued again`, agentId: agent.id, data: { queueId } },
+    now,
+  );
+};
