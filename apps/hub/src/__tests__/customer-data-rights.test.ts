@@ -121,16 +121,23 @@ describe('data-subject export and erasure', () => {
     const address = `erin.${canary('canaryaddr')}@example.com`;
     const [said, subject, name, survivorWord] = [canary('canarytext'), canary('canarysubject'), `Erin ${canary('canaryname')}`, canary('keepme')];
     const erin = await inbound(address, `My secret is ${said}`, { subject, from: { kind: 'email', value: address, name } });
-    const alias = await inbound(`alias.${canary('x')}@example.com`, `again ${said}`);
-    await pointMerge(alias.customerId, erin.customerId);
-    const other = await inbound(`olga.${canary('o')}@example.com`, `unrelated ${survivorWord}`);
+    const aliasAddress = `alias.${canary('x')}@example.com`;
+    const alias = await inbound(aliasAddress, `again ${said}`);
+    // A real merge: its record keeps the alias address it moved, for unmerge.
+    expect((await call('POST', `/v1/customers/${erin.customerId}/merge`, { from: alias.customerId })).status).toBe(200);
+    const olga = `olga.${canary('o')}@example.com`;
+    const other = await inbound(olga, `unrelated ${survivorWord}`);
+    // Olga, a known sender, names Erin's address: a merge suggestion that quotes it.
+    await inbound(olga, 'my colleague writes too', { identities: [{ kind: 'email', value: address }] });
+    const suggestions = async () => (await call('GET', `/v1/customers/merge-suggestions?customerId=${erin.customerId}`)).json.items ?? [];
+    expect(await suggestions()).toHaveLength(1);
 
     // export: machine-readable, complete, across the merge
     const exported = await call('GET', `/v1/customers/${erin.customerId}/export`);
     expect(exported.status).toBe(200);
-    expect(exported.json).toMatchObject({ format: 'switchboard.customer-export.v1', customer: { id: erin.customerId, identities: [{ kind: 'email', value: address }] } });
+    expect(exported.json).toMatchObject({ format: 'switchboard.customer-export.v1', customer: { id: erin.customerId, identities: [{ kind: 'email', value: address }, { kind: 'email', value: aliasAddress }] } });
     expect((exported.json['mergedCustomers'] as { id: string }[]).map((c) => c.id)).toEqual([alias.customerId]);
-    expect((exported.json['interactions'] as { id: string }[]).map((i) => i.id)).toEqual([erin.interactionId, alias.interactionId]);
+    expect((exported.json['interactions'] as { id: string; type: string }[]).filter((i) => i.type === 'message').map((i) => i.id)).toEqual([erin.interactionId, alias.interactionId]);
     expect(JSON.stringify(exported.json)).toContain(said);
     expect((await call('GET', `/v1/customers/${erin.customerId}/export`, undefined, await readKey())).status).toBe(403);
 
@@ -138,14 +145,23 @@ describe('data-subject export and erasure', () => {
     expect((await call('POST', `/v1/customers/${erin.customerId}/erase`, undefined, await readKey())).status).toBe(403);
     const erased = await call('POST', `/v1/customers/${erin.customerId}/erase`);
     expect(erased.status).toBe(200);
-    expect(erased.json).toMatchObject({ customerId: erin.customerId, customers: [erin.customerId, alias.customerId], identities: 2, interactions: 2, conversations: 2 });
+    expect(erased.json).toMatchObject({
+      customerId: erin.customerId,
+      customers: [erin.customerId, alias.customerId],
+      identities: 2,
+      interactions: 2,
+      conversations: 2,
+      mergeSuggestionsRemoved: 1,
+      mergeRecordsScrubbed: 1,
+    });
+    expect(await suggestions()).toEqual([]);
 
     // nothing finds Erin by an erased value
     expect((await call('GET', `/v1/customers?identity=${encodeURIComponent(`email:${address}`)}`)).json.items).toEqual([]);
     expect((await call('GET', `/v1/search?q=${said}`)).json.items).toEqual([]);
     expect((await call('GET', `/v1/search?q=${subject}`)).json.items).toEqual([]);
     const timeline = await call('GET', `/v1/customers/${erin.customerId}/timeline`);
-    expect(timeline.json.items?.map((i) => i['type']).sort()).toEqual(['erasure', 'erasure', 'message', 'message']);
+    expect(timeline.json.items?.map((i) => i['type']).sort()).toEqual(['erasure', 'erasure', 'merge', 'message', 'message']);
     expect(timeline.json.items?.find((i) => i['id'] === erin.interactionId)).toMatchObject({ text: '', subject: null, party: null });
     expect(timeline.json.items?.find((i) => i['id'] === erin.interactionId)?.['erasedAt']).toEqual(expect.any(String));
 
@@ -155,7 +171,7 @@ describe('data-subject export and erasure', () => {
 
     // the database holds none of it: a dump of every table
     const dump = await pgDump();
-    for (const value of [said, subject, name, address]) expect(dump, value).not.toContain(value);
+    for (const value of [said, subject, name, address, aliasAddress]) expect(dump, value).not.toContain(value);
     expect(dump).toContain(survivorWord);
     expect((await call('GET', `/v1/search?q=${survivorWord}`)).json.items?.map((h) => h['interactionId'])).toEqual([other.interactionId]);
 

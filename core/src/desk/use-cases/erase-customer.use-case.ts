@@ -19,6 +19,10 @@ export interface ErasureReport {
   conversations: number;
   /** Outbound messages not yet delivered: dead-lettered, since there is no one left to send them to. */
   deliveriesCancelled: number;
+  /** Merge suggestions naming the customer (they quote an identity): deleted. */
+  mergeSuggestionsRemoved: number;
+  /** Merge records naming the customer: their identities, attribute values and former name emptied; no longer reversible. */
+  mergeRecordsScrubbed: number;
 }
 
 /** Entries read per round: bounded memory for a customer of any size. */
@@ -64,6 +68,8 @@ export class EraseCustomer {
       const now = this.clock.now();
 
       await session.identities.removeMany(identities.map((i) => ({ kind: i.kind, value: i.value })));
+      const mergeSuggestionsRemoved = await session.mergeSuggestions.removeFor(family);
+      const mergeRecordsScrubbed = await session.merges.scrubFor(family, now);
       for (const customer of customers) await session.customers.update({ ...customer, displayName: null, attributes: {}, updatedAt: now });
 
       let erased = 0;
@@ -109,6 +115,8 @@ export class EraseCustomer {
         interactions: erased,
         conversations: conversations.length,
         deliveriesCancelled: cancelled,
+        mergeSuggestionsRemoved,
+        mergeRecordsScrubbed,
       };
     });
   }

@@ -49,6 +49,8 @@ export interface MergeSuggestionRepository {
   update(suggestion: MergeSuggestion): Promise<void>;
   /** Newest first (createdAt desc, then id). */
   list(filter: MergeSuggestionFilter, page: PageRequest): Promise<Page<MergeSuggestion>>;
+  /** Deletes every suggestion naming one of these customers on either side (erasure); answers how many. */
+  removeFor(customerIds: readonly string[]): Promise<number>;
 }
 
 export interface CustomerMergeRepository {
@@ -58,6 +60,12 @@ export interface CustomerMergeRepository {
   update(merge: Pick<CustomerMerge, 'id' | 'undoneAt'>): Promise<void>;
   /** The merge of `mergedId` into `survivorId` that is not undone, if any. */
   findActive(survivorId: string, mergedId: string): Promise<CustomerMerge | null>;
+  /**
+   * Erasure: empties the personal part (identities moved, attribute values, the display name
+   * before) of every merge record naming one of these customers on either side, and marks it
+   * undone so it can no longer be reversed. Answers how many records it scrubbed.
+   */
+  scrubFor(customerIds: readonly string[], at: Date): Promise<number>;
 }
 
 export interface IdentitySession {

@@ -153,6 +153,13 @@ export class InMemoryMergeSuggestionRepository implements MergeSuggestionReposit
     );
     return keysetPage(rows, suggestionsNewestFirst, page);
   }
+
+  async removeFor(customerIds: readonly string[]): Promise<number> {
+    const named = new Set(customerIds);
+    const hits = this.db.mergeSuggestions.values().filter((s) => named.has(s.customerId) || named.has(s.otherCustomerId));
+    for (const s of hits) this.db.mergeSuggestions.delete(s.id);
+    return hits.length;
+  }
 }
 
 export class InMemoryCustomerMergeRepository implements CustomerMergeRepository {
@@ -176,5 +183,14 @@ export class InMemoryCustomerMergeRepository implements CustomerMergeRepository 
   async findActive(survivorId: string, mergedId: string): Promise<CustomerMerge | null> {
     const found = this.db.merges.values().find((m) => m.survivorId === survivorId && m.mergedId === mergedId && m.undoneAt === null);
     return found ? copy(found) : null;
+  }
+
+  async scrubFor(customerIds: readonly string[], at: Date): Promise<number> {
+    const named = new Set(customerIds);
+    const hits = this.db.merges.values().filter((m) => named.has(m.survivorId) || named.has(m.mergedId));
+    for (const m of hits) {
+      this.db.merges.set(m.id, { ...copy(m), identities: [], attributes: [], displayNameBefore: null, undoneAt: m.undoneAt ?? new Date(at) });
+    }
+    return hits.length;
   }
 }

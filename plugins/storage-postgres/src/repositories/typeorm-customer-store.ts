@@ -196,6 +196,17 @@ export class TypeormMergeSuggestionRepository implements MergeSuggestionReposito
     const rows = await query.orderBy('s.createdAt', 'DESC').addOrderBy('s.id', 'DESC').limit(size + 1).getMany();
     return toPage(rows, size, toMergeSuggestion, (r) => ({ keys: [r.createdAt], id: r.id }));
   }
+
+  async removeFor(customerIds: readonly string[]): Promise<number> {
+    const ids = customerIds.filter(isId);
+    if (ids.length === 0) return 0;
+    // Wrapped in a SELECT: the driver answers a bare DELETE with [rows, count], not the rows.
+    const [deleted] = await this.rows.manager.query<{ n: number }[]>(
+      'WITH d AS (DELETE FROM merge_suggestions WHERE customer_id = ANY($1::uuid[]) OR other_customer_id = ANY($1::uuid[]) RETURNING 1) SELECT count(*)::int AS n FROM d',
+      [ids],
+    );
+    return deleted?.n ?? 0;
+  }
 }
 
 export class TypeormCustomerMergeRepository implements CustomerMergeRepository {
@@ -228,5 +239,18 @@ export class TypeormCustomerMergeRepository implements CustomerMergeRepository {
       .orderBy('m.createdAt', 'DESC')
       .getOne();
     return row ? toCustomerMerge(row) : null;
+  }
+
+  async scrubFor(customerIds: readonly string[], at: Date): Promise<number> {
+    const ids = customerIds.filter(isId);
+    if (ids.length === 0) return 0;
+    const [scrubbed] = await this.rows.manager.query<{ n: number }[]>(
+      `WITH u AS (
+         UPDATE customer_merges SET identities = '[]'::jsonb, attributes = '[]'::jsonb, display_name_before = NULL, undone_at = COALESCE(undone_at, $2)
+          WHERE survivor_id = ANY($1::uuid[]) OR merged_id = ANY($1::uuid[]) RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [ids, at],
+    );
+    return scrubbed?.n ?? 0;
   }
 }

@@ -69,6 +69,8 @@ const ErasureSchema = z
     interactions: z.number().int().openapi({ description: 'Entries whose personal content was replaced by the tombstone' }),
     conversations: z.number().int().openapi({ description: 'Conversations that recorded the erasure as an entry' }),
     deliveriesCancelled: z.number().int(),
+    mergeSuggestionsRemoved: z.number().int(),
+    mergeRecordsScrubbed: z.number().int(),
   })
   .openapi('Erasure');
 
