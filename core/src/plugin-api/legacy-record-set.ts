@@ -8,8 +8,10 @@ import {
   type LegacyFailure,
   type LegacyPage,
   type LegacyRecord,
+  type LegacySource,
 } from './legacy-source.port.js';
 import { invalid } from '../shared/domain-error.js';
+import type { Health } from '../shared/health.js';
 
 interface Item {
   key: string;
@@ -147,5 +149,47 @@ export class LegacyRecordSet {
       if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') positions[entity] = [value[0], value[1]];
     }
     return positions;
+  }
+}
+
+/**
+ * A LegacySource over exported files held in memory as a LegacyRecordSet: the files are loaded
+ * again whenever their `signature` (e.g. names, sizes and mtimes) changes, so a newer export
+ * dropped in shows up as a delta. `label` names the source in its connection test.
+ */
+export class ReloadingLegacySource implements LegacySource {
+  private cached: { signature: string; set: LegacyRecordSet } | undefined;
+
+  constructor(
+    private readonly signature: () => Promise<string>,
+    private readonly load: () => Promise<LegacyRecordSet>,
+    private readonly label: (description: LegacyDescription) => string,
+  ) {}
+
+  async describe(): Promise<LegacyDescription> {
+    return (await this.data()).describe();
+  }
+
+  async read(entity: LegacyEntity, cursor: string | null, limit: number): Promise<LegacyPage> {
+    return (await this.data()).read(entity, cursor, limit);
+  }
+
+  async changesSince(watermark: string | null, limit: number): Promise<LegacyChanges> {
+    return (await this.data()).changesSince(watermark, limit);
+  }
+
+  async testConnection(): Promise<Health> {
+    try {
+      const description = await this.describe();
+      return { status: 'up', detail: `${this.label(description)}: ${description.entities.map((e) => `${e.count} ${e.entity}`).join(', ')}` };
+    } catch (error) {
+      return { status: 'down', detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private async data(): Promise<LegacyRecordSet> {
+    const signature = await this.signature();
+    if (this.cached?.signature !== signature) this.cached = { signature, set: await this.load() };
+    return this.cached.set;
   }
 }
