@@ -66,6 +66,13 @@ module.exports = {
       to: { path: '^core/src/', pathNot: ['^core/src/(events|shared)/', TESTING] },
     },
     {
+      name: 'webhooks-imports-only-events-and-shared',
+      comment: 'Webhook subscriptions follow the event log: they build on events and shared only.',
+      severity: 'error',
+      from: { path: '^core/src/webhooks/' },
+      to: { path: '^core/src/', pathNot: ['^core/src/(webhooks|events|shared)/', TESTING] },
+    },
+    {
       name: 'identity-and-access-import-only-shared',
       severity: 'error',
       from: { path: '^core/src/(identity|access)/' },

@@ -111,3 +111,15 @@ export * from './desk/desk.errors.js';
 export * from './events/ports/event-log.port.js';
 export * from './events/use-cases/follow-events.use-case.js';
 export * from './events/events.jobs.js';
+// webhooks
+export * from './webhooks/webhook-subscription.entity.js';
+export * from './webhooks/webhook-signature.js';
+export * from './webhooks/webhook-settings.js';
+export * from './webhooks/private-network.js';
+export * from './webhooks/webhooks.errors.js';
+export * from './webhooks/ports/webhook-store.port.js';
+export * from './webhooks/ports/webhook-transport.port.js';
+export * from './webhooks/use-cases/send-webhook.js';
+export * from './webhooks/use-cases/deliver-webhooks.use-case.js';
+export * from './webhooks/use-cases/manage-webhooks.use-case.js';
+export * from './webhooks/webhooks.jobs.js';

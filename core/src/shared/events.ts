@@ -19,6 +19,22 @@ export type DomainEvent =
 
 export type DomainEventType = DomainEvent['type'];
 
+// A record, so a new event type fails the type check until it is listed here.
+const EVENT_TYPES: Record<DomainEventType, true> = {
+  'conversation.queued': true,
+  'conversation.resolved': true,
+  'offer.created': true,
+  'offer.answered': true,
+  'agent.freed': true,
+  'delivery.requested': true,
+  'agent.presence': true,
+  'desk.post': true,
+  'sla.breached': true,
+};
+
+/** Every domain event type, as followers (the event stream, webhooks) may name them. */
+export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = Object.keys(EVENT_TYPES) as DomainEventType[];
+
 export interface OutboxEvent {
   id: string;
   event: DomainEvent;

@@ -40,6 +40,12 @@ export interface JobContribution<S = unknown> {
    */
   run(job: Job<unknown>): Promise<boolean>;
   plan?(events: readonly OutboxEvent[], context: PlanContext<S>): PlannedJob[] | Promise<PlannedJob[]>;
+  /**
+   * Like `plan`, for jobs that read what the relay itself writes (the event log): planned in the
+   * relay's transaction, enqueued only after it commits, so the job never runs before the events
+   * are visible. A crash in between loses the enqueue; the contribution's `sweep` makes up for it.
+   */
+  follow?(events: readonly OutboxEvent[], context: PlanContext<S>): PlannedJob[] | Promise<PlannedJob[]>;
   sweep?(context: SweepContext<S>): Promise<PlannedJob[]>;
 }
 
@@ -50,6 +56,7 @@ export interface JobSpec<P, S> {
   /** Resolves `true` when it committed outbox events. */
   handle(payload: P, job: Job<P>): Promise<boolean | void>;
   plan?(events: readonly OutboxEvent[], context: PlanContext<S>): PlannedJob[] | Promise<PlannedJob[]>;
+  follow?(events: readonly OutboxEvent[], context: PlanContext<S>): PlannedJob[] | Promise<PlannedJob[]>;
   sweep?(context: SweepContext<S>): Promise<PlannedJob[]>;
 }
 
@@ -67,6 +74,7 @@ export const defineJob = <P, S = unknown>(spec: JobSpec<P, S>): JobContribution<
     return (await spec.handle(parsed.data, { ...job, payload: parsed.data })) === true;
   },
   ...(spec.plan ? { plan: spec.plan } : {}),
+  ...(spec.follow ? { follow: spec.follow } : {}),
   ...(spec.sweep ? { sweep: spec.sweep } : {}),
 });
 

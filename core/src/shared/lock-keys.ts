@@ -11,6 +11,8 @@ export const lockKeys = {
   conversation: (id: string) => `conversation:${id}`,
   agent: (id: string) => `agent:${id}`,
   delivery: (id: string) => `delivery:${id}`,
+  /** A webhook subscription's row: its cursor, lease and failure count (taken alone). */
+  webhook: (id: string) => `webhook:${id}`,
   /** Taken last, by the relay only: appends to the event log commit in order. */
   eventLog: () => 'event-log',
 };

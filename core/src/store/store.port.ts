@@ -9,6 +9,7 @@ import type { Health } from '../shared/health.js';
 import type { OutboxSession } from '../shared/ports/outbox.port.js';
 import type { PluginStateSession } from '../shared/ports/plugin-state.port.js';
 import type { SessionLocks, Transactions } from '../shared/ports/transactions.port.js';
+import type { WebhookSession } from '../webhooks/ports/webhook-store.port.js';
 
 /**
  * Everything the core reads and writes, bound to one database session: the session ports each
@@ -17,7 +18,7 @@ import type { SessionLocks, Transactions } from '../shared/ports/transactions.po
  * Use cases lock in a fixed order (see `lockKeys`): identity, then the inbound receipt rows (taken
  * by `receipts.claimMany` right after the identity locks), customer, queue, conversation, agent.
  */
-export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession {}
+export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession, WebhookSession {}
 
 /** The storage port: PostgreSQL in production, an embedded engine by default. */
 export interface Store extends Transactions<StoreSession> {

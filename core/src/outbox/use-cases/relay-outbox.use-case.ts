@@ -61,19 +61,24 @@ export class RelayOutbox {
     return this.run();
   }
 
-  private relayBatch(): Promise<number> {
-    return this.store.transaction(async (session) => {
+  private async relayBatch(): Promise<number> {
+    const { count, followers } = await this.store.transaction(async (session) => {
       const claimed = await session.outbox.claimUndispatched(BATCH);
-      if (claimed.length === 0) return 0;
+      if (claimed.length === 0) return { count: 0, followers: [] };
       const now = this.clock.now();
+      const planned: PlannedJob[] = [];
       for (const contribution of this.contributions) {
         if (contribution.plan) await enqueuePlanned(this.jobs, await contribution.plan(claimed, { now, session }));
+        if (contribution.follow) planned.push(...(await contribution.follow(claimed, { now, session })));
       }
       // Followers (the event stream) read the log by sequence: one appender at a time keeps it in commit order.
       await session.lock(lockKeys.eventLog());
       await session.eventLog.append(claimed, now);
       await session.outbox.markDispatched(claimed.map((e) => e.id), now);
-      return claimed.length;
+      return { count: claimed.length, followers: planned };
     });
+    // Jobs that read the event log, once the events are in it (see JobContribution.follow).
+    await enqueuePlanned(this.jobs, followers);
+    return count;
   }
 }

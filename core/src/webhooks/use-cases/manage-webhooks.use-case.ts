@@ -1,0 +1,167 @@
+import type { EventLogSession } from '../../events/ports/event-log.port.js';
+import { invalid } from '../../shared/domain-error.js';
+import { newId } from '../../shared/ids.js';
+import { lockKeys } from '../../shared/lock-keys.js';
+import type { Page, PageRequest } from '../../shared/page.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
+import type { JobQueue } from '../../shared/ports/job-queue.port.js';
+import type { Transactions } from '../../shared/ports/transactions.port.js';
+import type { WebhookSession } from '../ports/webhook-store.port.js';
+import type { WebhookTransport } from '../ports/webhook-transport.port.js';
+import { newWebhookSecret } from '../webhook-signature.js';
+import type { WebhookSettings } from '../webhook-settings.js';
+import { WEBHOOK_PING_TYPE, type WebhookAttempt, type WebhookSubscription } from '../webhook-subscription.entity.js';
+import { checkTypes, checkWebhookUrl, webhookNotFound } from '../webhooks.errors.js';
+import { WEBHOOK_DELIVER_JOB } from './deliver-webhooks.use-case.js';
+import { sendWebhook } from './send-webhook.js';
+
+export interface CreateWebhookInput {
+  url: string;
+  types: string[];
+  description?: string | undefined;
+}
+
+export interface UpdateWebhookInput {
+  url?: string | undefined;
+  types?: string[] | undefined;
+  description?: string | null | undefined;
+  /** `true` re-enables a disabled subscription: it resumes at the event it stopped on. */
+  enabled?: boolean | undefined;
+}
+
+export interface PingResult {
+  ok: boolean;
+  httpStatus: number | null;
+  error: string | null;
+  durationMs: number;
+  /** The ping's `webhook-id`. */
+  id: string;
+}
+
+/** A subscription as the API shows it: everything but the secret. */
+export type WebhookView = Omit<WebhookSubscription, 'secret' | 'leaseOwner' | 'leaseUntil'>;
+
+const view = ({ secret: _secret, leaseOwner: _owner, leaseUntil: _until, ...rest }: WebhookSubscription): WebhookView => rest;
+
+/** Subscriptions (admin): create, read, change, delete, test, and their delivery attempts. */
+export class ManageWebhooks {
+  constructor(
+    private readonly store: Transactions<WebhookSession & EventLogSession>,
+    private readonly clock: Clock,
+    private readonly transport: WebhookTransport,
+    private readonly settings: WebhookSettings,
+    private readonly jobs: Pick<JobQueue, 'enqueue'>,
+  ) {}
+
+  /** Creates a subscription that starts with the events committed from now on; the secret is answered here only. */
+  async create(input: CreateWebhookInput): Promise<{ webhook: WebhookView; secret: string }> {
+    const url = checkWebhookUrl(input.url, this.settings.allowPrivateNetworks);
+    const types = checkTypes(input.types);
+    const now = this.clock.now();
+    const subscription = await this.store.transaction(async (s) => {
+      const created: WebhookSubscription = {
+        id: newId(),
+        url,
+        types,
+        description: input.description ?? null,
+        secret: newWebhookSecret(),
+        enabled: true,
+        disabledReason: null,
+        cursor: await s.eventLog.latest(),
+        failures: 0,
+        failingSince: null,
+        nextAttemptAt: null,
+        lastDelivery: null,
+        leaseOwner: null,
+        leaseUntil: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await s.webhooks.insert(created);
+      return created;
+    });
+    return { webhook: view(subscription), secret: subscription.secret };
+  }
+
+  async get(id: string): Promise<WebhookView> {
+    const found = await this.store.read((s) => s.webhooks.get(id));
+    if (found === null) throw webhookNotFound(id);
+    return view(found);
+  }
+
+  async list(page: PageRequest): Promise<Page<WebhookView>> {
+    const found = await this.store.read((s) => s.webhooks.list(page));
+    return { items: found.items.map(view), nextCursor: found.nextCursor };
+  }
+
+  async update(id: string, input: UpdateWebhookInput): Promise<WebhookView> {
+    if (Object.values(input).every((v) => v === undefined)) throw invalid('WEBHOOK.NOTHING_TO_CHANGE', 'name at least one of url, types, description, enabled', 'body');
+    const url = input.url === undefined ? undefined : checkWebhookUrl(input.url, this.settings.allowPrivateNetworks);
+    const types = input.types === undefined ? undefined : checkTypes(input.types);
+    const updated = await this.store.transaction(async (s) => {
+      await s.lock(lockKeys.webhook(id));
+      const current = await s.webhooks.get(id);
+      if (current === null) throw webhookNotFound(id);
+      const now = this.clock.now();
+      let next: WebhookSubscription = { ...current, updatedAt: now };
+      if (url !== undefined) next.url = url;
+      if (types !== undefined) next.types = types;
+      if (input.description !== undefined) next.description = input.description;
+      if (input.enabled === false) next = { ...next, enabled: false, disabledReason: null, nextAttemptAt: null };
+      // Re-enabled, or pointed elsewhere: a fresh start for the failure count and the backoff.
+      if ((input.enabled === true && !current.enabled) || (url !== undefined && url !== current.url)) {
+        next = { ...next, enabled: input.enabled ?? current.enabled, disabledReason: null, failures: 0, failingSince: null, nextAttemptAt: null };
+      }
+      await s.webhooks.update(next);
+      return next;
+    });
+    if (updated.enabled) await this.jobs.enqueue(WEBHOOK_DELIVER_JOB, { subscriptionId: id }, { jobId: `webhooks:${id}:changed:${updated.updatedAt.getTime()}` });
+    return view(updated);
+  }
+
+  async delete(id: string): Promise<void> {
+    const deleted = await this.store.transaction(async (s) => {
+      await s.lock(lockKeys.webhook(id));
+      return s.webhooks.delete(id);
+    });
+    if (!deleted) throw webhookNotFound(id);
+  }
+
+  async attempts(id: string, page: PageRequest): Promise<Page<WebhookAttempt>> {
+    return this.store.read(async (s) => {
+      if ((await s.webhooks.get(id)) === null) throw webhookNotFound(id);
+      return s.webhooks.listAttempts(id, page);
+    });
+  }
+
+  /** Sends a signed `webhook.ping` now (disabled subscriptions too) and records the attempt; the cursor and failure count stay as they are. */
+  async ping(id: string): Promise<PingResult> {
+    const subscription = await this.store.read((s) => s.webhooks.get(id));
+    if (subscription === null) throw webhookNotFound(id);
+    const pingId = newId();
+    const outcome = await sendWebhook({ transport: this.transport, clock: this.clock, settings: this.settings }, subscription, {
+      id: pingId,
+      seq: null,
+      type: WEBHOOK_PING_TYPE,
+      timestamp: this.clock.now(),
+      data: { webhookId: id },
+    });
+    await this.store.transaction(async (s) => {
+      if ((await s.webhooks.get(id)) === null) return;
+      await s.webhooks.recordAttempt({
+        id: newId(),
+        subscriptionId: id,
+        eventId: pingId,
+        eventType: WEBHOOK_PING_TYPE,
+        seq: null,
+        attempt: 1,
+        outcome: outcome.ok ? 'delivered' : 'failed',
+        httpStatus: outcome.httpStatus,
+        error: outcome.error,
+        durationMs: outcome.durationMs,
+        attemptedAt: this.clock.now(),
+      });
+    });
+    return { ...outcome, id: pingId };
+  }
+}
