@@ -17,6 +17,7 @@ import type {
   RoutingQueries,
   SlaQueries,
   FollowEvents,
+  ManageWebhooks,
   Store,
 } from '@switchboard/core';
 import { authenticate } from './http/auth.js';
@@ -38,6 +39,7 @@ import { pluginRoutes } from './routes/plugins/plugins.routes.js';
 import { queueRoutes } from './routes/queues/queues.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
+import { webhookRoutes } from './routes/webhooks/webhooks.routes.js';
 
 export interface AppDeps {
   store: Store;
@@ -57,6 +59,8 @@ export interface AppDeps {
   routingReads: RoutingQueries;
   sla: SlaQueries;
   events: FollowEvents;
+  /** Outbound webhook subscriptions (admin). */
+  webhooks: ManageWebhooks;
   apiKeys: ManageApiKeys;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
@@ -78,6 +82,7 @@ const DOCUMENT_TAGS = [
   { name: 'ledger', description: 'Whole-ledger integrity' },
   { name: 'queues', description: 'Queues and their statistics' },
   { name: 'events', description: 'The stream of committed domain events' },
+  { name: 'webhooks', description: 'Outbound webhook subscriptions to domain events, signed per Standard Webhooks (admin)' },
   { name: 'agents', description: 'Agents, presence and offers' },
   { name: 'offers', description: 'Answers to offers' },
   { name: 'plugins', description: 'Installed plugin instances' },
@@ -109,6 +114,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/ledger', ledgerRoutes(deps));
   app.route('/v1/queues', queueRoutes(deps));
   app.route('/v1/events', eventRoutes(deps));
+  app.route('/v1/webhooks', webhookRoutes(deps));
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));

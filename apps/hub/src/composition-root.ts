@@ -16,9 +16,11 @@ import {
   RoutingQueries,
   SlaQueries,
   FollowEvents,
+  ManageWebhooks,
   Sweep,
   storedPluginState,
   systemClock,
+  DEFAULT_WEBHOOK_SETTINGS,
   type AgentDesk,
   type BlobStore,
   type Channel,
@@ -48,6 +50,8 @@ import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
 import { slaModule } from './di/sla.module.js';
 import { eventsModule } from './di/events.module.js';
+import { webhooksModule } from './di/webhooks.module.js';
+import { NodeHttpWebhookTransport } from './webhooks/node-http-webhook-transport.js';
 import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -148,6 +152,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     reaching: (agent) => deskInstances.map((entry) => entry.desk).filter((desk) => desk.reaches(agent)),
   };
 
+  const webhookTransport = new NodeHttpWebhookTransport();
   const container = new Container();
   container.load(
     platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) }, desks, ...(blobs ? { blobs } : {}) }),
@@ -156,6 +161,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     routingModule,
     slaModule,
     eventsModule,
+    webhooksModule(config.hub.webhooks ?? DEFAULT_WEBHOOK_SETTINGS, webhookTransport),
     inboundModule((size) => metrics.ingestBatchSize.observe(size)),
     deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
@@ -226,6 +232,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         routingReads: container.get(RoutingQueries),
         sla: container.get(SlaQueries),
         events: container.get(FollowEvents),
+        webhooks: container.get(ManageWebhooks),
         apiKeys: container.get(ManageApiKeys),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),
@@ -283,6 +290,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       started = false;
       for (const timer of timers) clearInterval(timer);
       await queue.stop(graceMs).catch((error: unknown) => logger.warn({ err: String(error) }, 'job queue did not stop cleanly'));
+      webhookTransport.close();
       await supervisor.stop();
     },
   };

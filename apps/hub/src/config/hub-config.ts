@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { RESOLUTION_RULES, isPhoneRegion, type IdentitySettings } from '@switchboard/core';
+import { DEFAULT_WEBHOOK_SETTINGS, RESOLUTION_RULES, isPhoneRegion, type IdentitySettings, type WebhookSettings } from '@switchboard/core';
 import { z } from 'zod';
 
 export type HubRole = 'all' | 'api' | 'worker';
@@ -37,6 +37,8 @@ export interface HubSettings {
   /** channel name → default queue name */
   channelQueues: Record<string, string>;
   identity: IdentitySettings;
+  /** Outbound webhook delivery (`hub.webhooks`); the defaults when absent (off for private networks). */
+  webhooks?: WebhookSettings;
 }
 
 export interface HubConfig {
@@ -90,6 +92,15 @@ const hubSchema = z.strictObject({
         .array(z.enum(RESOLUTION_RULES))
         .refine((rules) => new Set(rules).size === rules.length, 'each rule at most once')
         .default([...RESOLUTION_RULES]),
+    })
+    .prefault({}),
+  webhooks: z
+    .strictObject({
+      allowPrivateNetworks: z.boolean().default(DEFAULT_WEBHOOK_SETTINGS.allowPrivateNetworks),
+      timeoutMs: z.number().int().min(100).max(120_000).default(DEFAULT_WEBHOOK_SETTINGS.timeoutMs),
+      baseDelayMs: positiveInt.default(DEFAULT_WEBHOOK_SETTINGS.baseDelayMs),
+      maxDelayMs: positiveInt.default(DEFAULT_WEBHOOK_SETTINGS.maxDelayMs),
+      disableAfterFailures: z.number().int().min(1).max(1000).default(DEFAULT_WEBHOOK_SETTINGS.disableAfterFailures),
     })
     .prefault({}),
 });

@@ -1,0 +1,67 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { ManageWebhooks } from '@switchboard/core';
+import { requireScope } from '../../http/auth.js';
+import { createRouter } from '../../http/openapi-router.js';
+import { IdParam, PageQuery, errorResponses, json, pageOf, withoutUndefined } from '../shared/views.js';
+import { CreateWebhookSchema, PingSchema, UpdateWebhookSchema, WebhookAttemptSchema, WebhookSchema, attemptJson, webhookJson } from './webhooks.schemas.js';
+
+const tags = ['webhooks'];
+const admin = [requireScope('admin')];
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+
+const listRoute = createRoute({
+  method: 'get', path: '/', operationId: 'listWebhooks', tags, summary: 'Webhook subscriptions, oldest first (never their secrets)', middleware: admin, request: { query: PageQuery },
+  responses: { 200: json(pageOf(WebhookSchema), 'One page of subscriptions'), ...errorResponses },
+});
+const createWebhookRoute = createRoute({
+  method: 'post', path: '/', operationId: 'createWebhook', tags, middleware: admin, request: body(CreateWebhookSchema),
+  summary: 'Subscribe a URL to domain events; the signing secret is shown once',
+  description: 'Deliveries start with the events committed from now on, in order, at least once, signed per Standard Webhooks with the `secret` answered here (and never again).',
+  responses: { 201: json(WebhookSchema.extend({ secret: z.string().openapi({ description: 'whsec_… (Standard Webhooks); shown only in this answer' }) }), 'The subscription, with its secret'), ...errorResponses },
+});
+const getRoute = createRoute({
+  method: 'get', path: '/{id}', operationId: 'getWebhook', tags, summary: 'A subscription: status, failures, last delivery', middleware: admin, request: { params: IdParam },
+  responses: { 200: json(WebhookSchema, 'The subscription'), ...errorResponses },
+});
+const patchRoute = createRoute({
+  method: 'patch', path: '/{id}', operationId: 'updateWebhook', tags, summary: 'Change the URL or types, enable or disable', middleware: admin,
+  request: { params: IdParam, ...body(UpdateWebhookSchema) },
+  responses: { 200: json(WebhookSchema, 'The changed subscription'), ...errorResponses },
+});
+const deleteRoute = createRoute({
+  method: 'delete', path: '/{id}', operationId: 'deleteWebhook', tags, summary: 'Delete a subscription and its delivery attempts', middleware: admin, request: { params: IdParam },
+  responses: { 204: { description: 'Deleted' }, ...errorResponses },
+});
+const attemptsRoute = createRoute({
+  method: 'get', path: '/{id}/deliveries', operationId: 'listWebhookDeliveries', tags, summary: 'Delivery attempts, newest first (kept 7 days)', middleware: admin,
+  request: { params: IdParam, query: PageQuery },
+  responses: { 200: json(pageOf(WebhookAttemptSchema), 'One page of attempts'), ...errorResponses },
+});
+const testRoute = createRoute({
+  method: 'post', path: '/{id}/test', operationId: 'testWebhook', tags, middleware: admin, request: { params: IdParam },
+  summary: 'Send a signed `webhook.ping` now and answer what the receiver said',
+  description: 'Recorded among the deliveries; the subscription\'s cursor, failures and status do not change.',
+  responses: { 200: json(PingSchema, 'What the receiver answered'), ...errorResponses },
+});
+
+export const webhookRoutes = (deps: { webhooks: ManageWebhooks }) =>
+  createRouter()
+    .openapi(listRoute, async (c) => {
+      const page = await deps.webhooks.list(c.req.valid('query'));
+      return c.json({ items: page.items.map(webhookJson), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(createWebhookRoute, async (c) => {
+      const { webhook, secret } = await deps.webhooks.create(c.req.valid('json'));
+      return c.json({ ...webhookJson(webhook), secret }, 201);
+    })
+    .openapi(getRoute, async (c) => c.json(webhookJson(await deps.webhooks.get(c.req.valid('param').id)), 200))
+    .openapi(patchRoute, async (c) => c.json(webhookJson(await deps.webhooks.update(c.req.valid('param').id, withoutUndefined(c.req.valid('json')))), 200))
+    .openapi(deleteRoute, async (c) => {
+      await deps.webhooks.delete(c.req.valid('param').id);
+      return c.body(null, 204);
+    })
+    .openapi(attemptsRoute, async (c) => {
+      const page = await deps.webhooks.attempts(c.req.valid('param').id, c.req.valid('query'));
+      return c.json({ items: page.items.map(attemptJson), nextCursor: page.nextCursor }, 200);
+    })
+    .openapi(testRoute, async (c) => c.json(await deps.webhooks.ping(c.req.valid('param').id), 200));
