@@ -23,6 +23,12 @@ export const isPrivateAddress = (address: string): boolean => {
     const inner = ipv4(mapped[1]);
     return inner === null || privateIpv4(inner);
   }
+  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
+  if (mappedHex?.[1] && mappedHex[2]) {
+    const high = Number.parseInt(mappedHex[1], 16);
+    const low = Number.parseInt(mappedHex[2], 16);
+    return privateIpv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+  }
   if (/^(0*:)*0*1$/.test(text) || /^(0*:)*:?0*$/.test(text)) return true; // ::1, ::
   const first = Number.parseInt(text.split(':')[0] || '0', 16);
   return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || (first & 0xff00) === 0xff00;

@@ -10,7 +10,7 @@ import type { WebhookSession } from '../ports/webhook-store.port.js';
 import type { WebhookTransport } from '../ports/webhook-transport.port.js';
 import { newWebhookSecret } from '../webhook-signature.js';
 import type { WebhookSettings } from '../webhook-settings.js';
-import { WEBHOOK_PING_TYPE, type WebhookAttempt, type WebhookSubscription } from '../webhook-subscription.entity.js';
+import { WEBHOOK_PING_TYPE, webhookStatus, type WebhookAttempt, type WebhookStatus, type WebhookSubscription } from '../webhook-subscription.entity.js';
 import { checkTypes, checkWebhookUrl, webhookNotFound } from '../webhooks.errors.js';
 import { WEBHOOK_DELIVER_JOB } from './deliver-webhooks.use-case.js';
 import { sendWebhook } from './send-webhook.js';
@@ -38,10 +38,10 @@ export interface PingResult {
   id: string;
 }
 
-/** A subscription as the API shows it: everything but the secret. */
-export type WebhookView = Omit<WebhookSubscription, 'secret' | 'leaseOwner' | 'leaseUntil'>;
+/** A subscription as the API shows it: everything but the secret (and the delivery lease), with its status. */
+export type WebhookView = Omit<WebhookSubscription, 'secret' | 'leaseOwner' | 'leaseUntil'> & { status: WebhookStatus };
 
-const view = ({ secret: _secret, leaseOwner: _owner, leaseUntil: _until, ...rest }: WebhookSubscription): WebhookView => rest;
+const view = ({ secret: _secret, leaseOwner: _owner, leaseUntil: _until, ...rest }: WebhookSubscription): WebhookView => ({ ...rest, status: webhookStatus(rest) });
 
 /** Subscriptions (admin): create, read, change, delete, test, and their delivery attempts. */
 export class ManageWebhooks {

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { webhookStatus, type WebhookAttempt, type WebhookView } from '@switchboard/core';
+import type { WebhookAttempt, WebhookView } from '@switchboard/core';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -62,7 +62,7 @@ export const webhookJson = (w: WebhookView): z.infer<typeof WebhookSchema> => ({
   types: w.types,
   description: w.description,
   enabled: w.enabled,
-  status: webhookStatus(w),
+  status: w.status,
   disabledReason: w.disabledReason,
   failures: w.failures,
   failingSince: iso(w.failingSince),
