@@ -13,3 +13,4 @@ export * from './dovecot-server.js';
 export * from './smtp-sink.js';
 export * from './email-hub.js';
 export * from './slack-fake.js';
+export * from './event-webhook-receiver.js';
