@@ -28,6 +28,8 @@ export interface EventWebhookReceiver {
   setDelay(ms: number): void;
   /** The ids answered 2xx, first arrival of each, in arrival order. */
   deliveredIds(): string[];
+  /** Requests received and not answered yet. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export const startEventWebhookReceiver = async (): Promise<EventWebhookReceiver>
   let delayMs = 0;
   const planned: number[] = [];
   const received: ReceivedEvent[] = [];
+  let pending = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -58,7 +61,12 @@ export const startEventWebhookReceiver = async (): Promise<EventWebhookReceiver>
     } catch {
       body = undefined;
     }
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    pending += 1;
+    try {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    } finally {
+      pending -= 1;
+    }
     const status = req.method !== 'POST' ? 405 : !verified ? 401 : (planned.shift() ?? 200);
     const record: ReceivedEvent = { id: headers['webhook-id'] ?? '', headers, rawBody, body, verified, answered: status, receivedAt: new Date() };
     if (verifyError !== undefined) record.verifyError = verifyError;
@@ -91,6 +99,7 @@ export const startEventWebhookReceiver = async (): Promise<EventWebhookReceiver>
     setDelay(ms) {
       delayMs = ms;
     },
+    inFlight: () => pending,
     deliveredIds() {
       const seen = new Set<string>();
       const ids: string[] = [];
