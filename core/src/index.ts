@@ -9,6 +9,7 @@ export * from './shared/lock-keys.js';
 export * from './shared/group-commit.js';
 export * from './shared/inbound-limits.js';
 export * from './shared/jobs.js';
+export * from './shared/redact.js';
 export * from './shared/ports/clock.port.js';
 export * from './shared/ports/logger.port.js';
 export * from './shared/ports/job-queue.port.js';
@@ -111,6 +112,8 @@ export * from './desk/desk.errors.js';
 export * from './events/ports/event-log.port.js';
 export * from './events/use-cases/follow-events.use-case.js';
 export * from './events/events.jobs.js';
+// dead letters (admin)
+export * from './outbox/use-cases/manage-dead-letters.use-case.js';
 // webhooks
 export * from './webhooks/webhook-subscription.entity.js';
 export * from './webhooks/webhook-signature.js';

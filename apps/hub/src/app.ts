@@ -18,6 +18,7 @@ import type {
   SlaQueries,
   FollowEvents,
   ManageWebhooks,
+  ManageDeadLetters,
   Store,
 } from '@switchboard/core';
 import { authenticate } from './http/auth.js';
@@ -40,6 +41,7 @@ import { queueRoutes } from './routes/queues/queues.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
 import { webhookRoutes } from './routes/webhooks/webhooks.routes.js';
+import { deadLetterRoutes } from './routes/dead-letters/dead-letters.routes.js';
 
 export interface AppDeps {
   store: Store;
@@ -61,6 +63,8 @@ export interface AppDeps {
   events: FollowEvents;
   /** Outbound webhook subscriptions (admin). */
   webhooks: ManageWebhooks;
+  /** Jobs that exhausted their attempts (admin). */
+  deadLetters: ManageDeadLetters;
   apiKeys: ManageApiKeys;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
@@ -86,6 +90,7 @@ const DOCUMENT_TAGS = [
   { name: 'agents', description: 'Agents, presence and offers' },
   { name: 'offers', description: 'Answers to offers' },
   { name: 'plugins', description: 'Installed plugin instances' },
+  { name: 'dead-letters', description: 'Jobs that exhausted their attempts: list, retry, discard (admin)' },
   { name: 'api-keys', description: 'API keys (admin)' },
   { name: 'health', description: 'Liveness, readiness and metrics; no API key' },
   { name: 'docs', description: 'This document and its browsable form; no API key' },
@@ -115,6 +120,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/queues', queueRoutes(deps));
   app.route('/v1/events', eventRoutes(deps));
   app.route('/v1/webhooks', webhookRoutes(deps));
+  app.route('/v1/dead-letters', deadLetterRoutes(deps));
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));

@@ -15,7 +15,11 @@ export type DomainEvent =
   | { type: 'agent.presence'; agentId: string; presence: string }
   /** A ledger entry to show in the working thread of the agent a conversation is assigned to (desks). */
   | { type: 'desk.post'; interactionId: string; conversationId: string; agentId: string }
-  | { type: 'sla.breached'; conversationId: string; queueId: string; kind: 'first_response' | 'resolution'; dueAt: string };
+  | { type: 'sla.breached'; conversationId: string; queueId: string; kind: 'first_response' | 'resolution'; dueAt: string }
+  /** An operator ran a dead-lettered job again (`by`: the API key id). */
+  | { type: 'job.retried'; jobId: string; name: string; by: string | null }
+  /** An operator discarded a dead-lettered job: the record of what was given up. */
+  | { type: 'job.discarded'; jobId: string; name: string; reason: string; attempts: number; failedAt: string; by: string | null };
 
 export type DomainEventType = DomainEvent['type'];
 
@@ -30,6 +34,8 @@ const EVENT_TYPES: Record<DomainEventType, true> = {
   'agent.presence': true,
   'desk.post': true,
   'sla.breached': true,
+  'job.retried': true,
+  'job.discarded': true,
 };
 
 /** Every domain event type, as followers (the event stream, webhooks) may name them. */

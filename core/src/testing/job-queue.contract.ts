@@ -316,6 +316,98 @@ export function runJobQueueContract(name: string, makeQueue: () => Promise<JobQu
       expect(seenByB.every((job) => job.name === 'contract.b')).toBe(true);
     });
 
+    it('lists dead letters by name prefix in pages, newest first', { timeout: TEST_MS }, async () => {
+      const queue = await fresh();
+      for (const name of ['contract.dl.alpha', 'contract.dl.beta', 'other.dl']) {
+        queue.register<{ n: number }>(name, async (job) => {
+          throw new PermanentJobError(`${name} refuses ${job.payload.n}`);
+        });
+      }
+      await queue.start();
+      const order = [
+        ['contract.dl.alpha', 'dl-1'],
+        ['other.dl', 'dl-2'],
+        ['contract.dl.beta', 'dl-3'],
+        ['contract.dl.alpha', 'dl-4'],
+      ] as const;
+      for (const [i, [name, jobId]] of order.entries()) {
+        await queue.enqueue(name, { n: i }, { jobId });
+        // One at a time, so "newest first" has one answer.
+        await eventually(async () => (await queue.failed(10)).length === i + 1, `dead letter ${jobId}`);
+        await sleep(5);
+      }
+      expect((await queue.failed(10)).map((j) => j.id)).toEqual(['dl-4', 'dl-3', 'dl-2', 'dl-1']);
+      expect((await queue.failed(10, { namePrefix: 'contract.dl.' })).map((j) => j.id)).toEqual(['dl-4', 'dl-3', 'dl-1']);
+      expect((await queue.failed(2, { namePrefix: 'contract.dl.' })).map((j) => j.id)).toEqual(['dl-4', 'dl-3']);
+      expect((await queue.failed(2, { namePrefix: 'contract.dl.', offset: 2 })).map((j) => j.id)).toEqual(['dl-1']);
+      expect(await queue.failed(10, { namePrefix: 'nothing.' })).toEqual([]);
+      expect((await queue.failed(10, { namePrefix: 'other.' }))[0]).toMatchObject({ id: 'dl-2', name: 'other.dl', payload: { n: 1 }, attempts: 1, reason: 'other.dl refuses 1' });
+    });
+
+    it('retries a dead letter with fresh attempts under the same id, name and payload', { timeout: TEST_MS }, async () => {
+      const queue = await fresh();
+      const runs: Job<{ v: number }>[] = [];
+      let healthy = false;
+      const succeeded = deferred<Job<{ v: number }>>();
+      queue.register<{ v: number }>('contract.dl.retry', async (job) => {
+        runs.push(job);
+        if (!healthy) throw new Error(`down on attempt ${job.attempt}`);
+        succeeded.resolve(job);
+      });
+      await queue.start();
+      await queue.enqueue('contract.dl.retry', { v: 42 }, { jobId: 'dl-retry', attempts: 2 });
+      await eventually(async () => (await queue.failed(10)).length === 1, 'the job to exhaust its attempts');
+      await settled(queue);
+      expect(runs.map((r) => r.attempt)).toEqual([1, 2]);
+
+      expect(await queue.retryFailed('no-such-job')).toBeNull();
+      healthy = true;
+      expect(await queue.retryFailed('dl-retry')).toMatchObject({ id: 'dl-retry', name: 'contract.dl.retry', payload: { v: 42 }, attempts: 2, reason: 'down on attempt 2' });
+      const job = await within(succeeded.promise, 'the retried job');
+      expect(job).toMatchObject({ id: 'dl-retry', name: 'contract.dl.retry', payload: { v: 42 }, attempt: 1 });
+      await settled(queue);
+      expect(await queue.failed(10)).toEqual([]);
+      expect((await queue.counts()).failed).toBe(0);
+      // Done: nothing left to retry.
+      expect(await queue.retryFailed('dl-retry')).toBeNull();
+    });
+
+    it('retried dead letters that fail again come back as dead letters, with their attempts counted afresh', { timeout: TEST_MS }, async () => {
+      const queue = await fresh();
+      const attempts: number[] = [];
+      queue.register('contract.dl.again', async (job) => {
+        attempts.push(job.attempt);
+        throw new Error('still down');
+      });
+      await queue.start();
+      await queue.enqueue('contract.dl.again', {}, { jobId: 'dl-again', attempts: 2 });
+      await eventually(async () => (await queue.failed(10)).length === 1, 'the first failure');
+      await settled(queue);
+      expect(await queue.retryFailed('dl-again')).not.toBeNull();
+      await eventually(async () => attempts.length === 4 && (await queue.failed(10)).length === 1, 'the second failure');
+      await settled(queue);
+      expect(attempts).toEqual([1, 2, 1, 2]);
+      expect(await queue.failed(10)).toMatchObject([{ id: 'dl-again', attempts: 2, reason: 'still down' }]);
+    });
+
+    it('discards a dead letter for good and answers it', { timeout: TEST_MS }, async () => {
+      const queue = await fresh();
+      queue.register('contract.dl.discard', async () => {
+        throw new PermanentJobError('never');
+      });
+      await queue.start();
+      await queue.enqueue('contract.dl.discard', { keep: false }, { jobId: 'dl-discard' });
+      await queue.enqueue('contract.dl.discard', { keep: true }, { jobId: 'dl-keep' });
+      await eventually(async () => (await queue.failed(10)).length === 2, 'both dead-lettered');
+
+      expect(await queue.discardFailed('no-such-job')).toBeNull();
+      expect(await queue.discardFailed('dl-discard')).toMatchObject({ id: 'dl-discard', name: 'contract.dl.discard', payload: { keep: false }, reason: 'never' });
+      expect((await queue.failed(10)).map((j) => j.id)).toEqual(['dl-keep']);
+      expect((await queue.counts()).failed).toBe(1);
+      expect(await queue.discardFailed('dl-discard')).toBeNull();
+      expect(await queue.retryFailed('dl-discard')).toBeNull();
+    });
+
     it('keeps a job with no registered handler pending, and runs it once a handler is registered', { timeout: TEST_MS }, async () => {
       const queue = await fresh();
       const known = deferred();

@@ -2,6 +2,7 @@ import {
   isPermanentJobError,
   silentLogger,
   type FailedJob,
+  type FailedJobQuery,
   type Health,
   type Job,
   type JobHandler,
@@ -72,6 +73,17 @@ const CUSTOM_ID_PREFIX = 'key-';
 const toBullId = (jobId: string): string => CUSTOM_ID_PREFIX + encodeURIComponent(jobId);
 const fromBullId = (id: string | undefined): string =>
   id === undefined ? '' : id.startsWith(CUSTOM_ID_PREFIX) ? decodeURIComponent(id.slice(CUSTOM_ID_PREFIX.length)) : id;
+
+const FAILED_CHUNK = 500;
+
+const toFailedJob = (job: BullJob<unknown, void, string>): FailedJob => ({
+  id: fromBullId(job.id),
+  name: job.name,
+  payload: job.data,
+  attempts: job.attemptsMade,
+  reason: job.failedReason,
+  failedAt: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp),
+});
 
 const redisErrorCode = (error: unknown): string =>
   error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : error instanceof Error ? error.name : 'unknown';
@@ -180,18 +192,50 @@ export class BullmqJobQueue implements JobQueue {
     return { waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
   }
 
-  async failed(limit: number): Promise<FailedJob[]> {
+  async failed(limit: number, query: FailedJobQuery = {}): Promise<FailedJob[]> {
     const count = Math.max(0, Math.floor(limit));
     if (count === 0) return [];
-    const jobs = await this.queue().getFailed(0, count - 1);
-    return jobs.map((job) => ({
-      id: fromBullId(job.id),
-      name: job.name,
-      payload: job.data,
-      attempts: job.attemptsMade,
-      reason: job.failedReason,
-      failedAt: new Date(job.finishedOn ?? job.processedOn ?? job.timestamp),
-    }));
+    const prefix = query.namePrefix ?? '';
+    let skip = Math.max(0, Math.floor(query.offset ?? 0));
+    const found: FailedJob[] = [];
+    // Newest first, a chunk at a time: the failed set is bounded (maxFailed), a prefix may match few.
+    for (let start = 0; found.length < count; start += FAILED_CHUNK) {
+      const jobs = await this.queue().getFailed(start, start + FAILED_CHUNK - 1);
+      for (const job of jobs) {
+        if (!job.name.startsWith(prefix)) continue;
+        if (skip > 0) {
+          skip -= 1;
+          continue;
+        }
+        if (found.length < count) found.push(toFailedJob(job));
+      }
+      if (jobs.length < FAILED_CHUNK) break;
+    }
+    return found;
+  }
+
+  async retryFailed(id: string): Promise<FailedJob | null> {
+    const job = await this.failedJob(id);
+    if (job === null) return null;
+    const failed = toFailedJob(job);
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return failed;
+  }
+
+  async discardFailed(id: string): Promise<FailedJob | null> {
+    const job = await this.failedJob(id);
+    if (job === null) return null;
+    await job.remove();
+    return toFailedJob(job);
+  }
+
+  private async failedJob(id: string): Promise<BullJob<unknown, void, string> | null> {
+    // Our ids carry the prefix; BullMQ's own (jobs enqueued without an id) are plain integers.
+    for (const bullId of /^\d+$/.test(id) ? [id, toBullId(id)] : [toBullId(id)]) {
+      const job = await this.queue().getJob(bullId);
+      if (job && (await job.isFailed())) return job;
+    }
+    return null;
   }
 
   async health(): Promise<Health> {

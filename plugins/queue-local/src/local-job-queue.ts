@@ -5,6 +5,7 @@ import {
   systemClock,
   type Clock,
   type FailedJob,
+  type FailedJobQuery,
   type Health,
   type Job,
   type JobHandler,
@@ -63,8 +64,8 @@ export class LocalJobQueue implements JobQueue {
   private readonly running = new Set<Promise<void>>();
   /** Ids of jobs waiting, delayed or active: the dedupe window. */
   private readonly pendingIds = new Set<string>();
-  /** Newest last. */
-  private readonly failedJobs: FailedJob[] = [];
+  /** Newest last; each with the attempts it was enqueued with, for a retry. */
+  private readonly failedJobs: (FailedJob & { allowed: number })[] = [];
   private readonly reportedUnhandled = new Set<string>();
   private state: 'idle' | 'started' | 'stopping' | 'stopped' = 'idle';
   private stopping: Promise<void> | undefined;
@@ -82,6 +83,8 @@ export class LocalJobQueue implements JobQueue {
     const id = options.jobId ?? randomUUID();
     if (this.pendingIds.has(id)) return;
     this.pendingIds.add(id);
+    // As on BullMQ: a job id enqueued again makes way for the new job; its dead letter goes.
+    this.dropFailed(id);
     // Copy like a real queue serialises, so a producer mutating its object later changes nothing.
     const entry: Entry = { id, name, payload: structuredClone(payload), attempts: options.attempts ?? DEFAULT_ATTEMPTS, attempt: 1 };
     const delayMs = options.delayMs ?? 0;
@@ -112,10 +115,41 @@ export class LocalJobQueue implements JobQueue {
     return { waiting, active: this.running.size, delayed: this.delayed.size, failed: this.failedJobs.length };
   }
 
-  async failed(limit: number): Promise<FailedJob[]> {
+  async failed(limit: number, query: FailedJobQuery = {}): Promise<FailedJob[]> {
     // Most recent first, like BullMQ's failed set.
     const count = Math.max(0, Math.floor(limit));
-    return this.failedJobs.slice(Math.max(0, this.failedJobs.length - count)).reverse();
+    const prefix = query.namePrefix ?? '';
+    return this.failedJobs
+      .filter((job) => job.name.startsWith(prefix))
+      .reverse()
+      .slice(Math.max(0, Math.floor(query.offset ?? 0)))
+      .slice(0, count)
+      .map(({ allowed: _allowed, ...job }) => ({ ...job, payload: structuredClone(job.payload) }));
+  }
+
+  async retryFailed(id: string): Promise<FailedJob | null> {
+    const index = this.failedJobs.findIndex((job) => job.id === id);
+    const found = this.failedJobs[index];
+    if (found === undefined) return null;
+    if (this.state === 'stopping' || this.state === 'stopped') throw new Error('LocalJobQueue is stopped');
+    this.failedJobs.splice(index, 1);
+    this.pendingIds.add(id);
+    this.push({ id, name: found.name, payload: found.payload, attempts: found.allowed, attempt: 1 });
+    const { allowed: _allowed, ...job } = found;
+    return job;
+  }
+
+  async discardFailed(id: string): Promise<FailedJob | null> {
+    const found = this.failedJobs.find((job) => job.id === id);
+    if (found === undefined) return null;
+    this.dropFailed(id);
+    const { allowed: _allowed, ...job } = found;
+    return job;
+  }
+
+  private dropFailed(id: string): void {
+    const index = this.failedJobs.findIndex((job) => job.id === id);
+    if (index >= 0) this.failedJobs.splice(index, 1);
   }
 
   async health(): Promise<Health> {
@@ -216,7 +250,7 @@ export class LocalJobQueue implements JobQueue {
     }
     this.pendingIds.delete(entry.id);
     this.logger.warn({ job: entry.name, jobId: entry.id, attempts: entry.attempt, reason }, 'job failed after its last attempt');
-    this.failedJobs.push({ id: entry.id, name: entry.name, payload: entry.payload, attempts: entry.attempt, reason, failedAt: this.clock.now() });
+    this.failedJobs.push({ id: entry.id, name: entry.name, payload: entry.payload, attempts: entry.attempt, reason, failedAt: this.clock.now(), allowed: entry.attempts });
     if (this.failedJobs.length > this.maxFailed) this.failedJobs.splice(0, this.failedJobs.length - this.maxFailed);
   }
 }

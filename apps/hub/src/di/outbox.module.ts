@@ -1,8 +1,8 @@
-import { Clock, JobQueue, RelayOutbox, Store, Sweep } from '@switchboard/core';
+import { Clock, JobQueue, Logger, ManageDeadLetters, RelayOutbox, Store, Sweep } from '@switchboard/core';
 import { ContainerModule } from 'inversify';
 import { JobContributions, type JobContributionList } from './jobs.js';
 
-/** The outbox relay and the sweeper, over every area's job contributions. */
+/** The outbox relay and the sweeper, over every area's job contributions; the dead letters they leave. */
 export const outboxModule = new ContainerModule(({ bind }) => {
   bind(RelayOutbox)
     .toDynamicValue((ctx) => new RelayOutbox(ctx.get<Store>(Store), ctx.get<JobQueue>(JobQueue), ctx.get<Clock>(Clock), ctx.getAll<JobContributionList>(JobContributions).flat()))
@@ -11,5 +11,8 @@ export const outboxModule = new ContainerModule(({ bind }) => {
     .toDynamicValue(
       (ctx) => new Sweep(ctx.get<Store>(Store), ctx.get<JobQueue>(JobQueue), ctx.get<Clock>(Clock), ctx.get(RelayOutbox), ctx.getAll<JobContributionList>(JobContributions).flat()),
     )
+    .inSingletonScope();
+  bind(ManageDeadLetters)
+    .toDynamicValue((ctx) => new ManageDeadLetters(ctx.get<Store>(Store), ctx.get<JobQueue>(JobQueue), ctx.get<Logger>(Logger).child({ area: 'jobs' })))
     .inSingletonScope();
 });

@@ -30,6 +30,8 @@ const recordingQueue = () => {
     stop: async () => {},
     counts: async () => ({ waiting: 0, active: 0, delayed: 0, failed: 0 }),
     failed: async () => [],
+    retryFailed: async () => null,
+    discardFailed: async () => null,
     health: async () => ({ status: 'up' }),
   };
   return { queue, enqueued, failOnce: () => void (failNext = true) };

@@ -39,6 +39,14 @@ export interface FailedJob {
   failedAt: Date;
 }
 
+/** Which dead letters `failed` lists. */
+export interface FailedJobQuery {
+  /** Only jobs whose name starts with this (`desk.`, `webhooks.deliver`). */
+  namePrefix?: string | undefined;
+  /** Skip this many of the matching jobs, newest first (paging). */
+  offset?: number | undefined;
+}
+
 /**
  * Thrown by a handler for a job that can never succeed (a payload that breaks its schema, say):
  * the queue dead-letters it at once with this reason instead of retrying.
@@ -66,7 +74,12 @@ export interface JobQueue {
   /** Stops taking new jobs, waits up to `graceMs` for running ones, then closes connections. */
   stop(graceMs?: number): Promise<void>;
   counts(): Promise<JobQueueCounts>;
-  failed(limit: number): Promise<FailedJob[]>;
+  /** Dead letters, most recent first. A job id enqueued again replaces its dead letter. */
+  failed(limit: number, query?: FailedJobQuery): Promise<FailedJob[]>;
+  /** Runs a dead letter again with fresh attempts (same id, name and payload) and answers it; null when no dead letter has this id. */
+  retryFailed(id: string): Promise<FailedJob | null>;
+  /** Removes a dead letter for good and answers it; null when no dead letter has this id. */
+  discardFailed(id: string): Promise<FailedJob | null>;
   health(): Promise<Health>;
 }
 export const JobQueue = Symbol.for('switchboard.JobQueue');

@@ -177,7 +177,7 @@ describe('webhook delivery', () => {
     expect(transport.requests).toHaveLength(0);
     // The sweeper leaves it alone while the lease lives, then plans a job.
     const [deliverJob] = webhookJobs({ deliver, store, clock, retentionSeconds: 3600 });
-    const sweep = (bucket: number) => store.read((session) => deliverJob?.sweep?.({ now, bucket, session }) ?? Promise.resolve([]));
+    const sweep = (bucket: number) => store.read(async (session) => (await deliverJob?.sweep?.({ now, bucket, session })) ?? []);
     expect(await sweep(1)).toEqual([]);
     now = new Date(now.getTime() + leaseMs(settings) + 1);
     expect(await sweep(2)).toEqual([{ name: WEBHOOK_DELIVER_JOB, payload: { subscriptionId: webhook.id }, jobId: `webhooks:${webhook.id}:sweep:2` }]);
@@ -193,7 +193,7 @@ describe('webhook delivery', () => {
     await manage.create({ url: 'https://hooks.example.com/c', types: ['offer.created'] });
     const events = await log(queued(), { type: 'sla.breached', conversationId: newId(), queueId: newId(), kind: 'first_response', dueAt: T0.toISOString() });
     const [deliverJob] = webhookJobs({ deliver, store, clock, retentionSeconds: 3600 });
-    const planned = await store.read((session) => deliverJob?.follow?.(events, { now, session }) ?? Promise.resolve([]));
+    const planned = await store.read(async (session) => (await deliverJob?.follow?.(events, { now, session })) ?? []);
     expect(planned).toEqual([{ name: WEBHOOK_DELIVER_JOB, payload: { subscriptionId: conversations.webhook.id }, jobId: `webhooks:${conversations.webhook.id}:events:${events[0]?.id}` }]);
   });
 });
