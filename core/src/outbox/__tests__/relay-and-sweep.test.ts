@@ -79,6 +79,21 @@ describe('RelayOutbox and Sweep on the in-memory store', () => {
     expect(jobs.enqueued.map((j) => j.name)).toEqual([ROUTING_JOBS.evaluateQueue]);
   });
 
+  it("enqueues a contribution's followers only after the relay committed the events to the event log", async () => {
+    const seenAtEnqueue: number[] = [];
+    const watching = { ...jobs.queue, enqueue: async (name: string, payload: unknown, options?: JobOptions) => {
+      // What a job started right now would find in the log.
+      if (name === 'test.follow') seenAtEnqueue.push((await store.read((s) => s.eventLog.after(0, null, 100))).length);
+      await jobs.queue.enqueue(name, payload, options);
+    } };
+    const follower = { name: 'test.follow', run: async () => false, follow: () => [{ name: 'test.follow', payload: {}, jobId: 'follow-1' }] };
+    const following = new RelayOutbox(store, watching, clock, [follower]);
+    await ingest.ingest(anInboundMessage());
+    expect(await following.run()).toBe(1);
+    expect(jobs.enqueued.map((j) => j.name)).toEqual(['test.follow']);
+    expect(seenAtEnqueue).toEqual([1]);
+  });
+
   it('sweeps what the queue may have lost: waiting queues and due deliveries, with time-bucketed job ids', async () => {
     await ingest.ingest(anInboundMessage());
     await relay.run();

@@ -43,6 +43,7 @@ describe('loadHubConfig: environment', () => {
         sweepIntervalMs: 2000,
         channelQueues: {},
         identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] },
+        webhooks: { allowPrivateNetworks: false, timeoutMs: 10_000, baseDelayMs: 5000, maxDelayMs: 3_600_000, disableAfterFailures: 15 },
       },
       plugins: [
         {
@@ -135,6 +136,7 @@ plugins:
       sweepIntervalMs: 2000,
       channelQueues: { email: 'support' },
       identity: { defaultRegion: 'GB', rules: ['shared-contact', 'exact'] },
+      webhooks: { allowPrivateNetworks: false, timeoutMs: 10_000, baseDelayMs: 5000, maxDelayMs: 3_600_000, disableAfterFailures: 15 },
     });
     // Built-in storage, queue and blobs first; no built-in webhook channel once a file exists.
     expect(config.plugins.map((p) => [p.id, p.use, p.enabled])).toEqual([
@@ -183,6 +185,8 @@ plugins:
     ['unknown top-level key', 'hub: {}\nplugin: []\n', 'switchboard.config.yaml: plugin: unknown key'],
     ['unknown hub key', 'hub: { bodylimit: 5 }\n', 'switchboard.config.yaml: hub.bodylimit: unknown key'],
     ['bad hub value', 'hub: { delivery: { maxAttempts: 0 } }\n', 'switchboard.config.yaml: hub.delivery.maxAttempts: '],
+    ['bad webhook timeout', 'hub: { webhooks: { timeoutMs: 5 } }\n', 'switchboard.config.yaml: hub.webhooks.timeoutMs: '],
+    ['unknown webhook setting', 'hub: { webhooks: { allowPrivateNetwork: true } }\n', 'switchboard.config.yaml: hub.webhooks.allowPrivateNetwork: unknown key'],
     ['unknown phone region', 'hub: { identity: { defaultRegion: XX } }\n', 'switchboard.config.yaml: hub.identity.defaultRegion: a region code'],
     ['unknown resolution rule', 'hub: { identity: { rules: [exact, guess] } }\n', 'switchboard.config.yaml: hub.identity.rules[1]: Invalid option'],
     [
