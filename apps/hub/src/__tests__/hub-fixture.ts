@@ -69,6 +69,8 @@ export const startHub = async (options: {
       sweepIntervalMs: 300,
       channelQueues: {},
       identity: options.identity ?? { defaultRegion: null, rules: ['exact', 'shared-contact'] },
+      // Tests receive webhooks on loopback; production keeps the default (false).
+      webhooks: { allowPrivateNetworks: true, timeoutMs: 2000, baseDelayMs: 50, maxDelayMs: 400, disableAfterFailures: 5 },
     },
     plugins: [
       spec('store', '@switchboard/storage-postgres', options.databaseUrl === undefined ? { dataDir: 'memory://' } : { url: { env: 'HUB_TEST_DATABASE_URL' } }),
