@@ -23,6 +23,9 @@ export interface WebhookSubscription {
   types: string[];
   description: string | null;
   secret: string;
+  /** After a rotation, the secret before it: deliveries carry a signature with each until `previousSecretUntil`. */
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
   enabled: boolean;
   /** Why the hub disabled it (it kept failing); null when enabled or disabled by a user. */
   disabledReason: string | null;

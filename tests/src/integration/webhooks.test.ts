@@ -236,6 +236,32 @@ describe('outbound webhooks on the embedded hub', () => {
     expect((await call('GET', `/v1/webhooks/${s.id}/deliveries`)).status).toBe(404);
   }, 60_000);
 
+  it('rotates the secret: during the grace period a receiver verifies with the old or the new one', async () => {
+    const r = await receiver();
+    const s = await subscribe(r, ['sla.breached']);
+    const old = secrets.at(-1) ?? '';
+    const rotated = await call('POST', `/v1/webhooks/${s.id}/rotate-secret`, { graceSeconds: 3600 });
+    expect(rotated.status, rotated.text).toBe(200);
+    const fresh = String(rotated.json['secret']);
+    secrets.push(fresh);
+    expect(fresh).not.toBe(old);
+    expect(rotated.json['previousSecretUntil']).not.toBeNull();
+    await call('POST', `/v1/webhooks/${s.id}/test`);
+    r.setSecret(fresh);
+    await call('POST', `/v1/webhooks/${s.id}/test`);
+    expect(r.received.map((x) => x.verified)).toEqual([true, true]);
+
+    const dropped = await call('POST', `/v1/webhooks/${s.id}/rotate-secret`, { graceSeconds: 0 });
+    const newest = String(dropped.json['secret']);
+    secrets.push(newest);
+    r.setSecret(fresh);
+    await call('POST', `/v1/webhooks/${s.id}/test`);
+    r.setSecret(newest);
+    await call('POST', `/v1/webhooks/${s.id}/test`);
+    expect(r.received.map((x) => x.verified)).toEqual([true, true, false, true]);
+    expect((await call('GET', `/v1/webhooks/${s.id}`)).json).toMatchObject({ previousSecretUntil: null });
+  });
+
   it('never shows a secret again after creation, in any answer or log line', async () => {
     const list = await call('GET', '/v1/webhooks?limit=200');
     for (const item of list.json['items'] as Json[]) expect(item).not.toHaveProperty('secret');
@@ -245,6 +271,7 @@ describe('outbound webhooks on the embedded hub', () => {
     expect(logLines.some((line) => line.includes('webhook delivery failed'))).toBe(true);
     expect(logLines.some((line) => line.includes('webhook subscription disabled'))).toBe(true);
     // Every answer after the creations (each creation answer is the one place its secret appears).
+    // (Creations and rotations are the answers that carry a secret, each its own.)
     const creations = answers.filter((text) => text.includes('"secret":"whsec_'));
     expect(creations).toHaveLength(secrets.length);
     for (const secret of secrets) {

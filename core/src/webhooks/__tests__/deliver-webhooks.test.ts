@@ -236,6 +236,35 @@ describe('webhook subscriptions', () => {
     await expect(manage.get(newId())).rejects.toMatchObject({ code: 'WEBHOOK.NOT_FOUND', kind: 'not_found' });
   });
 
+  it('rotates the secret: both sign during the grace period, then only the new one', async () => {
+    const { webhook, secret: old } = await manage.create({ url: 'https://hooks.example.com/in', types: ['*'] });
+    const rotated = await manage.rotateSecret(webhook.id, 60);
+    expect(rotated.secret).not.toBe(old);
+    expect(rotated.webhook.previousSecretUntil).toEqual(new Date(T0.getTime() + 60_000));
+    expect(JSON.stringify(rotated.webhook)).not.toContain(old.slice(6));
+    const signature = (secret: string, request: WebhookRequest) =>
+      `v1,${createHmac('sha256', Buffer.from(secret.slice(6), 'base64')).update(`${request.headers['webhook-id']}.${request.headers['webhook-timestamp']}.${request.body}`).digest('base64')}`;
+
+    await manage.ping(webhook.id);
+    const during = transport.requests[0];
+    if (during === undefined) throw new Error('no ping');
+    expect(during.headers['webhook-signature']).toBe(`${signature(rotated.secret, during)} ${signature(old, during)}`);
+
+    now = new Date(T0.getTime() + 60_001);
+    await manage.ping(webhook.id);
+    const after = transport.requests[1];
+    if (after === undefined) throw new Error('no ping');
+    expect(after.headers['webhook-signature']).toBe(signature(rotated.secret, after));
+
+    const leaked = await manage.rotateSecret(webhook.id, 0);
+    expect(leaked.webhook.previousSecretUntil).toBeNull();
+    await manage.ping(webhook.id);
+    const last = transport.requests[2];
+    if (last === undefined) throw new Error('no ping');
+    expect(last.headers['webhook-signature']).toBe(signature(leaked.secret, last));
+    await expect(manage.rotateSecret(webhook.id, -1)).rejects.toMatchObject({ code: 'WEBHOOK.INVALID_GRACE' });
+  });
+
   it('pings a subscription without moving its cursor or failure count', async () => {
     const { webhook } = await manage.create({ url: 'https://hooks.example.com/in', types: ['*'] });
     transport.answers = [410];

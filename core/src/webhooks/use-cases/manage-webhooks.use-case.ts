@@ -39,9 +39,15 @@ export interface PingResult {
 }
 
 /** A subscription as the API shows it: everything but the secret (and the delivery lease), with its status. */
-export type WebhookView = Omit<WebhookSubscription, 'secret' | 'leaseOwner' | 'leaseUntil'> & { status: WebhookStatus };
+export type WebhookView = Omit<WebhookSubscription, 'secret' | 'previousSecret' | 'leaseOwner' | 'leaseUntil'> & { status: WebhookStatus };
 
-const view = ({ secret: _secret, leaseOwner: _owner, leaseUntil: _until, ...rest }: WebhookSubscription): WebhookView => ({ ...rest, status: webhookStatus(rest) });
+const view = ({ secret: _secret, previousSecret: _previous, leaseOwner: _owner, leaseUntil: _until, ...rest }: WebhookSubscription): WebhookView => ({
+  ...rest,
+  status: webhookStatus(rest),
+});
+
+/** How long a rotated-out secret still signs by default: a day to roll the new one out. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;
 
 /** Subscriptions (admin): create, read, change, delete, test, and their delivery attempts. */
 export class ManageWebhooks {
@@ -65,6 +71,8 @@ export class ManageWebhooks {
         types,
         description: input.description ?? null,
         secret: newWebhookSecret(),
+        previousSecret: null,
+        previousSecretUntil: null,
         enabled: true,
         disabledReason: null,
         cursor: await s.eventLog.latest(),
@@ -117,6 +125,31 @@ export class ManageWebhooks {
     });
     if (updated.enabled) await this.jobs.enqueue(WEBHOOK_DELIVER_JOB, { subscriptionId: id }, { jobId: `webhooks:${id}:changed:${updated.updatedAt.getTime()}` });
     return view(updated);
+  }
+
+  /**
+   * Gives the subscription a new secret, answered here only. The old one keeps signing beside it
+   * (a second signature) for `graceSeconds`, so receivers can switch without refusing a delivery;
+   * 0 drops it at once (a leaked secret).
+   */
+  async rotateSecret(id: string, graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS): Promise<{ webhook: WebhookView; secret: string }> {
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > 30 * 86_400) throw invalid('WEBHOOK.INVALID_GRACE', 'graceSeconds is a whole number from 0 to 2592000 (30 days)', 'graceSeconds');
+    const rotated = await this.store.transaction(async (s) => {
+      await s.lock(lockKeys.webhook(id));
+      const current = await s.webhooks.get(id);
+      if (current === null) throw webhookNotFound(id);
+      const now = this.clock.now();
+      const next: WebhookSubscription = {
+        ...current,
+        secret: newWebhookSecret(),
+        previousSecret: graceSeconds > 0 ? current.secret : null,
+        previousSecretUntil: graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null,
+        updatedAt: now,
+      };
+      await s.webhooks.update(next);
+      return next;
+    });
+    return { webhook: view(rotated), secret: rotated.secret };
   }
 
   async delete(id: string): Promise<void> {

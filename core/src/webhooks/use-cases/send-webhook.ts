@@ -24,14 +24,20 @@ const ERROR_LENGTH = 300;
 /** Signs and POSTs one message; never throws: a failure is an outcome with its reason. */
 export const sendWebhook = async (
   deps: { transport: WebhookTransport; clock: Clock; settings: WebhookSettings },
-  target: { url: string; secret: string },
+  target: { url: string; secret: string; previousSecret: string | null; previousSecretUntil: Date | null },
   message: WebhookMessage,
 ): Promise<SendOutcome> => {
   const body = JSON.stringify({ id: message.id, seq: message.seq, type: message.type, timestamp: message.timestamp.toISOString(), data: message.data });
   const headers = {
     'content-type': 'application/json',
     'user-agent': 'Switchboard-Webhooks/1.0',
-    ...signWebhook({ secret: target.secret, id: message.id, timestamp: deps.clock.now(), body }),
+    ...signWebhook({
+      secret: target.secret,
+      previousSecret: target.previousSecretUntil !== null && target.previousSecretUntil > deps.clock.now() ? target.previousSecret : null,
+      id: message.id,
+      timestamp: deps.clock.now(),
+      body,
+    }),
   };
   const started = performance.now();
   try {

@@ -11,6 +11,8 @@ export class Webhooks1795530000000 implements MigrationInterface {
       types jsonb NOT NULL,
       description varchar(500),
       secret varchar(200) NOT NULL,
+      previous_secret varchar(200),
+      previous_secret_until timestamptz,
       enabled boolean NOT NULL,
       disabled_reason text,
       cursor_seq bigint NOT NULL,

@@ -9,6 +9,8 @@ interface SubscriptionRow {
   types: string[];
   description: string | null;
   secret: string;
+  previous_secret: string | null;
+  previous_secret_until: Date | null;
   enabled: boolean;
   disabled_reason: string | null;
   cursor_seq: string;
@@ -44,6 +46,8 @@ const toSubscription = (r: SubscriptionRow): WebhookSubscription => ({
   types: r.types,
   description: r.description,
   secret: r.secret,
+  previousSecret: r.previous_secret,
+  previousSecretUntil: date(r.previous_secret_until),
   enabled: r.enabled,
   disabledReason: r.disabled_reason,
   cursor: Number(r.cursor_seq),
@@ -71,7 +75,7 @@ const toAttempt = (r: AttemptRow): WebhookAttempt => ({
   attemptedAt: new Date(r.attempted_at),
 });
 
-const COLUMNS = 'id, url, types, description, secret, enabled, disabled_reason, cursor_seq, failures, failing_since, next_attempt_at, last_delivery, lease_owner, lease_until, created_at, updated_at';
+const COLUMNS = 'id, url, types, description, secret, previous_secret, previous_secret_until, enabled, disabled_reason, cursor_seq, failures, failing_since, next_attempt_at, last_delivery, lease_owner, lease_until, created_at, updated_at';
 
 const values = (s: WebhookSubscription): unknown[] => [
   s.id,
@@ -79,6 +83,8 @@ const values = (s: WebhookSubscription): unknown[] => [
   JSON.stringify(s.types),
   s.description,
   s.secret,
+  s.previousSecret,
+  s.previousSecretUntil,
   s.enabled,
   s.disabledReason,
   s.cursor,
@@ -100,7 +106,7 @@ export class TypeormWebhookRepository implements WebhookRepository {
   async insert(s: WebhookSubscription): Promise<void> {
     await execute(
       this.manager,
-      `INSERT INTO webhook_subscriptions (${COLUMNS}) VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14, $15, $16)`,
+      `INSERT INTO webhook_subscriptions (${COLUMNS}) VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16, $17, $18)`,
       values(s),
     );
   }
@@ -114,9 +120,9 @@ export class TypeormWebhookRepository implements WebhookRepository {
   async update(s: WebhookSubscription): Promise<boolean> {
     const rows = await this.manager.query<{ id: string }[]>(
       `WITH changed AS (
-         UPDATE webhook_subscriptions SET url = $2, types = $3::jsonb, description = $4, secret = $5, enabled = $6, disabled_reason = $7,
-           cursor_seq = $8, failures = $9, failing_since = $10, next_attempt_at = $11, last_delivery = $12::jsonb, lease_owner = $13,
-           lease_until = $14, created_at = $15, updated_at = $16
+         UPDATE webhook_subscriptions SET url = $2, types = $3::jsonb, description = $4, secret = $5, previous_secret = $6,
+           previous_secret_until = $7, enabled = $8, disabled_reason = $9, cursor_seq = $10, failures = $11, failing_since = $12,
+           next_attempt_at = $13, last_delivery = $14::jsonb, lease_owner = $15, lease_until = $16, created_at = $17, updated_at = $18
          WHERE id = $1 RETURNING id)
        SELECT id FROM changed`,
       values(s),

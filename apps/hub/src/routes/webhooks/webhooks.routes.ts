@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ManageWebhooks } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
+import { optionalJson } from '../../http/optional-json.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { IdParam, PageQuery, errorResponses, json, pageOf, withoutUndefined } from '../shared/views.js';
 import { CreateWebhookSchema, PingSchema, UpdateWebhookSchema, WebhookAttemptSchema, WebhookSchema, attemptJson, webhookJson } from './webhooks.schemas.js';
@@ -44,6 +45,16 @@ const testRoute = createRoute({
   responses: { 200: json(PingSchema, 'What the receiver answered'), ...errorResponses },
 });
 
+const RotateSchema = z.object({ graceSeconds: z.number().int().min(0).max(2_592_000).optional() }).strict();
+const rotateRoute = createRoute({
+  method: 'post', path: '/{id}/rotate-secret', operationId: 'rotateWebhookSecret', tags, middleware: admin, request: { params: IdParam },
+  summary: 'A new signing secret, shown once; the old one keeps signing beside it for a grace period',
+  description:
+    'Body (optional): `{ graceSeconds }`, default 86400 (a day), 0 to drop the old secret at once. Until then each delivery carries two signatures ' +
+    '(`v1,<new> v1,<old>`), so a receiver verifies with either secret while it switches.',
+  responses: { 200: json(WebhookSchema.extend({ secret: z.string() }), 'The subscription, with its new secret'), ...errorResponses },
+});
+
 export const webhookRoutes = (deps: { webhooks: ManageWebhooks }) =>
   createRouter()
     .openapi(listRoute, async (c) => {
@@ -64,4 +75,9 @@ export const webhookRoutes = (deps: { webhooks: ManageWebhooks }) =>
       const page = await deps.webhooks.attempts(c.req.valid('param').id, c.req.valid('query'));
       return c.json({ items: page.items.map(attemptJson), nextCursor: page.nextCursor }, 200);
     })
-    .openapi(testRoute, async (c) => c.json(await deps.webhooks.ping(c.req.valid('param').id), 200));
+    .openapi(testRoute, async (c) => c.json(await deps.webhooks.ping(c.req.valid('param').id), 200))
+    .openapi(rotateRoute, async (c) => {
+      const { graceSeconds } = await optionalJson(c, RotateSchema);
+      const { webhook, secret } = await deps.webhooks.rotateSecret(c.req.valid('param').id, graceSeconds);
+      return c.json({ ...webhookJson(webhook), secret }, 200);
+    });
