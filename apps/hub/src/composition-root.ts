@@ -162,7 +162,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     routingModule,
     slaModule,
     eventsModule,
-    webhooksModule(config.hub.webhooks ?? DEFAULT_WEBHOOK_SETTINGS, webhookTransport),
+    webhooksModule(config.hub.webhooks ?? DEFAULT_WEBHOOK_SETTINGS, webhookTransport, (outcome) => metrics.webhookCounter.inc({ outcome })),
     inboundModule((size) => metrics.ingestBatchSize.observe(size)),
     deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),

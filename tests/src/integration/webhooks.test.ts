@@ -262,6 +262,15 @@ describe('outbound webhooks on the embedded hub', () => {
     expect((await call('GET', `/v1/webhooks/${s.id}`)).json).toMatchObject({ previousSecretUntil: null });
   });
 
+  it('counts delivery attempts by outcome in /metrics', async () => {
+    const metrics = await call('GET', '/metrics');
+    const count = (outcome: string): number => Number(new RegExp(`switchboard_webhook_deliveries_total\\{outcome="${outcome}"\\} (\\d+)`).exec(metrics.text)?.[1] ?? 0);
+    expect(count('delivered')).toBeGreaterThanOrEqual(15);
+    // Three refusals in the retry test, four more before the fifth disabled the other subscription.
+    expect(count('failed')).toBe(7);
+    expect(count('disabled')).toBe(1);
+  });
+
   it('never shows a secret again after creation, in any answer or log line', async () => {
     const list = await call('GET', '/v1/webhooks?limit=200');
     for (const item of list.json['items'] as Json[]) expect(item).not.toHaveProperty('secret');

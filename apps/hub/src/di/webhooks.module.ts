@@ -6,7 +6,7 @@ import { JobContributions, type JobContributionList } from './jobs.js';
 export const WebhookSettingsToken = Symbol.for('switchboard.WebhookSettings');
 
 /** Outbound webhooks: subscriptions (API), their delivery job and sweep (workers), over one transport. */
-export const webhooksModule = (settings: WebhookSettings, transport: WebhookTransport) =>
+export const webhooksModule = (settings: WebhookSettings, transport: WebhookTransport, onOutcome: (outcome: 'delivered' | 'failed' | 'disabled') => void = () => {}) =>
   new ContainerModule(({ bind }) => {
     bind<WebhookTransport>(WebhookTransport).toConstantValue(transport);
     bind(ManageWebhooks)
@@ -14,7 +14,7 @@ export const webhooksModule = (settings: WebhookSettings, transport: WebhookTran
       .inSingletonScope();
     bind(DeliverWebhooks)
       .toDynamicValue(
-        (ctx) => new DeliverWebhooks(ctx.get<Store>(Store), ctx.get<Clock>(Clock), transport, settings, ctx.get<JobQueue>(JobQueue), ctx.get<Logger>(Logger).child({ area: 'webhooks' })),
+        (ctx) => new DeliverWebhooks(ctx.get<Store>(Store), ctx.get<Clock>(Clock), transport, settings, ctx.get<JobQueue>(JobQueue), ctx.get<Logger>(Logger).child({ area: 'webhooks' }), onOutcome),
       )
       .inSingletonScope();
     bind<JobContributionList>(JobContributions)

@@ -11,6 +11,8 @@ export interface Metrics {
   httpMiddleware: MiddlewareHandler;
   inboundCounter: Counter<'channel' | 'duplicate'>;
   deliveryCounter: Counter<'channel' | 'status'>;
+  /** Webhook delivery attempts by outcome (`delivered`, `failed`, `disabled`). */
+  webhookCounter: Counter<'outcome'>;
   /** Messages per ingest transaction (group commit). */
   ingestBatchSize: Histogram;
   setQueueCountsProvider(provider: QueueCountsProvider): void;
@@ -40,6 +42,12 @@ export const createMetrics = (): Metrics => {
     name: 'switchboard_deliveries_total',
     help: 'Outbound delivery attempts by channel and outcome',
     labelNames: ['channel', 'status'] as const,
+    registers: [registry],
+  });
+  const webhookCounter = new Counter({
+    name: 'switchboard_webhook_deliveries_total',
+    help: 'Outbound webhook delivery attempts by outcome (disabled: the failure that disabled the subscription)',
+    labelNames: ['outcome'] as const,
     registers: [registry],
   });
 
@@ -86,6 +94,7 @@ export const createMetrics = (): Metrics => {
     httpMiddleware,
     inboundCounter,
     deliveryCounter,
+    webhookCounter,
     setQueueCountsProvider: (next) => {
       provider = next;
     },

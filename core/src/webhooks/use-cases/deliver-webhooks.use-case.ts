@@ -45,6 +45,8 @@ export class DeliverWebhooks {
     private readonly settings: WebhookSettings,
     private readonly jobs: Pick<JobQueue, 'enqueue'>,
     private readonly logger: Logger,
+    /** Told each attempt's outcome (metrics). */
+    private readonly onOutcome: (outcome: 'delivered' | 'failed' | 'disabled') => void = () => {},
   ) {}
 
   async run(subscriptionId: string): Promise<void> {
@@ -142,6 +144,7 @@ export class DeliverWebhooks {
           return updated;
         });
         if (next === null) return { kind: 'stopped' };
+        this.onOutcome(outcome.ok ? 'delivered' : next.enabled ? 'failed' : 'disabled');
         subscription = next;
         if (!outcome.ok) {
           if (next.enabled && next.nextAttemptAt) {
