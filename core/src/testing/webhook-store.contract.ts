@@ -86,9 +86,11 @@ export const runWebhookStoreContract = (name: string, makeStore: () => Promise<S
         disabledReason: 'kept failing',
         updatedAt: at(10),
       };
-      expect(await store().transaction((s) => s.webhooks.update(changed))).toBe(true);
+      await store().transaction((s) => s.webhooks.update(changed));
       expect(await store().read((s) => s.webhooks.get(made.id))).toEqual(changed);
-      expect(await store().transaction((s) => s.webhooks.update(subscription()))).toBe(false);
+      const absent = subscription();
+      await store().transaction((s) => s.webhooks.update(absent));
+      expect(await store().read((s) => s.webhooks.get(absent.id))).toBeNull();
 
       expect(await store().transaction((s) => s.webhooks.delete(made.id))).toBe(true);
       expect(await store().transaction((s) => s.webhooks.delete(made.id))).toBe(false);

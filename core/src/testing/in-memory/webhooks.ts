@@ -20,10 +20,8 @@ export class InMemoryWebhookRepository implements WebhookRepository {
     return row ? copy(row) : null;
   }
 
-  async update(subscription: WebhookSubscription): Promise<boolean> {
-    if (!this.db.webhooks.has(subscription.id)) return false;
-    this.db.webhooks.set(subscription.id, copy(subscription));
-    return true;
+  async update(subscription: WebhookSubscription): Promise<void> {
+    if (this.db.webhooks.has(subscription.id)) this.db.webhooks.set(subscription.id, copy(subscription));
   }
 
   async delete(id: string): Promise<boolean> {

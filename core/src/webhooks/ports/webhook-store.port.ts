@@ -5,8 +5,8 @@ import type { WebhookAttempt, WebhookSubscription } from '../webhook-subscriptio
 export interface WebhookRepository {
   insert(subscription: WebhookSubscription): Promise<void>;
   get(id: string): Promise<WebhookSubscription | null>;
-  /** Replaces the stored row (by id); false when there is none. */
-  update(subscription: WebhookSubscription): Promise<boolean>;
+  /** Replaces the stored row (by id); no row, no change. Callers read it under its lock first. */
+  update(subscription: WebhookSubscription): Promise<void>;
   /** Removes the subscription and its attempts; false when there was none. */
   delete(id: string): Promise<boolean>;
   /** Subscriptions, oldest first. */

@@ -117,17 +117,16 @@ export class TypeormWebhookRepository implements WebhookRepository {
     return row ? toSubscription(row) : null;
   }
 
-  async update(s: WebhookSubscription): Promise<boolean> {
-    const rows = await this.manager.query<{ id: string }[]>(
-      `WITH changed AS (
-         UPDATE webhook_subscriptions SET url = $2, types = $3::jsonb, description = $4, secret = $5, previous_secret = $6,
+  async update(s: WebhookSubscription): Promise<void> {
+    // Held back and sent with the next statement or the COMMIT: one round trip fewer per delivery.
+    await execute(
+      this.manager,
+      `UPDATE webhook_subscriptions SET url = $2, types = $3::jsonb, description = $4, secret = $5, previous_secret = $6,
            previous_secret_until = $7, enabled = $8, disabled_reason = $9, cursor_seq = $10, failures = $11, failing_since = $12,
            next_attempt_at = $13, last_delivery = $14::jsonb, lease_owner = $15, lease_until = $16, created_at = $17, updated_at = $18
-         WHERE id = $1 RETURNING id)
-       SELECT id FROM changed`,
+       WHERE id = $1`,
       values(s),
     );
-    return rows.length > 0;
   }
 
   async delete(id: string): Promise<boolean> {
