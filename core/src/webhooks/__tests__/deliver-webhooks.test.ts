@@ -186,6 +186,26 @@ describe('webhook delivery', () => {
     expect(await sweep(3)).toEqual([]);
   });
 
+  it('sends one event at a time however many runs start at once (several workers), each event once, in order', async () => {
+    const { webhook } = await manage.create({ url: 'https://hooks.example.com/in', types: ['*'] });
+    const events = await log(...Array.from({ length: 12 }, queued));
+    let sending = 0;
+    let most = 0;
+    const slow: WebhookTransport = {
+      post: async (request) => {
+        sending += 1;
+        most = Math.max(most, sending);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+        sending -= 1;
+        return transport.post(request);
+      },
+    };
+    const runs = Array.from({ length: 4 }, () => new DeliverWebhooks(store, clock, slow, settings, jobs, silentLogger));
+    await Promise.all(runs.map((run) => run.run(webhook.id)));
+    expect(most).toBe(1);
+    expect(transport.bodies().map((b) => b.id)).toEqual(events.map((e) => e.id));
+  });
+
   it('plans a job after a relay pass only for the subscriptions the events concern', async () => {
     const conversations = await manage.create({ url: 'https://hooks.example.com/a', types: ['conversation.*'] });
     const sla = await manage.create({ url: 'https://hooks.example.com/b', types: ['sla.breached'] });
