@@ -71,9 +71,13 @@ describe('webhook delivery across a worker crash (PostgreSQL + Redis)', () => {
       // Nothing lost, nothing out of order: the first arrival of each event follows the log.
       expect(receiver.deliveredIds()).toEqual(expected);
       expect(receiver.received.every((r) => r.verified), 'every delivery verifies').toBe(true);
-      // At least once: the delivery in flight at the kill may come again, with the same webhook-id.
+      // At least once: an event comes again only if the crash caught it in flight (one) or an
+      // attempt failed (a timeout under load, recorded as such); never for nothing.
       const repeats = receiver.received.length - new Set(receiver.received.map((r) => r.id)).size;
-      expect(repeats).toBeLessThanOrEqual(2);
+      const failedAttempts = Number(
+        (await db.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM webhook_attempts WHERE subscription_id = $1 AND outcome = 'failed'", [subscription.id])).rows[0]?.n ?? 0,
+      );
+      expect(repeats).toBeLessThanOrEqual(1 + failedAttempts);
 
       const row = await waitFor(async () => {
         const result = await db.pool.query<{ cursor_seq: string; failures: number; enabled: boolean }>('SELECT cursor_seq, failures, enabled FROM webhook_subscriptions WHERE id = $1', [subscription.id]);
