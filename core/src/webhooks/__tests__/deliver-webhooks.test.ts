@@ -206,6 +206,30 @@ describe('webhook delivery', () => {
     expect(transport.bodies().map((b) => b.id)).toEqual(events.map((e) => e.id));
   });
 
+  it('stops when disabled mid-run, keeps what it delivered, lets go of the subscription, and resumes after it', async () => {
+    const { webhook } = await manage.create({ url: 'https://hooks.example.com/in', types: ['*'] });
+    const events = await log(queued(), queued(), queued());
+    const pausing: WebhookTransport = {
+      post: async (request) => {
+        // The operator disables the subscription while the first event is in flight.
+        if (transport.requests.length === 0) await manage.update(webhook.id, { enabled: false });
+        return transport.post(request);
+      },
+    };
+    await new DeliverWebhooks(store, clock, pausing, settings, jobs, silentLogger).run(webhook.id);
+    expect(transport.requests).toHaveLength(1);
+    const paused = await subscriptionRow(webhook.id);
+    expect(paused).toMatchObject({ enabled: false, leaseOwner: null, leaseUntil: null });
+    expect((await manage.attempts(webhook.id, { limit: 5 })).items).toMatchObject([{ eventId: events[0]?.id, outcome: 'delivered' }]);
+
+    await manage.update(webhook.id, { enabled: true });
+    await deliver.run(webhook.id);
+    // The event it delivered counts: the cursor is past it.
+    const [first] = await store.read((s) => s.eventLog.after(0, null, 1));
+    expect(paused.cursor).toBe(first?.seq);
+    expect(transport.requests.map((r) => r.headers['webhook-id'])).toEqual(events.map((e) => e.id));
+  });
+
   it('plans a job after a relay pass only for the subscriptions the events concern', async () => {
     const conversations = await manage.create({ url: 'https://hooks.example.com/a', types: ['conversation.*'] });
     const sla = await manage.create({ url: 'https://hooks.example.com/b', types: ['sla.breached'] });

@@ -116,8 +116,14 @@ export class DeliverWebhooks {
             durationMs: outcome.durationMs,
             attemptedAt: now,
           });
-          // Deleted, disabled or taken over (this run outlived its lease) meanwhile: stop here.
-          if (current.leaseOwner !== owner || !current.enabled) return null;
+          // Taken over (this run outlived its lease), or disabled meanwhile: stop here, and let go
+          // of the lease, so a re-enable soon after is served at once.
+          if (current.leaseOwner !== owner) return null;
+          if (!current.enabled) {
+            // What the receiver took still counts: it is not sent again after a re-enable.
+            await s.webhooks.update({ ...current, cursor: outcome.ok ? event.seq : Math.max(current.cursor, cursor), leaseOwner: null, leaseUntil: null });
+            return null;
+          }
           const lastDelivery = { at: now, eventId: event.id, eventType: event.type, outcome: outcome.ok ? ('delivered' as const) : ('failed' as const), httpStatus: outcome.httpStatus, error: outcome.error };
           let updated: WebhookSubscription;
           if (outcome.ok) {
