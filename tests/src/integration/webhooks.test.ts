@@ -174,6 +174,26 @@ describe('outbound webhooks on the embedded hub', () => {
     expect((await call('GET', `/v1/webhooks/${s.id}`)).json).toMatchObject({ status: 'active', failures: 0, failingSince: null, nextAttemptAt: null });
   }, 60_000);
 
+  it('replays the events after a sequence number, in order', async () => {
+    const r = await receiver();
+    const s = await subscribe(r, ['agent.presence']);
+    for (let i = 0; i < 3; i += 1) await flipPresence();
+    const wanted = await waitFor(async () => {
+      const logged = await eventsAfter(s.cursor, ['agent.presence']);
+      return logged.length === 3 ? logged : undefined;
+    }, { timeoutMs: 20_000, description: 'three presence events logged' });
+    await waitFor(async () => (r.received.length === 3 ? true : undefined), { timeoutMs: 20_000, description: 'three delivered' });
+    const replay = await call('POST', `/v1/webhooks/${s.id}/replay`, { afterSeq: wanted[0]?.seq });
+    expect(replay.status, replay.text).toBe(202);
+    expect(replay.json).toMatchObject({ cursor: wanted[0]?.seq });
+    await waitFor(async () => (r.received.length === 5 ? true : undefined), { timeoutMs: 20_000, description: 'two delivered again' });
+    expect(r.received.map((x) => x.id)).toEqual([...wanted.map((e) => e.id), wanted[1]?.id, wanted[2]?.id]);
+    expect(r.received.every((x) => x.verified)).toBe(true);
+    const bad = await call('POST', `/v1/webhooks/${s.id}/replay`, { afterSeq: 10_000_000 });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('afterSeq');
+  }, 60_000);
+
   it('disables a subscription that keeps failing, with the reason; re-enabled, it resumes at the same event and loses none', async () => {
     const r = await receiver();
     const s = await subscribe(r, ['agent.presence']);

@@ -230,6 +230,43 @@ describe('webhook delivery', () => {
     expect(transport.requests.map((r) => r.headers['webhook-id'])).toEqual(events.map((e) => e.id));
   });
 
+  it('replays the events after a sequence number, in order, also while a run is delivering', async () => {
+    const { webhook } = await manage.create({ url: 'https://hooks.example.com/in', types: ['*'] });
+    const events = await log(queued(), queued(), queued());
+    const logged = await store.read((s) => s.eventLog.after(0, null, 10));
+    const [e1, e2, e3] = events.map((e) => e.id);
+    await deliver.run(webhook.id);
+    expect(transport.requests.map((r) => r.headers['webhook-id'])).toEqual([e1, e2, e3]);
+
+    // After the fact: everything after the first event again.
+    transport.requests.length = 0;
+    const replayed = await manage.replay(webhook.id, logged[0]?.seq ?? 0);
+    expect(replayed.cursor).toBe(logged[0]?.seq);
+    expect(enqueued.at(-1)).toMatchObject({ name: WEBHOOK_DELIVER_JOB, payload: { subscriptionId: webhook.id } });
+    await deliver.run(webhook.id);
+    expect(transport.requests.map((r) => r.headers['webhook-id'])).toEqual([e2, e3]);
+
+    // During a run: the attempt in flight ends, then the run starts over from the replay point.
+    transport.requests.length = 0;
+    let replayedMidway = false;
+    const replaying: WebhookTransport = {
+      post: async (request) => {
+        if (transport.requests.length === 1 && !replayedMidway) {
+          replayedMidway = true;
+          await manage.replay(webhook.id, 0);
+        }
+        return transport.post(request);
+      },
+    };
+    await manage.replay(webhook.id, 0);
+    await new DeliverWebhooks(store, clock, replaying, settings, jobs, silentLogger).run(webhook.id);
+    expect(transport.requests.map((r) => r.headers['webhook-id'])).toEqual([e1, e2, e1, e2, e3]);
+    expect((await subscriptionRow(webhook.id)).cursor).toBe(logged[2]?.seq);
+
+    await expect(manage.replay(webhook.id, -1)).rejects.toMatchObject({ code: 'WEBHOOK.INVALID_REPLAY', field: 'afterSeq' });
+    await expect(manage.replay(webhook.id, (logged[2]?.seq ?? 0) + 1)).rejects.toMatchObject({ code: 'WEBHOOK.INVALID_REPLAY' });
+  });
+
   it('plans a job after a relay pass only for the subscriptions the events concern', async () => {
     const conversations = await manage.create({ url: 'https://hooks.example.com/a', types: ['conversation.*'] });
     const sla = await manage.create({ url: 'https://hooks.example.com/b', types: ['sla.breached'] });

@@ -27,7 +27,8 @@ export const isDue = (s: WebhookSubscription, now: Date, owner: string | null = 
   (s.leaseOwner === null || s.leaseOwner === owner || s.leaseUntil === null || s.leaseUntil <= now) &&
   (s.nextAttemptAt === null || s.nextAttemptAt.getTime() - EARLY_MS <= now.getTime());
 
-type Drained = { kind: 'drained'; cursor: number } | { kind: 'stopped' };
+/** `persisted`: the cursor this run last stored; a stored cursor that differs was moved by someone else (a replay). */
+type Drained = { kind: 'drained'; cursor: number; persisted: number } | { kind: 'stopped' } | { kind: 'rewound' };
 
 /**
  * Delivers a subscription's events in log order, one at a time, at least once. A run holds the
@@ -56,10 +57,12 @@ export class DeliverWebhooks {
       if (subscription === null) return;
       const drained = await this.drain(subscription, owner);
       if (drained.kind === 'stopped') return;
-      await this.release(subscriptionId, owner, drained.cursor);
+      // A replay moved the cursor back: start again from there (the lease is still this run's).
+      if (drained.kind === 'rewound') continue;
+      const stored = await this.release(subscriptionId, owner, drained.cursor, drained.persisted);
       // A job for an event that committed while this run held the lease found it held and left:
       // look once more after letting go, so such an event never waits for the sweeper.
-      if ((await this.store.read((s) => s.eventLog.latest())) <= drained.cursor) return;
+      if (stored === null || (await this.store.read((s) => s.eventLog.latest())) <= stored) return;
     }
   }
 
@@ -75,21 +78,25 @@ export class DeliverWebhooks {
     });
   }
 
-  private release(id: string, owner: string, cursor: number): Promise<void> {
+  /** Lets go of the lease, storing the cursor unless a replay moved it meanwhile; answers the stored cursor. */
+  private release(id: string, owner: string, cursor: number, persisted: number): Promise<number | null> {
     return this.store.transaction(async (s) => {
       await s.lock(lockKeys.webhook(id));
       const current = await s.webhooks.get(id);
-      if (current === null || current.leaseOwner !== owner) return;
-      await s.webhooks.update({ ...current, cursor: Math.max(current.cursor, cursor), leaseOwner: null, leaseUntil: null, updatedAt: this.clock.now() });
+      if (current === null || current.leaseOwner !== owner) return null;
+      const stored = current.cursor === persisted ? Math.max(current.cursor, cursor) : current.cursor;
+      await s.webhooks.update({ ...current, cursor: stored, leaseOwner: null, leaseUntil: null, updatedAt: this.clock.now() });
+      return stored;
     });
   }
 
   private async drain(start: WebhookSubscription, owner: string): Promise<Drained> {
     let subscription = start;
     let cursor = start.cursor;
+    let persisted = start.cursor;
     for (;;) {
       const events = await this.store.read((s) => s.eventLog.after(cursor, null, BATCH));
-      if (events.length === 0) return { kind: 'drained', cursor };
+      if (events.length === 0) return { kind: 'drained', cursor, persisted };
       for (const event of events) {
         // Filtered out: passed over, stored with the next write.
         if (!matchesTypes(subscription.types, event.type)) {
@@ -119,10 +126,16 @@ export class DeliverWebhooks {
           // Taken over (this run outlived its lease), or disabled meanwhile: stop here, and let go
           // of the lease, so a re-enable soon after is served at once.
           if (current.leaseOwner !== owner) return null;
+          const rewound = current.cursor !== persisted;
           if (!current.enabled) {
             // What the receiver took still counts: it is not sent again after a re-enable.
-            await s.webhooks.update({ ...current, cursor: outcome.ok ? event.seq : Math.max(current.cursor, cursor), leaseOwner: null, leaseUntil: null });
+            const kept = rewound ? current.cursor : outcome.ok ? event.seq : Math.max(current.cursor, cursor);
+            await s.webhooks.update({ ...current, cursor: kept, leaseOwner: null, leaseUntil: null });
             return null;
+          }
+          if (rewound) {
+            await s.webhooks.update({ ...current, leaseUntil: new Date(now.getTime() + leaseMs(this.settings)) });
+            return 'rewound' as const;
           }
           const lastDelivery = { at: now, eventId: event.id, eventType: event.type, outcome: outcome.ok ? ('delivered' as const) : ('failed' as const), httpStatus: outcome.httpStatus, error: outcome.error };
           let updated: WebhookSubscription;
@@ -150,6 +163,7 @@ export class DeliverWebhooks {
           return updated;
         });
         if (next === null) return { kind: 'stopped' };
+        if (next === 'rewound') return { kind: 'rewound' };
         this.onOutcome(outcome.ok ? 'delivered' : next.enabled ? 'failed' : 'disabled');
         subscription = next;
         if (!outcome.ok) {
@@ -163,6 +177,7 @@ export class DeliverWebhooks {
           return { kind: 'stopped' };
         }
         cursor = event.seq;
+        persisted = event.seq;
       }
     }
   }

@@ -152,6 +152,27 @@ export class ManageWebhooks {
     return { webhook: view(rotated), secret: rotated.secret };
   }
 
+  /**
+   * Sends the events after sequence number `afterSeq` again, in order (a receiver that lost data):
+   * the cursor moves back there and the failure count starts afresh. A delivery run in progress
+   * finishes the attempt in flight, then starts over from the new cursor. Events older than the
+   * log's retention are gone; the replay starts with the oldest still kept.
+   */
+  async replay(id: string, afterSeq: number): Promise<WebhookView> {
+    const updated = await this.store.transaction(async (s) => {
+      await s.lock(lockKeys.webhook(id));
+      const current = await s.webhooks.get(id);
+      if (current === null) throw webhookNotFound(id);
+      const latest = await s.eventLog.latest();
+      if (!Number.isInteger(afterSeq) || afterSeq < 0 || afterSeq > latest) throw invalid('WEBHOOK.INVALID_REPLAY', `afterSeq is a sequence number from 0 to ${latest} (the latest event)`, 'afterSeq');
+      const next: WebhookSubscription = { ...current, cursor: afterSeq, failures: 0, failingSince: null, nextAttemptAt: null, updatedAt: this.clock.now() };
+      await s.webhooks.update(next);
+      return next;
+    });
+    if (updated.enabled) await this.jobs.enqueue(WEBHOOK_DELIVER_JOB, { subscriptionId: id }, { jobId: `webhooks:${id}:replay:${updated.updatedAt.getTime()}` });
+    return view(updated);
+  }
+
   async delete(id: string): Promise<void> {
     const deleted = await this.store.transaction(async (s) => {
       await s.lock(lockKeys.webhook(id));

@@ -55,6 +55,17 @@ const rotateRoute = createRoute({
   responses: { 200: json(WebhookSchema.extend({ secret: z.string() }), 'The subscription, with its new secret'), ...errorResponses },
 });
 
+const ReplaySchema = z
+  .object({ afterSeq: z.number().int().min(0).openapi({ description: 'Send again every event after this sequence number (0: all the log still keeps)' }) })
+  .strict()
+  .openapi('WebhookReplay');
+const replayRoute = createRoute({
+  method: 'post', path: '/{id}/replay', operationId: 'replayWebhook', tags, middleware: admin, request: { params: IdParam, ...body(ReplaySchema) },
+  summary: 'Send the events after a sequence number again, in order (a receiver that lost data)',
+  description: 'The cursor moves back to `afterSeq`; a delivery in progress finishes its attempt in flight, then starts over from there. The log keeps 7 days.',
+  responses: { 202: json(WebhookSchema, 'The subscription, with its cursor moved back'), ...errorResponses },
+});
+
 export const webhookRoutes = (deps: { webhooks: ManageWebhooks }) =>
   createRouter()
     .openapi(listRoute, async (c) => {
@@ -76,6 +87,7 @@ export const webhookRoutes = (deps: { webhooks: ManageWebhooks }) =>
       return c.json({ items: page.items.map(attemptJson), nextCursor: page.nextCursor }, 200);
     })
     .openapi(testRoute, async (c) => c.json(await deps.webhooks.ping(c.req.valid('param').id), 200))
+    .openapi(replayRoute, async (c) => c.json(webhookJson(await deps.webhooks.replay(c.req.valid('param').id, c.req.valid('json').afterSeq)), 202))
     .openapi(rotateRoute, async (c) => {
       const { graceSeconds } = await optionalJson(c, RotateSchema);
       const { webhook, secret } = await deps.webhooks.rotateSecret(c.req.valid('param').id, graceSeconds);
