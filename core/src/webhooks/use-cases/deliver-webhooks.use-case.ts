@@ -9,7 +9,7 @@ import type { WebhookSession } from '../ports/webhook-store.port.js';
 import type { WebhookTransport } from '../ports/webhook-transport.port.js';
 import { leaseMs, retryDelayMs, type WebhookSettings } from '../webhook-settings.js';
 import { matchesTypes, type WebhookSubscription } from '../webhook-subscription.entity.js';
-import { sendWebhook, type WebhookMessage } from './send-webhook.js';
+import { sendWebhook, type SendOutcome, type WebhookMessage } from './send-webhook.js';
 
 export const WEBHOOK_DELIVER_JOB = 'webhooks.deliver';
 const BATCH = 100;
@@ -105,63 +105,7 @@ export class DeliverWebhooks {
         }
         const attempt = subscription.failures + 1;
         const outcome = await sendWebhook({ transport: this.transport, clock: this.clock, settings: this.settings }, subscription, webhookMessage(event));
-        const next = await this.store.transaction(async (s) => {
-          await s.lock(lockKeys.webhook(subscription.id));
-          const current = await s.webhooks.get(subscription.id);
-          if (current === null) return null;
-          const now = this.clock.now();
-          await s.webhooks.recordAttempt({
-            id: newId(),
-            subscriptionId: current.id,
-            eventId: event.id,
-            eventType: event.type,
-            seq: event.seq,
-            attempt,
-            outcome: outcome.ok ? 'delivered' : 'failed',
-            httpStatus: outcome.httpStatus,
-            error: outcome.error,
-            durationMs: outcome.durationMs,
-            attemptedAt: now,
-          });
-          // Taken over (this run outlived its lease), or disabled meanwhile: stop here, and let go
-          // of the lease, so a re-enable soon after is served at once.
-          if (current.leaseOwner !== owner) return null;
-          const rewound = current.cursor !== persisted;
-          if (!current.enabled) {
-            // What the receiver took still counts: it is not sent again after a re-enable.
-            const kept = rewound ? current.cursor : outcome.ok ? event.seq : Math.max(current.cursor, cursor);
-            await s.webhooks.update({ ...current, cursor: kept, leaseOwner: null, leaseUntil: null });
-            return null;
-          }
-          if (rewound) {
-            await s.webhooks.update({ ...current, leaseUntil: new Date(now.getTime() + leaseMs(this.settings)) });
-            return 'rewound' as const;
-          }
-          const lastDelivery = { at: now, eventId: event.id, eventType: event.type, outcome: outcome.ok ? ('delivered' as const) : ('failed' as const), httpStatus: outcome.httpStatus, error: outcome.error };
-          let updated: WebhookSubscription;
-          if (outcome.ok) {
-            updated = { ...current, cursor: event.seq, failures: 0, failingSince: null, nextAttemptAt: null, lastDelivery, leaseUntil: new Date(now.getTime() + leaseMs(this.settings)), updatedAt: now };
-          } else {
-            const failures = current.failures + 1;
-            const failingSince = current.failingSince ?? now;
-            const disable = failures >= this.settings.disableAfterFailures;
-            updated = {
-              ...current,
-              cursor: Math.max(current.cursor, cursor),
-              failures,
-              failingSince,
-              nextAttemptAt: disable ? null : new Date(now.getTime() + retryDelayMs(this.settings, failures)),
-              lastDelivery,
-              enabled: !disable,
-              disabledReason: disable ? `disabled after ${failures} failed attempts in a row since ${failingSince.toISOString()}; last: ${outcome.error ?? 'failed'}` : null,
-              leaseOwner: null,
-              leaseUntil: null,
-              updatedAt: now,
-            };
-          }
-          await s.webhooks.update(updated);
-          return updated;
-        });
+        const next = await this.settle({ id: subscription.id, owner, event, attempt, outcome, persisted, cursor });
         if (next === null) return { kind: 'stopped' };
         if (next === 'rewound') return { kind: 'rewound' };
         this.onOutcome(outcome.ok ? 'delivered' : next.enabled ? 'failed' : 'disabled');
@@ -180,5 +124,71 @@ export class DeliverWebhooks {
         persisted = event.seq;
       }
     }
+  }
+
+  /**
+   * Records one attempt and what follows from it, under the subscription's lock: the cursor moves
+   * on after a success; a failure backs off or disables; a replay meanwhile (`rewound`) or a lost
+   * lease stops this pass.
+   */
+  private settle(input: { id: string; owner: string; event: LoggedEvent; attempt: number; outcome: SendOutcome; persisted: number; cursor: number }): Promise<WebhookSubscription | 'rewound' | null> {
+    const { id, owner, event, attempt, outcome, persisted, cursor } = input;
+    return this.store.transaction(async (s) => {
+      await s.lock(lockKeys.webhook(id));
+      const current = await s.webhooks.get(id);
+      if (current === null) return null;
+      const now = this.clock.now();
+      await s.webhooks.recordAttempt({
+        id: newId(),
+        subscriptionId: current.id,
+        eventId: event.id,
+        eventType: event.type,
+        seq: event.seq,
+        attempt,
+        outcome: outcome.ok ? 'delivered' : 'failed',
+        httpStatus: outcome.httpStatus,
+        error: outcome.error,
+        durationMs: outcome.durationMs,
+        attemptedAt: now,
+      });
+      // Taken over (this run outlived its lease), or disabled meanwhile: stop here, and let go
+      // of the lease, so a re-enable soon after is served at once.
+      if (current.leaseOwner !== owner) return null;
+      const rewound = current.cursor !== persisted;
+      if (!current.enabled) {
+        // What the receiver took still counts: it is not sent again after a re-enable.
+        const kept = rewound ? current.cursor : outcome.ok ? event.seq : Math.max(current.cursor, cursor);
+        await s.webhooks.update({ ...current, cursor: kept, leaseOwner: null, leaseUntil: null });
+        return null;
+      }
+      if (rewound) {
+        await s.webhooks.update({ ...current, leaseUntil: new Date(now.getTime() + leaseMs(this.settings)) });
+        return 'rewound' as const;
+      }
+      const lastDelivery = { at: now, eventId: event.id, eventType: event.type, outcome: outcome.ok ? ('delivered' as const) : ('failed' as const), httpStatus: outcome.httpStatus, error: outcome.error };
+      let updated: WebhookSubscription;
+      if (outcome.ok) {
+        updated = { ...current, cursor: event.seq, failures: 0, failingSince: null, nextAttemptAt: null, lastDelivery, leaseUntil: new Date(now.getTime() + leaseMs(this.settings)), updatedAt: now };
+      } else {
+        const failures = current.failures + 1;
+        const failingSince = current.failingSince ?? now;
+        const disable = failures >= this.settings.disableAfterFailures;
+        updated = {
+          ...current,
+          cursor: Math.max(current.cursor, cursor),
+          failures,
+          failingSince,
+          nextAttemptAt: disable ? null : new Date(now.getTime() + retryDelayMs(this.settings, failures)),
+          lastDelivery,
+          enabled: !disable,
+          disabledReason: disable ? `disabled after ${failures} failed attempts in a row since ${failingSince.toISOString()}; last: ${outcome.error ?? 'failed'}` : null,
+          leaseOwner: null,
+          leaseUntil: null,
+          updatedAt: now,
+        };
+      }
+      await s.webhooks.update(updated);
+      return updated;
+    });
   }
 }
