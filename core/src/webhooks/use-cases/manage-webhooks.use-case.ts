@@ -118,7 +118,8 @@ export class ManageWebhooks {
       if (input.enabled === false) next = { ...next, enabled: false, disabledReason: null, nextAttemptAt: null };
       // Re-enabled, or pointed elsewhere: a fresh start for the failure count and the backoff.
       if ((input.enabled === true && !current.enabled) || (url !== undefined && url !== current.url)) {
-        next = { ...next, enabled: input.enabled ?? current.enabled, disabledReason: null, failures: 0, failingSince: null, nextAttemptAt: null };
+        const enabled = input.enabled ?? current.enabled;
+        next = { ...next, enabled, disabledReason: enabled ? null : next.disabledReason, failures: 0, failingSince: null, nextAttemptAt: null };
       }
       await s.webhooks.update(next);
       return next;
