@@ -275,7 +275,22 @@ export const ExportTrailerSchema = z.strictObject({
 });
 export type ExportTrailer = z.infer<typeof ExportTrailerSchema>;
 
-/** One record line as written: the type, then the row's fields (dates become ISO texts). */
-export const recordLine = <T extends PortableTable>(type: T, row: PortableRows[T]): string => `${JSON.stringify({ type, ...row })}\n`;
+/** An interaction's own `type` (message, note, …) is written as `interactionType`: `type` names the record. */
+const INTERACTION_TYPE = 'interactionType';
+
+/** One record line as written: the record type, then the row's fields (dates become ISO texts). */
+export const recordLine = <T extends PortableTable>(type: T, row: PortableRows[T]): string => {
+  if (type !== 'interaction') return `${JSON.stringify({ type, ...row })}\n`;
+  const { type: interactionType, ...rest } = row as PortableRows['interaction'];
+  return `${JSON.stringify({ type, [INTERACTION_TYPE]: interactionType, ...rest })}\n`;
+};
+
+/** The row's fields of a parsed record line (its `type` taken off), as the record schema reads them. */
+export const recordFields = (type: PortableTable, line: Record<string, unknown>): Record<string, unknown> => {
+  const { type: _record, ...fields } = line;
+  if (type !== 'interaction' || !(INTERACTION_TYPE in fields)) return fields;
+  const { [INTERACTION_TYPE]: interactionType, ...rest } = fields;
+  return { ...rest, type: interactionType };
+};
 
 export const isPortableTable = (type: unknown): type is PortableTable => typeof type === 'string' && Object.hasOwn(RECORD_SCHEMAS, type);

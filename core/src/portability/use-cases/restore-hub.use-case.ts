@@ -9,6 +9,7 @@ import {
   ExportTrailerSchema,
   isPortableTable,
   RECORD_SCHEMAS,
+  recordFields,
   type ExportHeader,
 } from '../export-format.js';
 import { portabilityErrors } from '../portability.errors.js';
@@ -67,11 +68,11 @@ const parseJson = (text: string, line: number): Record<string, unknown> => {
 
 const parseRecord = (text: string, line: number): Record_ | { trailer: Record<string, unknown> } => {
   const value = parseJson(text, line);
-  const { type, ...fields } = value;
+  const type = value['type'];
   if (type === 'trailer') return { trailer: value };
   if (type === 'header') throw portabilityErrors.malformed(line, 'a second header');
   if (!isPortableTable(type)) throw portabilityErrors.malformed(line, `unknown record type ${JSON.stringify(type)} (known: ${EXPORT_SECTIONS.join(', ')})`);
-  const parsed = RECORD_SCHEMAS[type].safeParse(fields);
+  const parsed = RECORD_SCHEMAS[type].safeParse(recordFields(type, value));
   if (!parsed.success) throw portabilityErrors.malformed(line, `${type}: ${issueText(parsed.error)}`);
   return { type, row: parsed.data as PortableRows[PortableTable], line };
 };
