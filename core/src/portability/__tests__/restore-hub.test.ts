@@ -67,6 +67,11 @@ describe('restoreHub', () => {
     expect(result.records).toBe(7);
     expect(progress.filter((p) => p.phase === 'write').map((p) => p.records)).toEqual([2, 4, 6, 7]);
     expect(await exportLines(target)).toEqual(lines);
+
+    // Large lines end a batch early: here every record is a batch of its own.
+    const progressBySize: number[] = [];
+    await restoreHub(new InMemoryStore(), source(lines), { batchBytes: 1, onProgress: (p) => p.phase === 'write' && progressBySize.push(p.records) });
+    expect(progressBySize).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('refuses a file cut short, naming where it ends, and writes nothing', async () => {

@@ -27,8 +27,10 @@ export interface RestoreProgress {
 }
 
 export interface RestoreHubOptions {
-  /** Records per transaction (default 500). */
+  /** Records per transaction (default 500); a batch also ends once its lines reach `batchBytes`. */
   batchSize?: number | undefined;
+  /** Characters of record lines per transaction (default 8 MiB), so a batch of large entries stays small. */
+  batchBytes?: number | undefined;
   onProgress?: ((progress: RestoreProgress) => void) | undefined;
 }
 
@@ -162,6 +164,7 @@ const heldData = async (session: PortabilitySession): Promise<string> => {
  */
 export const restoreHub = async (store: Transactions<PortabilitySession>, lines: ExportLines, options: RestoreHubOptions = {}): Promise<RestoreResult> => {
   const batchSize = Math.max(1, options.batchSize ?? 500);
+  const batchBytes = Math.max(1, options.batchBytes ?? 8 * 1024 * 1024);
   const checked = await verify(lines, options.onProgress);
 
   const held = await store.read(heldData);
@@ -172,9 +175,11 @@ export const restoreHub = async (store: Transactions<PortabilitySession>, lines:
   let written = 0;
   let first = true;
   let batch: Record_[] = [];
+  let size = 0;
   const flush = async (): Promise<void> => {
     const pending = batch;
     batch = [];
+    size = 0;
     const isFirst = first;
     first = false;
     try {
@@ -215,7 +220,8 @@ export const restoreHub = async (store: Transactions<PortabilitySession>, lines:
     const parsed = parseRecord(text, line);
     if ('trailer' in parsed) break;
     batch.push(parsed);
-    if (batch.length >= batchSize) await flush();
+    size += text.length;
+    if (batch.length >= batchSize || size >= batchBytes) await flush();
   }
   // An export without records still replaces same-named queues and checks the hub, as one batch.
   if (batch.length > 0 || first) await flush();
