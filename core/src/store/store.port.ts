@@ -22,6 +22,13 @@ export interface StoreSession extends SessionLocks, IdentitySession, LedgerSessi
 
 /** The storage port: PostgreSQL in production, an embedded engine by default. */
 export interface Store extends Transactions<StoreSession> {
+  /**
+   * Runs `work` on one read-only snapshot of the whole store: every read inside sees the same
+   * committed state, however long it runs (PostgreSQL: a REPEATABLE READ, READ ONLY transaction on
+   * a connection of its own). For reads that must agree across many statements, such as an export.
+   * Absent where holding a snapshot would hold up every writer (PGlite's single connection).
+   */
+  snapshot?<T>(work: (session: StoreSession) => Promise<T>): Promise<T>;
   /** Applies pending schema migrations. */
   migrate(): Promise<void>;
   health(): Promise<Health>;
