@@ -227,7 +227,7 @@ describe('switchboard export → switchboard import', () => {
     const answer = await fetch(`${source.baseUrl}/v1/export`, { headers: { authorization: `Bearer ${SOURCE_KEY}` } });
     expect(answer.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     await answer.body?.cancel();
-  });
+  }, 120_000);
 
   it.each(['PostgreSQL', 'PGlite'])('imports into a fresh hub on %s: same counts, every chain verifies, same timelines and reads', async (engine) => {
     const key = adminKey();
@@ -257,7 +257,7 @@ describe('switchboard export → switchboard import', () => {
     const twice = await cli(['import', exportFile], env);
     expect(twice.code).toBe(1);
     expect(twice.stderr).toContain('the hub already holds data');
-  });
+  }, 300_000);
 
   it('refuses a cut file and a damaged line with a clear message and writes nothing', async () => {
     const text = await readFile(exportFile, 'utf8');
@@ -292,5 +292,5 @@ describe('switchboard export → switchboard import', () => {
     const empty = await cli(['export'], env);
     expect(empty.code, empty.stderr).toBe(0);
     expect(trailerOf(empty.stdout)['counts']).toMatchObject({ customer: 0, identity: 0, conversation: 0, interaction: 0, agent: 0, queue: 1 });
-  });
+  }, 300_000);
 });
