@@ -65,8 +65,9 @@ export const rowKey = <T extends PortableTable>(table: T, row: PortableRows[T]):
   (PORTABLE_KEYS[table] as readonly string[]).map((property) => (row as unknown as Record<string, string | number>)[property]!);
 
 /**
- * Whole-table access for export and restore. Texts in keys compare by code point (SQL stores use
- * the "C" collation for them), so every adapter pages the same way.
+ * Whole-table access for export and restore. Each adapter pages by the key in its own order (uuids
+ * and numbers ascending; texts as the store collates them, so that SQL stores walk their primary
+ * key index): restore never depends on the order of rows across engines.
  */
 export interface PortabilityRepository {
   count(table: PortableTable): Promise<number>;

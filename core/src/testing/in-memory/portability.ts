@@ -37,7 +37,7 @@ const storageKey = <T extends PortableTable>(table: T, row: PortableRows[T]): st
   return key.length === 1 ? key[0]! : pairKey(key[0]!, key[1]!);
 };
 
-// Texts by code point, as the SQL stores' "C" collation orders them; numbers as numbers.
+// Texts by code point (UTF-8 bytes), numbers as numbers.
 const comparePart = (a: string | number, b: string | number): number => {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   return Buffer.compare(Buffer.from(String(a)), Buffer.from(String(b)));
