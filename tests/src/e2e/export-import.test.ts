@@ -224,6 +224,9 @@ describe('switchboard export → switchboard import', () => {
     const reader = (await ok(api, 'POST', '/v1/api-keys', { name: 'reader', scopes: ['read'] })) as { key: string };
     const refused = await api.withKey(reader.key).get('/v1/export');
     expect(refused.status).toBe(403);
+    const cliRefused = await cli(['export', '--url', source.baseUrl, '--out', join(dir, 'refused.jsonl')], { SWITCHBOARD_API_KEY: reader.key });
+    expect(cliRefused.code).toBe(1);
+    expect(cliRefused.stderr).toContain('/v1/export answered 403: This API key lacks the scope for this call');
     const answer = await fetch(`${source.baseUrl}/v1/export`, { headers: { authorization: `Bearer ${SOURCE_KEY}` } });
     expect(answer.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     await answer.body?.cancel();
