@@ -227,6 +227,7 @@ describe('switchboard export → switchboard import', () => {
     const cliRefused = await cli(['export', '--url', source.baseUrl, '--out', join(dir, 'refused.jsonl')], { SWITCHBOARD_API_KEY: reader.key });
     expect(cliRefused.code).toBe(1);
     expect(cliRefused.stderr).toContain('/v1/export answered 403: This API key lacks the scope for this call');
+    for (const name of ['refused.jsonl', 'refused.jsonl.partial']) await expect(readFile(join(dir, name))).rejects.toThrow(/ENOENT/);
     const answer = await fetch(`${source.baseUrl}/v1/export`, { headers: { authorization: `Bearer ${SOURCE_KEY}` } });
     expect(answer.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     await answer.body?.cancel();
