@@ -4,6 +4,7 @@ import {
   type CustomerMerge,
   type CustomerMergeRepository,
   type CustomerRepository,
+  type CustomerView,
   type Identity,
   type IdentityKey,
   type IdentityRepository,
@@ -77,7 +78,40 @@ export class TypeormCustomerRepository implements CustomerRepository {
     const others = rows.map((r) => r.id).filter((other) => other !== id).sort();
     return rows.length === 0 ? [] : [id, ...others];
   }
+
+  async viewByIdentity(key: IdentityKey): Promise<CustomerView | null> {
+    // One statement (one round trip): the identity's owner, merge pointers followed to the
+    // survivor (bounded, so a circle ends with no survivor), then the survivor's identities, one
+    // row each (a survivor always holds the identity's row or gains the merged one's).
+    const rows = await this.rows.manager.query<ViewRow[]>(
+      `WITH RECURSIVE chain(id, merged_into, depth) AS (
+         SELECT c.id, c.merged_into, 0 FROM identities i JOIN customers c ON c.id = i.customer_id WHERE i.kind = $1 AND i.value = $2
+         UNION ALL
+         SELECT c.id, c.merged_into, chain.depth + 1 FROM chain JOIN customers c ON c.id = chain.merged_into WHERE chain.depth < ${MAX_MERGE_DEPTH}
+       )
+       SELECT c.id, c.display_name AS "displayName", c.attributes, c.merged_into AS "mergedInto", c.created_at AS "createdAt", c.updated_at AS "updatedAt",
+              i.kind, i.value, i.verified, i.created_at AS "identityCreatedAt"
+         FROM (SELECT id FROM chain WHERE merged_into IS NULL LIMIT 1) AS s
+         JOIN customers c ON c.id = s.id
+         LEFT JOIN identities i ON i.customer_id = c.id
+        ORDER BY i.created_at, i.kind, i.value`,
+      [key.kind, key.value],
+    );
+    const [first] = rows;
+    if (first === undefined) return null;
+    return {
+      ...toCustomer(first),
+      identities: rows.flatMap((r) =>
+        r.kind === null ? [] : [toIdentity({ kind: r.kind, value: r.value, customerId: r.id, verified: r.verified, createdAt: r.identityCreatedAt })],
+      ),
+    };
+  }
 }
+
+/** Merge pointers followed at most (a merge chain is one or two deep; a circle must still end). */
+const MAX_MERGE_DEPTH = 32;
+
+type ViewRow = CustomerRow & ({ kind: IdentityRow['kind']; value: string; verified: boolean; identityCreatedAt: Date } | { kind: null; value: null; verified: null; identityCreatedAt: null });
 
 export class TypeormIdentityRepository implements IdentityRepository {
   private readonly rows: Repository<IdentityRow>;
