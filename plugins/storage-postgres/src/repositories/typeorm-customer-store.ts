@@ -80,21 +80,12 @@ export class TypeormCustomerRepository implements CustomerRepository {
   }
 
   async viewByIdentity(key: IdentityKey): Promise<CustomerView | null> {
-    // One statement (one round trip): the identity's owner, merge pointers followed to the
-    // survivor (bounded, so a circle ends with no survivor), then the survivor's identities, one
-    // row each (a survivor always holds the identity's row or gains the merged one's).
+    // One statement, one round trip, no planning: the function's query (the owner, merges
+    // followed to the survivor, its identities) is planned once per connection (migration 1795550000000).
     const rows = await this.rows.manager.query<ViewRow[]>(
-      `WITH RECURSIVE chain(id, merged_into, depth) AS (
-         SELECT c.id, c.merged_into, 0 FROM identities i JOIN customers c ON c.id = i.customer_id WHERE i.kind = $1 AND i.value = $2
-         UNION ALL
-         SELECT c.id, c.merged_into, chain.depth + 1 FROM chain JOIN customers c ON c.id = chain.merged_into WHERE chain.depth < ${MAX_MERGE_DEPTH}
-       )
-       SELECT c.id, c.display_name AS "displayName", c.attributes, c.merged_into AS "mergedInto", c.created_at AS "createdAt", c.updated_at AS "updatedAt",
-              i.kind, i.value, i.verified, i.created_at AS "identityCreatedAt"
-         FROM (SELECT id FROM chain WHERE merged_into IS NULL LIMIT 1) AS s
-         JOIN customers c ON c.id = s.id
-         LEFT JOIN identities i ON i.customer_id = c.id
-        ORDER BY i.created_at, i.kind, i.value`,
+      `SELECT id, display_name AS "displayName", attributes, merged_into AS "mergedInto", created_at AS "createdAt", updated_at AS "updatedAt",
+              identity_kind AS kind, identity_value AS value, identity_verified AS verified, identity_created_at AS "identityCreatedAt"
+         FROM customer_view_by_identity($1, $2)`,
       [key.kind, key.value],
     );
     const [first] = rows;
@@ -107,9 +98,6 @@ export class TypeormCustomerRepository implements CustomerRepository {
     };
   }
 }
-
-/** Merge pointers followed at most (a merge chain is one or two deep; a circle must still end). */
-const MAX_MERGE_DEPTH = 32;
 
 type ViewRow = CustomerRow & ({ kind: IdentityRow['kind']; value: string; verified: boolean; identityCreatedAt: Date } | { kind: null; value: null; verified: null; identityCreatedAt: null });
 
