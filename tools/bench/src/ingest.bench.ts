@@ -292,12 +292,15 @@ export const runIngestBench = async (): Promise<void> => {
     const counterDir = SQL_COUNT ? mkdtempSync(join(tmpdir(), 'sb-bench-sql-')) : undefined;
     if (counterDir !== undefined) cleanup.push(async () => rmSync(counterDir, { recursive: true, force: true }));
     if (profileDir !== undefined && keptProfileDir === undefined) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+    // Environment of every hub process (api and worker); more settings add to it.
+    const hubEnv: Record<string, string> = {};
+    // Every hub process counts what it sends (sql-counter.preload.mjs); the hub itself has no such counter.
+    if (counterDir !== undefined) Object.assign(hubEnv, { NODE_OPTIONS: `--import=${SQL_COUNTER}`, BENCH_SQL_COUNTER_DIR: counterDir });
     const stack = await HubStack.start({
       apiNodeArgs: [...API_NODE_ARGS, ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])],
       databaseUrl: db.url,
       redisUrl: redis.url,
-      // Every hub process (api and worker) counts its statements; the hub itself has no such counter.
-      ...(counterDir === undefined ? {} : { env: { NODE_OPTIONS: `--import=${SQL_COUNTER}`, BENCH_SQL_COUNTER_DIR: counterDir } }),
+      env: hubEnv,
       config: {
         hub: { channelQueues: { webhook: 'bench' } },
         plugins: [{ id: 'webhook', use: '@switchboard/channel-webhook', config: { channel: 'webhook' } }],
