@@ -126,3 +126,9 @@ export * from './webhooks/use-cases/send-webhook.js';
 export * from './webhooks/use-cases/deliver-webhooks.use-case.js';
 export * from './webhooks/use-cases/manage-webhooks.use-case.js';
 export * from './webhooks/webhooks.jobs.js';
+// portability: the whole hub out as JSON Lines, and back into an empty hub (no lock-in)
+export * from './portability/ports/portability-store.port.js';
+export * from './portability/export-format.js';
+export * from './portability/portability.errors.js';
+export * from './portability/use-cases/export-hub.use-case.js';
+export * from './portability/use-cases/restore-hub.use-case.js';

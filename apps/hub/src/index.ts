@@ -17,3 +17,4 @@ export { openHubParts, type HubParts, type OpenHubPartsOptions } from './hub-par
 export { storeAgentDirectory } from './di/access.module.js';
 export { createLogger, toCoreLogger } from './observability/logger.js';
 export { NodeHttpWebhookTransport } from './webhooks/node-http-webhook-transport.js';
+export { HUB_VERSION } from './version.js';

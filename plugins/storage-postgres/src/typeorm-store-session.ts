@@ -15,6 +15,7 @@ import { TypeormSlaRepository } from './repositories/typeorm-sla-store.js';
 import { TypeormEventLogRepository } from './repositories/typeorm-event-log.js';
 import { TypeormPluginStateRepository } from './repositories/typeorm-plugin-state-store.js';
 import { TypeormWebhookRepository } from './repositories/typeorm-webhook-store.js';
+import { TypeormPortabilityRepository } from './repositories/typeorm-portability-store.js';
 import {
   TypeormAgentRepository,
   TypeormAssignmentRepository,
@@ -63,4 +64,5 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   eventLog: new TypeormEventLogRepository(manager),
   pluginState: new TypeormPluginStateRepository(manager),
   webhooks: new TypeormWebhookRepository(manager),
+  portability: new TypeormPortabilityRepository(manager),
 });
