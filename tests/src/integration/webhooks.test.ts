@@ -163,7 +163,11 @@ describe('outbound webhooks on the embedded hub', () => {
       [event?.id, 200],
     ]);
     expect(r.received.every((x) => x.verified && x.body?.id === event?.id)).toBe(true);
-    const recorded = (await attempts(s.id)).reverse();
+    // The receiver saw the last answer before the hub recorded it: wait for the record.
+    const recorded = await waitFor(async () => {
+      const found = await attempts(s.id);
+      return found.length === 4 ? found.reverse() : undefined;
+    }, { timeoutMs: 10_000, description: 'four attempts recorded' });
     expect(recorded.map((x) => [x['eventId'], x['attempt'], x['outcome'], x['httpStatus']])).toEqual([
       [event?.id, 1, 'failed', 500],
       [event?.id, 2, 'failed', 500],
