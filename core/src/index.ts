@@ -111,3 +111,11 @@ export * from './desk/desk.errors.js';
 export * from './events/ports/event-log.port.js';
 export * from './events/use-cases/follow-events.use-case.js';
 export * from './events/events.jobs.js';
+// migration: integrate, migrate, retire
+export * from './migration/migration-run.entity.js';
+export * from './migration/migration.errors.js';
+export * from './migration/ports/migration-store.port.js';
+export * from './migration/ports/legacy-sources.port.js';
+export * from './migration/use-cases/run-migration.use-case.js';
+export * from './migration/use-cases/manage-migrations.use-case.js';
+export * from './migration/migration.jobs.js';

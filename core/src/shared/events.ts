@@ -15,7 +15,12 @@ export type DomainEvent =
   | { type: 'agent.presence'; agentId: string; presence: string }
   /** A ledger entry to show in the working thread of the agent a conversation is assigned to (desks). */
   | { type: 'desk.post'; interactionId: string; conversationId: string; agentId: string }
-  | { type: 'sla.breached'; conversationId: string; queueId: string; kind: 'first_response' | 'resolution'; dueAt: string };
+  | { type: 'sla.breached'; conversationId: string; queueId: string; kind: 'first_response' | 'resolution'; dueAt: string }
+  /** A migration run was asked for (or a cutover's final delta): a worker runs it. */
+  | { type: 'migration.started'; runId: string; source: string; mode: string; dryRun: boolean }
+  /** A batch of a migration run committed. */
+  | { type: 'migration.progress'; runId: string; source: string; entity: string | null; read: number; total: number; percent: number }
+  | { type: 'migration.finished'; runId: string; source: string; status: string; failed: number };
 
 export type DomainEventType = DomainEvent['type'];
 

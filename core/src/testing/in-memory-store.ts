@@ -16,6 +16,7 @@ import {
 } from './in-memory/routing.js';
 import { InMemoryEventLogRepository } from './in-memory/event-log.js';
 import { InMemorySlaRepository } from './in-memory/sla.js';
+import { InMemoryLegacyMapRepository, InMemoryMigrationRunRepository, InMemoryMigrationSourceRepository } from './in-memory/migration.js';
 import { emptyTables, openDb, type Db, type Tables } from './in-memory/tables.js';
 
 /** Whether a statement of the session may run: a transaction whose statement failed refuses the rest, as PostgreSQL does. */
@@ -58,6 +59,7 @@ export class InMemoryStore implements Store {
   private queue: Promise<void> = Promise.resolve();
   private seq = 0;
   private logSeq = 0;
+  private failureSeq = 0;
   private closed = false;
 
   async transaction<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
@@ -139,6 +141,9 @@ export class InMemoryStore implements Store {
       sla: guard(new InMemorySlaRepository(db)),
       eventLog: guard(new InMemoryEventLogRepository(db, () => (this.logSeq += 1))),
       pluginState: guard(new InMemoryPluginStateRepository(db)),
+      migrationRuns: guard(new InMemoryMigrationRunRepository(db, () => (this.failureSeq += 1))),
+      legacyMap: guard(new InMemoryLegacyMapRepository(db)),
+      migrationSources: guard(new InMemoryMigrationSourceRepository(db)),
     };
   }
 }

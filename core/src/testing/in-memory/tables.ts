@@ -14,6 +14,8 @@ import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
 import type { PluginStateEntry } from '../../shared/ports/plugin-state.port.js';
+import type { LegacyMapping, MigrationRun, MigrationSourceState } from '../../migration/migration-run.entity.js';
+import type { StoredMigrationFailure } from './migration.js';
 import { Rows } from './rows.js';
 
 /** An outbox row: the event and the order it was added in (the SQL stores use time-ordered ids). */
@@ -50,6 +52,12 @@ export interface Tables {
   eventLog: Map<string, LoggedEvent>;
   /** Keyed `instanceId\0key`. */
   pluginState: Map<string, PluginStateEntry>;
+  migrationRuns: Map<string, MigrationRun>;
+  /** Keyed by the zero-padded sequence number. */
+  migrationFailures: Map<string, StoredMigrationFailure>;
+  /** Keyed by the legacy external id. */
+  legacyMap: Map<string, LegacyMapping>;
+  migrationSources: Map<string, MigrationSourceState>;
 }
 
 /** The tables as one session sees them. */
@@ -76,6 +84,10 @@ export const emptyTables = (): Tables => ({
   slaVerdicts: new Map(),
   eventLog: new Map(),
   pluginState: new Map(),
+  migrationRuns: new Map(),
+  migrationFailures: new Map(),
+  legacyMap: new Map(),
+  migrationSources: new Map(),
 });
 
 /** A session's view of `tables`: buffered in a transaction (see `Rows`), written through outside one. */
@@ -101,6 +113,10 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     slaVerdicts: new Rows(tables.slaVerdicts, buffered),
     eventLog: new Rows(tables.eventLog, buffered),
     pluginState: new Rows(tables.pluginState, buffered),
+    migrationRuns: new Rows(tables.migrationRuns, buffered),
+    migrationFailures: new Rows(tables.migrationFailures, buffered),
+    legacyMap: new Rows(tables.legacyMap, buffered),
+    migrationSources: new Rows(tables.migrationSources, buffered),
   };
   return {
     ...db,

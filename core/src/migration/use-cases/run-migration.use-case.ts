@@ -1,0 +1,663 @@
+import { identityOf, type IdentityKey, type NormaliseOptions } from '../../identity/identity.value-object.js';
+import { identityKeyOf, identityKeysOf, resolveCustomers, type Sender } from '../../identity/use-cases/resolve-customers.use-case.js';
+import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
+import type { Interaction } from '../../ledger/interaction.entity.js';
+import { buildEntry } from '../../ledger/ledger-writer.js';
+import {
+  ALL_LEGACY_ENTITIES,
+  LEGACY_ENTITIES,
+  type LegacyEntity,
+  type LegacyEntry,
+  type LegacyFailure,
+  type LegacyRecord,
+  type LegacySource,
+  type LegacyTicket,
+  type LegacyUser,
+} from '../../plugin-api/legacy-source.port.js';
+import { enqueueConversations } from '../../routing/use-cases/enqueue-conversation.js';
+import { newId } from '../../shared/ids.js';
+import { lockKeys } from '../../shared/lock-keys.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
+import type { Logger } from '../../shared/ports/logger.port.js';
+import { RESOLUTION_RULES, type ResolutionRule } from '../../shared/settings.js';
+import type { Store, StoreSession } from '../../store/store.port.js';
+import {
+  addToSum,
+  emptyCounters,
+  recordHash,
+  type EntityCounters,
+  type LegacyMapping,
+  type MigrationCheckpoint,
+  type MigrationFailure,
+  type MigrationRun,
+} from '../migration-run.entity.js';
+import type { LegacySources } from '../ports/legacy-sources.port.js';
+
+/** How imports treat what they bring in. */
+export interface MigrationSettings {
+  /** Records per batch (one read, one transaction). */
+  batchSize: number;
+  /** Open tickets become queued conversations (`queue`, the default) or are recorded without routing (`record`). */
+  openTickets: 'queue' | 'record';
+  channelQueues?: Record<string, string> | undefined;
+  identity?: { defaultRegion?: string | null | undefined; rules?: readonly ResolutionRule[] | undefined } | undefined;
+}
+
+export const DEFAULT_MIGRATION_SETTINGS: MigrationSettings = { batchSize: 500, openTickets: 'queue' };
+
+/** The run's lock: batches of one run commit one at a time, whoever runs them. */
+export const migrationLockKey = (runId: string): string => `migration:${runId}`;
+
+/** Another worker moved the run on (or it ended): this one stops without writing. */
+class Superseded extends Error {}
+
+interface BatchResult {
+  counters: Partial<Record<LegacyEntity, EntityCounters>>;
+  failures: MigrationFailure[];
+  /** Mappings written (or, in a dry run, that would have been). */
+  mapped: LegacyMapping[];
+}
+
+const legacyValue = (externalId: string): string => externalId.replace(/^legacy:/, '');
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const ENTITY_ORDER = (entity: LegacyEntity): number => ALL_LEGACY_ENTITIES.indexOf(entity);
+
+/**
+ * Runs one migration run to its end, batch by batch: read a page from the legacy source, then in
+ * one transaction write what it maps to (customers through the identity rules, conversations,
+ * ledger entries), the external-id map, the run's counters and its checkpoint. A crash between
+ * batches loses nothing and repeats nothing: the next start resumes at the checkpoint committed
+ * with the last batch, and the map makes every record idempotent anyway.
+ *
+ * Imports are history: no offers, no desk posts, no deliveries; only open tickets are queued
+ * (unless `openTickets: 'record'`).
+ */
+export class RunMigration {
+  /** Dry runs: what the batches would have mapped, so later batches see it (this process only). */
+  private readonly overlays = new Map<string, Map<string, LegacyMapping>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly sources: LegacySources,
+    private readonly clock: Clock,
+    private readonly settings: MigrationSettings,
+    private readonly logger?: Logger,
+  ) {}
+
+  /** Runs (or resumes) the run until it ends or is cancelled; answers the run as it ended. */
+  async run(runId: string): Promise<MigrationRun | null> {
+    let run = await this.store.read((s) => s.migrationRuns.get(runId));
+    if (run === null || run.status !== 'running') return run;
+    const source = this.sources.find(run.source);
+    if (source === undefined) return this.finish(run, 'failed', `the legacy source '${run.source}' is not loaded in this hub`);
+    try {
+      if (run.system === null) run = await this.begin(run, source);
+      for (;;) {
+        const current = await this.store.read((s) => s.migrationRuns.get(runId));
+        if (current === null || current.status !== 'running') return current;
+        if (current.cancelRequested) return await this.finish(current, 'cancelled', null);
+        run = current;
+        const more = run.mode === 'delta' ? await this.deltaStep(run, source) : await this.readStep(run, source);
+        if (!more) break;
+      }
+      return await this.finish(run, 'done', null);
+    } catch (error) {
+      if (error instanceof Superseded) return this.store.read((s) => s.migrationRuns.get(runId));
+      this.logger?.warn({ runId, err: messageOf(error) }, 'migration run failed');
+      const latest = (await this.store.read((s) => s.migrationRuns.get(runId))) ?? run;
+      return this.finish(latest, 'failed', messageOf(error));
+    } finally {
+      if (run.dryRun) this.overlays.delete(runId);
+    }
+  }
+
+  /** Describes the source, takes the full run's starting watermark, chooses a demo's sample. */
+  private async begin(run: MigrationRun, source: LegacySource): Promise<MigrationRun> {
+    const description = await source.describe();
+    const counters: MigrationRun['counters'] = {};
+    for (const { entity, count } of description.entities) counters[entity] = { ...emptyCounters(), source: count };
+    for (const entity of LEGACY_ENTITIES) counters[entity] ??= emptyCounters();
+    const present = ALL_LEGACY_ENTITIES.filter((e) => counters[e] !== undefined);
+    let checkpoint: MigrationCheckpoint = { entity: present[0] ?? 'user', cursor: null, watermark: null };
+    let startWatermark: string | null = null;
+    let total = present.reduce((sum, e) => sum + (counters[e]?.source ?? 0), 0);
+    if (run.mode === 'full') startWatermark = (await source.changesSince(null, 1)).watermark;
+    if (run.mode === 'delta') {
+      const state = await this.store.read((s) => s.migrationSources.get(run.source));
+      checkpoint = { entity: null, cursor: null, watermark: state?.watermark ?? null };
+      total = 0;
+    }
+    if (run.mode === 'demo') {
+      const sample = await this.chooseSample(source, run.sample ?? 10);
+      checkpoint = { ...checkpoint, sample };
+      const entries = counters.entry?.source ?? 0;
+      const tickets = Math.max(1, counters.ticket?.source ?? 1);
+      total = sample.tickets.length + sample.users.length + Math.round((entries * sample.tickets.length) / tickets);
+    }
+    return this.store.transaction(async (session) => {
+      await session.lock(migrationLockKey(run.id));
+      const current = await session.migrationRuns.get(run.id);
+      if (current === null || current.status !== 'running' || current.system !== null) throw new Superseded();
+      const next: MigrationRun = {
+        ...current,
+        system: description.system,
+        counters,
+        checkpoint,
+        startWatermark,
+        progress: { read: 0, total, percent: 0, entity: checkpoint.entity },
+        updatedAt: this.clock.now(),
+      };
+      await session.migrationRuns.update(next);
+      return next;
+    });
+  }
+
+  private async chooseSample(source: LegacySource, size: number): Promise<{ tickets: string[]; users: string[] }> {
+    const tickets: string[] = [];
+    const users = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page = await source.read('ticket', cursor, Math.min(this.settings.batchSize, size - tickets.length));
+      for (const record of page.records) {
+        if (record.entity !== 'ticket' || tickets.length >= size) continue;
+        tickets.push(record.externalId);
+        users.add(record.userExternalId);
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== null && tickets.length < size);
+    return { tickets, users: [...users] };
+  }
+
+  /** One page of the current entity (full and demo); false when every entity is read. */
+  private async readStep(run: MigrationRun, source: LegacySource): Promise<boolean> {
+    const entity = run.checkpoint.entity;
+    if (entity === null) return false;
+    const page = await source.read(entity, run.checkpoint.cursor, this.settings.batchSize);
+    const sample = run.checkpoint.sample;
+    const inSample = (record: LegacyRecord): boolean => {
+      if (sample === undefined) return true;
+      if (record.entity === 'user') return sample.users.includes(record.externalId);
+      if (record.entity === 'ticket') return sample.tickets.includes(record.externalId);
+      if (record.entity === 'entry') return sample.tickets.includes(record.ticketExternalId);
+      return true;
+    };
+    const records = page.records.filter(inSample);
+    const failures = (page.failures ?? []).filter((f) => sample === undefined || f.entity !== 'entry');
+    let next: MigrationCheckpoint;
+    if (page.nextCursor !== null) next = { ...run.checkpoint, cursor: page.nextCursor };
+    else {
+      const after = ALL_LEGACY_ENTITIES.filter((e) => ENTITY_ORDER(e) > ENTITY_ORDER(entity) && run.counters[e] !== undefined);
+      next = { ...run.checkpoint, entity: after[0] ?? null, cursor: null };
+    }
+    await this.commitBatch(run, records, failures, next);
+    return next.entity !== null;
+  }
+
+  /** One batch of changes since the checkpoint's watermark; false when the source has no more. */
+  private async deltaStep(run: MigrationRun, source: LegacySource): Promise<boolean> {
+    const changes = await source.changesSince(run.checkpoint.watermark, this.settings.batchSize);
+    // Within a batch, in import order: an entry's new ticket is written before the entry.
+    const records = [...changes.records].sort((a, b) => ENTITY_ORDER(a.entity) - ENTITY_ORDER(b.entity));
+    await this.commitBatch(run, records, changes.failures ?? [], { ...run.checkpoint, watermark: changes.watermark }, changes.records.length + (changes.failures?.length ?? 0));
+    return changes.more;
+  }
+
+  private async commitBatch(run: MigrationRun, records: readonly LegacyRecord[], sourceFailures: readonly LegacyFailure[], next: MigrationCheckpoint, deltaSeen = 0): Promise<void> {
+    const now = this.clock.now();
+    const overlay = run.dryRun ? (this.overlays.get(run.id) ?? new Map<string, LegacyMapping>()) : null;
+    if (overlay !== null) this.overlays.set(run.id, overlay);
+    await this.store.transaction(async (session) => {
+      await session.lock(migrationLockKey(run.id));
+      const current = await session.migrationRuns.get(run.id);
+      // Checkpoints only move forward under the lock: a second worker on the same run stops here.
+      if (current === null || current.status !== 'running' || JSON.stringify(current.checkpoint) !== JSON.stringify(run.checkpoint)) throw new Superseded();
+      const result = await new Batch(session, current, this.settings, now, overlay).apply(records, sourceFailures);
+      const counters = { ...current.counters };
+      for (const [entity, add] of Object.entries(result.counters) as [LegacyEntity, EntityCounters][]) {
+        const had = counters[entity] ?? emptyCounters();
+        counters[entity] = {
+          ...had,
+          read: had.read + add.read,
+          created: had.created + add.created,
+          updated: had.updated + add.updated,
+          unchanged: had.unchanged + add.unchanged,
+          skipped: had.skipped + add.skipped,
+          failed: had.failed + add.failed,
+          ...(add.joined || had.joined ? { joined: (had.joined ?? 0) + (add.joined ?? 0) } : {}),
+          checksum: { source: sumOf(had.checksum.source, add.checksum.source), hub: sumOf(had.checksum.hub, add.checksum.hub) },
+        };
+      }
+      const read = Object.values(counters).reduce((sum, c) => sum + c.read, 0);
+      const total = run.mode === 'delta' ? current.progress.total + deltaSeen : current.progress.total;
+      const progress = { read, total, percent: total === 0 ? 100 : Math.min(100, Math.floor((read / total) * 100)), entity: next.entity };
+      const updated: MigrationRun = { ...current, counters, checkpoint: next, progress, updatedAt: now };
+      if (result.failures.length > 0) await session.migrationRuns.addFailures(run.id, result.failures);
+      await session.migrationRuns.update(updated);
+      if (!run.dryRun && run.mode === 'delta') {
+        // The source's own watermark moves with the batch it covers.
+        const state = await session.migrationSources.get(run.source);
+        await session.migrationSources.put({ source: run.source, watermark: next.watermark, retiredAt: state?.retiredAt ?? null, lastRunId: run.id, lastSyncAt: state?.lastSyncAt ?? null, updatedAt: now });
+      }
+      await session.outbox.add([{ type: 'migration.progress', runId: run.id, source: run.source, entity: next.entity, read, total, percent: progress.percent }]);
+      if (overlay !== null) for (const mapping of result.mapped) overlay.set(mapping.externalId, mapping);
+    });
+    // Picks up the new checkpoint for the next step.
+    Object.assign(run, { checkpoint: next });
+  }
+
+  private async finish(run: MigrationRun, status: MigrationRun['status'], error: string | null): Promise<MigrationRun> {
+    const now = this.clock.now();
+    return this.store.transaction(async (session) => {
+      await session.lock(migrationLockKey(run.id));
+      const current = (await session.migrationRuns.get(run.id)) ?? run;
+      if (current.status !== 'running') return current;
+      const counters = { ...current.counters };
+      if (current.system !== null) {
+        for (const entity of Object.keys(counters) as LegacyEntity[]) {
+          const hub = await session.legacyMap.count(current.system, entity);
+          const c = counters[entity]!;
+          counters[entity] = { ...c, hub: current.dryRun ? hub + c.created : hub };
+        }
+      }
+      const failed = Object.values(counters).reduce((sum, c) => sum + c.failed, 0);
+      const done: MigrationRun = {
+        ...current,
+        status,
+        counters,
+        error,
+        progress: status === 'done' ? { ...current.progress, percent: 100, entity: null } : current.progress,
+        finishedAt: now,
+        updatedAt: now,
+      };
+      await session.migrationRuns.update(done);
+      if (status === 'done' && !current.dryRun) {
+        const state = await session.migrationSources.get(current.source);
+        const watermark = current.mode === 'full' ? current.startWatermark : current.mode === 'delta' ? current.checkpoint.watermark : (state?.watermark ?? null);
+        await session.migrationSources.put({
+          source: current.source,
+          watermark: watermark ?? state?.watermark ?? null,
+          retiredAt: current.cutover ? now : (state?.retiredAt ?? null),
+          lastRunId: current.id,
+          lastSyncAt: state?.lastSyncAt ?? null,
+          updatedAt: now,
+        });
+      }
+      await session.outbox.add([{ type: 'migration.finished', runId: current.id, source: current.source, status, failed }]);
+      return done;
+    });
+  }
+}
+
+const sumOf = (a: string, b: string): string => addToSum(a, b.padStart(16, '0'));
+
+/** One batch's mapping work, inside its transaction. */
+class Batch {
+  private readonly counters: Partial<Record<LegacyEntity, EntityCounters>> = {};
+  private readonly failures: MigrationFailure[] = [];
+  private readonly mapped: LegacyMapping[] = [];
+  private readonly normalise: NormaliseOptions;
+
+  constructor(
+    private readonly session: StoreSession,
+    private readonly run: MigrationRun,
+    private readonly settings: MigrationSettings,
+    private readonly now: Date,
+    /** Dry run: mappings "written" by earlier batches; nothing is written to the store. */
+    private readonly overlay: Map<string, LegacyMapping> | null,
+  ) {
+    this.normalise = { defaultRegion: settings.identity?.defaultRegion };
+  }
+
+  private get system(): string {
+    return this.run.system ?? 'legacy';
+  }
+
+  private get dryRun(): boolean {
+    return this.overlay !== null;
+  }
+
+  private count(entity: LegacyEntity): EntityCounters {
+    let counters = this.counters[entity];
+    if (counters === undefined) {
+      counters = emptyCounters();
+      this.counters[entity] = counters;
+    }
+    return counters;
+  }
+
+  private fail(entity: LegacyEntity, sourceId: string, reason: string, outcome: MigrationFailure['outcome'] = 'failed'): void {
+    this.failures.push({ entity, sourceId, reason, outcome });
+    if (outcome === 'failed') this.count(entity).failed += 1;
+    if (outcome === 'skipped') this.count(entity).skipped += 1;
+  }
+
+  /** The record was read: its hash goes into the source checksum. */
+  private seen(entity: LegacyEntity, contentHash: string): void {
+    const c = this.count(entity);
+    c.read += 1;
+    c.checksum.source = addToSum(c.checksum.source, contentHash);
+  }
+
+  /** What the hub holds for the record after the batch: its hash goes into the hub checksum. */
+  private holds(entity: LegacyEntity, contentHash: string | undefined): void {
+    if (contentHash === undefined) return;
+    const c = this.count(entity);
+    c.checksum.hub = addToSum(c.checksum.hub, contentHash);
+  }
+
+  private async mappings(externalIds: readonly string[]): Promise<Map<string, LegacyMapping>> {
+    const unique = [...new Set(externalIds)];
+    const found = new Map((unique.length > 0 ? await this.session.legacyMap.findMany(unique) : []).map((m) => [m.externalId, m]));
+    if (this.overlay !== null) for (const id of unique) {
+      const virtual = this.overlay.get(id);
+      if (virtual !== undefined) found.set(id, virtual);
+    }
+    return found;
+  }
+
+  private mapping(record: LegacyRecord, hubId: string | null, contentHash: string, data: Record<string, unknown>): LegacyMapping {
+    const mapping: LegacyMapping = { externalId: record.externalId, system: this.system, entity: record.entity, hubId, contentHash, data, runId: this.run.id, updatedAt: this.now };
+    this.mapped.push(mapping);
+    return mapping;
+  }
+
+  async apply(records: readonly LegacyRecord[], sourceFailures: readonly LegacyFailure[]): Promise<BatchResult> {
+    for (const failure of sourceFailures) this.fail(failure.entity, failure.sourceId, failure.reason);
+    const byEntity = new Map<LegacyEntity, LegacyRecord[]>();
+    for (const record of records) byEntity.set(record.entity, [...(byEntity.get(record.entity) ?? []), record]);
+    for (const entity of ALL_LEGACY_ENTITIES) {
+      const group = byEntity.get(entity);
+      if (group === undefined || group.length === 0) continue;
+      // A record that appears twice in one delta batch counts once (its last state).
+      const last = [...new Map(group.map((r) => [r.externalId, r])).values()];
+      if (entity === 'user') await this.users(last as LegacyUser[]);
+      else if (entity === 'ticket') await this.tickets(last as LegacyTicket[]);
+      else if (entity === 'entry') await this.entries(last as LegacyEntry[]);
+      else await this.references(last);
+    }
+    if (!this.dryRun && this.mapped.length > 0) await this.session.legacyMap.upsertMany(this.mapped);
+    return { counters: this.counters, failures: this.failures, mapped: this.mapped };
+  }
+
+  /** Organisations, staff, departments, topics: kept in the map with their facts. */
+  private async references(records: readonly LegacyRecord[]): Promise<void> {
+    const known = await this.mappings(records.map((r) => r.externalId));
+    for (const record of records) {
+      const contentHash = recordHash(record);
+      this.seen(record.entity, contentHash);
+      const had = known.get(record.externalId);
+      if (had?.contentHash === contentHash) {
+        this.count(record.entity).unchanged += 1;
+        this.holds(record.entity, contentHash);
+        continue;
+      }
+      this.count(record.entity)[had === undefined ? 'created' : 'updated'] += 1;
+      this.mapping(record, null, contentHash, 'name' in record && record.name !== null ? { name: record.name } : {});
+      this.holds(record.entity, contentHash);
+    }
+  }
+
+  private async users(records: readonly LegacyUser[]): Promise<void> {
+    const known = await this.mappings(records.map((r) => r.externalId));
+    const work: { record: LegacyUser; contentHash: string; sender: Sender; had: LegacyMapping | undefined }[] = [];
+    for (const record of records) {
+      const contentHash = recordHash(record);
+      this.seen('user', contentHash);
+      const had = known.get(record.externalId);
+      if (had?.contentHash === contentHash) {
+        this.count('user').unchanged += 1;
+        this.holds('user', contentHash);
+        continue;
+      }
+      let key: IdentityKey;
+      try {
+        key = identityOf('legacy', legacyValue(record.externalId), 'externalId');
+      } catch (error) {
+        this.fail('user', record.externalId, `externalId: ${messageOf(error)}`);
+        this.holds('user', had?.contentHash);
+        continue;
+      }
+      const also: IdentityKey[] = [];
+      for (const identity of record.identities) {
+        try {
+          const parsed = identityOf(identity.kind, identity.value, 'identities', this.normalise);
+          if (!also.some((k) => identityKeyOf(k) === identityKeyOf(parsed))) also.push(parsed);
+        } catch (error) {
+          this.fail('user', record.externalId, `${identity.kind} ${JSON.stringify(identity.value)} left out: ${messageOf(error)}`, 'warning');
+        }
+      }
+      work.push({ record, contentHash, had, sender: { key, name: record.name ?? undefined, also } });
+    }
+    if (work.length === 0) return;
+    const keys = identityKeysOf(work.map((w) => w.sender));
+    if (this.dryRun) {
+      const existing = new Set((await this.session.identities.findMany(keys)).map(identityKeyOf));
+      for (const w of work) {
+        const joined = w.had === undefined && !existing.has(identityKeyOf(w.sender.key)) && (w.sender.also ?? []).some((k) => existing.has(identityKeyOf(k)));
+        this.count('user')[w.had === undefined ? 'created' : 'updated'] += 1;
+        if (joined) this.count('user').joined = (this.count('user').joined ?? 0) + 1;
+        this.mapping(w.record, w.had?.hubId ?? newId(), w.contentHash, joined ? { joined: true } : {});
+        this.holds('user', w.contentHash);
+      }
+      return;
+    }
+    await this.session.lockAll(keys.map((k) => lockKeys.identity(k.kind, k.value)));
+    const identities = await this.session.identities.findMany(keys);
+    const knownKeys = new Set(identities.map(identityKeyOf));
+    const { customerOf, created, conflicts } = await resolveCustomers(this.session, work.map((w) => w.sender), identities, this.now, this.settings.identity?.rules ?? RESOLUTION_RULES);
+    if (conflicts.length > 0) {
+      await this.session.mergeSuggestions.addPending(
+        conflicts.map((c) => ({ id: newId(), customerId: c.customerId, otherCustomerId: c.otherCustomerId, identity: c.identity, interactionId: null, status: 'pending' as const, createdAt: this.now, decidedAt: null })),
+      );
+    }
+    for (const w of work) {
+      const customer = customerOf.get(identityKeyOf(w.sender.key));
+      if (customer === undefined) {
+        this.fail('user', w.record.externalId, 'identity resolution found no customer');
+        continue;
+      }
+      // A legacy user seen for the first time whose address a hub customer has: it joined that customer.
+      const joined = w.had === undefined && !knownKeys.has(identityKeyOf(w.sender.key)) && !created.has(customer.id);
+      this.count('user')[w.had === undefined ? 'created' : 'updated'] += 1;
+      if (joined) this.count('user').joined = (this.count('user').joined ?? 0) + 1;
+      const data = joined || w.had?.data['joined'] === true ? { joined: true } : {};
+      this.mapping(w.record, customer.id, w.contentHash, data);
+      this.holds('user', w.contentHash);
+    }
+  }
+
+  private async tickets(records: readonly LegacyTicket[]): Promise<void> {
+    const known = await this.mappings([...records.map((r) => r.externalId), ...records.map((r) => r.userExternalId)]);
+    const fresh: { record: LegacyTicket; contentHash: string; conversation: Conversation }[] = [];
+    const changed: { record: LegacyTicket; contentHash: string; had: LegacyMapping }[] = [];
+    for (const record of records) {
+      const contentHash = recordHash(record);
+      this.seen('ticket', contentHash);
+      const had = known.get(record.externalId);
+      if (had?.contentHash === contentHash) {
+        this.count('ticket').unchanged += 1;
+        this.holds('ticket', contentHash);
+        continue;
+      }
+      if (had !== undefined) {
+        changed.push({ record, contentHash, had });
+        continue;
+      }
+      const customerId = known.get(record.userExternalId)?.hubId;
+      if (customerId === undefined || customerId === null) {
+        this.fail('ticket', record.externalId, `userExternalId: user ${record.userExternalId} was not imported`);
+        continue;
+      }
+      const channel = channelName(record.channel);
+      const base = conversationLifecycle.open(customerId, record.createdAt);
+      const closed = record.status === 'closed';
+      const conversation: Conversation = {
+        ...base,
+        status: closed ? 'closed' : 'open',
+        channels: [channel],
+        lastInboundChannel: channel,
+        resolvedAt: closed ? (record.closedAt ?? record.updatedAt) : null,
+        updatedAt: record.updatedAt,
+      };
+      fresh.push({ record, contentHash, conversation });
+    }
+    let conversations = fresh.map((f) => f.conversation);
+    if (!this.dryRun && this.settings.openTickets === 'queue') {
+      // Open tickets wait for an agent like any new conversation; closed history is never routed.
+      const open = conversations.filter((c) => c.status === 'open');
+      if (open.length > 0) {
+        const queued = new Map((await enqueueConversations(this.session, open, { channelQueues: this.settings.channelQueues, now: this.now })).map((c) => [c.id, c]));
+        conversations = conversations.map((c) => queued.get(c.id) ?? c);
+      }
+    }
+    if (!this.dryRun && conversations.length > 0) await this.session.conversations.insertMany(conversations);
+    fresh.forEach((f, i) => {
+      const conversation = conversations[i]!;
+      this.count('ticket').created += 1;
+      this.mapping(f.record, conversation.id, f.contentHash, { channel: conversation.channels[0], customerId: conversation.customerId });
+      this.holds('ticket', f.contentHash);
+    });
+    for (const c of changed) await this.changedTicket(c.record, c.contentHash, c.had);
+  }
+
+  /** A ticket imported before whose status or facts changed in the source. */
+  private async changedTicket(record: LegacyTicket, contentHash: string, had: LegacyMapping): Promise<void> {
+    this.count('ticket').updated += 1;
+    this.mapping(record, had.hubId, contentHash, had.data);
+    this.holds('ticket', contentHash);
+    if (this.dryRun || had.hubId === null) return;
+    await this.session.lock(lockKeys.conversation(had.hubId));
+    const conversation = await this.session.conversations.get(had.hubId);
+    if (conversation === null) return;
+    const closedInHub = conversation.status === 'closed' || conversation.status === 'resolved';
+    if (record.status === 'closed' && !closedInHub) {
+      if (conversation.status === 'offered' || conversation.status === 'assigned' || conversation.status === 'waiting') {
+        this.fail('ticket', record.externalId, `closed in the source while an agent works on it in the hub (${conversation.status}): the hub's status is kept`, 'warning');
+        return;
+      }
+      await this.session.workItems.delete(conversation.id);
+      await this.session.conversations.update({ ...conversation, status: 'closed', queueId: conversation.queueId, resolvedAt: record.closedAt ?? record.updatedAt, updatedAt: this.now });
+    } else if (record.status !== 'closed' && closedInHub) {
+      const reopened: Conversation = { ...conversation, status: 'open', resolvedAt: null, updatedAt: this.now };
+      const next = this.settings.openTickets === 'queue' ? ((await enqueueConversations(this.session, [reopened], { channelQueues: this.settings.channelQueues, now: this.now }))[0] ?? reopened) : reopened;
+      await this.session.conversations.update(next);
+    }
+  }
+
+  private async entries(records: readonly LegacyEntry[]): Promise<void> {
+    const known = await this.mappings([...records.map((r) => r.externalId), ...records.map((r) => r.ticketExternalId)]);
+    const fresh: { record: LegacyEntry; contentHash: string; conversationId: string; customerId: string; channel: string }[] = [];
+    for (const record of records) {
+      const contentHash = recordHash(record);
+      this.seen('entry', contentHash);
+      const had = known.get(record.externalId);
+      if (had?.contentHash === contentHash) {
+        this.count('entry').unchanged += 1;
+        this.holds('entry', contentHash);
+        continue;
+      }
+      if (had !== undefined) {
+        this.fail('entry', record.externalId, 'changed in the source after it was imported: the ledger keeps entries as they were recorded', 'skipped');
+        this.holds('entry', had.contentHash);
+        continue;
+      }
+      const ticket = known.get(record.ticketExternalId);
+      if (ticket?.hubId === undefined || ticket.hubId === null) {
+        this.fail('entry', record.externalId, `ticketExternalId: ticket ${record.ticketExternalId} was not imported`);
+        continue;
+      }
+      if (record.text.includes('\u0000') || (record.html ?? '').includes('\u0000') || (record.subject ?? '').includes('\u0000')) {
+        this.fail('entry', record.externalId, 'text: holds a NUL character, which the ledger cannot store');
+        continue;
+      }
+      const channel = typeof ticket.data['channel'] === 'string' ? ticket.data['channel'] : 'legacy';
+      const customerId = typeof ticket.data['customerId'] === 'string' ? ticket.data['customerId'] : '';
+      fresh.push({ record, contentHash, conversationId: ticket.hubId, customerId, channel });
+    }
+    if (fresh.length === 0) return;
+    if (this.dryRun) {
+      for (const f of fresh) {
+        this.count('entry').created += 1;
+        this.mapping(f.record, newId(), f.contentHash, {});
+        this.holds('entry', f.contentHash);
+      }
+      return;
+    }
+    // Email Message-IDs of customers' messages are receipts, as the email channel records them: a
+    // mail the hub received already is not recorded twice, and one that arrives later is a duplicate.
+    const receiptOf = (f: (typeof fresh)[number]) => (f.record.messageId && f.record.direction === 'inbound' ? { channel: f.channel, externalId: f.record.messageId } : null);
+    const ids = new Map(fresh.map((f) => [f.record.externalId, newId()]));
+    const receipts = fresh.flatMap((f) => {
+      const key = receiptOf(f);
+      return key === null ? [] : [{ ...key, interactionId: ids.get(f.record.externalId)!, receivedAt: this.now }];
+    });
+    const unique = [...new Map(receipts.map((r) => [`${r.channel}\u0000${r.externalId}`, r])).values()].sort((a, b) => (`${a.channel}\u0000${a.externalId}` < `${b.channel}\u0000${b.externalId}` ? -1 : 1));
+    const claimed = new Set((unique.length > 0 ? await this.session.receipts.claimMany(unique) : []).map((r) => `${r.channel}\u0000${r.externalId}`));
+    const earlier = new Map(
+      (unique.length > claimed.size ? await this.session.receipts.findMany(unique.filter((r) => !claimed.has(`${r.channel}\u0000${r.externalId}`))) : []).map((r) => [`${r.channel}\u0000${r.externalId}`, r.interactionId]),
+    );
+    const conversationIds = [...new Set(fresh.map((f) => f.conversationId))];
+    await this.session.lockAll(conversationIds.map(lockKeys.conversation));
+    const [conversations, heads] = await Promise.all([this.session.conversations.getMany(conversationIds), this.session.interactions.lastMany(conversationIds)]);
+    const conversationOf = new Map(conversations.map((c) => [c.id, c]));
+    const headOf = new Map<string, Pick<Interaction, 'seq' | 'digest'>>(heads.map((h) => [h.conversationId, h]));
+    const touched = new Map<string, Conversation>();
+    const interactions: Interaction[] = [];
+    const claimedHere = new Set<string>();
+    for (const f of fresh) {
+      const conversation = touched.get(f.conversationId) ?? conversationOf.get(f.conversationId);
+      if (conversation === undefined) {
+        this.fail('entry', f.record.externalId, `the conversation of ticket ${f.record.ticketExternalId} is gone from the hub`);
+        continue;
+      }
+      const key = receiptOf(f);
+      const receiptKey = key === null ? null : `${key.channel}\u0000${key.externalId}`;
+      if (receiptKey !== null && (!claimed.has(receiptKey) || claimedHere.has(receiptKey))) {
+        const existing = earlier.get(receiptKey) ?? null;
+        this.fail('entry', f.record.externalId, `message ${key!.externalId} is in the ledger already${existing ? ` (interaction ${existing})` : ''}: not recorded twice`, 'skipped');
+        continue;
+      }
+      if (receiptKey !== null) claimedHere.add(receiptKey);
+      const { record } = f;
+      const author = record.author;
+      const interaction = buildEntry(
+        conversation,
+        {
+          channel: f.channel,
+          direction: record.direction,
+          type: record.direction === 'internal' ? 'note' : 'message',
+          externalId: record.messageId ?? record.externalId,
+          threadRef: record.inReplyTo ?? null,
+          subject: record.subject,
+          text: record.text,
+          html: record.html,
+          attachments: record.attachments,
+          party: author.kind === 'user' && author.externalId !== null ? { kind: 'legacy', value: legacyValue(author.externalId), ...(author.name ? { name: author.name } : {}) } : null,
+          data: { legacy: { id: record.externalId, author: { kind: author.kind, id: author.externalId, name: author.name } } },
+          sourcePlugin: this.run.source,
+          occurredAt: record.occurredAt,
+        },
+        headOf.get(conversation.id) ?? null,
+        this.now,
+        ids.get(record.externalId),
+      );
+      headOf.set(conversation.id, interaction);
+      interactions.push(interaction);
+      const next: Conversation =
+        record.direction === 'inbound'
+          ? { ...conversation, channels: conversation.channels.includes(f.channel) ? conversation.channels : [...conversation.channels, f.channel], lastInboundChannel: f.channel, lastInboundAt: record.occurredAt }
+          : record.direction === 'outbound'
+            ? { ...conversation, firstResponseAt: conversation.firstResponseAt ?? record.occurredAt }
+            : conversation;
+      touched.set(conversation.id, next);
+      this.count('entry').created += 1;
+      this.mapping(record, interaction.id, f.contentHash, {});
+      this.holds('entry', f.contentHash);
+    }
+    if (interactions.length > 0) await this.session.interactions.insertMany(interactions);
+    for (const conversation of touched.values()) await this.session.conversations.update(conversation);
+  }
+}
+
+/** A source's channel as a hub channel name; `legacy` when it says none or one the hub cannot name. */
+const channelName = (channel: string | null): string => (channel !== null && /^[a-z0-9][a-z0-9._-]{0,63}$/.test(channel) ? channel : 'legacy');
