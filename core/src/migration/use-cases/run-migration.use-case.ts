@@ -295,6 +295,7 @@ class Batch {
   private readonly counters: Partial<Record<LegacyEntity, EntityCounters>> = {};
   private readonly failures: MigrationFailure[] = [];
   private readonly mapped: LegacyMapping[] = [];
+  private readonly mappedHere = new Map<string, LegacyMapping>();
   private readonly normalise: NormaliseOptions;
 
   constructor(
@@ -348,8 +349,9 @@ class Batch {
   private async mappings(externalIds: readonly string[]): Promise<Map<string, LegacyMapping>> {
     const unique = [...new Set(externalIds)];
     const found = new Map((unique.length > 0 ? await this.session.legacyMap.findMany(unique) : []).map((m) => [m.externalId, m]));
-    if (this.overlay !== null) for (const id of unique) {
-      const virtual = this.overlay.get(id);
+    // What this batch mapped already (a delta's new ticket before its entries), and in a dry run what earlier batches would have.
+    for (const id of unique) {
+      const virtual = this.mappedHere.get(id) ?? this.overlay?.get(id);
       if (virtual !== undefined) found.set(id, virtual);
     }
     return found;
@@ -358,6 +360,7 @@ class Batch {
   private mapping(record: LegacyRecord, hubId: string | null, contentHash: string, data: Record<string, unknown>): LegacyMapping {
     const mapping: LegacyMapping = { externalId: record.externalId, system: this.system, entity: record.entity, hubId, contentHash, data, runId: this.run.id, updatedAt: this.now };
     this.mapped.push(mapping);
+    this.mappedHere.set(mapping.externalId, mapping);
     return mapping;
   }
 
