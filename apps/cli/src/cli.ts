@@ -4,6 +4,7 @@ import { createLogger, loadHubConfig, openHubParts, toCoreLogger, type HubParts,
 import { EXIT, UsageError, type CliIo } from './cli-io.js';
 import { AGENTS_USAGE, checkAgentsArgs, runAgents } from './commands/agents.command.js';
 import { KEYS_USAGE, checkKeysArgs, runKeys } from './commands/keys.command.js';
+import { MIGRATE_USAGE, checkMigrateArgs, runMigrate } from './commands/migrate.command.js';
 import { PLUGINS_USAGE, checkPluginsArgs, runPlugins } from './commands/plugins.command.js';
 
 export const USAGE = `switchboard: manage a Switchboard hub on its own database
@@ -11,7 +12,7 @@ export const USAGE = `switchboard: manage a Switchboard hub on its own database
 Usage: switchboard <command> <action> [options]
 
 Commands:
-${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}
+${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}${MIGRATE_USAGE.replace('Usage:\n', '')}
 Options:
   --json            machine-readable output (errors too, as {"error": {message, code?, field?}} on stderr)
   --config FILE     the configuration file (else SWITCHBOARD_CONFIG, else ./switchboard.config.yaml)
@@ -31,6 +32,9 @@ const OPTIONS = {
   since: { type: 'string' },
   slack: { type: 'string' },
   teams: { type: 'string' },
+  mode: { type: 'string' },
+  sample: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -71,6 +75,18 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       const args = { action, positionals: rest, slack: values.slack, teams: values.teams, json: values.json };
       checkAgentsArgs(args);
       run = (parts) => runAgents(parts, args, io);
+    } else if (command === 'migrate') {
+      if (values.help) return (io.stdout(MIGRATE_USAGE), EXIT.ok);
+      const args = {
+        positionals: [action, ...rest].filter((p): p is string => p !== undefined),
+        mode: values.mode,
+        sample: values.sample,
+        dryRun: values['dry-run'],
+        json: values.json,
+        tty: io.isTTY === true,
+      };
+      checkMigrateArgs(args);
+      run = (parts) => runMigrate(parts, args, io);
     } else {
       throw new UsageError(`unknown command '${command}'`, USAGE);
     }

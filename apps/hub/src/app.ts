@@ -8,6 +8,7 @@ import type {
   IngestPort,
   LedgerQueries,
   Logger,
+  ManageMigrations,
   ManageCustomers,
   ManageApiKeys,
   ManageRouting,
@@ -38,6 +39,7 @@ import { pluginRoutes } from './routes/plugins/plugins.routes.js';
 import { queueRoutes } from './routes/queues/queues.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
+import { migrationRoutes } from './routes/migrations/migrations.routes.js';
 
 export interface AppDeps {
   store: Store;
@@ -58,6 +60,8 @@ export interface AppDeps {
   sla: SlaQueries;
   events: FollowEvents;
   apiKeys: ManageApiKeys;
+  /** Migration runs from legacy sources, cutover, and what the hub knows of each source. */
+  migrations: ManageMigrations;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
   /** Runs an instance's connection test; undefined for an unknown instance id. */
@@ -81,6 +85,7 @@ const DOCUMENT_TAGS = [
   { name: 'agents', description: 'Agents, presence and offers' },
   { name: 'offers', description: 'Answers to offers' },
   { name: 'plugins', description: 'Installed plugin instances' },
+  { name: 'migrations', description: 'Migration runs from legacy sources and their reconciliation reports' },
   { name: 'api-keys', description: 'API keys (admin)' },
   { name: 'health', description: 'Liveness, readiness and metrics; no API key' },
   { name: 'docs', description: 'This document and its browsable form; no API key' },
@@ -112,6 +117,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));
+  app.route('/v1/migrations', migrationRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/plugins', pluginHttpRoutes(deps.pluginRoutes));
   app.route('/docs', docsRoutes());

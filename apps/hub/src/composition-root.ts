@@ -8,6 +8,7 @@ import {
   DomainError,
   IngestInbound,
   LedgerQueries,
+  ManageMigrations,
   ManageCustomers,
   ManageApiKeys,
   ManageRouting,
@@ -28,6 +29,8 @@ import {
   type Health,
   type IngestPort,
   type JobQueue,
+  type LegacySource,
+  type LegacySources,
   type Logger,
   type PluginHttpRoute,
   type Store,
@@ -48,6 +51,7 @@ import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
 import { slaModule } from './di/sla.module.js';
 import { eventsModule } from './di/events.module.js';
+import { migrationModule } from './di/migration.module.js';
 import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -138,7 +142,9 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const channelByName = new Map<string, Channel>();
   const pluginRoutes = new Map<string, readonly PluginHttpRoute[]>();
   const deskInstances: { instanceId: string; desk: AgentDesk }[] = [];
+  const legacyByInstance = new Map<string, LegacySource>();
   for (const plugin of plugins) {
+    if (plugin.instance.legacy) legacyByInstance.set(plugin.spec.id, plugin.instance.legacy);
     if (plugin.instance.channel) channelByName.set(plugin.instance.channel.channel, guardedChannel(plugin, plugin.instance.channel));
     if (plugin.instance.desk) deskInstances.push({ instanceId: plugin.spec.id, desk: guardedDesk(plugin, plugin.instance.desk) });
     if (plugin.instance.routes?.length) pluginRoutes.set(plugin.spec.id, guardedRoutes(plugin, plugin.instance.routes));
@@ -147,6 +153,10 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     list: () => deskInstances,
     reaching: (agent) => deskInstances.map((entry) => entry.desk).filter((desk) => desk.reaches(agent)),
   };
+
+  const legacySources: LegacySources = { find: (id) => legacyByInstance.get(id), ids: () => [...legacyByInstance.keys()] };
+  const sync: Record<string, number> = {};
+  for (const spec of enabled) if (spec.sync !== undefined && legacyByInstance.has(spec.id)) sync[spec.id] = spec.sync.everySeconds;
 
   const container = new Container();
   container.load(
@@ -161,6 +171,11 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
     outboxModule,
     accessModule,
+    migrationModule({
+      sources: legacySources,
+      settings: { batchSize: config.hub.migration?.batchSize ?? 1000, openTickets: config.hub.migration?.openTickets ?? 'queue', channelQueues: config.hub.channelQueues, identity: config.hub.identity },
+      sync,
+    }),
   );
   const relay = container.get(RelayOutbox);
   ingestTarget = container.get(IngestInbound);
@@ -227,6 +242,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         sla: container.get(SlaQueries),
         events: container.get(FollowEvents),
         apiKeys: container.get(ManageApiKeys),
+        migrations: container.get(ManageMigrations),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),
         testPlugin: (id) => supervisor.testConnection(id),

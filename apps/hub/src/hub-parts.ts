@@ -3,6 +3,8 @@ import {
   DomainError,
   IngestInbound,
   ManageApiKeys,
+  ManageMigrations,
+  RunMigration,
   MarkDeliveryFailed,
   storedPluginState,
   systemClock,
@@ -11,6 +13,7 @@ import {
   type DeskCommands,
   type DeskReads,
   type Health,
+  type LegacySources,
   type Logger,
   type ResyncRequest,
   type ResyncResult,
@@ -39,6 +42,12 @@ export interface HubParts {
   /** The configured store, migrated. */
   store: Store;
   apiKeys: ManageApiKeys;
+  /** The legacy plugin instances, by instance id. */
+  legacySources: LegacySources;
+  /** Migration runs on this store (`switchboard migrate`): start, follow, report. */
+  migrations: ManageMigrations;
+  /** Runs a migration run in this process. */
+  migrationRunner: RunMigration;
   /**
    * Health of every configured instance in GET /v1/plugins's shape (disabled ones included), as
    * the created instances in this process answer it: connections are checked, nothing is started.
@@ -92,6 +101,10 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
     for (const plugin of [...plugins].reverse()) await plugin.instance.stop?.().catch(() => undefined);
   };
   const store = plugins.find((p) => p.instance.store)?.instance.store;
+  const legacySources: LegacySources = {
+    find: (id) => plugins.find((p) => p.spec.id === id)?.instance.legacy,
+    ids: () => plugins.filter((p) => p.instance.legacy !== undefined).map((p) => p.spec.id),
+  };
   try {
     if (store === undefined) throw new Error('no enabled plugin provides the storage');
     await store.migrate();
@@ -120,6 +133,20 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
     plugins,
     store,
     apiKeys: new ManageApiKeys(store, clock, storeAgentDirectory(store)),
+    legacySources,
+    migrations: new ManageMigrations(store, legacySources, clock),
+    migrationRunner: new RunMigration(
+      store,
+      legacySources,
+      clock,
+      {
+        batchSize: config.hub.migration?.batchSize ?? 1000,
+        openTickets: config.hub.migration?.openTickets ?? 'queue',
+        channelQueues: config.hub.channelQueues,
+        identity: config.hub.identity,
+      },
+      logger,
+    ),
     pluginHealth: async () => [...(await Promise.all(plugins.map(report))), ...disabled],
     async testPlugin(id) {
       const plugin = plugins.find((p) => p.spec.id === id);

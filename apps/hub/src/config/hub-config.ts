@@ -24,6 +24,8 @@ export interface PluginSpec {
   resolveFrom: string;
   /** Where the instance was declared, for error messages (`switchboard.config.yaml: plugins[0]`, `built-in`). */
   source?: string;
+  /** Legacy sources: a scheduled delta every this many seconds while the legacy system stays live. */
+  sync?: { everySeconds: number } | undefined;
 }
 
 export interface HubSettings {
@@ -37,6 +39,8 @@ export interface HubSettings {
   /** channel name → default queue name */
   channelQueues: Record<string, string>;
   identity: IdentitySettings;
+  /** Migration runs from legacy sources: records per batch, and what open tickets become. */
+  migration?: { batchSize: number; openTickets: 'queue' | 'record' } | undefined;
 }
 
 export interface HubConfig {
@@ -92,6 +96,9 @@ const hubSchema = z.strictObject({
         .default([...RESOLUTION_RULES]),
     })
     .prefault({}),
+  migration: z
+    .strictObject({ batchSize: z.number().int().min(1).max(10_000).default(1000), openTickets: z.enum(['queue', 'record']).default('queue') })
+    .prefault({}),
 });
 
 const pluginEntrySchema = z.strictObject({
@@ -99,6 +106,8 @@ const pluginEntrySchema = z.strictObject({
   use: z.string().min(1, 'names an npm package or a path'),
   enabled: z.boolean().default(true),
   config: z.record(z.string(), z.unknown()).default({}),
+  /** Legacy sources only: scheduled deltas while the legacy system stays live (coexistence). */
+  sync: z.strictObject({ everySeconds: z.number().int().min(10).max(86_400) }).optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -134,6 +143,7 @@ export const loadHubConfig = async (env: NodeJS.ProcessEnv = process.env, cwd = 
     config: entry.config,
     resolveFrom: baseDir,
     source: `${label}: plugins[${index}]`,
+    ...(entry.sync === undefined ? {} : { sync: entry.sync }),
   }));
 
   const builtIns: PluginSpec[] = [];

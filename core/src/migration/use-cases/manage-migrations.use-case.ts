@@ -1,3 +1,5 @@
+import type { Conversation } from '../../ledger/conversation.entity.js';
+import type { ConversationFilter } from '../../ledger/ports/ledger-store.port.js';
 import type { LegacyReply } from '../../plugin-api/legacy-source.port.js';
 import { newId } from '../../shared/ids.js';
 import type { Page, PageRequest } from '../../shared/page.js';
@@ -99,6 +101,24 @@ export class ManageMigrations {
   /** A final delta; when it ends done the source is retired (read-only). */
   async cutover(source: string): Promise<MigrationRun> {
     return this.start({ source, mode: 'delta' }, { cutover: true });
+  }
+
+  /**
+   * The conversation an imported ticket became, by the id it had in its source
+   * (`legacy:osticket:ticket:123`), as a page of at most one; the other filters still apply.
+   */
+  async conversationsByExternalRef(externalRef: string, filter: ConversationFilter): Promise<Page<Conversation>> {
+    return this.store.read(async (session) => {
+      const [mapping] = await session.legacyMap.findMany([externalRef]);
+      if (mapping?.entity !== 'ticket' || mapping.hubId === null) return { items: [], nextCursor: null };
+      const conversation = await session.conversations.get(mapping.hubId);
+      const matches =
+        conversation !== null &&
+        (filter.status === undefined || conversation.status === filter.status) &&
+        (filter.queueId === undefined || conversation.queueId === filter.queueId) &&
+        (filter.customerId === undefined || conversation.customerId === filter.customerId);
+      return { items: matches ? [conversation] : [], nextCursor: null };
+    });
   }
 
   /** What the hub knows of each legacy source (watermark, retired). */
