@@ -5,12 +5,6 @@ import type { Page, PageRequest } from '../../shared/page.js';
 import { asJson, byText, copy, keysetPage } from './rows.js';
 import type { Db } from './tables.js';
 
-/** A failure row and the order it was added in. */
-export interface StoredMigrationFailure extends MigrationFailure {
-  runId: string;
-  seq: number;
-}
-
 export class InMemoryMigrationRunRepository implements MigrationRunRepository {
   constructor(
     private readonly db: Db,

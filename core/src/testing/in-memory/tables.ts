@@ -14,12 +14,17 @@ import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
 import type { PluginStateEntry } from '../../shared/ports/plugin-state.port.js';
-import type { LegacyMapping, MigrationRun, MigrationSourceState } from '../../migration/migration-run.entity.js';
-import type { StoredMigrationFailure } from './migration.js';
+import type { LegacyMapping, MigrationFailure, MigrationRun, MigrationSourceState } from '../../migration/migration-run.entity.js';
 import { Rows } from './rows.js';
 
 /** An outbox row: the event and the order it was added in (the SQL stores use time-ordered ids). */
 export interface StoredOutboxEvent extends OutboxEvent {
+  seq: number;
+}
+
+/** A migration failure row and the order it was added in. */
+export interface StoredMigrationFailure extends MigrationFailure {
+  runId: string;
   seq: number;
 }
 

@@ -43,6 +43,7 @@ describe('loadHubConfig: environment', () => {
         sweepIntervalMs: 2000,
         channelQueues: {},
         identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] },
+        migration: { batchSize: 1000, openTickets: 'queue' },
       },
       plugins: [
         {
@@ -116,6 +117,7 @@ hub:
   delivery: { maxAttempts: 3 }
   channelQueues: { email: support }
   identity: { defaultRegion: GB, rules: [shared-contact, exact] }
+  migration: { openTickets: record }
 plugins:
   - id: mail
     use: "@acme/channel-mail"
@@ -135,6 +137,7 @@ plugins:
       sweepIntervalMs: 2000,
       channelQueues: { email: 'support' },
       identity: { defaultRegion: 'GB', rules: ['shared-contact', 'exact'] },
+      migration: { batchSize: 1000, openTickets: 'record' },
     });
     // Built-in storage, queue and blobs first; no built-in webhook channel once a file exists.
     expect(config.plugins.map((p) => [p.id, p.use, p.enabled])).toEqual([
