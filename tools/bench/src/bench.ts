@@ -3,6 +3,7 @@ import { runDeskBench } from './desk.bench.js';
 import { runIdentityBench } from './identity.bench.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runLegacyReadBench } from './legacy-read.bench.js';
+import { runMigrationBench } from './migration.bench.js';
 import { runStartupBench } from './startup.bench.js';
 import { runTeamsBench } from './teams.bench.js';
 import { runTimelineBench } from './timeline.bench.js';
@@ -15,6 +16,7 @@ const SECTIONS = {
   identity: runIdentityBench,
   timeline: runTimelineBench,
   legacy: runLegacyReadBench,
+  migration: runMigrationBench,
   teams: runTeamsBench,
   desk: runDeskBench,
   imap: runImapBench,

@@ -19,6 +19,12 @@ export interface MigrationRunRepository {
   addFailures(runId: string, failures: readonly MigrationFailure[]): Promise<void>;
   /** In the order they were added. */
   failures(runId: string, limit: number): Promise<MigrationFailure[]>;
+  /**
+   * This transaction need not wait for its commit to reach the disk (PostgreSQL's
+   * `synchronous_commit = off` for it alone): a batch lost in a database crash is lost together with
+   * its checkpoint, and the run redoes it. Never for anything acknowledged to a source.
+   */
+  relaxCommit(): Promise<void>;
 }
 
 export interface LegacyMapRepository {

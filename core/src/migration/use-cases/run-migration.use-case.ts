@@ -9,6 +9,7 @@ import {
   type LegacyEntity,
   type LegacyEntry,
   type LegacyFailure,
+  type LegacyPage,
   type LegacyRecord,
   type LegacySource,
   type LegacyTicket,
@@ -168,11 +169,31 @@ export class RunMigration {
     return { tickets, users: [...users] };
   }
 
+  /** The next page, read while the batch before it commits (keyed by entity and cursor). */
+  private prefetched: { key: string; page: Promise<LegacyPage> } | null = null;
+
+  private readPage(source: LegacySource, entity: LegacyEntity, cursor: string | null): Promise<LegacyPage> {
+    const key = `${entity}\u0000${cursor ?? ''}`;
+    const ahead = this.prefetched;
+    this.prefetched = null;
+    if (ahead?.key === key) return ahead.page;
+    ahead?.page.catch(() => undefined);
+    return source.read(entity, cursor, this.settings.batchSize);
+  }
+
+  private prefetch(source: LegacySource, entity: LegacyEntity, cursor: string): void {
+    const page = source.read(entity, cursor, this.settings.batchSize);
+    page.catch(() => undefined);
+    this.prefetched = { key: `${entity}\u0000${cursor}`, page };
+  }
+
   /** One page of the current entity (full and demo); false when every entity is read. */
   private async readStep(run: MigrationRun, source: LegacySource): Promise<boolean> {
     const entity = run.checkpoint.entity;
     if (entity === null) return false;
-    const page = await source.read(entity, run.checkpoint.cursor, this.settings.batchSize);
+    const page = await this.readPage(source, entity, run.checkpoint.cursor);
+    // The source reads the next page while this one is written.
+    if (page.nextCursor !== null) this.prefetch(source, entity, page.nextCursor);
     const sample = run.checkpoint.sample;
     const inSample = (record: LegacyRecord): boolean => {
       if (sample === undefined) return true;
@@ -207,6 +228,7 @@ export class RunMigration {
     const overlay = run.dryRun ? (this.overlays.get(run.id) ?? new Map<string, LegacyMapping>()) : null;
     if (overlay !== null) this.overlays.set(run.id, overlay);
     await this.store.transaction(async (session) => {
+      await session.migrationRuns.relaxCommit();
       await session.lock(migrationLockKey(run.id));
       const current = await session.migrationRuns.get(run.id);
       // Checkpoints only move forward under the lock: a second worker on the same run stops here.

@@ -130,6 +130,11 @@ export class TypeormMigrationRunRepository implements MigrationRunRepository {
     await execute(this.manager, `INSERT INTO migration_failures (run_id, entity, source_id, reason, outcome) VALUES ${values}`);
   }
 
+  async relaxCommit(): Promise<void> {
+    // Held back with the batch; SET LOCAL ends with the transaction (outside one it warns and does nothing).
+    await execute(this.manager, 'SET LOCAL synchronous_commit = off');
+  }
+
   async failures(runId: string, limit: number): Promise<MigrationFailure[]> {
     if (!isId(runId)) return [];
     const rows = await this.manager.query<{ entity: LegacyEntity; source_id: string; reason: string; outcome: MigrationFailure['outcome'] }[]>(
