@@ -31,6 +31,8 @@ beforeAll(async () => {
     plugins: [
       spec('acme', '@switchboard/import-csv', { mapping: join(folder, 'csv', 'mapping.yaml') }),
       spec('zendesk', '@switchboard/import-zendesk', { directory: join(folder, 'zendesk') }),
+      // Live side by side: a scheduled delta every 10 s once a full run has given it a watermark.
+      { ...spec('zendesk-live', '@switchboard/import-zendesk', { directory: join(folder, 'zendesk') }), sync: { everySeconds: 10 } },
     ],
   });
 }, 60_000);
@@ -132,6 +134,17 @@ describe('migration API', () => {
     const rerun = await finished(String((await hub.call('POST', '/v1/migrations', { source: 'zendesk', mode: 'full' })).json['id']));
     const after = rerun['counters'] as Record<string, Record<string, number>>;
     for (const name of ['users', 'tickets', 'entries']) expect(after[name]).toMatchObject({ created: 0, updated: 0 });
+  });
+
+  it('runs scheduled deltas for a source configured with sync, after its full run', async () => {
+    const full = await finished(String((await hub.call('POST', '/v1/migrations', { source: 'zendesk-live', mode: 'full' })).json['id']));
+    expect(full['status']).toBe('done');
+    const delta = await waitFor(async () => {
+      const runs = await hub.call('GET', '/v1/migrations?source=zendesk-live&limit=10');
+      return runs.json.items?.find((r) => r['mode'] === 'delta' && r['status'] === 'done');
+    }, 'a scheduled delta', 20_000);
+    const counters = delta['counters'] as Record<string, Record<string, number>>;
+    expect(counters['entries']).toMatchObject({ created: 0, failed: 0 });
   });
 
   it('cuts a source over: a final delta, then it shows retired in GET /v1/plugins and refuses runs', async () => {
