@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../ledger/hash-chain.js';
-import type { LegacyEntity, LegacyFailure, LegacyRecord } from '../plugin-api/legacy-source.port.js';
+import { ALL_LEGACY_ENTITIES, type LegacyEntity, type LegacyFailure, type LegacyRecord } from '../plugin-api/legacy-source.port.js';
 
 export const MIGRATION_MODES = ['demo', 'full', 'delta'] as const;
 export type MigrationMode = (typeof MIGRATION_MODES)[number];
@@ -157,7 +157,10 @@ export const addToSum = (sum: string, contentHash: string): string => ((BigInt(`
 /** Builds the report of a run from its counters and failures. */
 export const reportOf = (run: MigrationRun, failures: readonly MigrationFailure[]): ReconciliationReport => {
   const entities: ReconciliationReport['entities'] = {};
-  for (const [entity, counters] of Object.entries(run.counters)) entities[REPORT_NAMES[entity as LegacyEntity]] = counters;
+  for (const entity of ALL_LEGACY_ENTITIES) {
+    const counters = run.counters[entity];
+    if (counters !== undefined) entities[REPORT_NAMES[entity]] = counters;
+  }
   const row = (f: MigrationFailure) => ({ entity: REPORT_NAMES[f.entity], sourceId: f.sourceId, reason: f.reason });
   return {
     runId: run.id,

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import { MIGRATION_MODES, type MigrationMode, type MigrationRun, type ReconciliationReport } from '@switchboard/core';
+import { MIGRATION_MODES, ManageRouting, systemClock, type MigrationMode, type MigrationRun, type ReconciliationReport } from '@switchboard/core';
 import type { HubParts } from '@switchboard/hub';
 import { EXIT, UsageError, table, type CliIo } from '../cli-io.js';
 
@@ -52,6 +52,8 @@ export const summaryOf = (report: ReconciliationReport): string =>
 export const runMigrate = async (parts: HubParts, args: MigrateArgs, io: CliIo): Promise<number> => {
   const [source] = args.positionals as [string];
   const mode = args.mode as MigrationMode;
+  // Open tickets are queued: the queue the hub creates on its first start must exist.
+  await new ManageRouting(parts.store, systemClock).ensureDefaultQueue();
   const started = await parts.migrations.start({ source, mode, dryRun: args.dryRun, sample: mode === 'demo' ? Number(args.sample ?? 10) : undefined });
   if (!args.json) io.stderr(`switchboard: migration run ${started.id} (${mode}${args.dryRun ? ', dry run' : ''}) of ${source}\n`);
 

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { MIGRATION_MODES, MIGRATION_STATUSES, REPORT_NAMES, type LegacyEntity, type MigrationRun, type ReconciliationReport } from '@switchboard/core';
+import { ALL_LEGACY_ENTITIES, MIGRATION_MODES, MIGRATION_STATUSES, REPORT_NAMES, type MigrationRun, type ReconciliationReport } from '@switchboard/core';
 
 const ChecksumSchema = z.object({ source: z.string(), hub: z.string() }).openapi({ description: 'Order-independent sums (mod 2^64, hex) of the content hashes of what the run read, as the source gave it and as the hub holds it' });
 
@@ -59,7 +59,7 @@ export const migrationRunJson = (run: MigrationRun): z.infer<typeof MigrationRun
   status: run.status,
   cancelRequested: run.cancelRequested,
   progress: run.progress,
-  counters: Object.fromEntries(Object.entries(run.counters).map(([entity, counters]) => [REPORT_NAMES[entity as LegacyEntity], counters])),
+  counters: Object.fromEntries(ALL_LEGACY_ENTITIES.flatMap((entity) => (run.counters[entity] === undefined ? [] : [[REPORT_NAMES[entity], run.counters[entity]]]))),
   error: run.error,
   createdAt: run.createdAt.toISOString(),
   updatedAt: run.updatedAt.toISOString(),
