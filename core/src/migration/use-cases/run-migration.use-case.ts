@@ -59,6 +59,17 @@ interface BatchResult {
   mapped: LegacyMapping[];
 }
 
+// Content hashes of records read ahead, computed while the batch before them commits.
+const hashes = new WeakMap<LegacyRecord, string>();
+const hashOf = (record: LegacyRecord): string => {
+  let known = hashes.get(record);
+  if (known === undefined) {
+    known = recordHash(record);
+    hashes.set(record, known);
+  }
+  return known;
+};
+
 const legacyValue = (externalId: string): string => externalId.replace(/^legacy:/, '');
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const ENTITY_ORDER = (entity: LegacyEntity): number => ALL_LEGACY_ENTITIES.indexOf(entity);
@@ -183,7 +194,7 @@ export class RunMigration {
 
   private prefetch(source: LegacySource, entity: LegacyEntity, cursor: string): void {
     const page = source.read(entity, cursor, this.settings.batchSize);
-    page.catch(() => undefined);
+    page.then((p) => p.records.forEach(hashOf), () => undefined);
     this.prefetched = { key: `${entity}\u0000${cursor}`, page };
   }
 
@@ -408,7 +419,7 @@ class Batch {
   private async references(records: readonly LegacyRecord[]): Promise<void> {
     const known = await this.mappings(records.map((r) => r.externalId));
     for (const record of records) {
-      const contentHash = recordHash(record);
+      const contentHash = hashOf(record);
       this.seen(record.entity, contentHash);
       const had = known.get(record.externalId);
       if (had?.contentHash === contentHash) {
@@ -426,7 +437,7 @@ class Batch {
     const known = await this.mappings(records.map((r) => r.externalId));
     const work: { record: LegacyUser; contentHash: string; sender: Sender; had: LegacyMapping | undefined }[] = [];
     for (const record of records) {
-      const contentHash = recordHash(record);
+      const contentHash = hashOf(record);
       this.seen('user', contentHash);
       const had = known.get(record.externalId);
       if (had?.contentHash === contentHash) {
@@ -496,7 +507,7 @@ class Batch {
     const fresh: { record: LegacyTicket; contentHash: string; conversation: Conversation }[] = [];
     const changed: { record: LegacyTicket; contentHash: string; had: LegacyMapping }[] = [];
     for (const record of records) {
-      const contentHash = recordHash(record);
+      const contentHash = hashOf(record);
       this.seen('ticket', contentHash);
       const had = known.get(record.externalId);
       if (had?.contentHash === contentHash) {
@@ -573,7 +584,7 @@ class Batch {
     const known = await this.mappings([...records.map((r) => r.externalId), ...records.map((r) => r.ticketExternalId)]);
     const fresh: { record: LegacyEntry; contentHash: string; conversationId: string; customerId: string; channel: string }[] = [];
     for (const record of records) {
-      const contentHash = recordHash(record);
+      const contentHash = hashOf(record);
       this.seen('entry', contentHash);
       const had = known.get(record.externalId);
       if (had?.contentHash === contentHash) {
