@@ -206,11 +206,13 @@ export class RunMigration {
     // The source reads the next page while this one is written.
     if (page.nextCursor !== null) this.prefetch(source, entity, page.nextCursor);
     const sample = run.checkpoint.sample;
+    const users = new Set(sample?.users ?? []);
+    const tickets = new Set(sample?.tickets ?? []);
     const inSample = (record: LegacyRecord): boolean => {
       if (sample === undefined) return true;
-      if (record.entity === 'user') return sample.users.includes(record.externalId);
-      if (record.entity === 'ticket') return sample.tickets.includes(record.externalId);
-      if (record.entity === 'entry') return sample.tickets.includes(record.ticketExternalId);
+      if (record.entity === 'user') return users.has(record.externalId);
+      if (record.entity === 'ticket') return tickets.has(record.externalId);
+      if (record.entity === 'entry') return tickets.has(record.ticketExternalId);
       return true;
     };
     const records = page.records.filter(inSample);
