@@ -274,3 +274,18 @@ describe('RunMigration (in memory)', () => {
     await expect(manage.start({ source: 'helpdesk', mode: 'delta' })).rejects.toMatchObject({ code: 'MIGRATION.SOURCE_RETIRED' });
   });
 });
+
+describe('RunMigration: a dry run taken over by another worker', () => {
+  it('fails with the reason instead of reporting from a partial memory', async () => {
+    const store = new InMemoryStore();
+    const legacy = new MutableSource();
+    legacy.set(baseRecords());
+    const sources = { find: () => legacy.source, ids: () => ['helpdesk'] };
+    const clock = aClock();
+    const manage = new ManageMigrations(store, sources, clock);
+    const run = await manage.start({ source: 'helpdesk', mode: 'full', dryRun: true });
+    await store.transaction((s) => s.migrationRuns.update({ ...run, system: 'demo', progress: { ...run.progress, read: 3 } }));
+    const ended = await new RunMigration(store, sources, clock, { batchSize: 2, openTickets: 'queue' }).run(run.id);
+    expect(ended).toMatchObject({ status: 'failed', error: expect.stringContaining('cannot resume') });
+  });
+});

@@ -102,6 +102,10 @@ export class RunMigration {
     if (run === null || run.status !== 'running') return run;
     const source = this.sources.find(run.source);
     if (source === undefined) return this.finish(run, 'failed', `the legacy source '${run.source}' is not loaded in this hub`);
+    // A dry run keeps what it would have written in this process's memory: it cannot go on elsewhere.
+    if (run.dryRun && run.progress.read > 0 && !this.overlays.has(run.id)) {
+      return this.finish(run, 'failed', 'a dry run cannot resume after its worker stopped (what it would have written was in memory): start it again');
+    }
     try {
       if (run.system === null) run = await this.begin(run, source);
       for (;;) {
