@@ -4,7 +4,7 @@ import { LedgerQueries } from '../../ledger/use-cases/ledger-queries.js';
 import { LegacyRecordSet, ReloadingLegacySource } from '../../plugin-api/legacy-record-set.js';
 import { legacyExternalId, type LegacyEntry, type LegacyFailure, type LegacyRecord, type LegacyTicket, type LegacyUser } from '../../plugin-api/legacy-source.port.js';
 import { InMemoryStore } from '../../testing/in-memory-store.js';
-import { aClock, aCustomer, anIdentity, aQueue } from '../../testing/mothers.js';
+import { aClock, aCustomer, anAgent, anIdentity, aQueue } from '../../testing/mothers.js';
 import { ManageMigrations } from '../use-cases/manage-migrations.use-case.js';
 import { RunMigration } from '../use-cases/run-migration.use-case.js';
 import type { MigrationRun } from '../migration-run.entity.js';
@@ -287,5 +287,37 @@ describe('RunMigration: a dry run taken over by another worker', () => {
     await store.transaction((s) => s.migrationRuns.update({ ...run, system: 'demo', progress: { ...run.progress, read: 3 } }));
     const ended = await new RunMigration(store, sources, clock, { batchSize: 2, openTickets: 'queue' }).run(run.id);
     expect(ended).toMatchObject({ status: 'failed', error: expect.stringContaining('cannot resume') });
+  });
+});
+
+describe('RunMigration: staff', () => {
+  it('matches legacy staff to hub agents by email, and their replies carry the agent', async () => {
+    const store = new InMemoryStore();
+    await store.transaction((s) => s.queues.insert(aQueue({ name: 'default', skills: {} })));
+    const agent = anAgent({ email: 'Agent.Smith@example.com' });
+    await store.transaction((s) => s.agents.insert(agent));
+    const legacy = new MutableSource();
+    const staff: LegacyRecord = {
+      entity: 'staff',
+      externalId: legacyExternalId('demo', 'staff', 5),
+      name: 'Agent Smith',
+      identities: [{ kind: 'email', value: 'agent.smith@example.com' }],
+      active: true,
+      departmentExternalId: null,
+      attributes: {},
+      createdAt: at(0),
+      updatedAt: at(0),
+    };
+    const reply = { ...entry(2, 1, 'outbound', 11), author: { kind: 'staff' as const, externalId: legacyExternalId('demo', 'staff', 5), name: 'Agent Smith' } };
+    legacy.set([staff, user(1, ['ann@example.com']), ticket(1, 1, 'closed'), entry(1, 1, 'inbound', 10), reply]);
+    const sources = { find: () => legacy.source, ids: () => ['helpdesk'] };
+    const clock = aClock();
+    const manage = new ManageMigrations(store, sources, clock);
+    const run = await manage.start({ source: 'helpdesk', mode: 'full' });
+    await new RunMigration(store, sources, clock, { batchSize: 10, openTickets: 'queue' }).run(run.id);
+    expect((await manage.report(run.id)).entities['staff']).toMatchObject({ source: 1, hub: 1, created: 1 });
+    const [mapped] = await store.read((s) => s.legacyMap.findMany([legacyExternalId('demo', 'staff', 5), legacyExternalId('demo', 'entry', 2)]).then((m) => m.filter((x) => x.entity === 'entry')));
+    expect((await store.read((s) => s.interactions.get(mapped!.hubId!)))?.agentId).toBe(agent.id);
+    expect((await store.read((s) => s.legacyMap.findMany([legacyExternalId('demo', 'staff', 5)])))[0]?.hubId).toBe(agent.id);
   });
 });

@@ -12,6 +12,7 @@ import {
   type LegacyPage,
   type LegacyRecord,
   type LegacySource,
+  type LegacyStaff,
   type LegacyTicket,
   type LegacyUser,
 } from '../../plugin-api/legacy-source.port.js';
@@ -415,6 +416,7 @@ class Batch {
       if (entity === 'user') await this.users(last as LegacyUser[]);
       else if (entity === 'ticket') await this.tickets(last as LegacyTicket[]);
       else if (entity === 'entry') await this.entries(last as LegacyEntry[]);
+      else if (entity === 'staff') await this.staff(last as LegacyStaff[]);
       else await this.references(last);
     }
     if (!this.dryRun && this.mapped.length > 0) await this.session.legacyMap.upsertMany(this.mapped);
@@ -436,6 +438,33 @@ class Batch {
       this.count(record.entity)[had === undefined ? 'created' : 'updated'] += 1;
       this.mapping(record, null, contentHash, 'name' in record && record.name !== null ? { name: record.name } : {});
       this.holds(record.entity, contentHash);
+    }
+  }
+
+  /** Staff: matched to the hub agent with the same email address, when there is one (the map keeps it). */
+  private async staff(records: readonly LegacyStaff[]): Promise<void> {
+    const agentOf = new Map<string, string>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.session.agents.list({ limit: 500, cursor });
+      for (const agent of page.items) if (agent.email) agentOf.set(agent.email.toLowerCase(), agent.id);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    const known = await this.mappings(records.map((r) => r.externalId));
+    for (const record of records) {
+      const contentHash = hashOf(record);
+      this.seen('staff', contentHash);
+      const email = record.identities.find((i) => i.kind === 'email')?.value.trim().toLowerCase();
+      const agentId = email === undefined ? null : (agentOf.get(email) ?? null);
+      const had = known.get(record.externalId);
+      if (had?.contentHash === contentHash && had.hubId === agentId) {
+        this.count('staff').unchanged += 1;
+        this.holds('staff', contentHash);
+        continue;
+      }
+      this.count('staff')[had === undefined ? 'created' : 'updated'] += 1;
+      this.mapping(record, agentId, contentHash, record.name === null ? {} : { name: record.name });
+      this.holds('staff', contentHash);
     }
   }
 
@@ -587,7 +616,8 @@ class Batch {
   }
 
   private async entries(records: readonly LegacyEntry[]): Promise<void> {
-    const known = await this.mappings([...records.map((r) => r.externalId), ...records.map((r) => r.ticketExternalId)]);
+    const staffIds = records.flatMap((r) => (r.author.kind === 'staff' && r.author.externalId !== null ? [r.author.externalId] : []));
+    const known = await this.mappings([...records.map((r) => r.externalId), ...records.map((r) => r.ticketExternalId), ...staffIds]);
     const fresh: { record: LegacyEntry; contentHash: string; conversationId: string; customerId: string; channel: string }[] = [];
     for (const record of records) {
       const contentHash = hashOf(record);
@@ -674,6 +704,8 @@ class Batch {
           text: record.text,
           html: record.html,
           attachments: record.attachments,
+          // The hub agent the legacy staff member was matched to, if any.
+          agentId: author.kind === 'staff' && author.externalId !== null ? (known.get(author.externalId)?.hubId ?? null) : null,
           party: author.kind === 'user' && author.externalId !== null ? { kind: 'legacy', value: legacyValue(author.externalId), ...(author.name ? { name: author.name } : {}) } : null,
           data: { legacy: { id: record.externalId, author: { kind: author.kind, id: author.externalId, name: author.name } } },
           sourcePlugin: this.run.source,
