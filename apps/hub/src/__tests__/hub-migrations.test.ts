@@ -96,6 +96,8 @@ describe('migration API', () => {
     );
     expect(lines).toContain('failure,users,K4,"created: not a date (""31.02.2020"")"');
 
+    const customer = await hub.call('GET', '/v1/customers?identity=legacy:acme-desk:user:K1');
+    expect(customer.json.items?.[0]).toMatchObject({ attributes: { organization: expect.any(String), legacy: { system: 'acme-desk' } } });
     const found = await hub.call('GET', '/v1/conversations?externalRef=legacy:acme-desk:ticket:100');
     expect(found.status).toBe(200);
     expect(found.json.items).toHaveLength(1);

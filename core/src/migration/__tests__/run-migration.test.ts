@@ -146,6 +146,8 @@ describe('RunMigration (in memory)', () => {
     expect(events.filter((t) => !t.startsWith('migration.'))).toEqual(['conversation.queued']);
     expect(events).toContain('migration.progress');
     expect(events.at(-1)).toBe('migration.finished');
+    const created = await store.read(async (s) => s.customers.get((await s.identities.find({ kind: 'legacy', value: 'demo:user:2' }))!.customerId));
+    expect(created?.attributes).toEqual({ legacy: { system: 'demo' } });
     // The legacy identity and both addresses name one customer.
     const customer = await store.read((s) => s.identities.find({ kind: 'legacy', value: 'demo:user:1' }));
     const other = await store.read((s) => s.identities.find({ kind: 'email', value: 'ann.other@example.com' }));

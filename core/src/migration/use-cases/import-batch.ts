@@ -187,7 +187,8 @@ export class ImportBatch {
   }
 
   private async users(records: readonly LegacyUser[]): Promise<void> {
-    const known = await this.mappings(records.map((r) => r.externalId));
+    const organizations = records.flatMap((r) => (r.organizationExternalId ? [r.organizationExternalId] : []));
+    const known = await this.mappings([...records.map((r) => r.externalId), ...organizations]);
     const work: { record: LegacyUser; contentHash: string; sender: Sender; had: LegacyMapping | undefined }[] = [];
     for (const record of records) {
       const contentHash = hashOf(record);
@@ -239,6 +240,7 @@ export class ImportBatch {
         conflicts.map((c) => ({ id: newId(), customerId: c.customerId, otherCustomerId: c.otherCustomerId, identity: c.identity, interactionId: null, status: 'pending' as const, createdAt: this.now, decidedAt: null })),
       );
     }
+    const touchedCustomers = new Set<string>();
     for (const w of work) {
       const customer = customerOf.get(identityKeyOf(w.sender.key));
       if (customer === undefined) {
@@ -252,6 +254,14 @@ export class ImportBatch {
       const data = joined || w.had?.data['joined'] === true ? { joined: true } : {};
       this.mapping(w.record, customer.id, w.contentHash, data);
       this.holds('user', w.contentHash);
+      // A customer made here starts with what the legacy system knew of them; a customer the hub
+      // had keeps its own attributes.
+      if (created.has(customer.id) && !touchedCustomers.has(customer.id)) {
+        touchedCustomers.add(customer.id);
+        const organization = w.record.organizationExternalId ? known.get(w.record.organizationExternalId)?.data['name'] : undefined;
+        const attributes = { ...customer.attributes, ...(typeof organization === 'string' ? { organization } : {}), legacy: { system: this.system, ...w.record.attributes } };
+        await this.session.customers.update({ ...customer, attributes, updatedAt: this.now });
+      }
     }
   }
 
