@@ -323,3 +323,36 @@ describe('RunMigration: staff', () => {
     expect((await store.read((s) => s.legacyMap.findMany([legacyExternalId('demo', 'staff', 5)])))[0]?.hubId).toBe(agent.id);
   });
 });
+
+describe('RunMigration: a source that fails for a moment', () => {
+  it('tries the step again from the checkpoint, and fails the run with the reason once the pauses are used up', async () => {
+    const store = new InMemoryStore();
+    await store.transaction((s) => s.queues.insert(aQueue({ name: 'default', skills: {} })));
+    const legacy = new MutableSource();
+    legacy.set(baseRecords());
+    let outages = 1;
+    const flaky = {
+      ...legacy.source,
+      describe: () => legacy.source.describe(),
+      changesSince: (w: string | null, l: number) => legacy.source.changesSince(w, l),
+      testConnection: () => legacy.source.testConnection(),
+      read: async (entity: Parameters<typeof legacy.source.read>[0], cursor: string | null, limit: number) => {
+        if (entity === 'ticket' && outages > 0) {
+          outages -= 1;
+          throw new Error('connect ECONNREFUSED 127.0.0.1:3306');
+        }
+        return legacy.source.read(entity, cursor, limit);
+      },
+    };
+    const sources = { find: () => flaky, ids: () => ['helpdesk'] };
+    const clock = aClock();
+    const manage = new ManageMigrations(store, sources, clock);
+    const runner = new RunMigration(store, sources, clock, { batchSize: 2, openTickets: 'queue' }, undefined, [5]);
+    const recovered = await runner.run((await manage.start({ source: 'helpdesk', mode: 'full' })).id);
+    expect(recovered?.status).toBe('done');
+    expect((await manage.report(recovered!.id)).entities['tickets']).toMatchObject({ created: 3, read: 3 });
+    outages = 2;
+    const failed = await runner.run((await manage.start({ source: 'helpdesk', mode: 'full' })).id);
+    expect(failed).toMatchObject({ status: 'failed', error: 'connect ECONNREFUSED 127.0.0.1:3306' });
+  });
+});

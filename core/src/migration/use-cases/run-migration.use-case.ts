@@ -7,6 +7,7 @@ import {
   type LegacyRecord,
   type LegacySource,
 } from '../../plugin-api/legacy-source.port.js';
+import { isDomainError } from '../../shared/domain-error.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { Logger } from '../../shared/ports/logger.port.js';
 import type { Store } from '../../store/store.port.js';
@@ -52,6 +53,8 @@ export class RunMigration {
     private readonly clock: Clock,
     private readonly settings: MigrationSettings,
     private readonly logger?: Logger,
+    /** Pauses before trying a failed step again; once they are used up the run fails. */
+    private readonly retryDelaysMs: readonly number[] = [1000, 5000, 20_000],
   ) {}
 
   /** Runs (or resumes) the run until it ends or is cancelled; answers the run as it ended. */
@@ -66,12 +69,27 @@ export class RunMigration {
     }
     try {
       if (run.system === null) run = await this.begin(run, source);
+      let failures = 0;
       for (;;) {
         const current = await this.store.read((s) => s.migrationRuns.get(runId));
         if (current === null || current.status !== 'running') return current;
         if (current.cancelRequested) return await this.finish(current, 'cancelled', null);
         run = current;
-        const more = run.mode === 'delta' ? await this.deltaStep(run, source) : await this.readStep(run, source);
+        let more: boolean;
+        try {
+          more = run.mode === 'delta' ? await this.deltaStep(run, source) : await this.readStep(run, source);
+          failures = 0;
+        } catch (error) {
+          // A source or database that went away for a moment: the step is tried again from the
+          // checkpoint, after a pause; bad input (a domain error) fails the run at once.
+          const delay = this.retryDelaysMs[failures];
+          if (error instanceof Superseded || isDomainError(error) || delay === undefined) throw error;
+          failures += 1;
+          this.prefetched.delete(runId);
+          this.logger?.warn({ runId, attempt: failures, err: messageOf(error) }, 'migration step failed; trying again');
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          continue;
+        }
         if (!more) break;
       }
       return await this.finish(run, 'done', null);
@@ -81,6 +99,7 @@ export class RunMigration {
       const latest = (await this.store.read((s) => s.migrationRuns.get(runId))) ?? run;
       return this.finish(latest, 'failed', messageOf(error));
     } finally {
+      this.prefetched.delete(runId);
       if (run.dryRun) this.overlays.delete(runId);
     }
   }
@@ -142,31 +161,31 @@ export class RunMigration {
     return { tickets, users: [...users] };
   }
 
-  /** The next page, read while the batch before it commits (keyed by entity and cursor). */
-  private prefetched: { key: string; page: Promise<LegacyPage> } | null = null;
+  /** Per run, the next page, read while the batch before it commits (keyed by entity and cursor). */
+  private readonly prefetched = new Map<string, { key: string; page: Promise<LegacyPage> }>();
 
-  private readPage(source: LegacySource, entity: LegacyEntity, cursor: string | null): Promise<LegacyPage> {
+  private readPage(runId: string, source: LegacySource, entity: LegacyEntity, cursor: string | null): Promise<LegacyPage> {
     const key = `${entity}\u0000${cursor ?? ''}`;
-    const ahead = this.prefetched;
-    this.prefetched = null;
+    const ahead = this.prefetched.get(runId);
+    this.prefetched.delete(runId);
     if (ahead?.key === key) return ahead.page;
-    ahead?.page.catch(() => undefined);
     return source.read(entity, cursor, this.settings.batchSize);
   }
 
-  private prefetch(source: LegacySource, entity: LegacyEntity, cursor: string): void {
+  private prefetch(runId: string, source: LegacySource, entity: LegacyEntity, cursor: string): void {
     const page = source.read(entity, cursor, this.settings.batchSize);
+    // Its failure, if any, surfaces when the step reads it (or never, if the run stops first).
     page.then((p) => p.records.forEach(hashOf), () => undefined);
-    this.prefetched = { key: `${entity}\u0000${cursor}`, page };
+    this.prefetched.set(runId, { key: `${entity}\u0000${cursor}`, page });
   }
 
   /** One page of the current entity (full and demo); false when every entity is read. */
   private async readStep(run: MigrationRun, source: LegacySource): Promise<boolean> {
     const entity = run.checkpoint.entity;
     if (entity === null) return false;
-    const page = await this.readPage(source, entity, run.checkpoint.cursor);
+    const page = await this.readPage(run.id, source, entity, run.checkpoint.cursor);
     // The source reads the next page while this one is written.
-    if (page.nextCursor !== null) this.prefetch(source, entity, page.nextCursor);
+    if (page.nextCursor !== null) this.prefetch(run.id, source, entity, page.nextCursor);
     const sample = run.checkpoint.sample;
     const users = new Set(sample?.users ?? []);
     const tickets = new Set(sample?.tickets ?? []);
