@@ -119,3 +119,9 @@ export * from './migration/ports/legacy-sources.port.js';
 export * from './migration/use-cases/run-migration.use-case.js';
 export * from './migration/use-cases/manage-migrations.use-case.js';
 export * from './migration/migration.jobs.js';
+// portability: the whole hub out as JSON Lines, and back into an empty hub (no lock-in)
+export * from './portability/ports/portability-store.port.js';
+export * from './portability/export-format.js';
+export * from './portability/portability.errors.js';
+export * from './portability/use-cases/export-hub.use-case.js';
+export * from './portability/use-cases/restore-hub.use-case.js';

@@ -17,6 +17,7 @@ import {
 import { InMemoryEventLogRepository } from './in-memory/event-log.js';
 import { InMemorySlaRepository } from './in-memory/sla.js';
 import { InMemoryLegacyMapRepository, InMemoryMigrationRunRepository, InMemoryMigrationSourceRepository } from './in-memory/migration.js';
+import { InMemoryPortabilityRepository } from './in-memory/portability.js';
 import { emptyTables, openDb, type Db, type Tables } from './in-memory/tables.js';
 
 /** Whether a statement of the session may run: a transaction whose statement failed refuses the rest, as PostgreSQL does. */
@@ -144,6 +145,7 @@ export class InMemoryStore implements Store {
       migrationRuns: guard(new InMemoryMigrationRunRepository(db, () => (this.failureSeq += 1))),
       legacyMap: guard(new InMemoryLegacyMapRepository(db)),
       migrationSources: guard(new InMemoryMigrationSourceRepository(db)),
+      portability: guard(new InMemoryPortabilityRepository(db)),
     };
   }
 }
