@@ -1,6 +1,7 @@
 import type { DeliveryFeedback, Health, IngestPort, Logger, PluginState, ResyncRequest, ResyncResult } from '@switchboard/core';
 import { ImapFlow } from 'imapflow';
 import { mailToInbound, normaliseMessageId, rawDigestId, type ConvertOptions } from './mail-to-inbound.js';
+import { subjectTokenIn, type SubjectTokens } from './subject-token.js';
 
 export interface ImapSettings {
   host: string;
@@ -26,6 +27,8 @@ export interface WatcherOptions {
   logger: Logger;
   /** Whether a Message-ID is one we sent (a bounce names it). */
   isOwnMessageId: (messageId: string) => boolean;
+  /** Subject tokens (`[#ref]`) of mail we sent. */
+  tokens?: SubjectTokens | undefined;
 }
 
 interface Cursor {
@@ -324,6 +327,10 @@ export class MailboxWatcher {
     const fallbackId = rawDigestId(this.mailbox, raw);
     try {
       const facts = await mailToInbound(raw, { ...convert, mailbox: this.mailbox }, fallbackId);
+      // A subject token names the first mail we sent in its conversation: a same-customer reference.
+      const token = facts.parseError === null ? subjectTokenIn(facts.message.subject) : null;
+      const tokenRef = token ? await this.#options.tokens?.messageIdOf(token) : null;
+      if (tokenRef) facts.message.customerThreadRefs = [tokenRef];
       let result;
       try {
         result = await this.#options.ingest.ingest(facts.message);

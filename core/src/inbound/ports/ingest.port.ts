@@ -21,6 +21,13 @@ export interface InboundMessage {
    * another mailbox, or naming a Message-ID we sent, joins its conversation.
    */
   threadScope?: 'channel' | 'any' | undefined;
+  /**
+   * Weaker references, tried only when no `threadRefs` entry picked a conversation: they pick one
+   * only if it belongs to the sender's customer — for what anyone could copy, such as an email's
+   * subject token (`[#ref]`), so that a stranger cannot write into someone else's conversation.
+   * Matched like `threadRefs` (same `threadScope`).
+   */
+  customerThreadRefs?: readonly string[] | undefined;
   subject?: string | undefined;
   text: string;
   html?: string | undefined;
