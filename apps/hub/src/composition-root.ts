@@ -108,7 +108,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   };
 
   // Plugins are created before the ingest use case exists; their ingest port forwards to it.
-  let ingestTarget: IngestPort | null = null;
+  let ingestTarget: IngestInbound | null = null;
   let afterWrite = (): void => {};
   const ingestPort: IngestPort = {
     ingest: async (message) => {
@@ -117,6 +117,15 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       metrics.inboundCounter.inc({ channel: message.channel, duplicate: String(result.duplicate) });
       if (!result.duplicate) afterWrite();
       return result;
+    },
+    ingestMany: (messages) => {
+      if (!ingestTarget) return messages.map(() => Promise.reject(new DomainError('unavailable', 'HUB.STARTING', 'the hub is still starting')));
+      return ingestTarget.ingestMany(messages).map(async (pending, i) => {
+        const result = await pending;
+        metrics.inboundCounter.inc({ channel: messages[i]!.channel, duplicate: String(result.duplicate) });
+        if (!result.duplicate) afterWrite();
+        return result;
+      });
     },
   };
 

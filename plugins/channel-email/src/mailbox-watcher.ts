@@ -1,4 +1,4 @@
-import type { DeliveryFeedback, Health, IngestPort, Logger, PluginState, ResyncRequest, ResyncResult } from '@switchboard/core';
+import type { DeliveryFeedback, Health, IngestPort, IngestResult, Logger, PluginState, ResyncRequest, ResyncResult } from '@switchboard/core';
 import { ImapFlow } from 'imapflow';
 import { mailToInbound, normaliseMessageId, rawDigestId, type ConvertOptions, type MailFacts } from './mail-to-inbound.js';
 import { subjectTokenIn, type SubjectTokens } from './subject-token.js';
@@ -340,8 +340,15 @@ export class MailboxWatcher {
 
   /** Records a prepared batch: every mail at once, so the ingest port commits them in a few transactions. */
   async #commit(prepared: Prepared[]): Promise<{ lastUid: number; added: number; acknowledged: number[] }> {
+    // Handed over together, so the batch fills the hub's ingest transactions (one per mail otherwise starts the first alone).
+    const mails = prepared.flatMap((item) => (item.kind === 'mail' ? [item.facts.message] : []));
+    const { ingest } = this.#options;
+    const pending = ingest.ingestMany ? ingest.ingestMany(mails) : mails.map((message) => ingest.ingest(message));
+    let next = 0;
     const outcomes = await Promise.all(
-      prepared.map((item) => (item.kind === 'oversized' ? this.#recordOversized(item.uid, item.facts) : item.kind === 'mail' ? this.#ingestMail(item.uid, item.facts) : Promise.resolve('parked' as const))),
+      prepared.map((item) =>
+        item.kind === 'oversized' ? this.#recordOversized(item.uid, item.facts) : item.kind === 'mail' ? this.#ingestMail(item.uid, item.facts, pending[next++]!) : Promise.resolve('parked' as const),
+      ),
     );
     let added = 0;
     const acknowledged: number[] = [];
@@ -389,12 +396,13 @@ export class MailboxWatcher {
     this.#options.logger.error({ mailbox: this.mailbox, uid, err: errorText(error) }, 'mail parked');
   }
 
-  async #ingestMail(uid: number, facts: MailFacts): Promise<'added' | 'duplicate' | 'parked'> {
+  /** Settles one mail's ingest (`recorded`, already submitted): a refusal is recorded as a placeholder, a failure parks it. */
+  async #ingestMail(uid: number, facts: MailFacts, recorded: Promise<IngestResult>): Promise<'added' | 'duplicate' | 'parked'> {
     const { convert } = this.#options;
     try {
       let result;
       try {
-        result = await this.#options.ingest.ingest(facts.message);
+        result = await recorded;
       } catch (error) {
         // The ledger refused what we made of it: keep the mail as a placeholder with its source.
         this.#options.logger.warn({ mailbox: this.mailbox, uid, err: errorText(error) }, 'mail refused by the ledger; recording a placeholder');

@@ -93,6 +93,18 @@ describe('IngestInbound on the in-memory store', () => {
       await expect(ingest.ingest(mail('ann@example.com', { customerThreadRefs: refs }))).rejects.toMatchObject({ kind: 'invalid' });
     });
 
+    it('ingests messages handed over together in shared transactions; an invalid one rejects alone', async () => {
+      const sizes: number[] = [];
+      const batched = new IngestInbound(store, clock, { continuityWindowSeconds: HOUR, channelQueues: {} }, (size) => sizes.push(size));
+      const messages = Array.from({ length: 70 }, (_, i) => mail(`many-${i}@example.com`));
+      const invalid = { ...mail('bad@example.com'), channel: 'Not A Channel' };
+      const settled = await Promise.allSettled(batched.ingestMany([...messages.slice(0, 35), invalid, ...messages.slice(35)]));
+      expect(settled.map((s) => s.status)).toEqual([...Array(35).fill('fulfilled'), 'rejected', ...Array(35).fill('fulfilled')]);
+      expect(sizes).toEqual([64, 6]);
+      const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      expect(new Set(results.map((r) => r.conversationId)).size).toBe(70);
+    });
+
     it('records the same (channel, externalId) once', async () => {
       const message = mail('ann@example.com');
       const once = await ingest.ingest(message);

@@ -58,5 +58,11 @@ export interface IngestResult {
 /** The driving port channel plugins call. Resolves only after the message is committed. */
 export interface IngestPort {
   ingest(message: InboundMessage): Promise<IngestResult>;
+  /**
+   * Optional: several messages handed over together (a batch read from a mailbox), committed in
+   * as few transactions as the hub's batch size allows. One promise per message, in order, each
+   * as `ingest` would answer it (a refused message rejects alone; the others still commit).
+   */
+  ingestMany?(messages: readonly InboundMessage[]): Promise<IngestResult>[];
 }
 export const IngestPort = Symbol.for('switchboard.IngestPort');

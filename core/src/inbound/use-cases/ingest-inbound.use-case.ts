@@ -107,6 +107,20 @@ export class IngestInbound implements IngestPort {
     }
   }
 
+  ingestMany(messages: readonly InboundMessage[]): Promise<IngestResult>[] {
+    const checked: (Checked | Error)[] = messages.map((message) => {
+      try {
+        return checkMessage(message, { defaultRegion: this.settings.identity?.defaultRegion });
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    });
+    const valid = checked.filter((c): c is Checked => !(c instanceof Error));
+    const submitted = this.batches.submitMany(valid);
+    let next = 0;
+    return checked.map((c) => (c instanceof Error ? Promise.reject(c) : submitted[next++]!));
+  }
+
   private async ingestBatch(session: StoreSession, batch: readonly Checked[]): Promise<IngestResult[]> {
     const now = this.clock.now();
     const results: (IngestResult | undefined)[] = batch.map(() => undefined);
