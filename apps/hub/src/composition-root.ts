@@ -63,8 +63,12 @@ import { healthRoutes } from './routes/health/health.routes.js';
 import { registerJobHandlers } from './workers/job-handlers.js';
 
 // At most one relay pass per interval: the first write after a quiet spell is relayed at once,
-// writes during a busy spell share one pass at the end of the interval.
+// writes during a busy spell share one pass at the end of the interval. Writes of ingest and the
+// API: 50 ms, so that under load one pass (and one routing job) carries many messages. Writes of
+// jobs (a routing pass that made offers, an expiry): 10 ms, because every hop of inbound → offer →
+// desk waits for it, and jobs write far less often than messages arrive.
 const RELAY_INTERVAL_MS = 50;
+const JOB_RELAY_INTERVAL_MS = 10;
 
 export interface HubOptions {
   /** Where the one-time admin key line goes (stdout by default). */
@@ -111,7 +115,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   };
 
   // Plugins are created before the ingest use case exists; their ingest port forwards to it.
-  let ingestTarget: IngestPort | null = null;
+  let ingestTarget: IngestInbound | null = null;
   let afterWrite = (): void => {};
   const ingestPort: IngestPort = {
     ingest: async (message) => {
@@ -120,6 +124,15 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       metrics.inboundCounter.inc({ channel: message.channel, duplicate: String(result.duplicate) });
       if (!result.duplicate) afterWrite();
       return result;
+    },
+    ingestMany: (messages) => {
+      if (!ingestTarget) return messages.map(() => Promise.reject(new DomainError('unavailable', 'HUB.STARTING', 'the hub is still starting')));
+      return ingestTarget.ingestMany(messages).map(async (pending, i) => {
+        const result = await pending;
+        metrics.inboundCounter.inc({ channel: messages[i]!.channel, duplicate: String(result.duplicate) });
+        if (!result.duplicate) afterWrite();
+        return result;
+      });
     },
   };
 
@@ -192,18 +205,22 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
 
   // Relay soon after writes, so routing and delivery start without waiting for a poll; under load
   // one pass carries the events of many writes (and so does the routing job it enqueues).
-  let relayTimer: NodeJS.Timeout | null = null;
-  let lastRelayAt = 0;
-  afterWrite = () => {
-    if (relayTimer !== null) return;
-    const wait = Math.max(0, lastRelayAt + RELAY_INTERVAL_MS - Date.now());
-    relayTimer = setTimeout(() => {
-      relayTimer = null;
-      lastRelayAt = Date.now();
-      relay.run().catch((error: unknown) => logger.warn({ err: String(error) }, 'outbox relay failed; the next pass retries'));
-    }, wait);
-    relayTimer.unref();
+  const relayAfterWrites = (intervalMs: number) => {
+    let timer: NodeJS.Timeout | null = null;
+    let lastRelayAt = 0;
+    return () => {
+      if (timer !== null) return;
+      const wait = Math.max(0, lastRelayAt + intervalMs - Date.now());
+      timer = setTimeout(() => {
+        timer = null;
+        lastRelayAt = Date.now();
+        relay.run().catch((error: unknown) => logger.warn({ err: String(error) }, 'outbox relay failed; the next pass retries'));
+      }, wait);
+      timer.unref();
+    };
   };
+  afterWrite = relayAfterWrites(RELAY_INTERVAL_MS);
+  const afterJobWrite = relayAfterWrites(JOB_RELAY_INTERVAL_MS);
   metrics.setQueueCountsProvider(() => queue.counts());
 
   const readiness = async () => {
@@ -280,7 +297,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       await container.get(ManageRouting).ensureDefaultQueue();
       await container.get(ManageApiKeys).ensureAdminKey({ ...(config.adminKey ? { adminKey: config.adminKey } : {}), print: options.print ?? ((line) => process.stdout.write(`${line}\n`)) });
       if (runWorkers) {
-        registerJobHandlers(queue, container.getAll<JobContributionList>(JobContributions).flat(), () => afterWrite());
+        registerJobHandlers(queue, container.getAll<JobContributionList>(JobContributions).flat(), afterJobWrite);
         await queue.start();
         const sweep = container.get(Sweep);
         every(config.hub.sweepIntervalMs, () => sweep.run(config.hub.sweepIntervalMs), 'sweep');

@@ -13,6 +13,7 @@ import { MessageIdIndex1795440000000 } from './1795440000000-message-id-index.mi
 import { PluginState1795460000000 } from './1795460000000-plugin-state.migration.js';
 import { MigrationRuns1795500000000 } from './1795500000000-migration-runs.migration.js';
 import { CustomerViewFunction1795550000000 } from './1795550000000-customer-view-function.migration.js';
+import { SearchIndexedPrefix1795560000000 } from './1795560000000-search-indexed-prefix.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   PluginState1795460000000,
   MigrationRuns1795500000000,
   CustomerViewFunction1795550000000,
+  SearchIndexedPrefix1795560000000,
 ];
