@@ -14,6 +14,7 @@ import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
 import type { PluginStateEntry } from '../../shared/ports/plugin-state.port.js';
+import type { CrmLogEntry } from '../../crm/crm-log.entity.js';
 import { Rows } from './rows.js';
 
 /** An outbox row: the event and the order it was added in (the SQL stores use time-ordered ids). */
@@ -50,6 +51,8 @@ export interface Tables {
   eventLog: Map<string, LoggedEvent>;
   /** Keyed `instanceId\0key`. */
   pluginState: Map<string, PluginStateEntry>;
+  /** Keyed `instanceId\0interactionId`; `position` orders them as added. */
+  crmLog: Map<string, CrmLogEntry & { position: number }>;
 }
 
 /** The tables as one session sees them. */
@@ -76,6 +79,7 @@ export const emptyTables = (): Tables => ({
   slaVerdicts: new Map(),
   eventLog: new Map(),
   pluginState: new Map(),
+  crmLog: new Map(),
 });
 
 /** A session's view of `tables`: buffered in a transaction (see `Rows`), written through outside one. */
@@ -101,6 +105,7 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     slaVerdicts: new Rows(tables.slaVerdicts, buffered),
     eventLog: new Rows(tables.eventLog, buffered),
     pluginState: new Rows(tables.pluginState, buffered),
+    crmLog: new Rows(tables.crmLog, buffered),
   };
   return {
     ...db,
