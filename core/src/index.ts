@@ -117,3 +117,4 @@ export * from './desk/desk.errors.js';
 export * from './events/ports/event-log.port.js';
 export * from './events/use-cases/follow-events.use-case.js';
 export * from './events/events.jobs.js';
+export * from './crm/use-cases/crm-queries.js';

@@ -1,5 +1,6 @@
 import type {
   Clock,
+  CrmQueries,
   CustomerQueries,
   DeskCommands,
   DeskRegistry,
@@ -38,6 +39,7 @@ import { pluginRoutes } from './routes/plugins/plugins.routes.js';
 import { queueRoutes } from './routes/queues/queues.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
+import { crmRoutes } from './routes/crm/crm.routes.js';
 
 export interface AppDeps {
   store: Store;
@@ -53,6 +55,8 @@ export interface AppDeps {
   ledger: LedgerQueries;
   /** Data-subject erasure (admin). */
   erasure: EraseCustomer;
+  /** The CRM sync's reads (customer 360's `crm`, the CRM log); absent in tests that build the app without one. */
+  crm?: { queries: CrmQueries } | undefined;
   routing: ManageRouting;
   routingReads: RoutingQueries;
   sla: SlaQueries;
@@ -112,6 +116,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));
+  if (deps.crm) app.route('/v1/crm', crmRoutes({ crm: deps.crm }));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/plugins', pluginHttpRoutes(deps.pluginRoutes));
   app.route('/docs', docsRoutes());

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { RecordedEntry } from '../shared/events.js';
 import { defineJob, type JobContribution, type PlannedJob } from '../shared/jobs.js';
-import type { Clock } from '../shared/ports/clock.port.js';
 import type { StoreSession } from '../store/store.port.js';
 import type { CrmRegistry } from './ports/crm-registry.port.js';
 import { SyncCrm } from './use-cases/sync-crm.use-case.js';
@@ -25,7 +24,7 @@ const syncJob = (instanceId: string, customerId: string, bucket: number): Planne
  * either dispatched with its rows or not at all) and a job per (instance, surviving customer); the
  * sweeper re-enqueues customers whose rows are still open once their lease or backoff is over.
  */
-export const crmJobs = (deps: { sync: SyncCrm; crms: CrmRegistry; clock: Clock }): JobContribution<StoreSession>[] => [
+export const crmJobs = (deps: { sync: SyncCrm; crms: CrmRegistry }): JobContribution<StoreSession>[] => [
   defineJob<{ instanceId: string; customerId: string }, StoreSession>({
     name: CRM_JOBS.syncCustomer,
     payload: z.object({ instanceId: z.string().min(1), customerId: z.string().min(1) }),

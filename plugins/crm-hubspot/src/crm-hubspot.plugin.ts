@@ -6,6 +6,8 @@ import { HubspotCrmConnector } from './hubspot-crm-connector.js';
 export const crmHubspotConfigSchema = z.object({
   /** A private-app access token (`pat-…`), by reference. Scopes: crm.objects.contacts.read/write (notes, emails and communications ride on them). */
   accessToken: secret(z.string().min(1)),
+  /** The CRM's name in identities (`crm:<system>:<contact id>`): set it apart when two instances serve two HubSpot accounts. */
+  system: z.string().regex(/^[a-z0-9-]{1,40}$/, 'a name of [a-z0-9-]').default('hubspot'),
   apiBaseUrl: z.url({ protocol: /^https?$/ }).default('https://api.hubapi.com'),
   /** Identity kinds used to find a contact. */
   match: z.array(z.enum(['email', 'phone'])).min(1).default(['email', 'phone']),
@@ -36,6 +38,7 @@ export const crmHubspotPlugin = definePlugin({
     const crm = new HubspotCrmConnector(client, {
       policy: { match: config.match, createContacts: config.createContacts, logInteractions: config.logInteractions, eraseInCrm: config.eraseInCrm },
       appUrl: config.appUrl,
+      system: config.system,
       portalId: config.portalId,
     });
     return {

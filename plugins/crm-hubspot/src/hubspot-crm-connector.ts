@@ -49,11 +49,13 @@ export interface HubspotConnectorOptions {
   policy: CrmSyncPolicy;
   appUrl: string;
   portalId?: number | undefined;
+  /** The name in identities (`crm:hubspot:<id>` by default). */
+  system?: string | undefined;
 }
 
 /** The CrmConnector port on HubSpot's CRM v3 API (v4 for association lists). */
 export class HubspotCrmConnector implements CrmConnector {
-  readonly system = 'hubspot';
+  readonly system: string;
   readonly maxBatch = 100;
   readonly policy: CrmSyncPolicy;
   private readonly logged = new Map<string, string>();
@@ -65,6 +67,7 @@ export class HubspotCrmConnector implements CrmConnector {
     private readonly options: HubspotConnectorOptions,
   ) {
     this.policy = options.policy;
+    this.system = options.system ?? 'hubspot';
     this.portalId = options.portalId ?? null;
   }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { RESOLUTION_RULES, isPhoneRegion, type IdentitySettings } from '@switchboard/core';
+import { RESOLUTION_RULES, isPhoneRegion, type CrmSettings, type IdentitySettings } from '@switchboard/core';
 import { z } from 'zod';
 
 export type HubRole = 'all' | 'api' | 'worker';
@@ -37,6 +37,8 @@ export interface HubSettings {
   /** channel name → default queue name */
   channelQueues: Record<string, string>;
   identity: IdentitySettings;
+  /** CRM sync: contact facts cached this long, attempts per entry before it is dead, the lease of one attempt. */
+  crm?: CrmSettings | undefined;
 }
 
 export interface HubConfig {
@@ -90,6 +92,13 @@ const hubSchema = z.strictObject({
         .array(z.enum(RESOLUTION_RULES))
         .refine((rules) => new Set(rules).size === rules.length, 'each rule at most once')
         .default([...RESOLUTION_RULES]),
+    })
+    .prefault({}),
+  crm: z
+    .strictObject({
+      factsTtlSeconds: z.number().int().min(0).max(86_400).default(300),
+      maxAttempts: positiveInt.max(100).default(8),
+      leaseSeconds: positiveInt.max(3600).default(30),
     })
     .prefault({}),
 });

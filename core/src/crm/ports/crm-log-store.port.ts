@@ -11,6 +11,8 @@ export interface CrmLogRepository {
    * only if no other worker holds a lease on it now. Answers the entry as taken, or null.
    */
   claim(instanceId: string, interactionId: string, now: Date, leaseUntil: Date): Promise<CrmLogEntry | null>;
+  /** Extends the lease of the attempt that took the entry (`attempts` as taken) while it still holds it; answers whether it did. */
+  renew(instanceId: string, interactionId: string, attempts: number, leaseUntil: Date): Promise<boolean>;
   update(entry: CrmLogEntry): Promise<void>;
   /** Customers (as recorded) with open entries whose lease is over, oldest entry first. */
   customersWithOpen(instanceId: string, now: Date, limit: number): Promise<string[]>;

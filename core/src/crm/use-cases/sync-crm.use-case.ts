@@ -126,7 +126,9 @@ export class SyncCrm {
         }
         const summary = row.kind === 'summary' ? await this.resolvedSummary(interaction) : await this.entrySummary(interaction, agentNames);
         try {
-          const { activityId } = await target.crm.logInteraction(contactId, summary, { recheck: row.status === 'sending' || row.attempts > 0 });
+          const { activityId } = await this.holdingLease(claimed, () =>
+            target.crm.logInteraction(contactId, summary, { recheck: row.status === 'sending' || row.attempts > 0 }),
+          );
           await this.finish(claimed, { status: 'logged', activityId, contactId, lastError: null });
           report.logged += 1;
         } catch (error) {
@@ -138,14 +140,15 @@ export class SyncCrm {
             report.dead += 1;
             continue;
           }
-          // Rate limits and refused tokens cost no attempt: nothing is given up while they last.
+          // Rate limits and refused tokens cost no attempt (nothing is given up while they last); a refused
+          // token is tried again each lease period, other failures back off exponentially.
           const retryAt = code === 'rate_limited' && error instanceof Error && (error as CrmError).retryAt instanceof Date ? (error as CrmError).retryAt : null;
           const backoffMs = Math.min(300_000, 1000 * 2 ** Math.min(claimed.attempts, 8));
           const free = code === 'rate_limited' || code === 'unauthorized';
           await this.finish(claimed, {
             status: 'sending',
             attempts: free ? Math.max(0, claimed.attempts - 1) : claimed.attempts,
-            leaseUntil: retryAt ?? new Date(this.clock.now().getTime() + (code === 'unauthorized' ? 30_000 : backoffMs)),
+            leaseUntil: retryAt ?? new Date(this.clock.now().getTime() + (code === 'unauthorized' ? this.settings.leaseSeconds * 1000 : backoffMs)),
             lastError: `${target.system}: ${reason}`,
           });
           throw error;
@@ -190,6 +193,26 @@ export class SyncCrm {
         { id: newId(), customerId, otherCustomerId: holder.customerId, identity: key, interactionId: null, status: 'pending', createdAt: now, decidedAt: null },
       ]);
     });
+  }
+
+  /**
+   * Runs the CRM call while renewing the entry's lease (a third of it at a time): a call that waits
+   * out rate limits may outlast one lease, and no other worker may take the entry meanwhile. A
+   * worker that dies stops renewing, so another takes the entry once the lease runs out (and rechecks).
+   */
+  private async holdingLease<T>(claimed: CrmLogEntry, work: () => Promise<T>): Promise<T> {
+    const leaseMs = this.settings.leaseSeconds * 1000;
+    const timer = setInterval(() => {
+      const until = new Date(this.clock.now().getTime() + leaseMs);
+      this.store.transaction((s) => s.crmLog.renew(claimed.instanceId, claimed.interactionId, claimed.attempts, until)).catch((error: unknown) => {
+        this.logger?.warn({ err: String(error), interactionId: claimed.interactionId }, 'CRM lease renewal failed; the lease may run out');
+      });
+    }, Math.max(100, Math.floor(leaseMs / 3)));
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   private finish(claimed: CrmLogEntry, change: Partial<CrmLogEntry>): Promise<void> {

@@ -45,6 +45,14 @@ export class InMemoryCrmLogRepository implements CrmLogRepository {
     return strip(taken);
   }
 
+  async renew(instanceId: string, interactionId: string, attempts: number, leaseUntil: Date): Promise<boolean> {
+    const key = rowKey(instanceId, interactionId);
+    const row = this.db.crmLog.get(key);
+    if (!row || row.status !== 'sending' || row.attempts !== attempts) return false;
+    this.db.crmLog.set(key, { ...copy(row), leaseUntil });
+    return true;
+  }
+
   async update(entry: CrmLogEntry): Promise<void> {
     const key = rowKey(entry.instanceId, entry.interactionId);
     const row = this.db.crmLog.get(key);

@@ -85,6 +85,15 @@ export class TypeormCrmLogRepository implements CrmLogRepository {
     return rows[0] ? toEntry(rows[0]) : null;
   }
 
+  async renew(instanceId: string, interactionId: string, attempts: number, leaseUntil: Date): Promise<boolean> {
+    const rows: { n: number }[] = await this.manager.query(
+      `WITH renewed AS (UPDATE crm_log SET lease_until = $4 WHERE instance_id = $1 AND interaction_id = $2 AND status = 'sending' AND attempts = $3 RETURNING 1)
+       SELECT count(*)::int AS n FROM renewed`,
+      [instanceId, interactionId, attempts, leaseUntil],
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
   async update(entry: CrmLogEntry): Promise<void> {
     await execute(
       this.manager,
