@@ -66,6 +66,11 @@ export class HubspotFake {
   private readonly window: number[] = [];
   /** Milliseconds each answer waits (a slow CRM). */
   latencyMs = 0;
+  /**
+   * Awaited after a request took effect and before its answer is sent: a test can kill the caller
+   * there, so HubSpot holds what the caller never learnt (the crash between answer and commit).
+   */
+  beforeAnswer: ((call: RecordedCall, status: number) => Promise<void>) | null = null;
 
   constructor(options: HubspotFakeOptions = {}) {
     this.token = options.token ?? 'pat-na1-fake-token';
@@ -145,6 +150,8 @@ export class HubspotFake {
     this.calls.push(call);
     const answer = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
       call.status = status;
+      // The caller may be gone (killed while we waited): nothing to answer to.
+      if (res.destroyed || res.socket?.destroyed) return;
       this.send(res, status, payload, headers);
     };
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
@@ -186,6 +193,7 @@ export class HubspotFake {
     }
     this.window.push(now);
     const routed = this.route(method, url, body);
+    if (this.beforeAnswer) await this.beforeAnswer(call, routed.status);
     answer(routed.status, routed.body, rateHeaders);
   }
 
