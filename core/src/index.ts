@@ -118,3 +118,4 @@ export * from './events/ports/event-log.port.js';
 export * from './events/use-cases/follow-events.use-case.js';
 export * from './events/events.jobs.js';
 export * from './crm/use-cases/crm-queries.js';
+export * from './crm/use-cases/backfill-crm.use-case.js';

@@ -4,6 +4,8 @@ export interface CliIo {
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** stderr is a terminal: progress bars redraw in place. */
+  isTty?: boolean;
 }
 
 /** Wrong arguments: exit code 2 with the usage of the command. */

@@ -5,13 +5,14 @@ import { EXIT, UsageError, type CliIo } from './cli-io.js';
 import { AGENTS_USAGE, checkAgentsArgs, runAgents } from './commands/agents.command.js';
 import { KEYS_USAGE, checkKeysArgs, runKeys } from './commands/keys.command.js';
 import { PLUGINS_USAGE, checkPluginsArgs, runPlugins } from './commands/plugins.command.js';
+import { CRM_USAGE, checkCrmArgs, runCrm } from './commands/crm.command.js';
 
 export const USAGE = `switchboard: manage a Switchboard hub on its own database
 
 Usage: switchboard <command> <action> [options]
 
 Commands:
-${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}
+${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}${CRM_USAGE.replace('Usage:\n', '')}
 Options:
   --json            machine-readable output (errors too, as {"error": {message, code?, field?}} on stderr)
   --config FILE     the configuration file (else SWITCHBOARD_CONFIG, else ./switchboard.config.yaml)
@@ -71,6 +72,11 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       const args = { action, positionals: rest, slack: values.slack, teams: values.teams, json: values.json };
       checkAgentsArgs(args);
       run = (parts) => runAgents(parts, args, io);
+    } else if (command === 'crm') {
+      if (values.help) return (io.stdout(CRM_USAGE), EXIT.ok);
+      const args = { action, positionals: rest, since: values.since, json: values.json };
+      checkCrmArgs(args);
+      run = (parts) => runCrm(parts, args, io, io.isTty ?? false);
     } else {
       throw new UsageError(`unknown command '${command}'`, USAGE);
     }

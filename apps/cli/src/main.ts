@@ -5,6 +5,7 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
+  isTty: process.stderr.isTTY === true,
 });
 // Let stdout drain before exiting (a pipe may be slow).
 process.exitCode = code;
