@@ -6,6 +6,7 @@ import { runLegacyReadBench } from './legacy-read.bench.js';
 import { runStartupBench } from './startup.bench.js';
 import { runTeamsBench } from './teams.bench.js';
 import { runTimelineBench } from './timeline.bench.js';
+import { runCrmBench } from './crm.bench.js';
 
 // npm run bench                  every section, start-up first
 // npm run bench -- startup       one section (or BENCH_ONLY=<section>)
@@ -18,6 +19,7 @@ const SECTIONS = {
   teams: runTeamsBench,
   desk: runDeskBench,
   imap: runImapBench,
+  crm: runCrmBench,
 } as const;
 type Section = keyof typeof SECTIONS;
 

@@ -106,54 +106,74 @@ export class SyncCrm {
     }
 
     const agentNames = new Map<string, string>();
-    for (;;) {
-      const open = await this.store.read((s) => s.crmLog.open(instanceId, family, PAGE));
-      if (open.length === 0) return report;
-      const interactions = new Map((await this.store.read((s) => s.interactions.getMany(open.map((r) => r.interactionId)))).map((i) => [i.id, i]));
-      for (const row of open) {
-        const now = this.clock.now();
-        const claimed = await this.store.transaction((s) => s.crmLog.claim(instanceId, row.interactionId, now, new Date(now.getTime() + this.settings.leaseSeconds * 1000)));
-        if (!claimed) {
-          // Another worker holds it (or it waits out a backoff): stop here so the order holds.
-          report.yielded = true;
-          return report;
-        }
-        const interaction = interactions.get(row.interactionId);
-        if (!interaction || interaction.erasedAt !== null || !target.policy.logInteractions) {
-          await this.finish(claimed, { status: 'skipped', lastError: interaction ? null : 'the ledger entry is missing' });
-          report.skipped += 1;
-          continue;
-        }
-        const summary = row.kind === 'summary' ? await this.resolvedSummary(interaction) : await this.entrySummary(interaction, agentNames);
-        try {
-          const { activityId } = await this.holdingLease(claimed, () =>
-            target.crm.logInteraction(contactId, summary, { recheck: row.status === 'sending' || row.attempts > 0 }),
-          );
-          await this.finish(claimed, { status: 'logged', activityId, contactId, lastError: null });
-          report.logged += 1;
-        } catch (error) {
-          const reason = reasonOf(error);
-          const code = crmErrorCode(error);
-          if (code === 'invalid' || code === 'not_found' || (code === 'unavailable' && claimed.attempts >= this.settings.maxAttempts)) {
-            await this.finish(claimed, { status: 'dead', contactId, lastError: `${target.system}: ${reason}` });
-            this.logger?.warn({ instanceId, interactionId: row.interactionId, attempts: claimed.attempts }, 'CRM entry dead-lettered');
-            report.dead += 1;
+    // The outcome of one entry is recorded in the transaction that takes the next (one commit per
+    // entry, not two); a crash before it leaves the entry `sending`, which the next attempt rechecks.
+    let outcome: { claimed: CrmLogEntry; change: Partial<CrmLogEntry> } | null = null;
+    const settle = async () => {
+      if (outcome === null) return;
+      const { claimed, change } = outcome;
+      outcome = null;
+      await this.finish(claimed, change);
+    };
+    try {
+      for (;;) {
+        await settle();
+        const open = await this.store.read((s) => s.crmLog.open(instanceId, family, PAGE));
+        if (open.length === 0) return report;
+        const interactions = new Map((await this.store.read((s) => s.interactions.getMany(open.map((r) => r.interactionId)))).map((i) => [i.id, i]));
+        for (const row of open) {
+          const now = this.clock.now();
+          const leaseUntil = new Date(now.getTime() + this.settings.leaseSeconds * 1000);
+          const previous = outcome as { claimed: CrmLogEntry; change: Partial<CrmLogEntry> } | null;
+          outcome = null;
+          const claimed = await this.store.transaction(async (s) => {
+            if (previous) await s.crmLog.update({ ...previous.claimed, leaseUntil: null, ...previous.change, updatedAt: now });
+            return s.crmLog.claim(instanceId, row.interactionId, now, leaseUntil);
+          });
+          if (!claimed) {
+            // Another worker holds it (or it waits out a backoff): stop here so the order holds.
+            report.yielded = true;
+            return report;
+          }
+          const interaction = interactions.get(row.interactionId);
+          if (!interaction || interaction.erasedAt !== null || !target.policy.logInteractions) {
+            outcome = { claimed, change: { status: 'skipped', lastError: interaction ? null : 'the ledger entry is missing' } };
+            report.skipped += 1;
             continue;
           }
-          // Rate limits and refused tokens cost no attempt (nothing is given up while they last); a refused
-          // token is tried again each lease period, other failures back off exponentially.
-          const retryAt = code === 'rate_limited' && error instanceof Error && (error as CrmError).retryAt instanceof Date ? (error as CrmError).retryAt : null;
-          const backoffMs = Math.min(300_000, 1000 * 2 ** Math.min(claimed.attempts, 8));
-          const free = code === 'rate_limited' || code === 'unauthorized';
-          await this.finish(claimed, {
-            status: 'sending',
-            attempts: free ? Math.max(0, claimed.attempts - 1) : claimed.attempts,
-            leaseUntil: retryAt ?? new Date(this.clock.now().getTime() + (code === 'unauthorized' ? this.settings.leaseSeconds * 1000 : backoffMs)),
-            lastError: `${target.system}: ${reason}`,
-          });
-          throw error;
+          const summary = row.kind === 'summary' ? await this.resolvedSummary(interaction) : await this.entrySummary(interaction, agentNames);
+          try {
+            const { activityId } = await this.holdingLease(claimed, () =>
+              target.crm.logInteraction(contactId, summary, { recheck: row.status === 'sending' || row.attempts > 0 }),
+            );
+            outcome = { claimed, change: { status: 'logged', activityId, contactId, lastError: null } };
+            report.logged += 1;
+          } catch (error) {
+            const reason = reasonOf(error);
+            const code = crmErrorCode(error);
+            if (code === 'invalid' || code === 'not_found' || (code === 'unavailable' && claimed.attempts >= this.settings.maxAttempts)) {
+              outcome = { claimed, change: { status: 'dead', contactId, lastError: `${target.system}: ${reason}` } };
+              this.logger?.warn({ instanceId, interactionId: row.interactionId, attempts: claimed.attempts }, 'CRM entry dead-lettered');
+              report.dead += 1;
+              continue;
+            }
+            // Rate limits and refused tokens cost no attempt (nothing is given up while they last); a refused
+            // token is tried again each lease period, other failures back off exponentially.
+            const retryAt = code === 'rate_limited' && error instanceof Error && (error as CrmError).retryAt instanceof Date ? (error as CrmError).retryAt : null;
+            const backoffMs = Math.min(300_000, 1000 * 2 ** Math.min(claimed.attempts, 8));
+            const free = code === 'rate_limited' || code === 'unauthorized';
+            await this.finish(claimed, {
+              status: 'sending',
+              attempts: free ? Math.max(0, claimed.attempts - 1) : claimed.attempts,
+              leaseUntil: retryAt ?? new Date(this.clock.now().getTime() + (code === 'unauthorized' ? this.settings.leaseSeconds * 1000 : backoffMs)),
+              lastError: `${target.system}: ${reason}`,
+            });
+            throw error;
+          }
         }
       }
+    } finally {
+      await settle();
     }
   }
 

@@ -42,7 +42,8 @@ describe('loadHubConfig: environment', () => {
         delivery: { maxAttempts: 8, baseDelayMs: 2000 },
         sweepIntervalMs: 2000,
         channelQueues: {},
-        identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] },
+        identity: { defaultRegion: null, rules: ['exact', 'shared-contact', 'crm-match'] },
+        crm: { factsTtlSeconds: 300, maxAttempts: 8, leaseSeconds: 30 },
       },
       plugins: [
         {
@@ -135,6 +136,7 @@ plugins:
       sweepIntervalMs: 2000,
       channelQueues: { email: 'support' },
       identity: { defaultRegion: 'GB', rules: ['shared-contact', 'exact'] },
+      crm: { factsTtlSeconds: 300, maxAttempts: 8, leaseSeconds: 30 },
     });
     // Built-in storage, queue and blobs first; no built-in webhook channel once a file exists.
     expect(config.plugins.map((p) => [p.id, p.use, p.enabled])).toEqual([
