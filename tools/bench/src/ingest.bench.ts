@@ -14,6 +14,7 @@ import {
   type TestDatabase,
   REPO_ROOT,
 } from '@switchboard/tests';
+import { HubspotFake } from '@switchboard/crm-hubspot/testing';
 import { summarizeCpuProfile } from './cpu-profile.js';
 import { HttpLoad } from './http-load.js';
 import { intFromEnv } from './bench-env.js';
@@ -23,7 +24,9 @@ import { intFromEnv } from './bench-env.js';
 // Usage: npm run bench -- ingest   (env: BENCH_N=10000, BENCH_CONCURRENCY=32, BENCH_MAX_SECONDS=900,
 //        BENCH_API_NODE_ARGS="<flags>" extra node flags for the api,
 //        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes,
-//        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools)
+//        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools,
+//        BENCH_INGEST_CRM=1 with a HubSpot instance (a loopback fake) configured: ingest also names
+//        its entries for the CRM sync, and the workers log them while the ingest runs)
 
 const N = intFromEnv('BENCH_N', 10_000);
 const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 32);
@@ -241,15 +244,26 @@ export const runIngestBench = async (): Promise<void> => {
     const keptProfileDir = process.env['BENCH_PROFILE_DIR'];
     const profileDir = PROFILE ? (keptProfileDir ?? mkdtempSync(join(tmpdir(), 'sb-bench-prof-'))) : undefined;
     if (profileDir !== undefined && keptProfileDir === undefined) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+    const withCrm = process.env['BENCH_INGEST_CRM'] === '1';
+    const crmFake = withCrm ? new HubspotFake({ token: 'pat-bench' }) : null;
+    if (crmFake) {
+      await crmFake.start();
+      cleanup.push(() => crmFake.stop());
+    }
     const stack = await HubStack.start({
       apiNodeArgs: [...API_NODE_ARGS, ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])],
       databaseUrl: db.url,
       redisUrl: redis.url,
       config: {
         hub: { channelQueues: { webhook: 'bench' } },
-        plugins: [{ id: 'webhook', use: '@switchboard/channel-webhook', config: { channel: 'webhook' } }],
+        plugins: [
+          { id: 'webhook', use: '@switchboard/channel-webhook', config: { channel: 'webhook' } },
+          ...(crmFake ? [{ id: 'hubspot', use: '@switchboard/crm-hubspot', config: { accessToken: { env: 'BENCH_HUBSPOT_TOKEN' }, apiBaseUrl: crmFake.url, requestsPerTenSeconds: 1000 } }] : []),
+        ],
       },
+      ...(crmFake ? { env: { BENCH_HUBSPOT_TOKEN: 'pat-bench' } } : {}),
     });
+    if (crmFake) console.log('with a HubSpot instance configured (BENCH_INGEST_CRM=1)');
     cleanup.push(async () => {
       await stack.stop();
       stack.removeFiles();

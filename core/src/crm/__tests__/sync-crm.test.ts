@@ -169,6 +169,18 @@ describe('SyncCrm and the crm.sync-customer job on the in-memory store', () => {
     expect(await sync.syncCustomer('crm', first.customerId)).toMatchObject({ logged: 1 });
   });
 
+  it('entries of a customer the CRM does not know wait unmatched, and go once the customer is linked', async () => {
+    const first = await say('fay@example.com', 'before the CRM knew her');
+    await relay.run();
+    expect(await sync.syncCustomer('crm', first.customerId)).toMatchObject({ unmatched: 1, contactId: null });
+    expect(crm.made).toHaveLength(0);
+    const { contact } = await crm.upsertContact({ customerId: first.customerId, displayName: 'Fay' }, [{ kind: 'email', value: 'fay@example.com' }]);
+    await say('fay@example.com', 'after');
+    await relay.run();
+    expect(await sync.syncCustomer('crm', first.customerId)).toMatchObject({ logged: 2, contactId: contact.id });
+    expect(await statuses(first.customerId)).toMatchObject({ logged: 2, unmatched: 0 });
+  });
+
   it('without crm-match in the rules, nothing is matched: entries stay unmatched', async () => {
     sync = new SyncCrm(store, clock, crmRegistry([{ instanceId: 'crm', crm }]), { rules: ['exact', 'shared-contact'] });
     await crm.upsertContact({ customerId: 'x', displayName: null }, [{ kind: 'email', value: 'eve@example.com' }]);

@@ -105,6 +105,8 @@ export class SyncCrm {
       return report;
     }
 
+    // Entries left unmatched before the customer had a contact (linked since, or created now) go too.
+    await this.store.transaction((s) => s.crmLog.setStatusFor(instanceId, family, ['unmatched'], 'pending', this.clock.now(), null));
     const agentNames = new Map<string, string>();
     // The outcome of one entry is recorded in the transaction that takes the next (one commit per
     // entry, not two); a crash before it leaves the entry `sending`, which the next attempt rechecks.
