@@ -22,7 +22,7 @@ class LossyCrm extends InMemoryCrmConnector {
   refuse: CrmError | null = null;
   rechecks = 0;
   reads = 0;
-  async readContacts(ids: readonly string[]) {
+  override async readContacts(ids: readonly string[]) {
     this.reads += 1;
     return (await this.findContacts([{ kind: 'email', value: 'ann@example.com' }])).flatMap((m) => m.contacts).filter((c) => ids.includes(c.id));
   }
