@@ -6,13 +6,15 @@ import { AGENTS_USAGE, checkAgentsArgs, runAgents } from './commands/agents.comm
 import { KEYS_USAGE, checkKeysArgs, runKeys } from './commands/keys.command.js';
 import { PLUGINS_USAGE, checkPluginsArgs, runPlugins } from './commands/plugins.command.js';
 import { CRM_USAGE, checkCrmArgs, runCrm } from './commands/crm.command.js';
+import { EXPORT_USAGE, checkExportArgs, exportUrl, runExport } from './commands/export.command.js';
+import { checkImportArgs, runImport } from './commands/import.command.js';
 
 export const USAGE = `switchboard: manage a Switchboard hub on its own database
 
 Usage: switchboard <command> <action> [options]
 
 Commands:
-${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}${CRM_USAGE.replace('Usage:\n', '')}
+${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}${EXPORT_USAGE.replace('Usage:\n', '')}${CRM_USAGE.replace('Usage:\n', '')}
 Options:
   --json            machine-readable output (errors too, as {"error": {message, code?, field?}} on stderr)
   --config FILE     the configuration file (else SWITCHBOARD_CONFIG, else ./switchboard.config.yaml)
@@ -30,8 +32,12 @@ const OPTIONS = {
   agent: { type: 'string' },
   'from-start': { type: 'boolean', default: false },
   since: { type: 'string' },
+  recheck: { type: 'boolean', default: false },
   slack: { type: 'string' },
   teams: { type: 'string' },
+  out: { type: 'string' },
+  url: { type: 'string' },
+  'batch-size': { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -56,6 +62,8 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
   }
 
   let run: (parts: HubParts) => Promise<number>;
+  // Commands that talk to a running hub over HTTP open no store.
+  let remote: (() => Promise<number>) | undefined;
   try {
     if (command === 'keys') {
       if (values.help) return (io.stdout(KEYS_USAGE), EXIT.ok);
@@ -74,9 +82,20 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       run = (parts) => runAgents(parts, args, io);
     } else if (command === 'crm') {
       if (values.help) return (io.stdout(CRM_USAGE), EXIT.ok);
-      const args = { action, positionals: rest, since: values.since, json: values.json };
+      const args = { action, positionals: rest, since: values.since, recheck: values.recheck, json: values.json };
       checkCrmArgs(args);
       run = (parts) => runCrm(parts, args, io, io.isTty ?? false);
+    } else if (command === 'export') {
+      if (values.help) return (io.stdout(EXPORT_USAGE), EXIT.ok);
+      const args = { positionals: [action, ...rest].filter((p): p is string => p !== undefined), out: values.out, url: values.url, json: values.json };
+      checkExportArgs(args);
+      run = (parts) => runExport(parts, args, io);
+      if (exportUrl(args, io) !== undefined) remote = () => runExport(null, args, io);
+    } else if (command === 'import' || command === 'import-switchboard') {
+      if (values.help) return (io.stdout(EXPORT_USAGE), EXIT.ok);
+      const args = { positionals: [action, ...rest].filter((p): p is string => p !== undefined), batchSize: values['batch-size'], json: values.json };
+      checkImportArgs(args);
+      run = (parts) => runImport(parts, args, io);
     } else {
       throw new UsageError(`unknown command '${command}'`, USAGE);
     }
@@ -88,6 +107,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
 
   let parts: HubParts | undefined;
   try {
+    if (remote !== undefined) return await remote();
     const env = values.config === undefined ? io.env : { ...io.env, SWITCHBOARD_CONFIG: values.config };
     const config = await loadHubConfig(env, io.cwd);
     // Plugin logs go to stderr, quietly: stdout is the command's answer.

@@ -54,7 +54,7 @@ export interface HubParts {
   /** Re-reads an instance's source into the store (an IMAP mailbox); null for an unknown id. */
   resyncPlugin(id: string, request: ResyncRequest): Promise<ResyncResult | null>;
   /** Logs the ledger's history to a CRM instance (`switchboard crm backfill`), idempotently. */
-  crmBackfill(instanceId: string, options: { since?: Date | undefined }, onProgress?: (progress: CrmBackfillProgress) => void): Promise<CrmBackfillReport>;
+  crmBackfill(instanceId: string, options: { since?: Date | undefined; recheck?: boolean | undefined }, onProgress?: (progress: CrmBackfillProgress) => void): Promise<CrmBackfillReport>;
   close(): Promise<void>;
 }
 

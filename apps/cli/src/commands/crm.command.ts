@@ -3,16 +3,18 @@ import type { HubParts } from '@switchboard/hub';
 import { EXIT, UsageError, type CliIo } from '../cli-io.js';
 
 export const CRM_USAGE = `Usage:
-  switchboard crm backfill INSTANCE_ID [--since DATE] [--json]
+  switchboard crm backfill INSTANCE_ID [--since DATE] [--recheck] [--json]
       Logs the history of existing customers to a CRM instance (matching or creating contacts as
       the instance is configured), with a progress bar on stderr. Idempotent: what is logged is not
-      logged again; run it again after a failure.
+      logged again; run it again after a failure. --recheck: look for each entry in the CRM before
+      creating it (a hub restored from an export into the same CRM account; slower).
 `;
 
 export interface CrmArgs {
   action: string | undefined;
   positionals: string[];
   since?: string | undefined;
+  recheck?: boolean | undefined;
   json: boolean;
 }
 
@@ -38,7 +40,7 @@ export const runCrm = async (parts: HubParts, args: CrmArgs, io: CliIo, isTty: b
   const instanceId = args.positionals[0] ?? '';
   let lastLine = '';
   let lastPercent = -1;
-  const report = await parts.crmBackfill(instanceId, { since: args.since === undefined ? undefined : new Date(args.since) }, (progress) => {
+  const report = await parts.crmBackfill(instanceId, { since: args.since === undefined ? undefined : new Date(args.since), recheck: args.recheck }, (progress) => {
     if (args.json) return;
     const line = progressLine(progress);
     if (isTty) {

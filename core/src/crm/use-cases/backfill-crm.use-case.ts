@@ -53,7 +53,12 @@ export class BackfillCrm {
     private readonly sync: SyncCrm,
   ) {}
 
-  async run(instanceId: string, options: { since?: Date | undefined } = {}, onProgress: (progress: CrmBackfillProgress) => void = () => {}): Promise<CrmBackfillReport> {
+  /**
+   * `recheck`: the CRM may hold some of these entries already without this hub's log saying so (a
+   * hub restored from an export, whose CRM log starts empty): each is looked for in the CRM before
+   * it is created. Slower (the contact's engagements are listed per entry); never needed otherwise.
+   */
+  async run(instanceId: string, options: { since?: Date | undefined; recheck?: boolean | undefined } = {}, onProgress: (progress: CrmBackfillProgress) => void = () => {}): Promise<CrmBackfillReport> {
     if (!this.crms.get(instanceId)) throw new DomainError('not_found', 'CRM.INSTANCE_NOT_FOUND', `no CRM plugin instance '${instanceId}'`);
     const report: CrmBackfillReport = { instanceId, conversations: 0, entries: 0, added: 0, customers: 0, logged: 0, unmatched: 0, dead: 0, failed: [] };
     const recordedFor = new Set<string>();
@@ -73,7 +78,8 @@ export class BackfillCrm {
             customerId: i.customerId,
             conversationId: i.conversationId,
             kind: loggable(i)!,
-            status: 'pending' as const,
+            // A row found `sending` is looked for in the CRM before it is created (see SyncCrm).
+            status: options.recheck ? ('sending' as const) : ('pending' as const),
             attempts: 0,
             leaseUntil: null,
             contactId: null,
