@@ -95,6 +95,13 @@ describe('switchboard crm backfill hubspot', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ instanceId: 'hubspot', entries: 32, added: 0, customers: 3, logged: 0, failed: [] });
     expect(fake.engagements.size).toBe(32);
 
+    // A hub restored from an export starts with an empty CRM log: --recheck finds what HubSpot has.
+    await db.pool.query('DELETE FROM crm_log');
+    const restored = await cli(['crm', 'backfill', 'hubspot', '--recheck', '--json'], withCrm, cwd);
+    expect(restored.code).toBe(0);
+    expect(JSON.parse(restored.stdout)).toMatchObject({ entries: 32, added: 32, logged: 32, failed: [] });
+    expect(fake.engagements.size).toBe(32);
+
     const later = await cli(['crm', 'backfill', 'hubspot', '--since', '2999-01-01', '--json'], withCrm, cwd);
     expect(JSON.parse(later.stdout)).toMatchObject({ entries: 0, added: 0 });
 
