@@ -6,6 +6,7 @@ import { AGENTS_USAGE, checkAgentsArgs, runAgents } from './commands/agents.comm
 import { KEYS_USAGE, checkKeysArgs, runKeys } from './commands/keys.command.js';
 import { MIGRATE_USAGE, checkMigrateArgs, runMigrate } from './commands/migrate.command.js';
 import { PLUGINS_USAGE, checkPluginsArgs, runPlugins } from './commands/plugins.command.js';
+import { CRM_USAGE, checkCrmArgs, runCrm } from './commands/crm.command.js';
 import { EXPORT_USAGE, checkExportArgs, exportUrl, runExport } from './commands/export.command.js';
 import { checkImportArgs, runImport } from './commands/import.command.js';
 
@@ -14,7 +15,7 @@ export const USAGE = `switchboard: manage a Switchboard hub on its own database
 Usage: switchboard <command> <action> [options]
 
 Commands:
-${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}${MIGRATE_USAGE.replace('Usage:\n', '')}${EXPORT_USAGE.replace('Usage:\n', '')}
+${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}${MIGRATE_USAGE.replace('Usage:\n', '')}${EXPORT_USAGE.replace('Usage:\n', '')}${CRM_USAGE.replace('Usage:\n', '')}
 Options:
   --json            machine-readable output (errors too, as {"error": {message, code?, field?}} on stderr)
   --config FILE     the configuration file (else SWITCHBOARD_CONFIG, else ./switchboard.config.yaml)
@@ -32,6 +33,7 @@ const OPTIONS = {
   agent: { type: 'string' },
   'from-start': { type: 'boolean', default: false },
   since: { type: 'string' },
+  recheck: { type: 'boolean', default: false },
   slack: { type: 'string' },
   teams: { type: 'string' },
   mode: { type: 'string' },
@@ -94,6 +96,11 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       };
       checkMigrateArgs(args);
       run = (parts) => runMigrate(parts, args, io);
+    } else if (command === 'crm') {
+      if (values.help) return (io.stdout(CRM_USAGE), EXIT.ok);
+      const args = { action, positionals: rest, since: values.since, recheck: values.recheck, json: values.json };
+      checkCrmArgs(args);
+      run = (parts) => runCrm(parts, args, io, io.isTTY === true);
     } else if (command === 'export') {
       if (values.help) return (io.stdout(EXPORT_USAGE), EXIT.ok);
       const args = { positionals: [action, ...rest].filter((p): p is string => p !== undefined), out: values.out, url: values.url, json: values.json };

@@ -1,5 +1,6 @@
 import type {
   Clock,
+  CrmQueries,
   CustomerQueries,
   DeskCommands,
   DeskRegistry,
@@ -40,6 +41,7 @@ import { queueRoutes } from './routes/queues/queues.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
 import { migrationRoutes } from './routes/migrations/migrations.routes.js';
+import { crmRoutes } from './routes/crm/crm.routes.js';
 import { exportRouteDoc, exportRoutes } from './routes/export/export.routes.js';
 import { HUB_VERSION } from './version.js';
 
@@ -57,6 +59,8 @@ export interface AppDeps {
   ledger: LedgerQueries;
   /** Data-subject erasure (admin). */
   erasure: EraseCustomer;
+  /** The CRM sync's reads (customer 360's `crm`, the CRM log); absent in tests that build the app without one. */
+  crm?: { queries: CrmQueries } | undefined;
   routing: ManageRouting;
   routingReads: RoutingQueries;
   sla: SlaQueries;
@@ -121,6 +125,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));
   app.route('/v1/migrations', migrationRoutes(deps));
+  if (deps.crm) app.route('/v1/crm', crmRoutes({ crm: deps.crm }));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/v1/export', exportRoutes({ ...deps, hubVersion: HUB_VERSION }));
   app.route('/plugins', pluginHttpRoutes(deps.pluginRoutes));

@@ -25,6 +25,9 @@ import {
   type Channel,
   type Clock,
   type CoreSettings,
+  type CrmRegistry,
+  crmRegistry,
+  CrmQueries,
   type DeskRegistry,
   type Health,
   type IngestPort,
@@ -52,6 +55,7 @@ import { routingModule } from './di/routing.module.js';
 import { slaModule } from './di/sla.module.js';
 import { eventsModule } from './di/events.module.js';
 import { migrationModule } from './di/migration.module.js';
+import { crmModule } from './di/crm.module.js';
 import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -112,6 +116,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     declineCooldownSeconds: config.hub.routing?.declineCooldownSeconds,
     delivery: config.hub.delivery,
     identity: config.hub.identity,
+    crm: config.hub.crm,
   };
 
   // Plugins are created before the ingest use case exists; their ingest port forwards to it.
@@ -162,6 +167,9 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     if (plugin.instance.desk) deskInstances.push({ instanceId: plugin.spec.id, desk: guardedDesk(plugin, plugin.instance.desk) });
     if (plugin.instance.routes?.length) pluginRoutes.set(plugin.spec.id, guardedRoutes(plugin, plugin.instance.routes));
   }
+  const crms: CrmRegistry = crmRegistry(plugins.flatMap((p) => (p.instance.crm ? [{ instanceId: p.spec.id, crm: p.instance.crm }] : [])));
+  // Ledger writes name their entries for the CRM sync only when there is a CRM to sync to.
+  settings.crmEvents = crms.list().length > 0;
   const desks: DeskRegistry = {
     list: () => deskInstances,
     reaching: (agent) => deskInstances.map((entry) => entry.desk).filter((desk) => desk.reaches(agent)),
@@ -173,7 +181,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
 
   const container = new Container();
   container.load(
-    platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) }, desks, ...(blobs ? { blobs } : {}) }),
+    platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) }, desks, crms, ...(blobs ? { blobs } : {}) }),
     identityModule,
     ledgerModule,
     routingModule,
@@ -182,6 +190,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     inboundModule((size) => metrics.ingestBatchSize.observe(size)),
     deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
+    crmModule,
     outboxModule,
     accessModule,
     migrationModule({
@@ -254,6 +263,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         manageCustomers: container.get(ManageCustomers),
         ledger: container.get(LedgerQueries),
         erasure: container.get(EraseCustomer),
+        crm: { queries: container.get(CrmQueries) },
         routing: container.get(ManageRouting),
         routingReads: container.get(RoutingQueries),
         sla: container.get(SlaQueries),

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import {
+  BackfillCrm,
   DomainError,
+  SyncCrm,
+  crmRegistry,
+  type CrmBackfillProgress,
+  type CrmBackfillReport,
   IngestInbound,
   ManageApiKeys,
   ManageMigrations,
@@ -57,6 +62,8 @@ export interface HubParts {
   testPlugin(id: string): Promise<Health | null>;
   /** Re-reads an instance's source into the store (an IMAP mailbox); null for an unknown id. */
   resyncPlugin(id: string, request: ResyncRequest): Promise<ResyncResult | null>;
+  /** Logs the ledger's history to a CRM instance (`switchboard crm backfill`), idempotently. */
+  crmBackfill(instanceId: string, options: { since?: Date | undefined; recheck?: boolean | undefined }, onProgress?: (progress: CrmBackfillProgress) => void): Promise<CrmBackfillReport>;
   close(): Promise<void>;
 }
 
@@ -160,6 +167,11 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
       const resync = plugin.instance.resync;
       if (resync === undefined) throw new DomainError('conflict', 'PLUGIN.NO_RESYNC', `plugin instance '${id}' has no source to re-read`);
       return Reflect.apply(resync, plugin.instance, [request]);
+    },
+    async crmBackfill(instanceId, options, onProgress) {
+      const crms = crmRegistry(plugins.flatMap((p) => (p.instance.crm ? [{ instanceId: p.spec.id, crm: p.instance.crm }] : [])));
+      const sync = new SyncCrm(store, clock, crms, { rules: config.hub.identity.rules, crm: config.hub.crm }, logger);
+      return new BackfillCrm(store, clock, crms, sync).run(instanceId, options, onProgress);
     },
     async close() {
       await stopAll();

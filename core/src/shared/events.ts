@@ -20,7 +20,20 @@ export type DomainEvent =
   | { type: 'migration.started'; runId: string; source: string; mode: string; dryRun: boolean }
   /** A batch of a migration run committed. */
   | { type: 'migration.progress'; runId: string; source: string; entity: string | null; read: number; total: number; percent: number }
-  | { type: 'migration.finished'; runId: string; source: string; status: string; failed: number };
+  | { type: 'migration.finished'; runId: string; source: string; status: string; failed: number }
+  /**
+   * Ledger entries a CRM logs (messages, notes; `summary`: the entry that resolved a conversation).
+   * Written only when a CRM instance is configured (`CoreSettings.crmEvents`), one event per write.
+   */
+  | { type: 'interaction.recorded'; entries: RecordedEntry[] };
+
+/** A ledger entry named by an `interaction.recorded` event: ids only. */
+export interface RecordedEntry {
+  interactionId: string;
+  customerId: string;
+  conversationId: string;
+  kind?: 'summary' | undefined;
+}
 
 export type DomainEventType = DomainEvent['type'];
 

@@ -2,6 +2,7 @@ import type { Health } from '../shared/health.js';
 import type { Store, StoreSession } from '../store/store.port.js';
 import { InMemoryApiKeyRepository } from './in-memory/access.js';
 import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
+import { InMemoryCrmLogRepository } from './in-memory/crm-log.js';
 import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
 import { InMemoryCustomerMergeRepository, InMemoryCustomerRepository, InMemoryIdentityRepository, InMemoryMergeSuggestionRepository } from './in-memory/identity.js';
 import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository, InMemoryLedgerHeadRepository } from './in-memory/ledger.js';
@@ -61,6 +62,7 @@ export class InMemoryStore implements Store {
   private seq = 0;
   private logSeq = 0;
   private failureSeq = 0;
+  private crmSeq = 0;
   private closed = false;
 
   async transaction<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
@@ -145,6 +147,7 @@ export class InMemoryStore implements Store {
       migrationRuns: guard(new InMemoryMigrationRunRepository(db, () => (this.failureSeq += 1))),
       legacyMap: guard(new InMemoryLegacyMapRepository(db)),
       migrationSources: guard(new InMemoryMigrationSourceRepository(db)),
+      crmLog: guard(new InMemoryCrmLogRepository(db, () => (this.crmSeq += 1))),
       portability: guard(new InMemoryPortabilityRepository(db)),
     };
   }

@@ -15,6 +15,7 @@ import { TypeormSlaRepository } from './repositories/typeorm-sla-store.js';
 import { TypeormEventLogRepository } from './repositories/typeorm-event-log.js';
 import { TypeormPluginStateRepository } from './repositories/typeorm-plugin-state-store.js';
 import { TypeormLegacyMapRepository, TypeormMigrationRunRepository, TypeormMigrationSourceRepository } from './repositories/typeorm-migration-store.js';
+import { TypeormCrmLogRepository } from './repositories/typeorm-crm-log.js';
 import { TypeormPortabilityRepository } from './repositories/typeorm-portability-store.js';
 import {
   TypeormAgentRepository,
@@ -66,5 +67,6 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   migrationRuns: new TypeormMigrationRunRepository(manager),
   legacyMap: new TypeormLegacyMapRepository(manager),
   migrationSources: new TypeormMigrationSourceRepository(manager),
+  crmLog: new TypeormCrmLogRepository(manager),
   portability: new TypeormPortabilityRepository(manager),
 });

@@ -8,6 +8,7 @@ import { runMigrationBench } from './migration.bench.js';
 import { runStartupBench } from './startup.bench.js';
 import { runTeamsBench } from './teams.bench.js';
 import { runTimelineBench } from './timeline.bench.js';
+import { runCrmBench } from './crm.bench.js';
 
 // npm run bench                  every section, start-up first
 // npm run bench -- startup       one section (or BENCH_ONLY=<section>)
@@ -21,6 +22,7 @@ const SECTIONS = {
   teams: runTeamsBench,
   desk: runDeskBench,
   imap: runImapBench,
+  crm: runCrmBench,
   export: runExportBench,
 } as const;
 type Section = keyof typeof SECTIONS;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { RESOLUTION_RULES, isPhoneRegion, type IdentitySettings } from '@switchboard/core';
+import { RESOLUTION_RULES, isPhoneRegion, type CrmSettings, type IdentitySettings } from '@switchboard/core';
 import { z } from 'zod';
 
 export type HubRole = 'all' | 'api' | 'worker';
@@ -41,6 +41,8 @@ export interface HubSettings {
   identity: IdentitySettings;
   /** Migration runs from legacy sources: records per batch, and what open tickets become. */
   migration?: { batchSize: number; openTickets: 'queue' | 'record' } | undefined;
+  /** CRM sync: contact facts cached this long, attempts per entry before it is dead, the lease of one attempt. */
+  crm?: CrmSettings | undefined;
 }
 
 export interface HubConfig {
@@ -98,6 +100,13 @@ const hubSchema = z.strictObject({
     .prefault({}),
   migration: z
     .strictObject({ batchSize: z.number().int().min(1).max(10_000).default(1000), openTickets: z.enum(['queue', 'record']).default('queue') })
+    .prefault({}),
+  crm: z
+    .strictObject({
+      factsTtlSeconds: z.number().int().min(0).max(86_400).default(300),
+      maxAttempts: positiveInt.max(100).default(8),
+      leaseSeconds: positiveInt.max(3600).default(30),
+    })
     .prefault({}),
 });
 

@@ -5,6 +5,7 @@ import type { Interaction } from '../../ledger/interaction.entity.js';
 import { buildEntry } from '../../ledger/ledger-writer.js';
 import { enqueueConversations } from '../../routing/use-cases/enqueue-conversation.js';
 import { prefetchQueues, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
+import type { DomainEvent } from '../../shared/events.js';
 import { GroupCommit } from '../../shared/group-commit.js';
 import { INBOUND_LIMITS } from '../../shared/inbound-limits.js';
 import { newId } from '../../shared/ids.js';
@@ -92,7 +93,7 @@ export class IngestInbound implements IngestPort {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly settings: Pick<CoreSettings, 'continuityWindowSeconds' | 'channelQueues'> & Partial<Pick<CoreSettings, 'identity'>>,
+    private readonly settings: Pick<CoreSettings, 'continuityWindowSeconds' | 'channelQueues'> & Partial<Pick<CoreSettings, 'identity' | 'crmEvents'>>,
     observeBatch: (size: number) => void = () => {},
     maxBatch = 64,
   ) {
@@ -308,7 +309,11 @@ export class IngestInbound implements IngestPort {
       const agentId = touched.get(interaction.conversationId)?.conversation.assignment?.agentId;
       return agentId ? [{ type: 'desk.post' as const, interactionId: interaction.id, conversationId: interaction.conversationId, agentId }] : [];
     });
-    if (posts.length > 0) await session.outbox.add(posts);
+    // A CRM logs every entry: one event for the batch, only when a CRM instance is configured.
+    const recorded: DomainEvent[] = this.settings.crmEvents
+      ? [{ type: 'interaction.recorded', entries: interactions.map((i) => ({ interactionId: i.id, customerId: i.customerId, conversationId: i.conversationId })) }]
+      : [];
+    if (posts.length > 0 || recorded.length > 0) await session.outbox.add([...posts, ...recorded]);
     return results;
   }
 }

@@ -15,6 +15,7 @@ import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
 import type { PluginStateEntry } from '../../shared/ports/plugin-state.port.js';
 import type { LegacyMapping, MigrationFailure, MigrationRun, MigrationSourceState } from '../../migration/migration-run.entity.js';
+import type { CrmLogEntry } from '../../crm/crm-log.entity.js';
 import { Rows } from './rows.js';
 
 /** An outbox row: the event and the order it was added in (the SQL stores use time-ordered ids). */
@@ -63,6 +64,8 @@ export interface Tables {
   /** Keyed by the legacy external id. */
   legacyMap: Map<string, LegacyMapping>;
   migrationSources: Map<string, MigrationSourceState>;
+  /** Keyed `instanceId\0interactionId`; `position` orders them as added. */
+  crmLog: Map<string, CrmLogEntry & { position: number }>;
 }
 
 /** The tables as one session sees them. */
@@ -93,6 +96,7 @@ export const emptyTables = (): Tables => ({
   migrationFailures: new Map(),
   legacyMap: new Map(),
   migrationSources: new Map(),
+  crmLog: new Map(),
 });
 
 /** A session's view of `tables`: buffered in a transaction (see `Rows`), written through outside one. */
@@ -122,6 +126,7 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     migrationFailures: new Rows(tables.migrationFailures, buffered),
     legacyMap: new Rows(tables.legacyMap, buffered),
     migrationSources: new Rows(tables.migrationSources, buffered),
+    crmLog: new Rows(tables.crmLog, buffered),
   };
   return {
     ...db,
