@@ -19,7 +19,25 @@ export type DomainEvent =
   /** An operator ran a dead-lettered job again (`by`: the API key id). */
   | { type: 'job.retried'; jobId: string; name: string; by: string | null }
   /** An operator discarded a dead-lettered job: the record of what was given up. */
-  | { type: 'job.discarded'; jobId: string; name: string; reason: string; attempts: number; failedAt: string; by: string | null };
+  | { type: 'job.discarded'; jobId: string; name: string; reason: string; attempts: number; failedAt: string; by: string | null }
+  /** A migration run was asked for (or a cutover's final delta): a worker runs it. */
+  | { type: 'migration.started'; runId: string; source: string; mode: string; dryRun: boolean }
+  /** A batch of a migration run committed. */
+  | { type: 'migration.progress'; runId: string; source: string; entity: string | null; read: number; total: number; percent: number }
+  | { type: 'migration.finished'; runId: string; source: string; status: string; failed: number }
+  /**
+   * Ledger entries a CRM logs (messages, notes; `summary`: the entry that resolved a conversation).
+   * Written only when a CRM instance is configured (`CoreSettings.crmEvents`), one event per write.
+   */
+  | { type: 'interaction.recorded'; entries: RecordedEntry[] };
+
+/** A ledger entry named by an `interaction.recorded` event: ids only. */
+export interface RecordedEntry {
+  interactionId: string;
+  customerId: string;
+  conversationId: string;
+  kind?: 'summary' | undefined;
+}
 
 export type DomainEventType = DomainEvent['type'];
 
@@ -36,6 +54,10 @@ const EVENT_TYPES: Record<DomainEventType, true> = {
   'sla.breached': true,
   'job.retried': true,
   'job.discarded': true,
+  'migration.started': true,
+  'migration.progress': true,
+  'migration.finished': true,
+  'interaction.recorded': true,
 };
 
 /** Every domain event type, as followers (the event stream, webhooks) may name them. */

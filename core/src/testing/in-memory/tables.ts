@@ -15,10 +15,18 @@ import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
 import type { PluginStateEntry } from '../../shared/ports/plugin-state.port.js';
 import type { WebhookAttempt, WebhookSubscription } from '../../webhooks/webhook-subscription.entity.js';
+import type { LegacyMapping, MigrationFailure, MigrationRun, MigrationSourceState } from '../../migration/migration-run.entity.js';
+import type { CrmLogEntry } from '../../crm/crm-log.entity.js';
 import { Rows } from './rows.js';
 
 /** An outbox row: the event and the order it was added in (the SQL stores use time-ordered ids). */
 export interface StoredOutboxEvent extends OutboxEvent {
+  seq: number;
+}
+
+/** A migration failure row and the order it was added in. */
+export interface StoredMigrationFailure extends MigrationFailure {
+  runId: string;
   seq: number;
 }
 
@@ -53,6 +61,14 @@ export interface Tables {
   pluginState: Map<string, PluginStateEntry>;
   webhooks: Map<string, WebhookSubscription>;
   webhookAttempts: Map<string, WebhookAttempt>;
+  migrationRuns: Map<string, MigrationRun>;
+  /** Keyed by the zero-padded sequence number. */
+  migrationFailures: Map<string, StoredMigrationFailure>;
+  /** Keyed by the legacy external id. */
+  legacyMap: Map<string, LegacyMapping>;
+  migrationSources: Map<string, MigrationSourceState>;
+  /** Keyed `instanceId\0interactionId`; `position` orders them as added. */
+  crmLog: Map<string, CrmLogEntry & { position: number }>;
 }
 
 /** The tables as one session sees them. */
@@ -81,6 +97,11 @@ export const emptyTables = (): Tables => ({
   pluginState: new Map(),
   webhooks: new Map(),
   webhookAttempts: new Map(),
+  migrationRuns: new Map(),
+  migrationFailures: new Map(),
+  legacyMap: new Map(),
+  migrationSources: new Map(),
+  crmLog: new Map(),
 });
 
 /** A session's view of `tables`: buffered in a transaction (see `Rows`), written through outside one. */
@@ -108,6 +129,11 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     pluginState: new Rows(tables.pluginState, buffered),
     webhooks: new Rows(tables.webhooks, buffered),
     webhookAttempts: new Rows(tables.webhookAttempts, buffered),
+    migrationRuns: new Rows(tables.migrationRuns, buffered),
+    migrationFailures: new Rows(tables.migrationFailures, buffered),
+    legacyMap: new Rows(tables.legacyMap, buffered),
+    migrationSources: new Rows(tables.migrationSources, buffered),
+    crmLog: new Rows(tables.crmLog, buffered),
   };
   return {
     ...db,
