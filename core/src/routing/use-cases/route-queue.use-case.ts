@@ -4,7 +4,7 @@ import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js
 import { BusinessClock } from '../business-hours.js';
 import { eligibleFor, type Candidate } from '../eligibility.js';
 import type { Offer } from '../offer.entity.js';
-import { costFor, type Queue } from '../queue.entity.js';
+import { costFor, DEFAULT_ITEM_COST, type Queue } from '../queue.entity.js';
 import { conversationLifecycle } from '../../ledger/conversation.entity.js';
 import { newId } from '../../shared/ids.js';
 import { describeRanking, rankAgents } from '../strategies.js';
@@ -14,6 +14,12 @@ import { makeOffer } from './make-offer.js';
 
 const BATCH = 50;
 const STICKY_LOOKBACK = 5;
+// How deep one pass looks past a head of items nobody can take (BATCH items a page).
+const MAX_PAGES = 20;
+
+/** The least an item of the queue can cost (channels it does not name cost its default). */
+const cheapestCost = (queue: Pick<Queue, 'cost'>): number =>
+  typeof queue.cost === 'number' ? queue.cost : Math.min(...Object.values(queue.cost), queue.cost['default'] ?? DEFAULT_ITEM_COST);
 
 /**
  * One routing pass over a queue: offers waiting items, by priority then age, to eligible agents.
@@ -48,11 +54,23 @@ export class RouteQueue {
       const loads = await session.assignments.loads(agents.map((a) => a.id));
       const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
       let offers = 0;
-      for (const item of staying) {
-        const offer = await this.routeItem(session, queue, item, candidates);
-        if (offer) offers += 1;
+      let batch = staying;
+      const cheapest = cheapestCost(queue);
+      for (let page = 1; ; page++) {
+        for (const item of batch) {
+          const offer = await this.routeItem(session, queue, item, candidates);
+          if (offer) offers += 1;
+        }
+        // Offers made: another pass starts again from the head (keeps each pass's transaction short).
+        if (offers > 0) return { offers, more: batch.length === BATCH };
+        if (batch.length < BATCH) return { offers, more: false };
+        // Nobody could take the head of the queue, but an agent has room for a cheaper item (another
+        // channel): look further back rather than leave those waiting behind it despite spare capacity.
+        if (page >= MAX_PAGES || !candidates.some((c) => c.agent.capacity.units - c.load.units >= cheapest)) return { offers, more: false };
+        const next = await session.workItems.listWaiting(queueId, BATCH * (page + 1), { now: this.clock.now(), aging: queue.aging });
+        batch = next.slice(BATCH * page);
+        if (batch.length === 0) return { offers, more: false };
       }
-      return { offers, more: items.length === BATCH && offers > 0 };
     });
   }
 
@@ -93,6 +111,9 @@ export class RouteQueue {
     choice.load = load;
     // The load may have grown in another queue's router since the pass began.
     if (eligibleFor(current, [choice], policy).eligible.length === 0) return null;
+    // Stamped once the locks are held and the load is read: the offer never predates the end of an
+    // offer or assignment whose freed capacity it relies on (the history stays true to the order).
+    const at = this.clock.now();
 
     const made = await makeOffer(session, {
       conversation,
@@ -103,7 +124,7 @@ export class RouteQueue {
       detail: `offered to ${agent.name} by ${why} among ${eligible.length} eligible agent(s)`,
       rule,
       candidates: ranking,
-      now,
+      now: at,
     });
     choice.agent = made.agent;
     choice.load = {
