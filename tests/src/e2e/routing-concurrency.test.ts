@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
   Cleanup,
@@ -44,9 +45,11 @@ const cleanup = new Cleanup();
 const failures = trackFailures();
 let db: TestDatabase;
 let stack: HubStack;
+let redisUrl: string;
 
 beforeAll(async () => {
-  ({ db, stack } = await startFreshStack(cleanup, {
+  let redis: { url: string };
+  ({ db, stack, redis } = await startFreshStack(cleanup, {
     keepFiles: () => failures.failed,
     workers: WORKERS,
     config: {
@@ -58,6 +61,7 @@ beforeAll(async () => {
       },
     },
   }));
+  redisUrl = redis.url;
 }, 240_000);
 
 afterAll(async () => {
@@ -182,6 +186,23 @@ const offerStories = async (text: string): Promise<string> => {
   return rows.rows.map((r) => `  ${r.conversation_id.slice(0, 8)} ${r.at.toISOString()} ${r.outcome} ${r.agent_id?.slice(0, 8) ?? '-'} ${r.detail}`).join('\n');
 };
 
+/** BullMQ jobs that failed an attempt (`retrying`) or for good (`dead`), with their reasons, from the hub's Redis. */
+const jobFailures = async (url: string): Promise<string[]> => {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const found: string[] = [];
+    for (const key of await redis.keys('bull:*')) {
+      if ((await redis.type(key)) !== 'hash') continue;
+      const [name, reason, finished] = await redis.hmget(key, 'name', 'failedReason', 'finishedOn');
+      if (reason) found.push(`${finished ? 'dead' : 'retrying'} ${name ?? key}: ${reason.slice(0, 200)}`);
+    }
+    return found;
+  } finally {
+    redis.disconnect();
+  }
+};
+
 const Explanation = z.looseObject({ status: z.string(), reasons: z.array(z.looseObject({ code: z.string(), detail: z.string() })) });
 
 describe('routing under concurrency (3 workers, PostgreSQL + Redis)', () => {
@@ -244,22 +265,30 @@ describe('routing under concurrency (3 workers, PostgreSQL + Redis)', () => {
       const chaosLeft = started + CHAOS_SECONDS * 1000 - Date.now();
       if (chaosLeft > 0) await sleep(chaosLeft);
 
-      // Drain: everyone available, every offer accepted, nothing resolved, until no offer is pending for 3 s.
+      // Drain: everyone available, every offer accepted, nothing resolved, until routing has settled:
+      // for 3 s no offer pending and no waiting item without a recorded reason.
       phase = 'drain';
       let quietSince: number | null = null;
       await waitFor(
         async () => {
-          const pending = Number((await db.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM offers WHERE status = 'pending'")).rows[0]?.n);
-          if (pending > 0) quietSince = null;
+          const { rows } = await db.pool.query<{ pending: number; unexplained: number }>(
+            `SELECT (SELECT count(*)::int FROM offers WHERE status = 'pending') AS pending,
+                    (SELECT count(*)::int FROM work_items WHERE state = 'waiting' AND jsonb_array_length(reasons) = 0) AS unexplained`,
+          );
+          if ((rows[0]?.pending ?? 1) + (rows[0]?.unexplained ?? 1) > 0) quietSince = null;
           else quietSince ??= Date.now();
           return quietSince !== null && Date.now() - quietSince >= 3000;
         },
-        { timeoutMs: DRAIN_SECONDS * 1000, intervalMs: 250, description: 'no pending offer for 3 s' },
+        { timeoutMs: DRAIN_SECONDS * 1000, intervalMs: 250, description: 'no pending offer and no waiting item without a reason, for 3 s' },
       );
       phase = 'stop';
       await Promise.all(lanes);
 
       expect(tally.unexpected, 'answers outside the expected races').toEqual([]);
+      // Every routing job succeeded or is still retrying; none was dead-lettered.
+      const jobs = await jobFailures(redisUrl);
+      if (jobs.length > 0) console.log(`  jobs that failed an attempt: ${jobs.join('; ')}`);
+      expect(jobs.filter((j) => j.startsWith('dead')).slice(0, 10)).toEqual([]);
       expect(conversationIds.length).toBe(ITEMS);
 
       // 1. Invariants over the whole recorded history.

@@ -3,6 +3,7 @@ import { runDeskBench } from './desk.bench.js';
 import { runIdentityBench } from './identity.bench.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runLegacyReadBench } from './legacy-read.bench.js';
+import { runRoutingBench } from './routing.bench.js';
 import { runStartupBench } from './startup.bench.js';
 import { runTeamsBench } from './teams.bench.js';
 import { runTimelineBench } from './timeline.bench.js';
@@ -18,6 +19,7 @@ const SECTIONS = {
   teams: runTeamsBench,
   desk: runDeskBench,
   imap: runImapBench,
+  routing: runRoutingBench,
 } as const;
 type Section = keyof typeof SECTIONS;
 

@@ -1,40 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ChannelRegistry } from '../../delivery/ports/channel-registry.port.js';
-import { CustomerQueries } from '../../identity/use-cases/customer-queries.js';
-import { DeskActions } from '../../desk/use-cases/desk-commands.use-case.js';
-import type { Transactions } from '../../shared/ports/transactions.port.js';
 import type { InMemoryStore } from '../../testing/in-memory-store.js';
-import { anAssignment, anOffer } from '../../testing/mothers.js';
+import { anOffer } from '../../testing/mothers.js';
+import { slowLocks } from '../../testing/slow-locks.js';
 import { RouteQueue } from '../use-cases/route-queue.use-case.js';
 import { routingWorld } from './routing-world.js';
 
 // Bugs the randomized concurrency test (tests/src/e2e/routing-concurrency.test.ts) found, one test each.
-
-/**
- * The store with a slow lock: taking a lock whose key starts with `prefix` lets `seconds` pass,
- * as waiting for another worker's transaction does. The in-memory store runs transactions one at a
- * time, so the wait is the clock's only.
- */
-const slowLocks = <S extends Transactions<never> & InMemoryStore>(store: S, clock: { advance(seconds: number): void }, prefix: string, seconds: number): InMemoryStore =>
-  new Proxy(store, {
-    get(target, property, receiver) {
-      if (property !== 'transaction') return Reflect.get(target, property, receiver);
-      return <T>(work: Parameters<InMemoryStore['transaction']>[0]): Promise<T> =>
-        target.transaction((session) => {
-          const lock = session.lock.bind(session);
-          const slowed = new Proxy(session, {
-            get: (s, p, r) =>
-              p === 'lock'
-                ? async (key: string) => {
-                    if (key.startsWith(prefix)) clock.advance(seconds);
-                    await lock(key);
-                  }
-                : Reflect.get(s, p, r),
-          });
-          return work(slowed) as Promise<T>;
-        });
-    },
-  });
 
 describe('routing history stays in the order things happened', () => {
   it('a routing pass stamps its offer once the agent is locked, not when the item was picked up', async () => {
@@ -64,24 +35,6 @@ describe('routing history stays in the order things happened', () => {
     expect((await world.agent(ada.id)).presenceSince.getTime()).toBe(started + 3000);
   });
 
-  it('a transfer to an agent stamps its offer once the agent is locked and its load read', async () => {
-    const world = routingWorld();
-    const queue = await world.addQueue();
-    const ada = await world.addAgent({ name: 'Ada' });
-    const bo = await world.addAgent({ name: 'Bo' });
-    const conversationId = await world.addItem(queue, {}, { status: 'assigned', assignment: { agentId: ada.id, since: world.clock.now() } });
-    await world.store.transaction(async (s) => {
-      await s.workItems.delete(conversationId);
-      await s.assignments.insert(anAssignment({ conversationId, agentId: ada.id, queueId: queue.id, channel: 'email', cost: 10, startedAt: world.clock.now(), endedAt: null }));
-    });
-    const before = world.clock.now().getTime();
-    const channels: ChannelRegistry = { find: () => undefined };
-    const slow = slowLocks(world.store, world.clock, 'agent:', 2);
-    const desk = new DeskActions(slow, world.clock, world.answers, world.manage, new CustomerQueries(world.store), channels);
-    await desk.transfer({ kind: 'operator' }, conversationId, { agentId: bo.id });
-    const [offer] = await world.pendingOf(bo.id);
-    expect(offer?.createdAt.getTime()).toBe(before + 2000);
-  });
 });
 
 describe('no item waits behind the head of its queue while an agent has room for it', () => {
