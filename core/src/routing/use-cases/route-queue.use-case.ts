@@ -98,14 +98,14 @@ export class RouteQueue {
           ? 'the decline cool-down (every eligible agent had declined; the earliest decliner is asked again)'
           : queue.strategy;
     const ranking = describeRanking(ranked, item.skills);
+    // Each lock and the reads it guards go out together (one round trip on PostgreSQL).
     await session.lock(lockKeys.conversation(item.conversationId));
-    const current = await session.workItems.get(item.conversationId);
-    const conversation = await session.conversations.get(item.conversationId);
+    const [current, conversation] = await Promise.all([session.workItems.get(item.conversationId), session.conversations.get(item.conversationId)]);
     if (!current || current.state !== 'waiting' || !conversation) return null;
 
     await session.lock(lockKeys.agent(choice.agent.id));
-    const agent = await session.agents.get(choice.agent.id);
-    const load = (await session.assignments.loads([choice.agent.id])).get(choice.agent.id);
+    const [agent, loads] = await Promise.all([session.agents.get(choice.agent.id), session.assignments.loads([choice.agent.id])]);
+    const load = loads.get(choice.agent.id);
     if (!agent || !load || agent.presence !== 'available') return null;
     choice.agent = agent;
     choice.load = load;
