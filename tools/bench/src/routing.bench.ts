@@ -119,7 +119,8 @@ export const runRoutingBench = async (): Promise<void> => {
     );
 
     // The backlog, while nobody is available.
-    const load = new HttpLoad(new URL('/v1/inbound', stack.api.baseUrl), 16, { authorization: `Bearer ${stack.adminKey}` });
+    // One load generator per phase: an idle keep-alive socket is closed by the server meanwhile.
+    let load = new HttpLoad(new URL('/v1/inbound', stack.api.baseUrl), 16, { authorization: `Bearer ${stack.adminKey}` });
     cleanup.push(async () => load.close());
     const run = Date.now().toString(36);
     const inbound = async (channel: string, i: number) => {
@@ -129,6 +130,7 @@ export const runRoutingBench = async (): Promise<void> => {
     const ingestStarted = performance.now();
     await mapConcurrent(Array.from({ length: ITEMS }, (_, i) => i), 16, (i) => inbound('backlog', i));
     console.log(`  backlog of ${ITEMS} ingested in ${((performance.now() - ingestStarted) / 1000).toFixed(1)} s`);
+    load.close();
     const waitingCount = async () => Number((await db.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM work_items WHERE state = 'waiting'")).rows[0]?.n);
     await waitFor(async () => (await waitingCount()) === ITEMS, { timeoutMs: 120_000, description: `${ITEMS} items waiting` });
 
@@ -175,6 +177,7 @@ export const runRoutingBench = async (): Promise<void> => {
         return agent;
       },
     );
+    load = new HttpLoad(new URL('/v1/inbound', stack.api.baseUrl), 8, { authorization: `Bearer ${stack.adminKey}` });
     const pacedStart = performance.now();
     const sends: Promise<void>[] = [];
     for (let i = 0; i < FRESH; i++) {
@@ -194,7 +197,18 @@ export const runRoutingBench = async (): Promise<void> => {
       [freshIds],
     );
     const fromEnqueue = stats(enqueueToOffer.rows.map((r) => Number(r.ms)));
+    // Where the wait is: commit → the outbox relay hands the event on, then → the routing pass's offer.
+    const stages = await db.pool.query<{ relay: number; route: number }>(
+      `SELECT extract(epoch FROM (e.dispatched_at - e.created_at)) * 1000 AS relay, extract(epoch FROM (o.created_at - e.dispatched_at)) * 1000 AS route
+         FROM offers o JOIN outbox_events e ON e.type = 'conversation.queued' AND e.event->>'conversationId' = o.conversation_id::text
+        WHERE o.agent_id = ANY($1::uuid[])`,
+      [freshIds],
+    );
+    const relayStage = stats(stages.rows.map((r) => Number(r.relay)));
+    const routeStage = stats(stages.rows.map((r) => Number(r.route)));
     console.log(`  fresh work: enqueue → offer p50 ${ms(fromEnqueue.p50)} p99 ${ms(fromEnqueue.p99)} (${fromEnqueue.n} items at ${RATE}/s; target p99 < 50 ms)   raw transaction p50 ${ms(raw.latency.p50)} p99 ${ms(raw.latency.p99)}`);
+
+    console.log(`    of which commit → relayed p50 ${ms(relayStage.p50)} p99 ${ms(relayStage.p99)}, relayed → offer p50 ${ms(routeStage.p50)} p99 ${ms(routeStage.p99)}`);
 
     if (profileDir !== undefined) {
       await stack.stop();

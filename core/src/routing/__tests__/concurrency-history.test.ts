@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InMemoryStore } from '../../testing/in-memory-store.js';
 import { anOffer } from '../../testing/mothers.js';
 import { slowLocks } from '../../testing/slow-locks.js';
+import { ROUTING_JOBS, routingJobs } from '../routing.jobs.js';
 import { RouteQueue } from '../use-cases/route-queue.use-case.js';
 import { routingWorld } from './routing-world.js';
 
@@ -76,5 +77,33 @@ describe('no item waits behind the head of its queue while an agent has room for
     const result = await new RouteQueue(counting, world.clock).run(queue.id);
     expect(result).toEqual({ offers: 0, more: false });
     expect(reads).toBe(1);
+  });
+});
+
+describe('a burst of routing jobs for one queue', () => {
+  it('runs one pass at a time in a process and one more for the jobs that came meanwhile, not one each', async () => {
+    const world = routingWorld();
+    const passes: string[] = [];
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const route = {
+      run: async (queueId: string) => {
+        passes.push(queueId);
+        if (passes.length === 1) await blocked;
+        return { offers: 1, more: false };
+      },
+    };
+    const [evaluate] = routingJobs({ route, offers: world.answers, manage: world.manage, jobs: { enqueue: async () => undefined } });
+    if (!evaluate) throw new Error('no evaluate job');
+    const run = (id: string, queueId: string) => evaluate.run({ id, name: ROUTING_JOBS.evaluateQueue, payload: { queueId }, attempt: 1 });
+    const first = run('j1', 'q1');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Three more for the same queue while the first pass runs, one for another queue.
+    expect(await Promise.all([run('j2', 'q1'), run('j3', 'q1'), run('j4', 'q1')])).toEqual([false, false, false]);
+    expect(await run('j5', 'q2')).toBe(true);
+    release();
+    expect(await first).toBe(true);
+    // The first pass, the other queue's, and one more pass of q1 that starts after the three jobs came.
+    expect(passes).toEqual(['q1', 'q2', 'q1']);
   });
 });
