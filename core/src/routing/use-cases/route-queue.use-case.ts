@@ -5,7 +5,7 @@ import { BusinessClock } from '../business-hours.js';
 import { eligibleFor, type Candidate } from '../eligibility.js';
 import type { Offer } from '../offer.entity.js';
 import { costFor, DEFAULT_ITEM_COST, type Queue } from '../queue.entity.js';
-import { conversationLifecycle } from '../../ledger/conversation.entity.js';
+import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
 import { newId } from '../../shared/ids.js';
 import { describeRanking, rankAgents } from '../strategies.js';
 import type { WaitReason, WorkItem } from '../work-item.entity.js';
@@ -16,6 +16,12 @@ const BATCH = 50;
 const STICKY_LOOKBACK = 5;
 // How deep one pass looks past a head of items nobody can take (BATCH items a page).
 const MAX_PAGES = 20;
+
+/** A waiting item's rows as read under its conversation's lock. */
+interface Held {
+  current: WorkItem | null;
+  conversation: Conversation | null;
+}
 
 /** The least an item of the queue can cost (channels it does not name cost its default). */
 const cheapestCost = (queue: Pick<Queue, 'cost'>): number =>
@@ -57,8 +63,9 @@ export class RouteQueue {
       let batch = staying;
       const cheapest = cheapestCost(queue);
       for (let page = 1; ; page++) {
+        const held = await this.holdItems(session, batch);
         for (const item of batch) {
-          const offer = await this.routeItem(session, queue, item, candidates);
+          const offer = await this.routeItem(session, queue, item, candidates, held.get(item.conversationId));
           if (offer) offers += 1;
         }
         // Offers made: another pass starts again from the head (keeps each pass's transaction short).
@@ -74,7 +81,22 @@ export class RouteQueue {
     });
   }
 
-  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[]): Promise<Offer | null> {
+  /**
+   * Locks a page's conversations (sorted, in one statement) and reads their items and conversations
+   * in one round trip, rather than two round trips per item; held until the pass commits.
+   */
+  private async holdItems(session: RoutingUnit, batch: readonly WorkItem[]): Promise<Map<string, Held>> {
+    await session.lockAll(batch.map((item) => lockKeys.conversation(item.conversationId)));
+    const rows = await Promise.all(
+      batch.map(async (item): Promise<[string, Held]> => {
+        const [current, conversation] = await Promise.all([session.workItems.get(item.conversationId), session.conversations.get(item.conversationId)]);
+        return [item.conversationId, { current, conversation }];
+      }),
+    );
+    return new Map(rows);
+  }
+
+  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[], held: Held | undefined): Promise<Offer | null> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
     const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
@@ -98,11 +120,10 @@ export class RouteQueue {
           ? 'the decline cool-down (every eligible agent had declined; the earliest decliner is asked again)'
           : queue.strategy;
     const ranking = describeRanking(ranked, item.skills);
-    // Each lock and the reads it guards go out together (one round trip on PostgreSQL).
-    await session.lock(lockKeys.conversation(item.conversationId));
-    const [current, conversation] = await Promise.all([session.workItems.get(item.conversationId), session.conversations.get(item.conversationId)]);
+    const { current, conversation } = held ?? (await this.holdItems(session, [item])).get(item.conversationId) ?? { current: null, conversation: null };
     if (!current || current.state !== 'waiting' || !conversation) return null;
 
+    // The lock and the reads it guards go out together (one round trip on PostgreSQL).
     await session.lock(lockKeys.agent(choice.agent.id));
     const [agent, loads] = await Promise.all([session.agents.get(choice.agent.id), session.assignments.loads([choice.agent.id])]);
     const load = loads.get(choice.agent.id);
