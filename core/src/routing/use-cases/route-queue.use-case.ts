@@ -63,7 +63,8 @@ export class RouteQueue {
       let batch = staying;
       const cheapest = cheapestCost(queue);
       for (let page = 1; ; page++) {
-        const held = await this.holdItems(session, batch);
+        // Deeper pages lock only the items someone can take: a pass must not hold a thousand locks.
+        const held = page === 1 ? await this.holdItems(session, batch) : new Map<string, Held>();
         for (const item of batch) {
           const offer = await this.routeItem(session, queue, item, candidates, held.get(item.conversationId));
           if (offer) offers += 1;
