@@ -18,7 +18,7 @@ const SWEEP_LIMIT = 500;
 const evaluate = (queueId: string, jobId: string): PlannedJob => ({ name: ROUTING_JOBS.evaluateQueue, payload: { queueId }, jobId });
 
 export interface RoutingJobDeps {
-  route: RouteQueue;
+  route: Pick<RouteQueue, 'run'>;
   offers: AnswerOffer;
   manage: Pick<ManageRouting, 'settle'>;
   jobs: Pick<JobQueue, 'enqueue'>;
@@ -28,15 +28,39 @@ export interface RoutingJobDeps {
 /** Routing's jobs: a routing pass over a queue, and the expiry of an unanswered offer. */
 export const routingJobs = (deps: RoutingJobDeps): JobContribution<Pick<RoutingSession, 'workItems' | 'offers'>>[] => {
   const cooldownMs = (deps.settings ?? DEFAULT_ROUTING_SETTINGS).declineCooldownSeconds * 1000;
+  // Passes of one queue wait for each other on the queue's lock, so a burst of jobs for a queue
+  // (one per relayed batch) would queue up passes that mostly find nothing left. In this process a
+  // job that finds a pass of its queue running asks it to run once more and returns: that pass
+  // starts after the job's events were committed, so it sees whatever they queued.
+  const running = new Map<string, { again: boolean }>();
   return [
   defineJob({
     name: ROUTING_JOBS.evaluateQueue,
     payload: z.object({ queueId: z.string().min(1) }),
     concurrency: 4,
     async handle({ queueId }, job) {
-      const result = await deps.route.run(queueId);
-      if (result.more) await deps.jobs.enqueue(ROUTING_JOBS.evaluateQueue, { queueId }, { jobId: `route:${queueId}:more:${job.id}` });
-      return result.offers > 0;
+      const current = running.get(queueId);
+      if (current) {
+        current.again = true;
+        return false;
+      }
+      const pass = { again: false };
+      running.set(queueId, pass);
+      try {
+        let offered = false;
+        let more = false;
+        do {
+          pass.again = false;
+          const result = await deps.route.run(queueId);
+          offered ||= result.offers > 0;
+          more = result.more;
+        } while (pass.again && !more);
+        // A full batch: the next pass is a job of its own, so that other queues' jobs take turns.
+        if (more) await deps.jobs.enqueue(ROUTING_JOBS.evaluateQueue, { queueId }, { jobId: `route:${queueId}:more:${job.id}` });
+        return offered;
+      } finally {
+        running.delete(queueId);
+      }
     },
     // One routing pass per queue per relayed batch, however many items it queued.
     async plan(events, { session }) {

@@ -5,6 +5,7 @@ import { runIdentityBench } from './identity.bench.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runLegacyReadBench } from './legacy-read.bench.js';
 import { runMigrationBench } from './migration.bench.js';
+import { runRoutingBench } from './routing.bench.js';
 import { runStartupBench } from './startup.bench.js';
 import { runTeamsBench } from './teams.bench.js';
 import { runTimelineBench } from './timeline.bench.js';
@@ -25,6 +26,7 @@ const SECTIONS = {
   imap: runImapBench,
   webhooks: runWebhooksBench,
   crm: runCrmBench,
+  routing: runRoutingBench,
   export: runExportBench,
 } as const;
 type Section = keyof typeof SECTIONS;

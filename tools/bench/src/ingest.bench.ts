@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { HubspotFake } from '@switchboard/crm-hubspot/testing';
 import { summarizeCpuProfile } from './cpu-profile.js';
 import { HttpLoad } from './http-load.js';
 import { intFromEnv } from './bench-env.js';
+import { cpuSeconds, pidsNamed } from './process-cpu.js';
 
 // HTTP ingest on PostgreSQL + Redis (separate api and worker processes) against the raw baseline:
 // single-row INSERTs of the same payload, at the same concurrency, on the same PostgreSQL server.
@@ -100,43 +100,6 @@ const measure = async (name: string, count: number, concurrency: number, op: (i:
 };
 
 // --- where time goes: CPU of each process from /proc (Linux), database counters from pg_stat_database
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** utime + stime of a process, in seconds; undefined if it is gone. */
-const cpuSeconds = (pid: number): number | undefined => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may hold spaces: count fields after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-};
-
-const pidsNamed = (name: string): number[] => {
-  try {
-    return readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .map(Number)
-      .filter((pid) => {
-        try {
-          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
-        } catch {
-          return false;
-        }
-      });
-  } catch {
-    return [];
-  }
-};
 
 type CpuSnapshot = Map<string, number>;
 

@@ -196,7 +196,8 @@ export class DeskActions implements DeskCommands {
         // A transfer names the agent: the queue's skills do not apply, capacity does.
         const { reasons } = eligibleFor({ ...item, skills: {} }, [{ agent, load }]);
         if (reasons.length > 0) throw deskErrors.agentUnavailable(`agent ${agent.name} cannot take it: ${reasons[0]?.detail ?? ''}`);
-        moved = (await makeOffer(session, { conversation: handedOver, item, existing: false, queue, agent, detail: `transferred to agent ${agent.id}`, now })).conversation;
+        // Stamped after the agent's load is read: the offer never predates capacity freed meanwhile.
+        moved = (await makeOffer(session, { conversation: handedOver, item, existing: false, queue, agent, detail: `transferred to agent ${agent.id}`, now: this.clock.now() })).conversation;
       } else {
         moved = await enqueueConversation(session, handedOver, { queue, now });
         await session.conversations.update(moved);

@@ -137,7 +137,7 @@ export class ManageRouting {
 
   /** Sets presence; an agent who is not available keeps no pending offer, and one who goes offline may hand back its work. */
   async setPresence(id: string, presence: Presence): Promise<Agent> {
-    const settled = await this.store.transaction((session) => settlePresence(session, id, presence, this.clock.now(), this.settings));
+    const settled = await this.store.transaction((session) => settlePresence(session, id, presence, this.clock, this.settings));
     if (!settled) throw routingErrors.agentNotFound(id);
     // An offer made in the instant between reading the agent's work and locking it: settle again.
     if (settled.missed > 0) await this.settle(id);
@@ -148,7 +148,7 @@ export class ManageRouting {
   async settle(id: string): Promise<{ rescinded: number; requeued: number }> {
     let total = { rescinded: 0, requeued: 0 };
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const settled = await this.store.transaction((session) => settlePresence(session, id, null, this.clock.now(), this.settings));
+      const settled = await this.store.transaction((session) => settlePresence(session, id, null, this.clock, this.settings));
       if (!settled) break;
       total = { rescinded: total.rescinded + settled.rescinded, requeued: total.requeued + settled.requeued };
       if (settled.missed === 0) break;

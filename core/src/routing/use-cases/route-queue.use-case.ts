@@ -4,8 +4,8 @@ import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js
 import { BusinessClock } from '../business-hours.js';
 import { eligibleFor, type Candidate } from '../eligibility.js';
 import type { Offer } from '../offer.entity.js';
-import { costFor, type Queue } from '../queue.entity.js';
-import { conversationLifecycle } from '../../ledger/conversation.entity.js';
+import { costFor, DEFAULT_ITEM_COST, type Queue } from '../queue.entity.js';
+import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
 import { newId } from '../../shared/ids.js';
 import { describeRanking, rankAgents } from '../strategies.js';
 import type { WaitReason, WorkItem } from '../work-item.entity.js';
@@ -14,6 +14,18 @@ import { makeOffer } from './make-offer.js';
 
 const BATCH = 50;
 const STICKY_LOOKBACK = 5;
+// How deep one pass looks past a head of items nobody can take (BATCH items a page).
+const MAX_PAGES = 20;
+
+/** A waiting item's rows as read under its conversation's lock. */
+interface Held {
+  current: WorkItem | null;
+  conversation: Conversation | null;
+}
+
+/** The least an item of the queue can cost (channels it does not name cost its default). */
+const cheapestCost = (queue: Pick<Queue, 'cost'>): number =>
+  typeof queue.cost === 'number' ? queue.cost : Math.min(...Object.values(queue.cost), queue.cost['default'] ?? DEFAULT_ITEM_COST);
 
 /**
  * One routing pass over a queue: offers waiting items, by priority then age, to eligible agents.
@@ -48,15 +60,44 @@ export class RouteQueue {
       const loads = await session.assignments.loads(agents.map((a) => a.id));
       const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
       let offers = 0;
-      for (const item of staying) {
-        const offer = await this.routeItem(session, queue, item, candidates);
-        if (offer) offers += 1;
+      let batch = staying;
+      const cheapest = cheapestCost(queue);
+      for (let page = 1; ; page++) {
+        // Deeper pages lock only the items someone can take: a pass must not hold a thousand locks.
+        const held = page === 1 ? await this.holdItems(session, batch) : new Map<string, Held>();
+        for (const item of batch) {
+          const offer = await this.routeItem(session, queue, item, candidates, held.get(item.conversationId));
+          if (offer) offers += 1;
+        }
+        // Offers made: another pass starts again from the head (keeps each pass's transaction short).
+        if (offers > 0) return { offers, more: batch.length === BATCH };
+        if (batch.length < BATCH) return { offers, more: false };
+        // Nobody could take the head of the queue, but an agent has room for a cheaper item (another
+        // channel): look further back rather than leave those waiting behind it despite spare capacity.
+        if (page >= MAX_PAGES || !candidates.some((c) => c.agent.capacity.units - c.load.units >= cheapest)) return { offers, more: false };
+        const next = await session.workItems.listWaiting(queueId, BATCH * (page + 1), { now: this.clock.now(), aging: queue.aging });
+        batch = next.slice(BATCH * page);
+        if (batch.length === 0) return { offers, more: false };
       }
-      return { offers, more: items.length === BATCH && offers > 0 };
     });
   }
 
-  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[]): Promise<Offer | null> {
+  /**
+   * Locks a page's conversations (sorted, in one statement) and reads their items and conversations
+   * in one round trip, rather than two round trips per item; held until the pass commits.
+   */
+  private async holdItems(session: RoutingUnit, batch: readonly WorkItem[]): Promise<Map<string, Held>> {
+    await session.lockAll(batch.map((item) => lockKeys.conversation(item.conversationId)));
+    const rows = await Promise.all(
+      batch.map(async (item): Promise<[string, Held]> => {
+        const [current, conversation] = await Promise.all([session.workItems.get(item.conversationId), session.conversations.get(item.conversationId)]);
+        return [item.conversationId, { current, conversation }];
+      }),
+    );
+    return new Map(rows);
+  }
+
+  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[], held: Held | undefined): Promise<Offer | null> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
     const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
@@ -80,19 +121,21 @@ export class RouteQueue {
           ? 'the decline cool-down (every eligible agent had declined; the earliest decliner is asked again)'
           : queue.strategy;
     const ranking = describeRanking(ranked, item.skills);
-    await session.lock(lockKeys.conversation(item.conversationId));
-    const current = await session.workItems.get(item.conversationId);
-    const conversation = await session.conversations.get(item.conversationId);
+    const { current, conversation } = held ?? (await this.holdItems(session, [item])).get(item.conversationId) ?? { current: null, conversation: null };
     if (!current || current.state !== 'waiting' || !conversation) return null;
 
+    // The lock and the reads it guards go out together (one round trip on PostgreSQL).
     await session.lock(lockKeys.agent(choice.agent.id));
-    const agent = await session.agents.get(choice.agent.id);
-    const load = (await session.assignments.loads([choice.agent.id])).get(choice.agent.id);
+    const [agent, loads] = await Promise.all([session.agents.get(choice.agent.id), session.assignments.loads([choice.agent.id])]);
+    const load = loads.get(choice.agent.id);
     if (!agent || !load || agent.presence !== 'available') return null;
     choice.agent = agent;
     choice.load = load;
     // The load may have grown in another queue's router since the pass began.
     if (eligibleFor(current, [choice], policy).eligible.length === 0) return null;
+    // Stamped once the locks are held and the load is read: the offer never predates the end of an
+    // offer or assignment whose freed capacity it relies on (the history stays true to the order).
+    const at = this.clock.now();
 
     const made = await makeOffer(session, {
       conversation,
@@ -103,7 +146,7 @@ export class RouteQueue {
       detail: `offered to ${agent.name} by ${why} among ${eligible.length} eligible agent(s)`,
       rule,
       candidates: ranking,
-      now,
+      now: at,
     });
     choice.agent = made.agent;
     choice.load = {

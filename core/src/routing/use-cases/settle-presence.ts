@@ -6,6 +6,7 @@ import { lockKeys } from '../../shared/lock-keys.js';
 import type { Agent, Presence } from '../agent.entity.js';
 import type { RoutingUnit } from '../ports/routing-transactions.js';
 import type { RoutingSettings } from '../routing-settings.js';
+import type { Clock } from '../../shared/ports/clock.port.js';
 import { enqueueConversation } from './enqueue-conversation.js';
 
 // An agent's work is bounded by its capacity, far below these pages.
@@ -30,7 +31,7 @@ export const settlePresence = async (
   session: RoutingUnit,
   agentId: string,
   next: Presence | null,
-  now: Date,
+  clock: Clock,
   settings: Pick<RoutingSettings, 'requeueOnOffline'>,
 ): Promise<Settled | null> => {
   const before = await session.agents.get(agentId);
@@ -45,6 +46,8 @@ export const settlePresence = async (
   for (const conversationId of [...locked].sort()) await session.lock(lockKeys.conversation(conversationId));
 
   await session.lock(lockKeys.agent(agentId));
+  // Stamped once the locks are held: a rescinded offer is never answered before it was made.
+  const now = clock.now();
   let agent = await session.agents.get(agentId);
   if (!agent) return null;
   const events: DomainEvent[] = [];
