@@ -1,4 +1,5 @@
 import type { BusinessHours } from './business-hours.js';
+import type { RelaxationStep } from './relaxation.js';
 
 export const ROUTING_STRATEGIES = ['longest-idle', 'least-occupied', 'most-available', 'best-skill', 'round-robin'] as const;
 export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
@@ -17,6 +18,10 @@ export interface Queue {
   name: string;
   /** Required skills with their minimum level (1–5). */
   skills: Record<string, number>;
+  /** Skills required too, until a relaxation step drops them. */
+  optionalSkills: Record<string, number>;
+  /** Steps that widen who may take a waiting item, by how long it waited (ascending). */
+  relaxation: RelaxationStep[] | null;
   strategy: RoutingStrategy;
   sticky: { windowSeconds: number } | null;
   cost: QueueCost;

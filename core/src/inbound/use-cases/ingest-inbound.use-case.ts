@@ -5,6 +5,10 @@ import type { Interaction } from '../../ledger/interaction.entity.js';
 import { buildEntry } from '../../ledger/ledger-writer.js';
 import { enqueueConversations } from '../../routing/use-cases/enqueue-conversation.js';
 import { prefetchQueues, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
+import { RoutingRuleCache } from '../../routing/routing-rule-cache.js';
+import type { RuleSet } from '../../routing/rule-matcher.js';
+import type { RoutingRule } from '../../routing/routing-rule.entity.js';
+import type { Queue } from '../../routing/queue.entity.js';
 import { GroupCommit } from '../../shared/group-commit.js';
 import { INBOUND_LIMITS } from '../../shared/inbound-limits.js';
 import { newId } from '../../shared/ids.js';
@@ -67,6 +71,8 @@ interface Touched {
   isNew: boolean;
   /** A message asked for routing and the conversation was not open: it goes to a queue. */
   toQueue: boolean;
+  /** The message that sent it to a queue: routing rules match on it. */
+  trigger?: Fresh | undefined;
 }
 
 /**
@@ -80,6 +86,8 @@ interface Touched {
  */
 export class IngestInbound implements IngestPort {
   private readonly batches: GroupCommit<Checked, IngestResult>;
+  /** Routing rules compiled once, re-read only when their version moves. */
+  private readonly rules = new RoutingRuleCache();
 
   constructor(
     private readonly store: Store,
@@ -117,10 +125,11 @@ export class IngestInbound implements IngestPort {
     // identities and the queues all travel in one round trip.
     const keys = identityKeysOf(batch.map((p) => p.sender));
     await session.lockAll(keys.map((k) => lockKeys.identity(k.kind, k.value)));
-    const [claimedKeys, identities, queues] = await Promise.all([
+    const [claimedKeys, identities, queues, rules] = await Promise.all([
       session.receipts.claimMany(receipts),
       session.identities.findMany(keys),
       prefetchQueues(session, this.settings.channelQueues, [...new Set(batch.map((p) => p.message.channel))]),
+      this.rules.rules(session),
     ]);
     const claimed = new Set(claimedKeys.map(receiptKey));
     const seen = receipts.filter((r) => !claimed.has(receiptKey(r)));
@@ -165,7 +174,8 @@ export class IngestInbound implements IngestPort {
         );
       }
       // 3. Ledger and routing.
-      const written = await this.record(session, items, created, queues, now);
+      const attributes = new Map([...customerOf.values()].map((c) => [c.id, c.attributes]));
+      const written = await this.record(session, items, created, { queues, rules, attributes }, now);
       fresh.forEach((i, n) => {
         results[i] = written[n];
       });
@@ -179,7 +189,13 @@ export class IngestInbound implements IngestPort {
   }
 
   /** Joins or opens conversations, appends the entries, queues what needs an agent. */
-  private async record(session: StoreSession, items: readonly Fresh[], newCustomers: ReadonlySet<string>, queues: PrefetchedQueues, now: Date): Promise<IngestResult[]> {
+  private async record(
+    session: StoreSession,
+    items: readonly Fresh[],
+    newCustomers: ReadonlySet<string>,
+    routing: { queues: PrefetchedQueues; rules: RuleSet; attributes: ReadonlyMap<string, Readonly<Record<string, unknown>>> },
+    now: Date,
+  ): Promise<IngestResult[]> {
     // One indexed query for the whole batch: each ref on its channel, and on any channel for messages that ask for it.
     const refs = items.flatMap((p) =>
       p.refs.flatMap((ref) => [{ channel: p.message.channel as string | null, ref }, ...(p.message.threadScope === 'any' ? [{ channel: null, ref }] : [])]),
@@ -262,13 +278,22 @@ export class IngestInbound implements IngestPort {
       state.conversation = conversationLifecycle.customerWrote(state.conversation, channel, now);
       // A conversation nobody works on (new, resolved, or recorded without routing) goes to a queue.
       const unworked = state.conversation.status === 'open' || !isOpenStatus(state.conversation.status);
-      if (message.routing !== 'record' && unworked) state.toQueue = true;
+      if (message.routing !== 'record' && unworked && !state.toQueue) {
+        state.toQueue = true;
+        state.trigger = item;
+      }
       results.push({ interactionId: interaction.id, customerId: state.conversation.customerId, conversationId: state.conversation.id, duplicate: false });
     }
 
     const toQueue = [...touched.values()].filter((s) => s.toQueue);
     if (toQueue.length > 0) {
-      const queued = await enqueueConversations(session, toQueue.map((s) => s.conversation), { channelQueues: this.settings.channelQueues, prefetched: queues, now });
+      const matched = await this.matchRules(session, toQueue, routing.rules, routing.attributes);
+      const queued = await enqueueConversations(session, toQueue.map((s) => s.conversation), {
+        channelQueues: this.settings.channelQueues,
+        prefetched: routing.queues,
+        rules: matched,
+        now,
+      });
       toQueue.forEach((s, i) => {
         s.conversation = queued[i]!;
       });
@@ -285,5 +310,34 @@ export class IngestInbound implements IngestPort {
     });
     if (posts.length > 0) await session.outbox.add(posts);
     return results;
+  }
+
+  /** The first routing rule each queued conversation's message matches, with the rule's queue. */
+  private async matchRules(
+    session: StoreSession,
+    toQueue: readonly Touched[],
+    rules: RuleSet,
+    attributes: ReadonlyMap<string, Readonly<Record<string, unknown>>>,
+  ): Promise<Map<string, { rule: RoutingRule; queue: Queue | null }>> {
+    const matched = new Map<string, { rule: RoutingRule; queue: Queue | null }>();
+    if (rules.size === 0) return matched;
+    const queues = new Map<string, Queue | null>();
+    for (const state of toQueue) {
+      const trigger = state.trigger;
+      if (!trigger) continue;
+      const rule = rules.first({
+        channel: trigger.message.channel,
+        subject: trigger.message.subject ?? null,
+        text: trigger.message.text,
+        identityKind: trigger.sender.key.kind,
+        attributes: attributes.get(trigger.customerId) ?? {},
+      });
+      if (!rule) continue;
+      const queueId = rule.actions.queueId;
+      // A rule's queue deleted since: the rule's priority and skills still apply, the queue is found as without a rule.
+      if (queueId && !queues.has(queueId)) queues.set(queueId, await session.queues.get(queueId));
+      matched.set(state.conversation.id, { rule, queue: queueId ? (queues.get(queueId) ?? null) : null });
+    }
+    return matched;
   }
 }

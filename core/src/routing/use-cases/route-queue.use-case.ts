@@ -11,6 +11,7 @@ import { describeRanking, rankAgents } from '../strategies.js';
 import type { WaitReason, WorkItem } from '../work-item.entity.js';
 import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-settings.js';
 import { makeOffer } from './make-offer.js';
+import { relaxationReason, relaxedNeeds, type RelaxedNeeds } from '../relaxation.js';
 
 const BATCH = 50;
 const STICKY_LOOKBACK = 5;
@@ -47,27 +48,33 @@ export class RouteQueue {
 
       const loads = await session.assignments.loads(agents.map((a) => a.id));
       const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
+      const others = await this.widenedTo(session, queue);
       let offers = 0;
       for (const item of staying) {
-        const offer = await this.routeItem(session, queue, item, candidates);
+        const offer = await this.routeItem(session, queue, item, candidates, others);
         if (offer) offers += 1;
       }
       return { offers, more: items.length === BATCH && offers > 0 };
     });
   }
 
-  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[]): Promise<Offer | null> {
+  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[], others: Map<string, Queue>): Promise<Offer | null> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
     const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
-    const { eligible, reasons, redeclined } = eligibleFor(item, candidates, policy);
+    // Relaxation widens what the item needs with its wait; its place (priority, enqueue time) stays.
+    const needs = relaxedNeeds(item, queue.relaxation, others, now);
+    if (needs.step > item.relaxationStep) await this.recordRelaxation(session, queue, item, needs, now);
+    const wanted = { ...item, skills: needs.skills, alternatives: needs.alternatives };
+    const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy);
     if (eligible.length === 0) {
-      await this.recordWait(session, item, reasons, now);
+      const relaxed = relaxationReason(needs, queue.relaxation);
+      await this.recordWait(session, item, relaxed ? [...reasons, relaxed] : reasons, now);
       return null;
     }
     // Sticky: the customer's last agent, if eligible now and seen within the window; else the strategy.
     const sticky = queue.sticky ? await this.lastAgentOf(session, item.conversationId, new Date(now.getTime() - queue.sticky.windowSeconds * 1000)) : null;
-    const ranked = rankAgents(queue.strategy, eligible, item.skills);
+    const ranked = rankAgents(queue.strategy, eligible, needs.skills);
     const stuckAt = sticky ? ranked.findIndex((c) => c.agent.id === sticky) : -1;
     if (stuckAt > 0) ranked.unshift(...ranked.splice(stuckAt, 1));
     const choice = ranked[0];
@@ -79,7 +86,7 @@ export class RouteQueue {
         : rule === 'after-decline-cooldown'
           ? 'the decline cool-down (every eligible agent had declined; the earliest decliner is asked again)'
           : queue.strategy;
-    const ranking = describeRanking(ranked, item.skills);
+    const ranking = describeRanking(ranked, needs.skills);
     await session.lock(lockKeys.conversation(item.conversationId));
     const current = await session.workItems.get(item.conversationId);
     const conversation = await session.conversations.get(item.conversationId);
@@ -92,7 +99,7 @@ export class RouteQueue {
     choice.agent = agent;
     choice.load = load;
     // The load may have grown in another queue's router since the pass began.
-    if (eligibleFor(current, [choice], policy).eligible.length === 0) return null;
+    if (eligibleFor({ ...current, skills: needs.skills, alternatives: needs.alternatives }, [choice], policy).eligible.length === 0) return null;
 
     const made = await makeOffer(session, {
       conversation,
@@ -131,7 +138,7 @@ export class RouteQueue {
       const current = await session.workItems.get(item.conversationId);
       const conversation = await session.conversations.get(item.conversationId);
       if (!current || current.state !== 'waiting' || current.queueId !== queue.id || !conversation) continue;
-      await session.workItems.update({ ...current, queueId: target.id, skills: target.skills, cost: costFor(target, current.channel), reasons: [], updatedAt: now });
+      await session.workItems.update({ ...current, queueId: target.id, skills: target.skills, optionalSkills: target.optionalSkills, relaxationStep: 0, cost: costFor(target, current.channel), reasons: [], updatedAt: now });
       await session.conversations.update(conversationLifecycle.queued(conversation, target.id, now));
       await session.decisions.insert({
         id: newId(), conversationId: item.conversationId, queueId: target.id, at: now, outcome: 'transferred', agentId: null,
@@ -141,6 +148,27 @@ export class RouteQueue {
       moved.add(item.conversationId);
     }
     return items.filter((item) => !moved.has(item.conversationId));
+  }
+
+  /** The queues a relaxation step may open this queue's items to, by id (deleted ones left out). */
+  private async widenedTo(session: RoutingUnit, queue: Queue): Promise<Map<string, Queue>> {
+    const ids = [...new Set((queue.relaxation ?? []).flatMap((step) => step.alsoQueues ?? []))];
+    const found = await Promise.all(ids.map((id) => session.queues.get(id)));
+    return new Map(found.flatMap((q) => (q ? [[q.id, q] as const] : [])));
+  }
+
+  /** Records, once per step, that the item's wait reached a relaxation step and what it widened. */
+  private async recordRelaxation(session: RoutingUnit, queue: Queue, item: WorkItem, needs: RelaxedNeeds, now: Date): Promise<void> {
+    await session.lock(lockKeys.conversation(item.conversationId));
+    const current = await session.workItems.get(item.conversationId);
+    if (!current || current.state !== 'waiting' || current.relaxationStep >= needs.step) return;
+    await session.workItems.update({ ...current, relaxationStep: needs.step, updatedAt: now });
+    item.relaxationStep = needs.step;
+    const reason = relaxationReason(needs, queue.relaxation);
+    await session.decisions.insert({
+      id: newId(), conversationId: item.conversationId, queueId: queue.id, at: now, outcome: 'relaxed', agentId: null,
+      detail: reason?.detail ?? `relaxation step ${needs.step}`, rule: `relaxation_step:${needs.step}`, candidates: null,
+    });
   }
 
   /** Keeps on the item why it waits, as of this pass (written only when the reason changed). */

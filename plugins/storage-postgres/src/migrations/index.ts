@@ -11,6 +11,7 @@ import { SlaVerdicts1795430000000 } from './1795430000000-sla-verdicts.migration
 import { EventLog1795430100000 } from './1795430100000-event-log.migration.js';
 import { MessageIdIndex1795440000000 } from './1795440000000-message-id-index.migration.js';
 import { PluginState1795460000000 } from './1795460000000-plugin-state.migration.js';
+import { RoutingRules1795520000000 } from './1795520000000-routing-rules.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   EventLog1795430100000,
   MessageIdIndex1795440000000,
   PluginState1795460000000,
+  RoutingRules1795520000000,
 ];
