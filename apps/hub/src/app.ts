@@ -11,6 +11,7 @@ import type {
   ManageCustomers,
   ManageApiKeys,
   ManageRouting,
+  ManageRoutingRules,
   PluginHttpRoute,
   ResyncRequest,
   ResyncResult,
@@ -36,6 +37,7 @@ import { offerRoutes } from './routes/offers/offers.routes.js';
 import { pluginHttpRoutes } from './routes/plugins/plugin-http.routes.js';
 import { pluginRoutes } from './routes/plugins/plugins.routes.js';
 import { queueRoutes } from './routes/queues/queues.routes.js';
+import { routingRuleRoutes } from './routes/routing-rules/routing-rules.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
 
@@ -54,6 +56,7 @@ export interface AppDeps {
   /** Data-subject erasure (admin). */
   erasure: EraseCustomer;
   routing: ManageRouting;
+  routingRules: ManageRoutingRules;
   routingReads: RoutingQueries;
   sla: SlaQueries;
   events: FollowEvents;
@@ -77,6 +80,7 @@ const DOCUMENT_TAGS = [
   { name: 'search', description: 'Full-text search over the ledger' },
   { name: 'ledger', description: 'Whole-ledger integrity' },
   { name: 'queues', description: 'Queues and their statistics' },
+  { name: 'routing-rules', description: 'Which queue, priority and skills an inbound conversation gets; first match wins' },
   { name: 'events', description: 'The stream of committed domain events' },
   { name: 'agents', description: 'Agents, presence and offers' },
   { name: 'offers', description: 'Answers to offers' },
@@ -108,6 +112,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/search', searchRoutes(deps));
   app.route('/v1/ledger', ledgerRoutes(deps));
   app.route('/v1/queues', queueRoutes(deps));
+  app.route('/v1/routing-rules', routingRuleRoutes(deps));
   app.route('/v1/events', eventRoutes(deps));
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/offers', offerRoutes(deps));

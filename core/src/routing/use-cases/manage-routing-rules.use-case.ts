@@ -15,7 +15,7 @@ export interface RoutingRuleInput {
   position?: number | undefined;
   enabled?: boolean | undefined;
   match?: RuleMatch | undefined;
-  actions?: (Omit<RuleActions, 'queueId'> & { queue?: string | undefined }) | undefined;
+  actions?: (RuleActions & { queue?: string | undefined }) | undefined;
 }
 
 const checkLevel = (level: number, field: string) => {

@@ -1,0 +1,237 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { IngestInbound } from '../../inbound/use-cases/ingest-inbound.use-case.js';
+import { isDomainError } from '../../shared/domain-error.js';
+import { newId } from '../../shared/ids.js';
+import { InMemoryStore } from '../../testing/in-memory-store.js';
+import { aClock, aCustomer, anIdentity, anInboundMessage, uniqueToken } from '../../testing/mothers.js';
+import { RuleSet } from '../rule-matcher.js';
+import type { RoutingRule, RuleMatch, RuleSubject } from '../routing-rule.entity.js';
+import { ManageRouting } from '../use-cases/manage-routing.use-case.js';
+import { ManageRoutingRules } from '../use-cases/manage-routing-rules.use-case.js';
+
+const T0 = new Date('2026-06-01T09:00:00.000Z');
+let position = 0;
+const rule = (match: RuleMatch, extra: Partial<RoutingRule> = {}): RoutingRule => ({
+  id: newId(),
+  name: `rule ${(position += 1)}`,
+  position,
+  enabled: true,
+  match,
+  actions: {},
+  createdAt: T0,
+  updatedAt: T0,
+  ...extra,
+});
+const subject = (s: Partial<RuleSubject> = {}): RuleSubject => ({ channel: 'email', subject: null, text: '', identityKind: 'email', attributes: {}, ...s });
+const matches = (match: RuleMatch, s: Partial<RuleSubject>) => new RuleSet([rule(match)]).first(subject(s)) !== null;
+
+const refusal = async (work: Promise<unknown>) => {
+  const error = await work.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!isDomainError(error)) throw new Error(`expected a DomainError, got ${String(error)}`);
+  return error;
+};
+
+describe('rule matcher, one kind at a time', () => {
+  it('channel: any of the listed channels', () => {
+    expect(matches({ channels: ['email', 'webchat'] }, { channel: 'webchat' })).toBe(true);
+    expect(matches({ channels: ['email', 'webchat'] }, { channel: 'slack' })).toBe(false);
+  });
+
+  it('keywords: case-insensitive whole words and phrases, in the subject or the text', () => {
+    const refund = { keywords: ['refund', 'money back'] };
+    expect(matches(refund, { subject: 'REFUND please' })).toBe(true);
+    expect(matches(refund, { text: 'I want my Money   Back!' })).toBe(true);
+    // Word match: a keyword inside another word is no match.
+    expect(matches(refund, { text: 'the refunded amount' })).toBe(false);
+    expect(matches(refund, { text: 'money, and back' })).toBe(false);
+    expect(matches({ keywords: ['über'] }, { text: 'Frage ÜBER die Rechnung' })).toBe(true);
+  });
+
+  it('keywords and regex look only where `field` says', () => {
+    expect(matches({ keywords: ['urgent'], field: 'subject' }, { subject: 'hello', text: 'urgent' })).toBe(false);
+    expect(matches({ keywords: ['urgent'], field: 'subject' }, { subject: 'Urgent: help', text: '' })).toBe(true);
+    expect(matches({ regex: { pattern: '^order #\\d+' }, field: 'text' }, { subject: 'order #12', text: 'hi' })).toBe(false);
+  });
+
+  it('regex: RE2 syntax, case-sensitive unless asked', () => {
+    expect(matches({ regex: { pattern: 'INV-\\d{4}' } }, { text: 'about INV-2024' })).toBe(true);
+    expect(matches({ regex: { pattern: 'INV-\\d{4}' } }, { text: 'about inv-2024' })).toBe(false);
+    expect(matches({ regex: { pattern: 'INV-\\d{4}', caseInsensitive: true } }, { text: 'about inv-2024' })).toBe(true);
+  });
+
+  it('regex: a pattern that backtracks exponentially elsewhere answers at once on RE2, over a bounded input', () => {
+    // (a+)+$ against a long run of a's and a final '!' takes forever on a backtracking engine.
+    const evil = { regex: { pattern: '(a+)+$' } };
+    expect(matches(evil, { text: `${'a'.repeat(10_000)}!` })).toBe(false);
+    expect(matches(evil, { text: 'aaaa' })).toBe(true);
+    // Only the first RULE_LIMITS.matchInput characters are looked at.
+    expect(matches({ regex: { pattern: 'needle' } }, { text: `${'x'.repeat(20_000)} needle` })).toBe(false);
+  });
+
+  it('identity kind: any of the listed kinds', () => {
+    expect(matches({ identityKinds: ['phone', 'slack'] }, { identityKind: 'phone' })).toBe(true);
+    expect(matches({ identityKinds: ['phone', 'slack'] }, { identityKind: 'email' })).toBe(false);
+  });
+
+  it('customer attributes: equality and `in` lists, every one must hold', () => {
+    const gold = { attributes: { tier: 'gold' } };
+    expect(matches(gold, { attributes: { tier: 'gold' } })).toBe(true);
+    expect(matches(gold, { attributes: { tier: 'silver' } })).toBe(false);
+    expect(matches(gold, { attributes: {} })).toBe(false);
+    const region = { attributes: { tier: 'gold', region: { in: ['EU', 'UK'] } } };
+    expect(matches(region, { attributes: { tier: 'gold', region: 'UK' } })).toBe(true);
+    expect(matches(region, { attributes: { tier: 'gold', region: 'US' } })).toBe(false);
+    // Values compare as JSON values: the number 1 is not the string '1'.
+    expect(matches({ attributes: { seats: 1 } }, { attributes: { seats: '1' } })).toBe(false);
+    expect(matches({ attributes: { vip: true } }, { attributes: { vip: true } })).toBe(true);
+  });
+
+  it('conditions add up: every one given must hold', () => {
+    const both = { channels: ['email'], keywords: ['invoice'] };
+    expect(matches(both, { channel: 'email', text: 'my invoice' })).toBe(true);
+    expect(matches(both, { channel: 'webchat', text: 'my invoice' })).toBe(false);
+    expect(matches(both, { channel: 'email', text: 'hello' })).toBe(false);
+  });
+
+  it('first match wins by position; a disabled rule never matches', () => {
+    const first = rule({ keywords: ['invoice'] }, { position: 1 });
+    const second = rule({}, { position: 2 });
+    const off = rule({}, { position: 0, enabled: false });
+    const rules = new RuleSet([second, first, off]);
+    expect(rules.first(subject({ text: 'invoice 12' }))?.id).toBe(first.id);
+    expect(rules.first(subject({ text: 'hello' }))?.id).toBe(second.id);
+    expect(new RuleSet([off]).first(subject())).toBeNull();
+  });
+});
+
+describe('routing rules at ingest (in-memory store)', () => {
+  let store: InMemoryStore;
+  let clock: ReturnType<typeof aClock>;
+  let ingest: IngestInbound;
+  let rules: ManageRoutingRules;
+  let routing: ManageRouting;
+
+  beforeEach(async () => {
+    store = new InMemoryStore();
+    clock = aClock();
+    ingest = new IngestInbound(store, clock, { continuityWindowSeconds: 3600, channelQueues: { webchat: 'chat' } });
+    routing = new ManageRouting(store, clock);
+    rules = new ManageRoutingRules(store, clock);
+    await routing.ensureDefaultQueue();
+  });
+
+  const send = (from: string, extra: Parameters<typeof anInboundMessage>[0] = {}) =>
+    ingest.ingest(anInboundMessage({ from: { kind: 'email', value: from }, externalId: uniqueToken(), ...extra }));
+  const itemOf = (conversationId: string) => store.read((s) => s.workItems.get(conversationId));
+  const queueName = async (conversationId: string) => {
+    const item = await itemOf(conversationId);
+    return item ? (await store.read((s) => s.queues.get(item.queueId)))?.name : undefined;
+  };
+
+  it("applies the first matching rule's queue, priority and skills, and records which rule matched", async () => {
+    const billing = await routing.createQueue({ name: 'billing', skills: { billing: 2 } });
+    const gold = await rules.create({ name: 'Gold customers', match: { attributes: { tier: 'gold' } }, actions: { queue: 'billing', priority: 1, skills: { vip: 3, spanish: { level: 2, optional: true } } } });
+    await rules.create({ name: 'Invoices', match: { keywords: ['invoice'] }, actions: { queue: billing.id } });
+    const customer = aCustomer({ attributes: { tier: 'gold' } });
+    await store.transaction(async (s) => {
+      await s.customers.insert(customer);
+      await s.identities.insertMany([anIdentity({ customerId: customer.id, kind: 'email', value: 'gold@example.com' })]);
+    });
+
+    const vip = await send('gold@example.com', { text: 'about my invoice' });
+    expect(await itemOf(vip.conversationId)).toMatchObject({ queueId: billing.id, priority: 1, skills: { billing: 2, vip: 3 }, optionalSkills: { spanish: 2 } });
+    expect((await store.read((s) => s.conversations.get(vip.conversationId)))?.priority).toBe(1);
+    const decisions = await store.read((s) => s.decisions.listByConversation(vip.conversationId));
+    expect(decisions).toEqual([expect.objectContaining({ outcome: 'queued', rule: `routing-rule:${gold.id}`, queueId: billing.id })]);
+    expect(decisions[0]?.detail).toContain("routing rule 'Gold customers' (#1) matched");
+
+    // Not gold: the second rule, with its queue and the default priority.
+    const plain = await send('plain@example.com', { text: 'my INVOICE is wrong' });
+    expect(await itemOf(plain.conversationId)).toMatchObject({ queueId: billing.id, priority: 0, skills: { billing: 2 }, optionalSkills: {} });
+  });
+
+  it("without a match: the channel's default queue, else `default`; a rule without a queue keeps that choice", async () => {
+    await routing.createQueue({ name: 'chat' });
+    await rules.create({ name: 'Urgent', match: { keywords: ['urgent'] }, actions: { priority: 5 } });
+    expect(await queueName((await send('a@example.com', { channel: 'webchat', text: 'hello' })).conversationId)).toBe('chat');
+    expect(await queueName((await send('b@example.com', { channel: 'email', text: 'hello' })).conversationId)).toBe('default');
+    const urgent = await send('c@example.com', { channel: 'webchat', text: 'URGENT: down' });
+    expect(await queueName(urgent.conversationId)).toBe('chat');
+    expect((await itemOf(urgent.conversationId))?.priority).toBe(5);
+  });
+
+  it('a disabled rule is skipped; a change is seen by the next message (the cache follows the version)', async () => {
+    await routing.createQueue({ name: 'sales' });
+    const r = await rules.create({ name: 'Sales', match: { keywords: ['pricing'] }, actions: { queue: 'sales' } });
+    expect(await queueName((await send('d@example.com', { text: 'pricing?' })).conversationId)).toBe('sales');
+    await rules.update(r.id, { enabled: false });
+    expect(await queueName((await send('e@example.com', { text: 'pricing?' })).conversationId)).toBe('default');
+    await rules.update(r.id, { enabled: true, match: { keywords: ['quote'] } });
+    expect(await queueName((await send('f@example.com', { text: 'pricing?' })).conversationId)).toBe('default');
+    expect(await queueName((await send('g@example.com', { text: 'a quote please' })).conversationId)).toBe('sales');
+    await rules.delete(r.id);
+    expect(await queueName((await send('h@example.com', { text: 'a quote please' })).conversationId)).toBe('default');
+  });
+
+  it('matches on identity kind and channel', async () => {
+    await routing.createQueue({ name: 'phones' });
+    await rules.create({ name: 'Phones on sms', match: { identityKinds: ['phone'], channels: ['sms'] }, actions: { queue: 'phones' } });
+    const sms = await ingest.ingest(anInboundMessage({ channel: 'sms', from: { kind: 'phone', value: '+441632960961' }, externalId: uniqueToken(), subject: undefined, text: 'hi' }));
+    expect(await queueName(sms.conversationId)).toBe('phones');
+    expect(await queueName((await send('i@example.com', { channel: 'sms' })).conversationId)).toBe('default');
+  });
+});
+
+describe('managing routing rules', () => {
+  let store: InMemoryStore;
+  let rules: ManageRoutingRules;
+  let routing: ManageRouting;
+
+  beforeEach(async () => {
+    store = new InMemoryStore();
+    const clock = aClock();
+    rules = new ManageRoutingRules(store, clock);
+    routing = new ManageRouting(store, clock);
+    await routing.ensureDefaultQueue();
+  });
+
+  const order = async () => (await rules.list({ limit: 100 })).items.map((r) => [r.position, r.name]);
+
+  it('keeps positions 1…n: appends by default, inserts at a position, moves by update, closes gaps on delete', async () => {
+    const a = await rules.create({ name: 'a' });
+    await rules.create({ name: 'b' });
+    const c = await rules.create({ name: 'c', position: 1 });
+    expect(c.position).toBe(1);
+    expect(await order()).toEqual([[1, 'c'], [2, 'a'], [3, 'b']]);
+    expect((await rules.update(c.id, { position: 3 })).position).toBe(3);
+    expect(await order()).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+    await rules.update(c.id, { position: 99 });
+    expect(await order()).toEqual([[1, 'a'], [2, 'b'], [3, 'c']]);
+    await rules.delete(a.id);
+    expect(await order()).toEqual([[1, 'b'], [2, 'c']]);
+    const page = await rules.list({ limit: 1 });
+    expect(page.items.map((r) => r.name)).toEqual(['b']);
+    expect((await rules.list({ limit: 1, cursor: page.nextCursor ?? '' })).items.map((r) => r.name)).toEqual(['c']);
+  });
+
+  it('refuses an unknown queue, a pattern RE2 cannot run, a keyword without words; nothing is stored', async () => {
+    expect(await refusal(rules.create({ name: 'x', actions: { queue: 'nowhere' } }))).toMatchObject({ kind: 'invalid', field: 'actions.queue' });
+    expect(await refusal(rules.create({ name: 'x', match: { regex: { pattern: '(a)\\1' } } }))).toMatchObject({ kind: 'invalid', field: 'match.regex.pattern' });
+    expect(await refusal(rules.create({ name: 'x', match: { regex: { pattern: '(?=lookahead)' } } }))).toMatchObject({ field: 'match.regex.pattern' });
+    expect(await refusal(rules.create({ name: 'x', match: { keywords: ['ok', '!!!'] } }))).toMatchObject({ field: 'match.keywords.1' });
+    expect(await refusal(rules.create({ name: 'x', actions: { skills: { vip: 9 } } }))).toMatchObject({ field: 'actions.skills.vip' });
+    expect((await rules.list({ limit: 10 })).items).toEqual([]);
+    expect(await store.read((s) => s.routingRules.version())).toBe(0);
+  });
+
+  it("a queue a rule sends to cannot be deleted while the rule stands", async () => {
+    const q = await routing.createQueue({ name: 'vip' });
+    const r = await rules.create({ name: 'to vip', actions: { queue: 'vip' } });
+    expect(await refusal(routing.deleteQueue(q.id))).toMatchObject({ kind: 'conflict', code: 'QUEUE.IN_USE' });
+    await rules.delete(r.id);
+    await routing.deleteQueue(q.id);
+  });
+});
