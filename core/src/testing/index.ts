@@ -11,3 +11,4 @@ export * from './blob-store.contract.js';
 export * from './legacy-source.contract.js';
 export * from './crm.contract.js';
 export * from './agent-desk.contract.js';
+export * from './routing-rules-store.contract.js';

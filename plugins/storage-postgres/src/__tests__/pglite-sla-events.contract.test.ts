@@ -1,4 +1,4 @@
-import { runEventLogContract, runSlaStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
+import { runEventLogContract, runRoutingRulesStoreContract, runSlaStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
 import { createEmbeddedStore } from '../typeorm-store.js';
 
 const makeStore = async (): Promise<StoreUnderTest> => {
@@ -8,3 +8,4 @@ const makeStore = async (): Promise<StoreUnderTest> => {
 
 runSlaStoreContract('PGlite (memory://)', makeStore);
 runEventLogContract('PGlite (memory://)', makeStore);
+runRoutingRulesStoreContract('PGlite (memory://)', makeStore);

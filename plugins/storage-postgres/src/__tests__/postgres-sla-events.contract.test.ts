@@ -1,4 +1,4 @@
-import { runEventLogContract, runSlaStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
+import { runEventLogContract, runRoutingRulesStoreContract, runSlaStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
 import { createPostgresStore } from '../typeorm-store.js';
 import { createTestDatabase } from '../testing/index.js';
 
@@ -16,3 +16,4 @@ const makeStore = async (): Promise<StoreUnderTest> => {
 
 runSlaStoreContract('PostgreSQL', makeStore);
 runEventLogContract('PostgreSQL', makeStore);
+runRoutingRulesStoreContract('PostgreSQL', makeStore);
