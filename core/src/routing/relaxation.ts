@@ -1,20 +1,7 @@
-import type { Queue } from './queue.entity.js';
-import type { WaitReason, WorkItem } from './work-item.entity.js';
+import type { Queue, RelaxationStep } from './queue.entity.js';
 
-/**
- * One step of a queue's relaxation: once an item has waited `afterSeconds`, the net widens. Steps
- * add up (step 2 keeps what step 1 widened) and never move the item: its priority and enqueue
- * time, and so its place, stay as they were (as Amazon Connect's routing criteria steps do).
- */
-export interface RelaxationStep {
-  afterSeconds: number;
-  /** Optional skills (the queue's `optionalSkills`, a rule's optional ones) stop being required. */
-  dropOptionalSkills?: boolean | undefined;
-  /** Every required level goes down by this much (never below 1). */
-  lowerLevelsBy?: number | undefined;
-  /** Agents who have the skills of these queues (ids) may take the item too. */
-  alsoQueues?: string[] | undefined;
-}
+export type { RelaxationStep } from './queue.entity.js';
+import type { WaitReason, WorkItem } from './work-item.entity.js';
 
 /** What an item needs as of now, after the relaxation steps its wait has reached. */
 export interface RelaxedNeeds {
