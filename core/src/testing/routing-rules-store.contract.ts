@@ -69,6 +69,18 @@ export const runRoutingRulesStoreContract = (name: string, makeStore: () => Prom
       expect((await store().read((s) => s.routingRules.list())).map((r) => r.id)).toEqual([tieB.id, first.id]);
     });
 
+    it('records several routing decisions at once, with the rule that matched', async () => {
+      const conversationId = newId();
+      const queueId = newId();
+      const decisions = [0, 1, 2].map((i) => ({
+        id: newId(), conversationId, queueId, at: new Date(T0.getTime() + i * 1000), outcome: 'queued' as const, agentId: null,
+        detail: `routing rule 'r${i}' (#${i + 1}) matched`, rule: `routing-rule:${newId()}`, candidates: null,
+      }));
+      await store().transaction((s) => s.decisions.insertMany(decisions));
+      await store().transaction((s) => s.decisions.insertMany([]));
+      expect(await store().read((s) => s.decisions.listByConversation(conversationId))).toEqual(decisions);
+    });
+
     it('bumps the version in the transaction that changes the rules; a rollback leaves it', async () => {
       const start = await store().read((s) => s.routingRules.version());
       expect(await store().transaction((s) => s.routingRules.bumpVersion())).toBe(start + 1);

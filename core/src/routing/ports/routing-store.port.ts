@@ -63,6 +63,8 @@ export interface AssignmentRepository {
 
 export interface RoutingDecisionRepository {
   insert(decision: RoutingDecision): Promise<void>;
+  /** Several at once (ingest records the routing rule of each conversation it queues). */
+  insertMany(decisions: readonly RoutingDecision[]): Promise<void>;
   listByConversation(conversationId: string): Promise<RoutingDecision[]>;
 }
 

@@ -89,7 +89,7 @@ export const enqueueConversations = async (
   }
   if (items.length === 1) await session.workItems.insert(items[0]!);
   else if (items.length > 1) await session.workItems.insertMany(items);
-  for (const decision of decisions) await session.decisions.insert(decision);
+  if (decisions.length > 0) await session.decisions.insertMany(decisions);
   await session.outbox.add(items.map((item) => ({ type: 'conversation.queued' as const, conversationId: item.conversationId, queueId: item.queueId })));
   return queued;
 };

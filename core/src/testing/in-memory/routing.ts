@@ -231,6 +231,10 @@ export class InMemoryRoutingDecisionRepository implements RoutingDecisionReposit
     this.db.decisions.set(decision.id, copy(decision));
   }
 
+  async insertMany(decisions: readonly RoutingDecision[]): Promise<void> {
+    for (const decision of decisions) await this.insert(decision);
+  }
+
   async listByConversation(conversationId: string): Promise<RoutingDecision[]> {
     return sortedCopies(
       this.db.decisions.values().filter((d) => d.conversationId === conversationId),

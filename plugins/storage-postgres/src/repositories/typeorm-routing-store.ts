@@ -329,12 +329,17 @@ export class TypeormAssignmentRepository implements AssignmentRepository {
 export class TypeormRoutingDecisionRepository implements RoutingDecisionRepository {
   private readonly rows: Repository<RoutingDecisionRow>;
 
-  constructor(manager: EntityManager) {
+  constructor(private readonly manager: EntityManager) {
     this.rows = manager.getRepository(RoutingDecisionSchema);
   }
 
   async insert(decision: RoutingDecision): Promise<void> {
     await this.rows.insert(toRoutingDecisionRow(decision));
+  }
+
+  async insertMany(decisions: readonly RoutingDecision[]): Promise<void> {
+    if (decisions.length === 0) return;
+    await bulkInsert(this.manager, RoutingDecisionSchema, decisions.map(toRoutingDecisionRow));
   }
 
   async listByConversation(conversationId: string): Promise<RoutingDecision[]> {
