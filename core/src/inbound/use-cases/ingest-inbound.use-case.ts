@@ -203,10 +203,28 @@ export class IngestInbound implements IngestPort {
     const since = new Date(now.getTime() - this.settings.continuityWindowSeconds * 1000);
     // A customer created in this batch has no conversation yet.
     const knownCustomers = [...new Set(items.map((p) => p.customerId))].filter((id) => !newCustomers.has(id));
-    const [referenced, open] = await Promise.all([
+    // Routing rules match on the message and its sender alone: match them now, so that the queues
+    // they name are read together with the conversations (whether a message queues is known later).
+    const ruleOf = new Map<Fresh, RoutingRule>();
+    if (routing.rules.size > 0) {
+      for (const item of items) {
+        const rule = routing.rules.first({
+          channel: item.message.channel,
+          subject: item.message.subject ?? null,
+          text: item.message.text,
+          identityKind: item.sender.key.kind,
+          attributes: routing.attributes.get(item.customerId) ?? {},
+        });
+        if (rule) ruleOf.set(item, rule);
+      }
+    }
+    const targetIds = [...new Set([...ruleOf.values()].flatMap((rule) => (rule.actions.queueId ? [rule.actions.queueId] : [])))];
+    const [referenced, open, targets] = await Promise.all([
       refs.length > 0 ? session.interactions.findConversationsByRefs(refs) : [],
       knownCustomers.length > 0 ? session.conversations.findOpenMany(knownCustomers, since) : [],
+      Promise.all(targetIds.map((id) => session.queues.get(id))),
     ]);
+    const targetQueues = new Map(targetIds.map((id, i) => [id, targets[i] ?? null]));
     const byRef = new Map(referenced.filter((r) => r.channel !== null).map((r) => [refKey(r.channel!, r.ref), r.conversationId]));
     const anywhere = new Map(referenced.filter((r) => r.channel === null).map((r) => [r.ref, r.conversationId]));
 
@@ -287,7 +305,12 @@ export class IngestInbound implements IngestPort {
 
     const toQueue = [...touched.values()].filter((s) => s.toQueue);
     if (toQueue.length > 0) {
-      const matched = await this.matchRules(session, toQueue, routing.rules, routing.attributes);
+      const matched = new Map<string, { rule: RoutingRule; queue: Queue | null }>();
+      for (const state of toQueue) {
+        const rule = state.trigger ? ruleOf.get(state.trigger) : undefined;
+        // A rule's queue deleted since: its priority and skills still apply, the queue is found as without a rule.
+        if (rule) matched.set(state.conversation.id, { rule, queue: rule.actions.queueId ? (targetQueues.get(rule.actions.queueId) ?? null) : null });
+      }
       const queued = await enqueueConversations(session, toQueue.map((s) => s.conversation), {
         channelQueues: this.settings.channelQueues,
         prefetched: routing.queues,
@@ -310,34 +333,5 @@ export class IngestInbound implements IngestPort {
     });
     if (posts.length > 0) await session.outbox.add(posts);
     return results;
-  }
-
-  /** The first routing rule each queued conversation's message matches, with the rule's queue. */
-  private async matchRules(
-    session: StoreSession,
-    toQueue: readonly Touched[],
-    rules: RuleSet,
-    attributes: ReadonlyMap<string, Readonly<Record<string, unknown>>>,
-  ): Promise<Map<string, { rule: RoutingRule; queue: Queue | null }>> {
-    const matched = new Map<string, { rule: RoutingRule; queue: Queue | null }>();
-    if (rules.size === 0) return matched;
-    const queues = new Map<string, Queue | null>();
-    for (const state of toQueue) {
-      const trigger = state.trigger;
-      if (!trigger) continue;
-      const rule = rules.first({
-        channel: trigger.message.channel,
-        subject: trigger.message.subject ?? null,
-        text: trigger.message.text,
-        identityKind: trigger.sender.key.kind,
-        attributes: attributes.get(trigger.customerId) ?? {},
-      });
-      if (!rule) continue;
-      const queueId = rule.actions.queueId;
-      // A rule's queue deleted since: the rule's priority and skills still apply, the queue is found as without a rule.
-      if (queueId && !queues.has(queueId)) queues.set(queueId, await session.queues.get(queueId));
-      matched.set(state.conversation.id, { rule, queue: queueId ? (queues.get(queueId) ?? null) : null });
-    }
-    return matched;
   }
 }

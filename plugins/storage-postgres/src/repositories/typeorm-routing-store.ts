@@ -66,7 +66,8 @@ export class TypeormQueueRepository implements QueueRepository {
 
   async get(id: string): Promise<Queue | null> {
     if (!isId(id)) return null;
-    const row = await this.rows.findOneBy({ id });
+    // On the ingest path when routing rules name queues: a plain statement, read with the batch's others.
+    const [row] = await this.rows.manager.query<QueueRow[]>(`SELECT ${selectList(this.rows.manager, QueueSchema)} FROM queues WHERE id = $1 LIMIT 1`, [id]);
     return row ? toQueue(row) : null;
   }
 
