@@ -87,7 +87,16 @@ export class RuleSet {
   private readonly compiled: CompiledRule[];
 
   constructor(rules: readonly RoutingRule[]) {
-    this.compiled = [...rules].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(compileRule);
+    const ordered = [...rules].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // A stored rule this version cannot compile (checked when saved, so only after a downgrade of
+    // the regex engine) must not stop ingest: it is left out, as if disabled.
+    this.compiled = ordered.flatMap((rule) => {
+      try {
+        return [compileRule(rule)];
+      } catch {
+        return [];
+      }
+    });
   }
 
   get size(): number {

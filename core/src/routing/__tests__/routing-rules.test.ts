@@ -95,6 +95,12 @@ describe('rule matcher, one kind at a time', () => {
     expect(matches(both, { channel: 'email', text: 'hello' })).toBe(false);
   });
 
+  it('a stored rule whose pattern cannot compile is left out, never stopping the others', () => {
+    const broken = rule({ regex: { pattern: '(a)\\1' } }, { position: 1 });
+    const fallback = rule({}, { position: 2 });
+    expect(new RuleSet([broken, fallback]).first(subject({ text: 'aa' }))?.id).toBe(fallback.id);
+  });
+
   it('first match wins by position; a disabled rule never matches', () => {
     const first = rule({ keywords: ['invoice'] }, { position: 1 });
     const second = rule({}, { position: 2 });
