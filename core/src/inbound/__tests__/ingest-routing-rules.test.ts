@@ -74,6 +74,22 @@ describe('routing rules at ingest (in-memory store)', () => {
     expect(await queueName((await send('h@example.com', { text: 'a quote please' })).conversationId)).toBe('default');
   });
 
+  it('a change made through another process is seen by the next message here: each cache follows the stored version', async () => {
+    // Two hub nodes: each has its own ingest (and compiled rules); the rules are changed on neither.
+    const other = new IngestInbound(store, clock, { continuityWindowSeconds: 3600, channelQueues: {} });
+    await routing.createQueue({ name: 'returns' });
+    const sendOn = (node: IngestInbound, from: string, text: string) => node.ingest(anInboundMessage({ from: { kind: 'email', value: from }, externalId: uniqueToken(), text }));
+    // Both caches are warm, with no rule.
+    expect(await queueName((await sendOn(ingest, 'j@example.com', 'return this')).conversationId)).toBe('default');
+    expect(await queueName((await sendOn(other, 'k@example.com', 'return this')).conversationId)).toBe('default');
+    const r = await rules.create({ name: 'Returns', match: { keywords: ['return'] }, actions: { queue: 'returns' } });
+    expect(await queueName((await sendOn(ingest, 'l@example.com', 'return this')).conversationId)).toBe('returns');
+    expect(await queueName((await sendOn(other, 'm@example.com', 'return this')).conversationId)).toBe('returns');
+    await rules.update(r.id, { enabled: false });
+    expect(await queueName((await sendOn(other, 'n@example.com', 'return this')).conversationId)).toBe('default');
+    expect(await queueName((await sendOn(ingest, 'o@example.com', 'return this')).conversationId)).toBe('default');
+  });
+
   it('matches on identity kind and channel', async () => {
     await routing.createQueue({ name: 'phones' });
     await rules.create({ name: 'Phones on sms', match: { identityKinds: ['phone'], channels: ['sms'] }, actions: { queue: 'phones' } });
