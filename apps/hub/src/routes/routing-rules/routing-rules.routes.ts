@@ -61,7 +61,8 @@ const RoutingRuleSchema = z
     name: z.string(),
     position: z.number().int(),
     enabled: z.boolean(),
-    match: MatchSchema,
+    // As stored: the identity kinds were checked when the rule was saved.
+    match: MatchSchema.extend({ identityKinds: z.array(z.string()).optional() }),
     actions: z.object({ queueId: z.string().optional(), priority: z.number().int().optional(), skills: z.record(z.string(), RuleSkill).optional() }),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -73,7 +74,7 @@ const ruleJson = (r: RoutingRule): z.infer<typeof RoutingRuleSchema> => ({
   name: r.name,
   position: r.position,
   enabled: r.enabled,
-  match: r.match as z.infer<typeof MatchSchema>,
+  match: r.match,
   actions: withoutUndefined({ queueId: r.actions.queueId, priority: r.actions.priority, skills: r.actions.skills }),
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
