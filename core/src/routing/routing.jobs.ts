@@ -7,6 +7,7 @@ import type { RouteQueue } from './use-cases/route-queue.use-case.js';
 import type { ManageRouting } from './use-cases/manage-routing.use-case.js';
 import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from './routing-settings.js';
 import type { RelaxationStep } from './relaxation.js';
+import { systemClock, type Clock } from '../shared/ports/clock.port.js';
 
 export const ROUTING_JOBS = {
   evaluateQueue: 'routing.evaluate-queue',
@@ -26,11 +27,14 @@ export interface RoutingJobDeps {
   manage: Pick<ManageRouting, 'settle'>;
   jobs: Pick<JobQueue, 'enqueue'>;
   settings?: Pick<RoutingSettings, 'declineCooldownSeconds'> | undefined;
+  /** For delays counted from the domain's time (default: the system clock). */
+  clock?: Clock | undefined;
 }
 
 /** Routing's jobs: a routing pass over a queue, and the expiry of an unanswered offer. */
 export const routingJobs = (deps: RoutingJobDeps): JobContribution<Pick<RoutingSession, 'workItems' | 'offers' | 'queues'>>[] => {
   const cooldownMs = (deps.settings ?? DEFAULT_ROUTING_SETTINGS).declineCooldownSeconds * 1000;
+  const clock = deps.clock ?? systemClock;
   return [
   defineJob({
     name: ROUTING_JOBS.evaluateQueue,
@@ -39,6 +43,13 @@ export const routingJobs = (deps: RoutingJobDeps): JobContribution<Pick<RoutingS
     async handle({ queueId }, job) {
       const result = await deps.route.run(queueId);
       if (result.more) await deps.jobs.enqueue(ROUTING_JOBS.evaluateQueue, { queueId }, { jobId: `route:${queueId}:more:${job.id}` });
+      // An item still waiting reaches a relaxation step later (it may have come back after a decline
+      // or by overflow, keeping its place): route the queue again when it does.
+      if (result.nextRelaxationAt) {
+        const slot = Math.ceil(result.nextRelaxationAt.getTime() / RELAXATION_SLOT_MS);
+        const delayMs = Math.max(0, slot * RELAXATION_SLOT_MS - clock.now().getTime()) + 50;
+        await deps.jobs.enqueue(ROUTING_JOBS.evaluateQueue, { queueId }, { jobId: `route:${queueId}:relax-at:${slot}`, delayMs });
+      }
       return result.offers > 0;
     },
     // One routing pass per queue per relayed batch, however many items it queued.

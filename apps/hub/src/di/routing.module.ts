@@ -34,6 +34,7 @@ export const routingModule = new ContainerModule(({ bind }) => {
         manage: ctx.get(ManageRouting),
         jobs: ctx.get<JobQueue>(JobQueue),
         settings: settingsOf(ctx.get<CoreSettings>(CoreSettings)),
+        clock: ctx.get<Clock>(Clock),
       }),
     )
     .inSingletonScope();

@@ -110,6 +110,25 @@ describe('stepwise relaxation', () => {
     ]);
   });
 
+  it('an item that overflows into a relaxing queue reaches its step counted from its place, not from its arrival', async () => {
+    const w = routingWorld();
+    const relaxing = await w.addQueue({ name: 'billing', skills: { billing: 4 }, optionalSkills: { spanish: 3 }, relaxation: [{ afterSeconds: 60, dropOptionalSkills: true }] });
+    const first = await w.addQueue({ name: 'first', skills: { french: 5 }, overflow: { afterSeconds: 30, queueId: relaxing.id } });
+    const bo = await w.addAgent({ name: 'Bo', skills: { billing: 4 } });
+    const id = await w.addItem(first, { skills: { french: 5 } });
+    await w.relay();
+    w.clock.advance(30);
+    await w.route.run(first.id);
+    await w.relay();
+    expect(await w.item(id)).toMatchObject({ queueId: relaxing.id, skills: { billing: 4 }, optionalSkills: { spanish: 3 } });
+    expect(await w.pendingOf(bo.id)).toEqual([]);
+    // 61 s after it was first queued (31 s after it arrived): its step is due, and the pass the
+    // last routing pass planned for it runs.
+    w.clock.advance(31);
+    await w.relay();
+    expect((await w.pendingOf(bo.id)).map((o) => o.conversationId)).toEqual([id]);
+  });
+
   it('keeps every item in its place: a relaxed item does not overtake an older or higher-priority one that is eligible too', async () => {
     const { w, queue } = await relaxingWorld();
     // Room for one item at a time.

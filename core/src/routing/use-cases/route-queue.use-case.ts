@@ -28,8 +28,11 @@ export class RouteQueue {
     private readonly settings: Pick<RoutingSettings, 'declineCooldownSeconds'> = DEFAULT_ROUTING_SETTINGS,
   ) {}
 
-  /** Returns how many offers were made; `more` when the batch was full and another pass is due. */
-  async run(queueId: string): Promise<{ offers: number; more: boolean }> {
+  /**
+   * Returns how many offers were made; `more` when the batch was full and another pass is due;
+   * `nextRelaxationAt` when an item left waiting reaches its next relaxation step then.
+   */
+  async run(queueId: string): Promise<{ offers: number; more: boolean; nextRelaxationAt?: Date }> {
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queue(queueId));
       const queue = await session.queues.get(queueId);
@@ -49,16 +52,18 @@ export class RouteQueue {
       const loads = await session.assignments.loads(agents.map((a) => a.id));
       const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
       const others = await this.widenedTo(session, queue);
+      const next = { at: Number.POSITIVE_INFINITY };
       let offers = 0;
       for (const item of staying) {
-        const offer = await this.routeItem(session, queue, item, candidates, others);
+        const offer = await this.routeItem(session, queue, item, candidates, others, next);
         if (offer) offers += 1;
       }
-      return { offers, more: items.length === BATCH && offers > 0 };
+      const more = items.length === BATCH && offers > 0;
+      return Number.isFinite(next.at) ? { offers, more, nextRelaxationAt: new Date(next.at) } : { offers, more };
     });
   }
 
-  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[], others: Map<string, Queue>): Promise<Offer | null> {
+  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[], others: Map<string, Queue>, next: { at: number }): Promise<Offer | null> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
     const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
@@ -68,6 +73,7 @@ export class RouteQueue {
     const wanted = { ...item, skills: needs.skills, alternatives: needs.alternatives };
     const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy);
     if (eligible.length === 0) {
+      if (needs.nextAt) next.at = Math.min(next.at, needs.nextAt.getTime());
       const relaxed = relaxationReason(needs, queue.relaxation);
       await this.recordWait(session, item, relaxed ? [...reasons, relaxed] : reasons, now);
       return null;
