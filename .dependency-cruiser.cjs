@@ -99,6 +99,13 @@ module.exports = {
       to: { path: ['^core/src/[^/]+/use-cases/', '\\.jobs\\.ts$'] },
     },
     {
+      name: 'portability-moves-rows-not-rules',
+      comment: 'Export and restore carry rows exactly as stored, through their own port: no other area\'s use cases (which would apply domain rules) or jobs.',
+      severity: 'error',
+      from: { path: '^core/src/portability/' },
+      to: { path: ['^core/src/(?!portability/)[^/]+/use-cases/', '\\.jobs\\.ts$'] },
+    },
+    {
       name: 'only-tests-import-testing',
       severity: 'error',
       from: { path: '^core/src/(?!testing/)', pathNot: '__tests__' },

@@ -116,3 +116,9 @@ export * from './desk/desk.errors.js';
 export * from './events/ports/event-log.port.js';
 export * from './events/use-cases/follow-events.use-case.js';
 export * from './events/events.jobs.js';
+// portability: the whole hub out as JSON Lines, and back into an empty hub (no lock-in)
+export * from './portability/ports/portability-store.port.js';
+export * from './portability/export-format.js';
+export * from './portability/portability.errors.js';
+export * from './portability/use-cases/export-hub.use-case.js';
+export * from './portability/use-cases/restore-hub.use-case.js';

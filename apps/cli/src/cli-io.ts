@@ -2,6 +2,8 @@
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Writes bytes to stdout and waits until they are taken (a large export piped to a slow reader); falls back to `stdout`. */
+  writeStdout?(chunk: string | Uint8Array): Promise<void>;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }

@@ -5,13 +5,15 @@ import { EXIT, UsageError, type CliIo } from './cli-io.js';
 import { AGENTS_USAGE, checkAgentsArgs, runAgents } from './commands/agents.command.js';
 import { KEYS_USAGE, checkKeysArgs, runKeys } from './commands/keys.command.js';
 import { PLUGINS_USAGE, checkPluginsArgs, runPlugins } from './commands/plugins.command.js';
+import { EXPORT_USAGE, checkExportArgs, exportUrl, runExport } from './commands/export.command.js';
+import { checkImportArgs, runImport } from './commands/import.command.js';
 
 export const USAGE = `switchboard: manage a Switchboard hub on its own database
 
 Usage: switchboard <command> <action> [options]
 
 Commands:
-${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}
+${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}${EXPORT_USAGE.replace('Usage:\n', '')}
 Options:
   --json            machine-readable output (errors too, as {"error": {message, code?, field?}} on stderr)
   --config FILE     the configuration file (else SWITCHBOARD_CONFIG, else ./switchboard.config.yaml)
@@ -31,6 +33,9 @@ const OPTIONS = {
   since: { type: 'string' },
   slack: { type: 'string' },
   teams: { type: 'string' },
+  out: { type: 'string' },
+  url: { type: 'string' },
+  'batch-size': { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -55,6 +60,8 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
   }
 
   let run: (parts: HubParts) => Promise<number>;
+  // Commands that talk to a running hub over HTTP open no store.
+  let remote: (() => Promise<number>) | undefined;
   try {
     if (command === 'keys') {
       if (values.help) return (io.stdout(KEYS_USAGE), EXIT.ok);
@@ -71,6 +78,17 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       const args = { action, positionals: rest, slack: values.slack, teams: values.teams, json: values.json };
       checkAgentsArgs(args);
       run = (parts) => runAgents(parts, args, io);
+    } else if (command === 'export') {
+      if (values.help) return (io.stdout(EXPORT_USAGE), EXIT.ok);
+      const args = { positionals: [action, ...rest].filter((p): p is string => p !== undefined), out: values.out, url: values.url, json: values.json };
+      checkExportArgs(args);
+      run = (parts) => runExport(parts, args, io);
+      if (exportUrl(args, io) !== undefined) remote = () => runExport(null, args, io);
+    } else if (command === 'import' || command === 'import-switchboard') {
+      if (values.help) return (io.stdout(EXPORT_USAGE), EXIT.ok);
+      const args = { positionals: [action, ...rest].filter((p): p is string => p !== undefined), batchSize: values['batch-size'], json: values.json };
+      checkImportArgs(args);
+      run = (parts) => runImport(parts, args, io);
     } else {
       throw new UsageError(`unknown command '${command}'`, USAGE);
     }
@@ -82,6 +100,7 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
 
   let parts: HubParts | undefined;
   try {
+    if (remote !== undefined) return await remote();
     const env = values.config === undefined ? io.env : { ...io.env, SWITCHBOARD_CONFIG: values.config };
     const config = await loadHubConfig(env, io.cwd);
     // Plugin logs go to stderr, quietly: stdout is the command's answer.

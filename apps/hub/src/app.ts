@@ -40,6 +40,8 @@ import { queueRoutes } from './routes/queues/queues.routes.js';
 import { routingRuleRoutes } from './routes/routing-rules/routing-rules.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
+import { exportRouteDoc, exportRoutes } from './routes/export/export.routes.js';
+import { HUB_VERSION } from './version.js';
 
 export interface AppDeps {
   store: Store;
@@ -86,6 +88,7 @@ const DOCUMENT_TAGS = [
   { name: 'offers', description: 'Answers to offers' },
   { name: 'plugins', description: 'Installed plugin instances' },
   { name: 'api-keys', description: 'API keys (admin)' },
+  { name: 'export', description: 'The whole hub as JSON Lines, to move or keep it (admin)' },
   { name: 'health', description: 'Liveness, readiness and metrics; no API key' },
   { name: 'docs', description: 'This document and its browsable form; no API key' },
   { name: 'plugin endpoints', description: 'Endpoints plugins serve at /plugins/{instanceId}; each authenticates its own callers' },
@@ -118,11 +121,12 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
+  app.route('/v1/export', exportRoutes({ ...deps, hubVersion: HUB_VERSION }));
   app.route('/plugins', pluginHttpRoutes(deps.pluginRoutes));
   app.route('/docs', docsRoutes());
 
   // Served here or beside this app (health, metrics), but not through app.openapi(): described by hand.
-  for (const route of [openApiDocumentRoute, eventsRouteDoc, ...healthRouteDocs]) app.openAPIRegistry.registerPath(route);
+  for (const route of [openApiDocumentRoute, eventsRouteDoc, exportRouteDoc, ...healthRouteDocs]) app.openAPIRegistry.registerPath(route);
   app.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'metricsKey', {
     type: 'http',
@@ -133,7 +137,7 @@ export const createApp = (deps: AppDeps) => {
     openapi: '3.1.0',
     info: {
       title: 'Switchboard API',
-      version: '0.1.0',
+      version: HUB_VERSION,
       description: 'Customer identity, one interaction ledger, one universal queue with routing. Every /v1 route needs `Authorization: Bearer <api key>`.',
     },
     // Relative: the hub answers on whatever origin this document was fetched from (proxies included).

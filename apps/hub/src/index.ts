@@ -16,3 +16,4 @@ export type { PluginHealthReport } from './plugins/plugin-supervisor.js';
 export { openHubParts, type HubParts, type OpenHubPartsOptions } from './hub-parts.js';
 export { storeAgentDirectory } from './di/access.module.js';
 export { createLogger, toCoreLogger } from './observability/logger.js';
+export { HUB_VERSION } from './version.js';

@@ -48,37 +48,68 @@ type Header = Pick<
   | 'recordedAt'
 >;
 
+/**
+ * `canonicalJson` of an object with these keys, given in code-unit order, and these values: the
+ * same text, without the object, the sort and the key quoting (every entry written and verified
+ * passes here twice).
+ */
+const canonicalMembers = (quotedKeys: readonly string[], values: readonly unknown[]): string => {
+  let out = '{';
+  for (let i = 0; i < quotedKeys.length; i += 1) {
+    const value = values[i];
+    if (value === undefined) continue;
+    out += `${out.length === 1 ? '' : ','}${quotedKeys[i]}:${canonicalJson(value)}`;
+  }
+  return `${out}}`;
+};
+
+const quotedKeys = (keys: readonly string[]): string[] => {
+  const sorted = [...keys].sort();
+  if (sorted.some((key, i) => key !== keys[i])) throw new Error(`keys not in canonical order: ${keys.join(', ')}`);
+  return keys.map((key) => JSON.stringify(key));
+};
+
+const CONTENT_KEYS = quotedKeys(['attachments', 'data', 'html', 'party', 'subject', 'text']);
+
 /** Hash of the personal content; kept when erasure replaces the content with a tombstone. */
 export const contentHashOf = (content: Content): string =>
-  sha256(
-    canonicalJson({
-      subject: content.subject,
-      text: content.text,
-      html: content.html,
-      attachments: content.attachments,
-      party: content.party,
-      data: content.data,
-    }),
-  );
+  sha256(canonicalMembers(CONTENT_KEYS, [content.attachments, content.data, content.html, content.party, content.subject, content.text]));
+
+const DIGEST_KEYS = quotedKeys([
+  'agentId',
+  'channel',
+  'contentHash',
+  'conversationId',
+  'customerId',
+  'direction',
+  'externalId',
+  'id',
+  'occurredAt',
+  'prev',
+  'recordedAt',
+  'seq',
+  'threadRef',
+  'type',
+]);
 
 export const digestOf = (header: Header, contentHash: string, prevDigest: string | null): string =>
   sha256(
-    canonicalJson({
-      prev: prevDigest,
-      id: header.id,
-      conversationId: header.conversationId,
-      customerId: header.customerId,
-      seq: header.seq,
-      channel: header.channel,
-      direction: header.direction,
-      type: header.type,
-      externalId: header.externalId,
-      threadRef: header.threadRef,
-      agentId: header.agentId,
-      occurredAt: header.occurredAt.toISOString(),
-      recordedAt: header.recordedAt.toISOString(),
+    canonicalMembers(DIGEST_KEYS, [
+      header.agentId,
+      header.channel,
       contentHash,
-    }),
+      header.conversationId,
+      header.customerId,
+      header.direction,
+      header.externalId,
+      header.id,
+      header.occurredAt.toISOString(),
+      prevDigest,
+      header.recordedAt.toISOString(),
+      header.seq,
+      header.threadRef,
+      header.type,
+    ]),
   );
 
 export interface ChainVerification {

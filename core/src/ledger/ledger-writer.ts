@@ -15,15 +15,8 @@ export const buildEntry = (
   now: Date,
   id: string = newId(),
 ): Interaction => {
-  const content = {
-    subject: entry.subject ?? null,
-    text: entry.text,
-    html: entry.html ?? null,
-    attachments: entry.attachments ?? [],
-    party: entry.party ?? null,
-    data: entry.data ?? {},
-  };
-  const header = {
+  // One object, hashed in place: this runs for every message ingested.
+  const interaction: Interaction = {
     id,
     conversationId: conversation.id,
     customerId: conversation.customerId,
@@ -36,10 +29,21 @@ export const buildEntry = (
     agentId: entry.agentId ?? null,
     occurredAt: entry.occurredAt ?? now,
     recordedAt: now,
+    subject: entry.subject ?? null,
+    text: entry.text,
+    html: entry.html ?? null,
+    attachments: entry.attachments ?? [],
+    party: entry.party ?? null,
+    data: entry.data ?? {},
+    sourcePlugin: entry.sourcePlugin ?? null,
+    contentHash: '',
+    prevDigest: head?.digest ?? null,
+    digest: '',
+    erasedAt: null,
   };
-  const contentHash = contentHashOf(content);
-  const prevDigest = head?.digest ?? null;
-  return { ...header, ...content, sourcePlugin: entry.sourcePlugin ?? null, contentHash, prevDigest, digest: digestOf(header, contentHash, prevDigest), erasedAt: null };
+  interaction.contentHash = contentHashOf(interaction);
+  interaction.digest = digestOf(interaction, interaction.contentHash, interaction.prevDigest);
+  return interaction;
 };
 
 /**

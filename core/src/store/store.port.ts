@@ -3,6 +3,7 @@ import type { DeliverySession } from '../delivery/ports/delivery-store.port.js';
 import type { EventLogSession } from '../events/ports/event-log.port.js';
 import type { IdentitySession } from '../identity/ports/identity-store.port.js';
 import type { LedgerSession } from '../ledger/ports/ledger-store.port.js';
+import type { PortabilitySession } from '../portability/ports/portability-store.port.js';
 import type { RoutingSession } from '../routing/ports/routing-store.port.js';
 import type { SlaSession } from '../routing/ports/sla-store.port.js';
 import type { Health } from '../shared/health.js';
@@ -17,10 +18,17 @@ import type { SessionLocks, Transactions } from '../shared/ports/transactions.po
  * Use cases lock in a fixed order (see `lockKeys`): identity, then the inbound receipt rows (taken
  * by `receipts.claimMany` right after the identity locks), customer, queue, conversation, agent.
  */
-export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession {}
+export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession, PortabilitySession {}
 
 /** The storage port: PostgreSQL in production, an embedded engine by default. */
 export interface Store extends Transactions<StoreSession> {
+  /**
+   * Runs `work` on one read-only snapshot of the whole store: every read inside sees the same
+   * committed state, however long it runs (PostgreSQL: a REPEATABLE READ, READ ONLY transaction on
+   * a connection of its own). For reads that must agree across many statements, such as an export.
+   * Absent where holding a snapshot would hold up every writer (PGlite's single connection).
+   */
+  snapshot?<T>(work: (session: StoreSession) => Promise<T>): Promise<T>;
   /** Applies pending schema migrations. */
   migrate(): Promise<void>;
   health(): Promise<Health>;

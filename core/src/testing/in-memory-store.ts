@@ -17,6 +17,7 @@ import {
 } from './in-memory/routing.js';
 import { InMemoryEventLogRepository } from './in-memory/event-log.js';
 import { InMemorySlaRepository } from './in-memory/sla.js';
+import { InMemoryPortabilityRepository } from './in-memory/portability.js';
 import { emptyTables, openDb, type Db, type Tables } from './in-memory/tables.js';
 
 /** Whether a statement of the session may run: a transaction whose statement failed refuses the rest, as PostgreSQL does. */
@@ -141,6 +142,7 @@ export class InMemoryStore implements Store {
       sla: guard(new InMemorySlaRepository(db)),
       eventLog: guard(new InMemoryEventLogRepository(db, () => (this.logSeq += 1))),
       pluginState: guard(new InMemoryPluginStateRepository(db)),
+      portability: guard(new InMemoryPortabilityRepository(db)),
     };
   }
 }

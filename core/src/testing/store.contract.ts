@@ -126,6 +126,53 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.identities.find({ kind: 'email', value: `nobody.${uniqueToken()}@example.com` }))).toBeNull();
       });
 
+      it('viewByIdentity answers the owner with its identities in listByCustomer order, or null', async () => {
+        const customer = aCustomer({ displayName: 'Ann', attributes: { tier: 'gold', address: { city: 'Leeds' } } });
+        const email = anIdentity({ customerId: customer.id, verified: true, createdAt: secondsAfter(T0, 2) });
+        const phone = anIdentity({ kind: 'phone', value: `+44-${uniqueToken()}`, customerId: customer.id, createdAt: T0 });
+        const webchat = anIdentity({ kind: 'webchat', value: `visitor-${uniqueToken()}`, customerId: customer.id, createdAt: secondsAfter(T0, 1) });
+        const bare = aCustomer();
+        await tx(async (s) => {
+          await s.customers.insertMany([customer, bare]);
+          await s.identities.insertMany([email, phone, webchat]);
+        });
+        const listed = await read((s) => s.identities.listByCustomer(customer.id));
+        expect(listed.map((i) => i.kind)).toEqual(['phone', 'webchat', 'email']);
+        const view = await read((s) => s.customers.viewByIdentity({ kind: webchat.kind, value: webchat.value }));
+        expect(view).toEqual({ ...customer, identities: listed });
+        expect(await read((s) => s.customers.viewByIdentity({ kind: 'email', value: `nobody.${uniqueToken()}@example.com` }))).toBeNull();
+        // A customer whose identity row points nowhere (no such customer): nobody to answer.
+        const orphan = anIdentity({ customerId: newId() });
+        await tx((s) => s.identities.insert(orphan));
+        expect(await read((s) => s.customers.viewByIdentity(orphan))).toBeNull();
+      });
+
+      it('viewByIdentity follows merges to the survivor and answers the survivor’s identities', async () => {
+        const survivor = aCustomer({ displayName: 'Survivor' });
+        const middle = aCustomer({ mergedInto: survivor.id });
+        const merged = aCustomer({ mergedInto: middle.id });
+        // An identity still on a merged customer (as a merge that committed meanwhile leaves it to its readers).
+        const kept = anIdentity({ customerId: merged.id, createdAt: T0 });
+        const own = anIdentity({ customerId: survivor.id, createdAt: secondsAfter(T0, 1) });
+        await tx(async (s) => {
+          await s.customers.insertMany([survivor, middle, merged]);
+          await s.identities.insertMany([kept, own]);
+        });
+        expect(await read((s) => s.customers.viewByIdentity(kept))).toEqual({ ...survivor, identities: [own] });
+        expect(await read((s) => s.customers.viewByIdentity(own))).toEqual({ ...survivor, identities: [own] });
+        // Pointers that lead to a missing customer or round in a circle name no survivor.
+        const lost = aCustomer({ mergedInto: newId() });
+        const [a, b] = [aCustomer(), aCustomer()];
+        const ofLost = anIdentity({ customerId: lost.id });
+        const ofCircle = anIdentity({ customerId: a.id });
+        await tx(async (s) => {
+          await s.customers.insertMany([lost, { ...a, mergedInto: b.id }, { ...b, mergedInto: a.id }]);
+          await s.identities.insertMany([ofLost, ofCircle]);
+        });
+        expect(await read((s) => s.customers.viewByIdentity(ofLost))).toBeNull();
+        expect(await read((s) => s.customers.viewByIdentity(ofCircle))).toBeNull();
+      });
+
       it('refuses a second identity with the same (kind, value)', async () => {
         const first = anIdentity();
         await tx((s) => s.identities.insert(first));

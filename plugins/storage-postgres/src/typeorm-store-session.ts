@@ -15,6 +15,7 @@ import { TypeormSlaRepository } from './repositories/typeorm-sla-store.js';
 import { TypeormEventLogRepository } from './repositories/typeorm-event-log.js';
 import { TypeormPluginStateRepository } from './repositories/typeorm-plugin-state-store.js';
 import { TypeormRoutingRuleRepository } from './repositories/typeorm-routing-rule-store.js';
+import { TypeormPortabilityRepository } from './repositories/typeorm-portability-store.js';
 import {
   TypeormAgentRepository,
   TypeormAssignmentRepository,
@@ -63,4 +64,5 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   sla: new TypeormSlaRepository(manager),
   eventLog: new TypeormEventLogRepository(manager),
   pluginState: new TypeormPluginStateRepository(manager),
+  portability: new TypeormPortabilityRepository(manager),
 });

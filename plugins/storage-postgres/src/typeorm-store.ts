@@ -55,7 +55,12 @@ export class TypeormStore implements Store {
   private opening: Promise<DataSource> | null = null;
   private closed = false;
 
-  constructor(private readonly engine: StoreEngine) {}
+  /** Present on PostgreSQL only: PGlite's one connection would be taken from every writer for as long as the snapshot lasts. */
+  readonly snapshot: (<T>(work: (session: StoreSession) => Promise<T>) => Promise<T>) | undefined;
+
+  constructor(private readonly engine: StoreEngine) {
+    this.snapshot = engine.name === 'postgres' ? (work) => this.inSnapshot(work) : undefined;
+  }
 
   async transaction<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
     const dataSource = await this.dataSource();
@@ -83,6 +88,21 @@ export class TypeormStore implements Store {
     const runner = dataSource.createQueryRunner();
     try {
       return await work(createStoreSession(runner.manager, false));
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async inSnapshot<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
+    const dataSource = await this.dataSource();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      try {
+        return await work(createStoreSession(runner.manager, false));
+      } finally {
+        await runner.query('ROLLBACK').catch(() => undefined);
+      }
     } finally {
       await runner.release();
     }

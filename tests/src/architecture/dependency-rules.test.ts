@@ -37,6 +37,8 @@ describe('architecture rules (dependency-cruiser)', () => {
       'core/src/plugin-api/uses-use-case.ts': "import { r } from '../routing/use-cases/route.use-case.js';\nexport const pa = r;\n",
       'core/src/desk/uses-testing.ts': "import { m } from '../testing/mothers.js';\nexport const dt = m;\n",
       'core/src/testing/mothers.ts': "export const m = 1;\n",
+      'core/src/portability/uses-use-case.ts': "import { r } from '../routing/use-cases/route.use-case.js';\nexport const pu = r;\n",
+      'core/src/portability/ok-entities.ts': "import { q } from '../routing/queue.entity.js';\nimport { c } from '../identity/customer.entity.js';\nexport const po = [q, c];\n",
       // Orchestrators may reach across areas.
       'core/src/inbound/ok-orchestrator.ts': "import { q } from '../routing/queue.entity.js';\nimport { c } from '../identity/customer.entity.js';\nexport const io = [q, c];\n",
       'plugins/beta/src/index.ts': "import { d } from '../../alpha/src/index.js';\nexport const f = d;\n",
@@ -70,6 +72,8 @@ describe('architecture rules (dependency-cruiser)', () => {
     expect(output).toMatch(/store-assembles-only-ports: core\/src\/store\/uses-use-case\.ts/);
     expect(output).toMatch(/plugin-api-exposes-ports-and-types-only: core\/src\/plugin-api\/uses-use-case\.ts/);
     expect(output).toMatch(/only-tests-import-testing: core\/src\/desk\/uses-testing\.ts/);
+    expect(output).toMatch(/portability-moves-rows-not-rules: core\/src\/portability\/uses-use-case\.ts/);
+    expect(output).not.toMatch(/core\/src\/portability\/ok-entities\.ts/);
     expect(output).not.toMatch(/core\/src\/ok\.ts/);
     expect(output).not.toMatch(/core\/src\/inbound\/ok-orchestrator\.ts/);
   }, 60_000);

@@ -1,5 +1,6 @@
 import { runImapBench } from './imap.bench.js';
 import { runDeskBench } from './desk.bench.js';
+import { runExportBench } from './export.bench.js';
 import { runIdentityBench } from './identity.bench.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runLegacyReadBench } from './legacy-read.bench.js';
@@ -18,6 +19,7 @@ const SECTIONS = {
   teams: runTeamsBench,
   desk: runDeskBench,
   imap: runImapBench,
+  export: runExportBench,
 } as const;
 type Section = keyof typeof SECTIONS;
 

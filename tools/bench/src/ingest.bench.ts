@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import {
@@ -25,7 +26,8 @@ import { intFromEnv } from './bench-env.js';
 //        BENCH_RULES=20 routing rules before the run: all but the last miss, so every message is
 //        matched against each of them (keywords, a regex, an attribute), the last sends it to `bench`,
 //        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes,
-//        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools)
+//        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools,
+//        BENCH_SQL_COUNT=0 to leave out the statement counter, sql-counter.preload.mjs)
 
 const N = intFromEnv('BENCH_N', 10_000);
 const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 32);
@@ -36,6 +38,8 @@ const MAX_SECONDS = intFromEnv('BENCH_MAX_SECONDS', 900);
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
 const RULES = intFromEnv('BENCH_RULES', 0);
 const API_NODE_ARGS = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+const SQL_COUNT = process.env['BENCH_SQL_COUNT'] !== '0';
+const SQL_COUNTER = fileURLToPath(new URL('./sql-counter.preload.mjs', import.meta.url));
 // One deadline for the whole run: every measurement stops issuing work past it.
 const DEADLINE = Date.now() + MAX_SECONDS * 1000;
 
@@ -193,6 +197,51 @@ const tableCounters = async (pool: pg.Pool): Promise<TableCounters> => {
   );
 };
 
+// --- what each hub process sends: PostgreSQL round trips and statements, Redis commands (sql-counter.preload.mjs)
+
+interface SqlCounts {
+  seq: number;
+  roundTrips: number;
+  statements: number;
+  kinds: Record<string, number>;
+  redisCommands: number;
+  redisKinds: Record<string, number>;
+}
+
+/** Asks each process for its counts (SIGUSR2) and reads them back; a process that does not answer is left out. */
+const sqlCounts = async (dir: string, hubs: HubProcess[]): Promise<Map<string, SqlCounts>> => {
+  const read = (file: string): SqlCounts | undefined => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as SqlCounts;
+    } catch {
+      return undefined;
+    }
+  };
+  const out = new Map<string, SqlCounts>();
+  for (const hub of hubs) {
+    const pid = hub.child?.pid;
+    if (pid === undefined) continue;
+    const file = join(dir, `${pid}.json`);
+    const before = existsSync(file) ? (read(file)?.seq ?? 0) : 0;
+    hub.child?.kill('SIGUSR2');
+    for (let i = 0; i < 100; i += 1) {
+      const counts = read(file);
+      if (counts !== undefined && counts.seq > before) {
+        out.set(hub.name, counts);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return out;
+};
+
+const minus = (after: Record<string, number>, before: Record<string, number> | undefined): Array<[string, number]> =>
+  Object.entries(after)
+    .map(([key, value]): [string, number] => [key, value - (before?.[key] ?? 0)])
+    .filter(([, value]) => value > 0)
+    .sort((a, b) => b[1] - a[1]);
+
 // --- the run -----------------------------------------------------------------------------------
 
 const inboundBody = (run: string, i: number) => ({
@@ -243,11 +292,18 @@ export const runIngestBench = async (): Promise<void> => {
     cleanup.push(() => redis.stop());
     const keptProfileDir = process.env['BENCH_PROFILE_DIR'];
     const profileDir = PROFILE ? (keptProfileDir ?? mkdtempSync(join(tmpdir(), 'sb-bench-prof-'))) : undefined;
+    const counterDir = SQL_COUNT ? mkdtempSync(join(tmpdir(), 'sb-bench-sql-')) : undefined;
+    if (counterDir !== undefined) cleanup.push(async () => rmSync(counterDir, { recursive: true, force: true }));
     if (profileDir !== undefined && keptProfileDir === undefined) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+    // Environment of every hub process (api and worker); more settings add to it.
+    const hubEnv: Record<string, string> = {};
+    // Every hub process counts what it sends (sql-counter.preload.mjs); the hub itself has no such counter.
+    if (counterDir !== undefined) Object.assign(hubEnv, { NODE_OPTIONS: `--import=${SQL_COUNTER}`, BENCH_SQL_COUNTER_DIR: counterDir });
     const stack = await HubStack.start({
       apiNodeArgs: [...API_NODE_ARGS, ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])],
       databaseUrl: db.url,
       redisUrl: redis.url,
+      env: hubEnv,
       config: {
         hub: { channelQueues: { webhook: 'bench' } },
         plugins: [{ id: 'webhook', use: '@switchboard/channel-webhook', config: { channel: 'webhook' } }],
@@ -298,6 +354,7 @@ export const runIngestBench = async (): Promise<void> => {
     await measure('warm-up ingest', WARMUP, CONCURRENCY, (i) => post(N + i));
 
     const hubs = [stack.api, ...stack.workers];
+    const sqlBefore = counterDir === undefined ? new Map<string, SqlCounts>() : await sqlCounts(counterDir, hubs);
     const cpuBefore = cpuSnapshot(hubs, redis.pid);
     const dbBefore = await dbCounters(db.pool, db.name);
     const tablesBefore = await tableCounters(db.pool);
@@ -306,6 +363,7 @@ export const runIngestBench = async (): Promise<void> => {
     const windowEnd = monotonicMicros();
     const batches = await ingestBatches(stack.api.baseUrl);
     const cpuAfter = cpuSnapshot(hubs, redis.pid);
+    const sqlAfter = counterDir === undefined ? new Map<string, SqlCounts>() : await sqlCounts(counterDir, hubs);
     // PostgreSQL's statistics arrive with a short delay: let them catch up before reading.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const dbAfter = await dbCounters(db.pool, db.name);
@@ -352,6 +410,19 @@ export const runIngestBench = async (): Promise<void> => {
           `    ${row.table.padEnd(22)} ${perMessage(row.seqScans).padStart(7)} scans ${perMessage(row.seqRows).padStart(9)} seq rows ${perMessage(row.idxRows).padStart(8)} idx rows ${perMessage(row.writes).padStart(6)} written`,
         );
       }
+    }
+    const done = Math.max(1, ingest.count - ingest.errors);
+    for (const [name, after] of sqlAfter) {
+      const before = sqlBefore.get(name);
+      const per = (value: number) => fmt(value / done, 3);
+      console.log(
+        `  ${name}: per message ${per(after.roundTrips - (before?.roundTrips ?? 0))} PostgreSQL round trips, ` +
+          `${per(after.statements - (before?.statements ?? 0))} statements, ${per(after.redisCommands - (before?.redisCommands ?? 0))} Redis commands`,
+      );
+      const kinds = minus(after.kinds, before?.kinds).slice(0, 14);
+      if (kinds.length > 0) console.log(`    statements: ${kinds.map(([kind, n]) => `${kind} ${per(n)}`).join(', ')}`);
+      const redisKinds = minus(after.redisKinds, before?.redisKinds).slice(0, 6);
+      if (redisKinds.length > 0) console.log(`    redis: ${redisKinds.map(([kind, n]) => `${kind} ${per(n)}`).join(', ')}`);
     }
     if (profileDir !== undefined) {
       // The profile is written when the process exits.

@@ -1,5 +1,5 @@
 import type { Page, PageRequest } from '../../shared/page.js';
-import type { Customer, Identity } from '../customer.entity.js';
+import type { Customer, CustomerView, Identity } from '../customer.entity.js';
 import type { IdentityKey } from '../identity.value-object.js';
 import type { CustomerMerge } from '../customer-merge.entity.js';
 import type { MergeSuggestion, MergeSuggestionStatus } from '../merge-suggestion.entity.js';
@@ -16,6 +16,13 @@ export interface CustomerRepository {
    * there is no such customer. Use it through `customerAndMerged`.
    */
   familyOf(id: string): Promise<string[]>;
+  /**
+   * The customer an identity names, in one read: its owner, or the survivor its owner was merged
+   * into (following `mergedInto` to a customer that is not merged), with the survivor's identities
+   * ordered as `listByCustomer` orders them. Null when nobody holds the identity, or when the
+   * pointers lead to a missing customer or round in a circle.
+   */
+  viewByIdentity(key: IdentityKey): Promise<CustomerView | null>;
 }
 
 export interface IdentityRepository {

@@ -5,7 +5,6 @@ import { identityErrors } from '../identity.errors.js';
 import { parseIdentity, type NormaliseOptions } from '../identity.value-object.js';
 import type { CustomerLookup } from '../ports/customer-lookup.port.js';
 import type { IdentitySession } from '../ports/identity-store.port.js';
-import { survivorOf } from './resolve-customers.use-case.js';
 
 /** Reads of customers: no writes, no transactions. */
 export class CustomerQueries implements CustomerLookup {
@@ -26,12 +25,9 @@ export class CustomerQueries implements CustomerLookup {
   /** The customer owning an identity (`kind:value`, normalised first), following merges to the survivor. */
   async customersByIdentity(written: string): Promise<CustomerView[]> {
     const key = parseIdentity(written, 'identity', this.normalise);
-    return this.store.read(async (session) => {
-      const identity = await session.identities.find(key);
-      if (!identity) return [];
-      const customer = await survivorOf(session, await session.customers.get(identity.customerId));
-      return customer ? [{ ...customer, identities: await session.identities.listByCustomer(customer.id) }] : [];
-    });
+    // One read (a single query on PostgreSQL): the lookup a desk or CRM makes on every contact.
+    const customer = await this.store.read((session) => session.customers.viewByIdentity(key));
+    return customer ? [customer] : [];
   }
 
   /** `customersByIdentity` as a list page: an identity names at most one customer, so no page follows the first and no cursor is valid. */

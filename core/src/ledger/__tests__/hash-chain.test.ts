@@ -98,4 +98,23 @@ describe('the canonical form behind every stored digest', () => {
     );
     expect(contentHashOf(content)).toBe('67881f574b7a7a436efefd27438bc286e7d398f381267150cf1064001735a46f');
   });
+
+  it('digests a known header to the pinned values, with and without a previous digest', () => {
+    const header = {
+      id: '00000000-0000-4000-8000-000000000001',
+      conversationId: 'c1',
+      customerId: 'k1',
+      seq: 7,
+      channel: 'email',
+      direction: 'inbound' as const,
+      type: 'message' as const,
+      externalId: '<m1@example.com>',
+      threadRef: null,
+      agentId: null,
+      occurredAt: new Date('2026-01-02T03:04:05.678Z'),
+      recordedAt: new Date('2026-01-02T03:04:06.000Z'),
+    };
+    expect(digestOf(header, 'ab'.repeat(32), 'cd'.repeat(32))).toBe('4627463020b34b51f967c13b15cd19e922948b648a35a7dce870f30470ad57f4');
+    expect(digestOf({ ...header, agentId: 'a1', threadRef: 't"1' }, 'ab'.repeat(32), null)).toBe('b52f680b095233e4f751c97ab904a459b72f86d922ff4220f92655852307d480');
+  });
 });

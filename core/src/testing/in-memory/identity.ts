@@ -1,4 +1,4 @@
-import type { Customer, Identity } from '../../identity/customer.entity.js';
+import type { Customer, CustomerView, Identity } from '../../identity/customer.entity.js';
 import type { IdentityKey } from '../../identity/identity.value-object.js';
 import type { CustomerMerge } from '../../identity/customer-merge.entity.js';
 import type { MergeSuggestion } from '../../identity/merge-suggestion.entity.js';
@@ -12,6 +12,13 @@ import type {
 import type { Page, PageRequest } from '../../shared/page.js';
 import { asJson, byText, byTime, ConstraintError, copy, keysetPage, sortedCopies, validIds, type Ordering } from './rows.js';
 import { pairKey, type Db } from './tables.js';
+
+/** A customer's identities, oldest first (then kind, value). */
+const identitiesOf = (db: Db, customerId: string): Identity[] =>
+  sortedCopies(
+    db.identities.values().filter((i) => i.customerId === customerId),
+    (a, b) => byTime(a.createdAt, b.createdAt) || byText(a.kind, b.kind) || byText(a.value, b.value),
+  );
 
 const stored = (customer: Customer): Customer => ({ ...copy(customer), attributes: asJson(customer.attributes) });
 
@@ -61,6 +68,19 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     }
     return [id, ...[...family].filter((other) => other !== id).sort(byText)];
   }
+
+  async viewByIdentity(key: IdentityKey): Promise<CustomerView | null> {
+    const identity = this.db.identities.get(pairKey(key.kind, key.value));
+    let current = identity ? this.db.customers.get(identity.customerId) : undefined;
+    const seen = new Set<string>();
+    while (current?.mergedInto) {
+      if (seen.has(current.id)) return null;
+      seen.add(current.id);
+      current = this.db.customers.get(current.mergedInto);
+    }
+    if (!current) return null;
+    return { ...copy(current), identities: identitiesOf(this.db, current.id) };
+  }
 }
 
 export class InMemoryIdentityRepository implements IdentityRepository {
@@ -76,10 +96,7 @@ export class InMemoryIdentityRepository implements IdentityRepository {
   }
 
   async listByCustomer(customerId: string): Promise<Identity[]> {
-    return sortedCopies(
-      this.db.identities.values().filter((i) => i.customerId === customerId),
-      (a, b) => byTime(a.createdAt, b.createdAt) || byText(a.kind, b.kind) || byText(a.value, b.value),
-    );
+    return identitiesOf(this.db, customerId);
   }
 
   async findMany(keys: readonly IdentityKey[]): Promise<Identity[]> {

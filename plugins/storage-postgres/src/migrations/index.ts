@@ -12,6 +12,7 @@ import { EventLog1795430100000 } from './1795430100000-event-log.migration.js';
 import { MessageIdIndex1795440000000 } from './1795440000000-message-id-index.migration.js';
 import { PluginState1795460000000 } from './1795460000000-plugin-state.migration.js';
 import { RoutingRules1795520000000 } from './1795520000000-routing-rules.migration.js';
+import { CustomerViewFunction1795550000000 } from './1795550000000-customer-view-function.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   MessageIdIndex1795440000000,
   PluginState1795460000000,
   RoutingRules1795520000000,
+  CustomerViewFunction1795550000000,
 ];

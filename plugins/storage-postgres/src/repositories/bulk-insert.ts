@@ -5,6 +5,20 @@ type Literal = (value: unknown) => string;
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+// The rows of one batch mostly carry the same instant (its `now`): its text is made once.
+let lastTime = Number.NaN;
+let lastLiteral = '';
+
+/** An ISO date holds no quote or backslash. */
+const dateLiteral = (value: Date): string => {
+  const time = value.getTime();
+  if (time !== lastTime) {
+    lastLiteral = `'${value.toISOString()}'`;
+    lastTime = time;
+  }
+  return lastLiteral;
+};
+
 // Per column type, the cheapest literal that is still exact; anything unexpected takes the general path.
 const literalFor = (type: string): Literal => {
   switch (type) {
@@ -13,8 +27,7 @@ const literalFor = (type: string): Literal => {
       // A JSON column takes the document's text (pg would send a JS array as a PostgreSQL array).
       return (value) => (value === null || value === undefined ? 'NULL' : sqlLiteral(JSON.stringify(value)));
     case 'timestamptz':
-      // An ISO date holds no quote or backslash.
-      return (value) => (value instanceof Date ? `'${value.toISOString()}'` : sqlLiteral(value));
+      return (value) => (value instanceof Date ? dateLiteral(value) : sqlLiteral(value));
     case 'uuid':
       return (value) => (typeof value === 'string' && UUID.test(value) ? `'${value}'` : sqlLiteral(value));
     case 'int':

@@ -4,6 +4,7 @@ import {
   type CustomerMerge,
   type CustomerMergeRepository,
   type CustomerRepository,
+  type CustomerView,
   type Identity,
   type IdentityKey,
   type IdentityRepository,
@@ -77,7 +78,28 @@ export class TypeormCustomerRepository implements CustomerRepository {
     const others = rows.map((r) => r.id).filter((other) => other !== id).sort();
     return rows.length === 0 ? [] : [id, ...others];
   }
+
+  async viewByIdentity(key: IdentityKey): Promise<CustomerView | null> {
+    // One statement, one round trip, no planning: the function's query (the owner, merges
+    // followed to the survivor, its identities) is planned once per connection (migration 1795550000000).
+    const rows = await this.rows.manager.query<ViewRow[]>(
+      `SELECT id, display_name AS "displayName", attributes, merged_into AS "mergedInto", created_at AS "createdAt", updated_at AS "updatedAt",
+              identity_kind AS kind, identity_value AS value, identity_verified AS verified, identity_created_at AS "identityCreatedAt"
+         FROM customer_view_by_identity($1, $2)`,
+      [key.kind, key.value],
+    );
+    const [first] = rows;
+    if (first === undefined) return null;
+    return {
+      ...toCustomer(first),
+      identities: rows.flatMap((r) =>
+        r.kind === null ? [] : [toIdentity({ kind: r.kind, value: r.value, customerId: r.id, verified: r.verified, createdAt: r.identityCreatedAt })],
+      ),
+    };
+  }
 }
+
+type ViewRow = CustomerRow & ({ kind: IdentityRow['kind']; value: string; verified: boolean; identityCreatedAt: Date } | { kind: null; value: null; verified: null; identityCreatedAt: null });
 
 export class TypeormIdentityRepository implements IdentityRepository {
   private readonly rows: Repository<IdentityRow>;

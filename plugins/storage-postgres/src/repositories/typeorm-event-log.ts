@@ -1,5 +1,6 @@
 import type { DomainEvent, DomainEventType, EventLogRepository, LoggedEvent, OutboxEvent } from '@switchboard/core';
 import type { EntityManager } from 'typeorm';
+import { execute, sqlLiteral } from '../statement-batch.js';
 import { pageSize } from './keyset.js';
 
 interface Row {
@@ -15,13 +16,12 @@ export class TypeormEventLogRepository implements EventLogRepository {
 
   async append(events: readonly OutboxEvent[], at: Date): Promise<void> {
     if (events.length === 0) return;
-    // WITH ORDINALITY keeps the given order, so sequence numbers follow it.
-    await this.manager.query(
-      `INSERT INTO event_log (id, type, event, recorded_at)
-       SELECT e.id, e.type, e.event, $4 FROM unnest($1::uuid[], $2::varchar[], $3::jsonb[]) WITH ORDINALITY AS e(id, type, event, n)
-       ORDER BY e.n ON CONFLICT (id) DO NOTHING`,
-      [events.map((e) => e.id), events.map((e) => e.event.type), events.map((e) => JSON.stringify(e.event)), at],
-    );
+    // Rows take their sequence numbers in VALUES order, so the log keeps the given order. Nobody
+    // reads an answer: inside the relay's transaction this travels with the outbox update and
+    // COMMIT (statement-batch.ts), no round trip of its own.
+    const recordedAt = sqlLiteral(at);
+    const rows = events.map((e) => `(${sqlLiteral(e.id)}::uuid, ${sqlLiteral(e.event.type)}, ${sqlLiteral(JSON.stringify(e.event))}::jsonb, ${recordedAt}::timestamptz)`);
+    await execute(this.manager, `INSERT INTO event_log (id, type, event, recorded_at) VALUES ${rows.join(', ')} ON CONFLICT (id) DO NOTHING`);
   }
 
   async after(after: number, types: readonly string[] | null, limit: number): Promise<LoggedEvent[]> {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { isId, type DomainEvent, type OutboxEvent, type OutboxRepository } from '@switchboard/core';
 import type { EntityManager, Repository } from 'typeorm';
 import { toOutboxEvent, toOutboxEventRow } from '../mappers/outbox.mapper.js';
@@ -23,13 +23,10 @@ export const timeOrderedId = (now = Date.now()): string => {
     lastMillis += 1;
     counter = 0;
   }
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(lastMillis, 0, 6);
-  bytes[6] = 0x70 | (counter >> 8);
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // The random half from randomUUID, which draws from a buffer it refills in bulk: its last 17
+  // characters are the variant nibble (10xx, as v7 wants) and 60 random bits.
+  const time = lastMillis.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.toString(16).padStart(3, '0')}-${randomUUID().slice(19)}`;
 };
 
 export class TypeormOutboxRepository implements OutboxRepository {

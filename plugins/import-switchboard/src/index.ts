@@ -1,0 +1,2 @@
+export { exportFileLines, writeExportFile } from './export-file.js';
+export { importSwitchboardFile } from './import-switchboard.js';
