@@ -9,6 +9,11 @@ import { RuleSet } from './rule-matcher.js';
 export class RoutingRuleCache {
   private current: { version: number; rules: RuleSet } | null = null;
 
+  /** The queues the cached rules send to (as of the last read), to read ahead with a batch's first statements. */
+  targetQueueIds(): string[] {
+    return this.current?.rules.targetQueueIds ?? [];
+  }
+
   async rules(session: Pick<RoutingSession, 'routingRules'>): Promise<RuleSet> {
     const version = await session.routingRules.version();
     if (this.current && this.current.version === version) return this.current.rules;

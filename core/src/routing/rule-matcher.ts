@@ -85,6 +85,8 @@ export const compileRule = (rule: RoutingRule): CompiledRule => {
 /** Rules ready to match, in order: the first enabled rule that matches wins. */
 export class RuleSet {
   private readonly compiled: CompiledRule[];
+  /** The distinct queues the rules send to. */
+  readonly targetQueueIds: string[];
 
   constructor(rules: readonly RoutingRule[]) {
     const ordered = [...rules].sort((a, b) => a.position - b.position || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -97,6 +99,7 @@ export class RuleSet {
         return [];
       }
     });
+    this.targetQueueIds = [...new Set(this.compiled.flatMap((c) => (c.rule.enabled && c.rule.actions.queueId ? [c.rule.actions.queueId] : [])))];
   }
 
   get size(): number {

@@ -23,6 +23,8 @@ const CHANNEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const MAX_EXTERNAL_ID = INBOUND_LIMITS.externalId;
 const MAX_THREAD_REF = INBOUND_LIMITS.threadRef;
 const MAX_THREAD_REFS = INBOUND_LIMITS.threadRefs;
+/** At most this many rule queues are read ahead with a batch's first statements; more are read when matched. */
+const MAX_QUEUES_AHEAD = 16;
 
 interface Checked {
   message: InboundMessage;
@@ -125,12 +127,16 @@ export class IngestInbound implements IngestPort {
     // identities and the queues all travel in one round trip.
     const keys = identityKeysOf(batch.map((p) => p.sender));
     await session.lockAll(keys.map((k) => lockKeys.identity(k.kind, k.value)));
-    const [claimedKeys, identities, queues, rules] = await Promise.all([
+    // The queues the rules (as last read) send to are read ahead here too, when they are few.
+    const ahead = this.rules.targetQueueIds();
+    const [claimedKeys, identities, queues, rules, targets] = await Promise.all([
       session.receipts.claimMany(receipts),
       session.identities.findMany(keys),
       prefetchQueues(session, this.settings.channelQueues, [...new Set(batch.map((p) => p.message.channel))]),
       this.rules.rules(session),
+      ahead.length <= MAX_QUEUES_AHEAD ? Promise.all(ahead.map((id) => session.queues.get(id))) : [],
     ]);
+    const ruleQueues = new Map<string, Queue | null>(ahead.length <= MAX_QUEUES_AHEAD ? ahead.map((id, i) => [id, targets[i] ?? null]) : []);
     const claimed = new Set(claimedKeys.map(receiptKey));
     const seen = receipts.filter((r) => !claimed.has(receiptKey(r)));
     if (seen.length > 0) {
@@ -175,7 +181,7 @@ export class IngestInbound implements IngestPort {
       }
       // 3. Ledger and routing.
       const attributes = new Map([...customerOf.values()].map((c) => [c.id, c.attributes]));
-      const written = await this.record(session, items, created, { queues, rules, attributes }, now);
+      const written = await this.record(session, items, created, { queues, rules, attributes, ruleQueues }, now);
       fresh.forEach((i, n) => {
         results[i] = written[n];
       });
@@ -193,7 +199,13 @@ export class IngestInbound implements IngestPort {
     session: StoreSession,
     items: readonly Fresh[],
     newCustomers: ReadonlySet<string>,
-    routing: { queues: PrefetchedQueues; rules: RuleSet; attributes: ReadonlyMap<string, Readonly<Record<string, unknown>>> },
+    routing: {
+      queues: PrefetchedQueues;
+      rules: RuleSet;
+      attributes: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+      /** Queues of the rules, read ahead by id (those missing here are read below). */
+      ruleQueues: ReadonlyMap<string, Queue | null>;
+    },
     now: Date,
   ): Promise<IngestResult[]> {
     // One indexed query for the whole batch: each ref on its channel, and on any channel for messages that ask for it.
@@ -218,13 +230,13 @@ export class IngestInbound implements IngestPort {
         if (rule) ruleOf.set(item, rule);
       }
     }
-    const targetIds = [...new Set([...ruleOf.values()].flatMap((rule) => (rule.actions.queueId ? [rule.actions.queueId] : [])))];
+    const targetIds = [...new Set([...ruleOf.values()].flatMap((rule) => (rule.actions.queueId && !routing.ruleQueues.has(rule.actions.queueId) ? [rule.actions.queueId] : [])))];
     const [referenced, open, targets] = await Promise.all([
       refs.length > 0 ? session.interactions.findConversationsByRefs(refs) : [],
       knownCustomers.length > 0 ? session.conversations.findOpenMany(knownCustomers, since) : [],
       Promise.all(targetIds.map((id) => session.queues.get(id))),
     ]);
-    const targetQueues = new Map(targetIds.map((id, i) => [id, targets[i] ?? null]));
+    const targetQueues = new Map([...routing.ruleQueues, ...targetIds.map((id, i) => [id, targets[i] ?? null] as const)]);
     const byRef = new Map(referenced.filter((r) => r.channel !== null).map((r) => [refKey(r.channel!, r.ref), r.conversationId]));
     const anywhere = new Map(referenced.filter((r) => r.channel === null).map((r) => [r.ref, r.conversationId]));
 
