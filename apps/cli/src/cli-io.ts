@@ -6,6 +6,8 @@ export interface CliIo {
   writeStdout?(chunk: string | Uint8Array): Promise<void>;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Whether stderr is a terminal (progress bars draw there). */
+  isTTY?: boolean;
 }
 
 /** Wrong arguments: exit code 2 with the usage of the command. */

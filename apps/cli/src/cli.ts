@@ -4,7 +4,9 @@ import { createLogger, loadHubConfig, openHubParts, toCoreLogger, type HubParts,
 import { EXIT, UsageError, type CliIo } from './cli-io.js';
 import { AGENTS_USAGE, checkAgentsArgs, runAgents } from './commands/agents.command.js';
 import { KEYS_USAGE, checkKeysArgs, runKeys } from './commands/keys.command.js';
+import { MIGRATE_USAGE, checkMigrateArgs, runMigrate } from './commands/migrate.command.js';
 import { PLUGINS_USAGE, checkPluginsArgs, runPlugins } from './commands/plugins.command.js';
+import { CRM_USAGE, checkCrmArgs, runCrm } from './commands/crm.command.js';
 import { EXPORT_USAGE, checkExportArgs, exportUrl, runExport } from './commands/export.command.js';
 import { checkImportArgs, runImport } from './commands/import.command.js';
 
@@ -13,7 +15,7 @@ export const USAGE = `switchboard: manage a Switchboard hub on its own database
 Usage: switchboard <command> <action> [options]
 
 Commands:
-${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}${EXPORT_USAGE.replace('Usage:\n', '')}
+${KEYS_USAGE.replace('Usage:\n', '')}${PLUGINS_USAGE.replace('Usage:\n', '')}${AGENTS_USAGE.replace('Usage:\n', '')}${MIGRATE_USAGE.replace('Usage:\n', '')}${EXPORT_USAGE.replace('Usage:\n', '')}${CRM_USAGE.replace('Usage:\n', '')}
 Options:
   --json            machine-readable output (errors too, as {"error": {message, code?, field?}} on stderr)
   --config FILE     the configuration file (else SWITCHBOARD_CONFIG, else ./switchboard.config.yaml)
@@ -31,8 +33,12 @@ const OPTIONS = {
   agent: { type: 'string' },
   'from-start': { type: 'boolean', default: false },
   since: { type: 'string' },
+  recheck: { type: 'boolean', default: false },
   slack: { type: 'string' },
   teams: { type: 'string' },
+  mode: { type: 'string' },
+  sample: { type: 'string' },
+  'dry-run': { type: 'boolean', default: false },
   out: { type: 'string' },
   url: { type: 'string' },
   'batch-size': { type: 'string' },
@@ -78,6 +84,23 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<number
       const args = { action, positionals: rest, slack: values.slack, teams: values.teams, json: values.json };
       checkAgentsArgs(args);
       run = (parts) => runAgents(parts, args, io);
+    } else if (command === 'migrate') {
+      if (values.help) return (io.stdout(MIGRATE_USAGE), EXIT.ok);
+      const args = {
+        positionals: [action, ...rest].filter((p): p is string => p !== undefined),
+        mode: values.mode,
+        sample: values.sample,
+        dryRun: values['dry-run'],
+        json: values.json,
+        tty: io.isTTY === true,
+      };
+      checkMigrateArgs(args);
+      run = (parts) => runMigrate(parts, args, io);
+    } else if (command === 'crm') {
+      if (values.help) return (io.stdout(CRM_USAGE), EXIT.ok);
+      const args = { action, positionals: rest, since: values.since, recheck: values.recheck, json: values.json };
+      checkCrmArgs(args);
+      run = (parts) => runCrm(parts, args, io, io.isTTY === true);
     } else if (command === 'export') {
       if (values.help) return (io.stdout(EXPORT_USAGE), EXIT.ok);
       const args = { positionals: [action, ...rest].filter((p): p is string => p !== undefined), out: values.out, url: values.url, json: values.json };

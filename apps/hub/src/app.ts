@@ -1,5 +1,6 @@
 import type {
   Clock,
+  CrmQueries,
   CustomerQueries,
   DeskCommands,
   DeskRegistry,
@@ -8,6 +9,7 @@ import type {
   IngestPort,
   LedgerQueries,
   Logger,
+  ManageMigrations,
   ManageCustomers,
   ManageApiKeys,
   ManageRouting,
@@ -40,6 +42,8 @@ import { queueRoutes } from './routes/queues/queues.routes.js';
 import { routingRuleRoutes } from './routes/routing-rules/routing-rules.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
+import { migrationRoutes } from './routes/migrations/migrations.routes.js';
+import { crmRoutes } from './routes/crm/crm.routes.js';
 import { exportRouteDoc, exportRoutes } from './routes/export/export.routes.js';
 import { HUB_VERSION } from './version.js';
 
@@ -57,12 +61,16 @@ export interface AppDeps {
   ledger: LedgerQueries;
   /** Data-subject erasure (admin). */
   erasure: EraseCustomer;
+  /** The CRM sync's reads (customer 360's `crm`, the CRM log); absent in tests that build the app without one. */
+  crm?: { queries: CrmQueries } | undefined;
   routing: ManageRouting;
   routingRules: ManageRoutingRules;
   routingReads: RoutingQueries;
   sla: SlaQueries;
   events: FollowEvents;
   apiKeys: ManageApiKeys;
+  /** Migration runs from legacy sources, cutover, and what the hub knows of each source. */
+  migrations: ManageMigrations;
   bodyLimit: number;
   pluginHealth(): Promise<PluginHealthReport[]>;
   /** Runs an instance's connection test; undefined for an unknown instance id. */
@@ -87,6 +95,7 @@ const DOCUMENT_TAGS = [
   { name: 'agents', description: 'Agents, presence and offers' },
   { name: 'offers', description: 'Answers to offers' },
   { name: 'plugins', description: 'Installed plugin instances' },
+  { name: 'migrations', description: 'Migration runs from legacy sources and their reconciliation reports' },
   { name: 'api-keys', description: 'API keys (admin)' },
   { name: 'export', description: 'The whole hub as JSON Lines, to move or keep it (admin)' },
   { name: 'health', description: 'Liveness, readiness and metrics; no API key' },
@@ -120,6 +129,8 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));
+  app.route('/v1/migrations', migrationRoutes(deps));
+  if (deps.crm) app.route('/v1/crm', crmRoutes({ crm: deps.crm }));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/v1/export', exportRoutes({ ...deps, hubVersion: HUB_VERSION }));
   app.route('/plugins', pluginHttpRoutes(deps.pluginRoutes));

@@ -8,6 +8,7 @@ import {
   DomainError,
   IngestInbound,
   LedgerQueries,
+  ManageMigrations,
   ManageCustomers,
   ManageApiKeys,
   ManageRouting,
@@ -25,10 +26,15 @@ import {
   type Channel,
   type Clock,
   type CoreSettings,
+  type CrmRegistry,
+  crmRegistry,
+  CrmQueries,
   type DeskRegistry,
   type Health,
   type IngestPort,
   type JobQueue,
+  type LegacySource,
+  type LegacySources,
   type Logger,
   type PluginHttpRoute,
   type Store,
@@ -49,6 +55,8 @@ import { platformModule } from './di/platform.module.js';
 import { routingModule } from './di/routing.module.js';
 import { slaModule } from './di/sla.module.js';
 import { eventsModule } from './di/events.module.js';
+import { migrationModule } from './di/migration.module.js';
+import { crmModule } from './di/crm.module.js';
 import { notFoundHandler } from './http/problem.js';
 import { createLogger, toCoreLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -60,8 +68,12 @@ import { healthRoutes } from './routes/health/health.routes.js';
 import { registerJobHandlers } from './workers/job-handlers.js';
 
 // At most one relay pass per interval: the first write after a quiet spell is relayed at once,
-// writes during a busy spell share one pass at the end of the interval.
+// writes during a busy spell share one pass at the end of the interval. Writes of ingest and the
+// API: 50 ms, so that under load one pass (and one routing job) carries many messages. Writes of
+// jobs (a routing pass that made offers, an expiry): 10 ms, because every hop of inbound → offer →
+// desk waits for it, and jobs write far less often than messages arrive.
 const RELAY_INTERVAL_MS = 50;
+const JOB_RELAY_INTERVAL_MS = 10;
 
 export interface HubOptions {
   /** Where the one-time admin key line goes (stdout by default). */
@@ -105,10 +117,11 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     declineCooldownSeconds: config.hub.routing?.declineCooldownSeconds,
     delivery: config.hub.delivery,
     identity: config.hub.identity,
+    crm: config.hub.crm,
   };
 
   // Plugins are created before the ingest use case exists; their ingest port forwards to it.
-  let ingestTarget: IngestPort | null = null;
+  let ingestTarget: IngestInbound | null = null;
   let afterWrite = (): void => {};
   const ingestPort: IngestPort = {
     ingest: async (message) => {
@@ -117,6 +130,15 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       metrics.inboundCounter.inc({ channel: message.channel, duplicate: String(result.duplicate) });
       if (!result.duplicate) afterWrite();
       return result;
+    },
+    ingestMany: (messages) => {
+      if (!ingestTarget) return messages.map(() => Promise.reject(new DomainError('unavailable', 'HUB.STARTING', 'the hub is still starting')));
+      return ingestTarget.ingestMany(messages).map(async (pending, i) => {
+        const result = await pending;
+        metrics.inboundCounter.inc({ channel: messages[i]!.channel, duplicate: String(result.duplicate) });
+        if (!result.duplicate) afterWrite();
+        return result;
+      });
     },
   };
 
@@ -139,19 +161,28 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const channelByName = new Map<string, Channel>();
   const pluginRoutes = new Map<string, readonly PluginHttpRoute[]>();
   const deskInstances: { instanceId: string; desk: AgentDesk }[] = [];
+  const legacyByInstance = new Map<string, LegacySource>();
   for (const plugin of plugins) {
+    if (plugin.instance.legacy) legacyByInstance.set(plugin.spec.id, plugin.instance.legacy);
     if (plugin.instance.channel) channelByName.set(plugin.instance.channel.channel, guardedChannel(plugin, plugin.instance.channel));
     if (plugin.instance.desk) deskInstances.push({ instanceId: plugin.spec.id, desk: guardedDesk(plugin, plugin.instance.desk) });
     if (plugin.instance.routes?.length) pluginRoutes.set(plugin.spec.id, guardedRoutes(plugin, plugin.instance.routes));
   }
+  const crms: CrmRegistry = crmRegistry(plugins.flatMap((p) => (p.instance.crm ? [{ instanceId: p.spec.id, crm: p.instance.crm }] : [])));
+  // Ledger writes name their entries for the CRM sync only when there is a CRM to sync to.
+  settings.crmEvents = crms.list().length > 0;
   const desks: DeskRegistry = {
     list: () => deskInstances,
     reaching: (agent) => deskInstances.map((entry) => entry.desk).filter((desk) => desk.reaches(agent)),
   };
 
+  const legacySources: LegacySources = { find: (id) => legacyByInstance.get(id), ids: () => [...legacyByInstance.keys()] };
+  const sync: Record<string, number> = {};
+  for (const spec of enabled) if (spec.sync !== undefined && legacyByInstance.has(spec.id)) sync[spec.id] = spec.sync.everySeconds;
+
   const container = new Container();
   container.load(
-    platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) }, desks, ...(blobs ? { blobs } : {}) }),
+    platformModule({ store, queue, clock, logger, settings, channels: { find: (name) => channelByName.get(name) }, desks, crms, ...(blobs ? { blobs } : {}) }),
     identityModule,
     ledgerModule,
     routingModule,
@@ -160,8 +191,14 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     inboundModule((size) => metrics.ingestBatchSize.observe(size)),
     deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
+    crmModule,
     outboxModule,
     accessModule,
+    migrationModule({
+      sources: legacySources,
+      settings: { batchSize: config.hub.migration?.batchSize ?? 1000, openTickets: config.hub.migration?.openTickets ?? 'queue', channelQueues: config.hub.channelQueues, identity: config.hub.identity },
+      sync,
+    }),
   );
   const relay = container.get(RelayOutbox);
   ingestTarget = container.get(IngestInbound);
@@ -178,18 +215,22 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
 
   // Relay soon after writes, so routing and delivery start without waiting for a poll; under load
   // one pass carries the events of many writes (and so does the routing job it enqueues).
-  let relayTimer: NodeJS.Timeout | null = null;
-  let lastRelayAt = 0;
-  afterWrite = () => {
-    if (relayTimer !== null) return;
-    const wait = Math.max(0, lastRelayAt + RELAY_INTERVAL_MS - Date.now());
-    relayTimer = setTimeout(() => {
-      relayTimer = null;
-      lastRelayAt = Date.now();
-      relay.run().catch((error: unknown) => logger.warn({ err: String(error) }, 'outbox relay failed; the next pass retries'));
-    }, wait);
-    relayTimer.unref();
+  const relayAfterWrites = (intervalMs: number) => {
+    let timer: NodeJS.Timeout | null = null;
+    let lastRelayAt = 0;
+    return () => {
+      if (timer !== null) return;
+      const wait = Math.max(0, lastRelayAt + intervalMs - Date.now());
+      timer = setTimeout(() => {
+        timer = null;
+        lastRelayAt = Date.now();
+        relay.run().catch((error: unknown) => logger.warn({ err: String(error) }, 'outbox relay failed; the next pass retries'));
+      }, wait);
+      timer.unref();
+    };
   };
+  afterWrite = relayAfterWrites(RELAY_INTERVAL_MS);
+  const afterJobWrite = relayAfterWrites(JOB_RELAY_INTERVAL_MS);
   metrics.setQueueCountsProvider(() => queue.counts());
 
   const readiness = async () => {
@@ -223,12 +264,14 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
         manageCustomers: container.get(ManageCustomers),
         ledger: container.get(LedgerQueries),
         erasure: container.get(EraseCustomer),
+        crm: { queries: container.get(CrmQueries) },
         routing: container.get(ManageRouting),
         routingRules: container.get(ManageRoutingRules),
         routingReads: container.get(RoutingQueries),
         sla: container.get(SlaQueries),
         events: container.get(FollowEvents),
         apiKeys: container.get(ManageApiKeys),
+        migrations: container.get(ManageMigrations),
         bodyLimit: config.hub.bodyLimit,
         pluginHealth: () => supervisor.health(),
         testPlugin: (id) => supervisor.testConnection(id),
@@ -266,7 +309,7 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       await container.get(ManageRouting).ensureDefaultQueue();
       await container.get(ManageApiKeys).ensureAdminKey({ ...(config.adminKey ? { adminKey: config.adminKey } : {}), print: options.print ?? ((line) => process.stdout.write(`${line}\n`)) });
       if (runWorkers) {
-        registerJobHandlers(queue, container.getAll<JobContributionList>(JobContributions).flat(), () => afterWrite());
+        registerJobHandlers(queue, container.getAll<JobContributionList>(JobContributions).flat(), afterJobWrite);
         await queue.start();
         const sweep = container.get(Sweep);
         every(config.hub.sweepIntervalMs, () => sweep.run(config.hub.sweepIntervalMs), 'sweep');

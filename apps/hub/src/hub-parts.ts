@@ -1,8 +1,15 @@
 import { join } from 'node:path';
 import {
+  BackfillCrm,
   DomainError,
+  SyncCrm,
+  crmRegistry,
+  type CrmBackfillProgress,
+  type CrmBackfillReport,
   IngestInbound,
   ManageApiKeys,
+  ManageMigrations,
+  RunMigration,
   MarkDeliveryFailed,
   storedPluginState,
   systemClock,
@@ -11,6 +18,7 @@ import {
   type DeskCommands,
   type DeskReads,
   type Health,
+  type LegacySources,
   type Logger,
   type ResyncRequest,
   type ResyncResult,
@@ -39,6 +47,12 @@ export interface HubParts {
   /** The configured store, migrated. */
   store: Store;
   apiKeys: ManageApiKeys;
+  /** The legacy plugin instances, by instance id. */
+  legacySources: LegacySources;
+  /** Migration runs on this store (`switchboard migrate`): start, follow, report. */
+  migrations: ManageMigrations;
+  /** Runs a migration run in this process. */
+  migrationRunner: RunMigration;
   /**
    * Health of every configured instance in GET /v1/plugins's shape (disabled ones included), as
    * the created instances in this process answer it: connections are checked, nothing is started.
@@ -48,6 +62,8 @@ export interface HubParts {
   testPlugin(id: string): Promise<Health | null>;
   /** Re-reads an instance's source into the store (an IMAP mailbox); null for an unknown id. */
   resyncPlugin(id: string, request: ResyncRequest): Promise<ResyncResult | null>;
+  /** Logs the ledger's history to a CRM instance (`switchboard crm backfill`), idempotently. */
+  crmBackfill(instanceId: string, options: { since?: Date | undefined; recheck?: boolean | undefined }, onProgress?: (progress: CrmBackfillProgress) => void): Promise<CrmBackfillReport>;
   close(): Promise<void>;
 }
 
@@ -92,6 +108,10 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
     for (const plugin of [...plugins].reverse()) await plugin.instance.stop?.().catch(() => undefined);
   };
   const store = plugins.find((p) => p.instance.store)?.instance.store;
+  const legacySources: LegacySources = {
+    find: (id) => plugins.find((p) => p.spec.id === id)?.instance.legacy,
+    ids: () => plugins.filter((p) => p.instance.legacy !== undefined).map((p) => p.spec.id),
+  };
   try {
     if (store === undefined) throw new Error('no enabled plugin provides the storage');
     await store.migrate();
@@ -120,6 +140,20 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
     plugins,
     store,
     apiKeys: new ManageApiKeys(store, clock, storeAgentDirectory(store)),
+    legacySources,
+    migrations: new ManageMigrations(store, legacySources, clock),
+    migrationRunner: new RunMigration(
+      store,
+      legacySources,
+      clock,
+      {
+        batchSize: config.hub.migration?.batchSize ?? 1000,
+        openTickets: config.hub.migration?.openTickets ?? 'queue',
+        channelQueues: config.hub.channelQueues,
+        identity: config.hub.identity,
+      },
+      logger,
+    ),
     pluginHealth: async () => [...(await Promise.all(plugins.map(report))), ...disabled],
     async testPlugin(id) {
       const plugin = plugins.find((p) => p.spec.id === id);
@@ -133,6 +167,11 @@ export const openHubParts = async (config: HubConfig, options: OpenHubPartsOptio
       const resync = plugin.instance.resync;
       if (resync === undefined) throw new DomainError('conflict', 'PLUGIN.NO_RESYNC', `plugin instance '${id}' has no source to re-read`);
       return Reflect.apply(resync, plugin.instance, [request]);
+    },
+    async crmBackfill(instanceId, options, onProgress) {
+      const crms = crmRegistry(plugins.flatMap((p) => (p.instance.crm ? [{ instanceId: p.spec.id, crm: p.instance.crm }] : [])));
+      const sync = new SyncCrm(store, clock, crms, { rules: config.hub.identity.rules, crm: config.hub.crm }, logger);
+      return new BackfillCrm(store, clock, crms, sync).run(instanceId, options, onProgress);
     },
     async close() {
       await stopAll();

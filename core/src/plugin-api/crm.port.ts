@@ -52,6 +52,35 @@ export interface CrmInteractionSummary {
   agent?: { id: string; name: string } | null | undefined;
   /** A link back to the conversation in the hub, when the hub has a public address. */
   url?: string | undefined;
+  /**
+   * What the entry is: a `message` (inbound or outbound), an internal `note`, or the `summary` of a
+   * resolved conversation. A connector picks the CRM's activity type from it (and from `address`).
+   */
+  kind?: 'message' | 'note' | 'summary' | undefined;
+  /** Whom a message came from or went to on its channel (`email:ann@example.com`): an email is logged as an email. */
+  address?: CrmIdentity | null | undefined;
+}
+
+/** How `logInteraction` is asked. */
+export interface CrmLogOptions {
+  /**
+   * The hub may have logged this interaction before without learning the answer (it crashed, or
+   * the call timed out): the connector looks in the CRM for an activity it made for this id before
+   * it creates one.
+   */
+  recheck?: boolean | undefined;
+}
+
+/** What the hub does with a CRM instance; the connector's configuration says (issue 12's names). */
+export interface CrmSyncPolicy {
+  /** Identity kinds used to find a contact (`email`, `phone`). */
+  match: readonly string[];
+  /** Create a contact for a customer the CRM does not know. */
+  createContacts: boolean;
+  /** Every interaction on the contact's timeline. */
+  logInteractions: boolean;
+  /** Erasure in the hub also deletes the CRM contact. */
+  eraseInCrm: boolean;
 }
 
 export interface CrmRateLimit {
@@ -69,10 +98,11 @@ export interface CrmState {
 
 /**
  * Thrown by a connector. `rate_limited` errors carry `retryAt`; `not_found` names an unknown
- * contact; `invalid` is input the CRM refuses; others are transient and retried.
+ * contact; `invalid` is input the CRM refuses; `unauthorized`: the CRM refuses the credentials
+ * (retried, never given up: fixing the token brings everything through); others are transient and retried.
  */
 export class CrmError extends Error {
-  readonly code: 'rate_limited' | 'not_found' | 'invalid' | 'unavailable';
+  readonly code: 'rate_limited' | 'not_found' | 'invalid' | 'unauthorized' | 'unavailable';
   readonly retryAt: Date | null;
   constructor(code: CrmError['code'], message: string, options: { retryAt?: Date; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -82,12 +112,20 @@ export class CrmError extends Error {
   }
 }
 
+/** The code of a CrmError (from this copy of the core or another), `unavailable` for any other error. */
+export const crmErrorCode = (error: unknown): CrmError['code'] =>
+  error instanceof Error && error.name === 'CrmError' && typeof (error as CrmError).code === 'string' ? (error as CrmError).code : 'unavailable';
+
 /**
  * The driven port of a CRM (HubSpot, Salesforce, Pipedrive…): who a customer is in the CRM, and
  * what happened with them in the hub. Called from jobs, so a slow or limited CRM holds nothing up.
  * `runCrmConnectorContract` from `@switchboard/core/testing` checks an adapter.
  */
 export interface CrmConnector {
+  /** The CRM's name in identities: a linked customer holds `crm:<system>:<contact id>` (`crm:hubspot:123`). Default: the instance id. */
+  readonly system?: string;
+  /** What the hub does with this CRM; without it the hub only matches (email and phone) and logs. */
+  readonly policy?: CrmSyncPolicy;
   /** The most identities one `findContacts` call takes; the hub splits larger batches. */
   readonly maxBatch: number;
   /**
@@ -105,7 +143,11 @@ export interface CrmConnector {
    * repeat answers the first activity with `created: false`. Rejects with a `not_found` CrmError
    * for an unknown contact.
    */
-  logInteraction(contactId: string, summary: CrmInteractionSummary): Promise<{ activityId: string; created: boolean }>;
+  logInteraction(contactId: string, summary: CrmInteractionSummary, options?: CrmLogOptions): Promise<{ activityId: string; created: boolean }>;
+  /** The contacts with these ids, as they are now (unknown ids are left out); the hub caches them for customer 360 and desk cards. */
+  readContacts?(contactIds: readonly string[]): Promise<CrmContact[]>;
+  /** Deletes the contact and its personal data for good (a GDPR delete); an unknown contact is no error. */
+  eraseContact?(contactId: string): Promise<void>;
   /** Reachability and the rate-limit window as last seen; cheap, makes no call when it need not. */
   state(): Promise<CrmState>;
 }

@@ -15,7 +15,25 @@ export type DomainEvent =
   | { type: 'agent.presence'; agentId: string; presence: string }
   /** A ledger entry to show in the working thread of the agent a conversation is assigned to (desks). */
   | { type: 'desk.post'; interactionId: string; conversationId: string; agentId: string }
-  | { type: 'sla.breached'; conversationId: string; queueId: string; kind: 'first_response' | 'resolution'; dueAt: string };
+  | { type: 'sla.breached'; conversationId: string; queueId: string; kind: 'first_response' | 'resolution'; dueAt: string }
+  /** A migration run was asked for (or a cutover's final delta): a worker runs it. */
+  | { type: 'migration.started'; runId: string; source: string; mode: string; dryRun: boolean }
+  /** A batch of a migration run committed. */
+  | { type: 'migration.progress'; runId: string; source: string; entity: string | null; read: number; total: number; percent: number }
+  | { type: 'migration.finished'; runId: string; source: string; status: string; failed: number }
+  /**
+   * Ledger entries a CRM logs (messages, notes; `summary`: the entry that resolved a conversation).
+   * Written only when a CRM instance is configured (`CoreSettings.crmEvents`), one event per write.
+   */
+  | { type: 'interaction.recorded'; entries: RecordedEntry[] };
+
+/** A ledger entry named by an `interaction.recorded` event: ids only. */
+export interface RecordedEntry {
+  interactionId: string;
+  customerId: string;
+  conversationId: string;
+  kind?: 'summary' | undefined;
+}
 
 export type DomainEventType = DomainEvent['type'];
 

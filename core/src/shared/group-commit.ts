@@ -49,15 +49,34 @@ export class GroupCommit<I, R> {
     });
   }
 
-  private flush(): void {
-    if (this.inFlight >= this.maxInFlight || this.waiting.length === 0) return;
-    if (this.inFlight > 0 && this.waiting.length < this.nextBatchMin) return;
+  /**
+   * Submits items together: they fill batches in order (up to `maxBatch` each) instead of the
+   * first one starting a batch of its own. One promise per item, in order.
+   */
+  submitMany(items: readonly I[]): Promise<R>[] {
+    const promises = items.map(
+      (item) =>
+        new Promise<R>((resolve, reject) => {
+          this.waiting.push({ item, resolve, reject });
+        }),
+    );
+    while (this.flush()) {
+      // Start as many batches as may run at once.
+    }
+    return promises;
+  }
+
+  /** Starts a batch if one may start now; answers whether it did. */
+  private flush(): boolean {
+    if (this.inFlight >= this.maxInFlight || this.waiting.length === 0) return false;
+    if (this.inFlight > 0 && this.waiting.length < this.nextBatchMin) return false;
     this.inFlight += 1;
     const batch = this.waiting.splice(0, this.maxBatch);
     void this.run(batch).finally(() => {
       this.inFlight -= 1;
       this.flush();
     });
+    return true;
   }
 
   private async run(batch: Waiting<I, R>[]): Promise<void> {

@@ -12,6 +12,8 @@ export const INBOUND_LIMITS = {
   threadRef: 512,
   /** References an email may carry (In-Reply-To and its References chain). */
   threadRefs: 100,
+  /** Same-customer references (`customerThreadRefs`, e.g. subject tokens). */
+  customerThreadRefs: 10,
   /** More identities a message may name for its sender. */
   identities: 20,
   fromValue: 320,

@@ -12,16 +12,30 @@ export interface CoreSettings {
   declineCooldownSeconds?: number | undefined;
   delivery: { maxAttempts: number; baseDelayMs: number };
   identity: IdentitySettings;
+  /** Ledger writes also write `interaction.recorded` events (a CRM instance is configured): off, they cost nothing. */
+  crmEvents?: boolean | undefined;
+  /** CRM sync: how long contact facts are cached, attempts per entry before it is dead, the lease of one attempt. */
+  crm?: CrmSettings | undefined;
 }
+
+export interface CrmSettings {
+  factsTtlSeconds: number;
+  maxAttempts: number;
+  leaseSeconds: number;
+}
+
+export const DEFAULT_CRM_SETTINGS: CrmSettings = { factsTtlSeconds: 300, maxAttempts: 8, leaseSeconds: 30 };
 
 /**
  * The ways a message's sender is recognised as a customer the hub knows (`hub.identity.rules`); a
  * rule left out is off. `exact`: the sender's own identity is known (always tried first).
  * `shared-contact`: an email address or phone number the message names (normalised) belongs to a
- * customer. An explicit link (`POST /v1/customers/{id}/identities`) always holds. A CRM match is
- * still to come (CRM connectors are not wired into the hub yet).
+ * customer. `crm-match`: after commit, a customer without a CRM link is looked up in each CRM by
+ * its email and phone (the instance's `match`) and gets the `crm:<system>:<id>` identity of the
+ * contact found; a contact linked to another customer gives a merge suggestion. An explicit link
+ * (`POST /v1/customers/{id}/identities`) always holds.
  */
-export const RESOLUTION_RULES = ['exact', 'shared-contact'] as const;
+export const RESOLUTION_RULES = ['exact', 'shared-contact', 'crm-match'] as const;
 export type ResolutionRule = (typeof RESOLUTION_RULES)[number];
 
 export interface IdentitySettings {

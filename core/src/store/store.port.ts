@@ -1,8 +1,10 @@
+import type { CrmSession } from '../crm/ports/crm-log-store.port.js';
 import type { AccessSession } from '../access/ports/api-key-store.port.js';
 import type { DeliverySession } from '../delivery/ports/delivery-store.port.js';
 import type { EventLogSession } from '../events/ports/event-log.port.js';
 import type { IdentitySession } from '../identity/ports/identity-store.port.js';
 import type { LedgerSession } from '../ledger/ports/ledger-store.port.js';
+import type { MigrationSession } from '../migration/ports/migration-store.port.js';
 import type { PortabilitySession } from '../portability/ports/portability-store.port.js';
 import type { RoutingSession } from '../routing/ports/routing-store.port.js';
 import type { SlaSession } from '../routing/ports/sla-store.port.js';
@@ -18,7 +20,7 @@ import type { SessionLocks, Transactions } from '../shared/ports/transactions.po
  * Use cases lock in a fixed order (see `lockKeys`): identity, then the inbound receipt rows (taken
  * by `receipts.claimMany` right after the identity locks), customer, queue, conversation, agent.
  */
-export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession, PortabilitySession {}
+export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession, MigrationSession, CrmSession, PortabilitySession {}
 
 /** The storage port: PostgreSQL in production, an embedded engine by default. */
 export interface Store extends Transactions<StoreSession> {

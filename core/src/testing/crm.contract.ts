@@ -93,6 +93,24 @@ export const crmConnectorChecks: readonly ContractCheck<CrmConnectorUnderTest>[]
     },
   },
   {
+    name: 'reads contacts by id (unknown ids left out), and erases one for good when it can',
+    async run({ crm }) {
+      const { contact } = await crm.upsertContact({ customerId: randomUUID(), displayName: 'Ada Byron' }, [email('read')]);
+      if (crm.readContacts) {
+        const read = await crm.readContacts([contact.id, `no-such-contact-${unique()}`]);
+        expect(read.map((c) => ({ id: c.id, name: c.name }))).toEqual([{ id: contact.id, name: 'Ada Byron' }]);
+      }
+      // A connector that asks the hub to erase in the CRM must be able to.
+      if (crm.policy?.eraseInCrm) expect(typeof crm.eraseContact).toBe('function');
+      if (crm.eraseContact) {
+        await crm.eraseContact(contact.id);
+        await crm.eraseContact(contact.id);
+        const [match] = await crm.findContacts(contact.identities.slice(0, 1));
+        expect(match?.contacts.map((c) => c.id) ?? []).not.toContain(contact.id);
+      }
+    },
+  },
+  {
     name: 'reports its health and rate-limit window',
     async run({ crm }) {
       expect(crm.maxBatch).toBeGreaterThanOrEqual(1);

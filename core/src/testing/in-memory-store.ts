@@ -2,6 +2,7 @@ import type { Health } from '../shared/health.js';
 import type { Store, StoreSession } from '../store/store.port.js';
 import { InMemoryApiKeyRepository } from './in-memory/access.js';
 import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
+import { InMemoryCrmLogRepository } from './in-memory/crm-log.js';
 import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
 import { InMemoryCustomerMergeRepository, InMemoryCustomerRepository, InMemoryIdentityRepository, InMemoryMergeSuggestionRepository } from './in-memory/identity.js';
 import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository, InMemoryLedgerHeadRepository } from './in-memory/ledger.js';
@@ -17,6 +18,7 @@ import {
 } from './in-memory/routing.js';
 import { InMemoryEventLogRepository } from './in-memory/event-log.js';
 import { InMemorySlaRepository } from './in-memory/sla.js';
+import { InMemoryLegacyMapRepository, InMemoryMigrationRunRepository, InMemoryMigrationSourceRepository } from './in-memory/migration.js';
 import { InMemoryPortabilityRepository } from './in-memory/portability.js';
 import { emptyTables, openDb, type Db, type Tables } from './in-memory/tables.js';
 
@@ -60,6 +62,8 @@ export class InMemoryStore implements Store {
   private queue: Promise<void> = Promise.resolve();
   private seq = 0;
   private logSeq = 0;
+  private failureSeq = 0;
+  private crmSeq = 0;
   private closed = false;
 
   async transaction<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
@@ -142,6 +146,10 @@ export class InMemoryStore implements Store {
       sla: guard(new InMemorySlaRepository(db)),
       eventLog: guard(new InMemoryEventLogRepository(db, () => (this.logSeq += 1))),
       pluginState: guard(new InMemoryPluginStateRepository(db)),
+      migrationRuns: guard(new InMemoryMigrationRunRepository(db, () => (this.failureSeq += 1))),
+      legacyMap: guard(new InMemoryLegacyMapRepository(db)),
+      migrationSources: guard(new InMemoryMigrationSourceRepository(db)),
+      crmLog: guard(new InMemoryCrmLogRepository(db, () => (this.crmSeq += 1))),
       portability: guard(new InMemoryPortabilityRepository(db)),
     };
   }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../ledger/hash-chain.js';
 import { TOMBSTONE } from '../ledger/interaction.entity.js';
+import { SEARCH_INDEXED_CHARS } from '../ledger/ports/ledger-store.port.js';
 import { newId } from '../shared/ids.js';
 import type { StoreSession } from '../store/store.port.js';
 import { aChain, aConversation, aCustomer, anIdentity, anInteraction, secondsAfter, uniqueToken } from './mothers.js';
@@ -177,6 +178,17 @@ export const runLedgerReadsContract = (tx: Work, read: Work): void => {
       const rest = await read((s) => s.interactions.search({ text: w1 }, { limit: 2, cursor: first.nextCursor ?? undefined }));
       expect([...first.items, ...rest.items].map((h) => h.interaction.id)).toEqual([newest.id, onlyOne.id, both.id]);
       expect(rest.nextCursor).toBeNull();
+    });
+
+    it('reads the first SEARCH_INDEXED_CHARS characters of an entry, not what lies past them', async () => {
+      const [early, late] = [word(), word()];
+      const filler = 'lorem '.repeat(Math.ceil(SEARCH_INDEXED_CHARS / 6));
+      const entry = anInteraction({ subject: 'A long mail', text: `${early} ${filler} ${late}` });
+      await tx((s) => s.interactions.insert(entry));
+      expect((await read((s) => s.interactions.search({ text: early }, { limit: 5 }))).items.map((h) => h.interaction.id)).toEqual([entry.id]);
+      expect((await read((s) => s.interactions.search({ text: late }, { limit: 5 }))).items).toEqual([]);
+      // The entry itself keeps all of its text.
+      expect((await read((s) => s.interactions.get(entry.id)))?.text.endsWith(late)).toBe(true);
     });
 
     it('finds nothing in an erased entry', async () => {

@@ -5,6 +5,7 @@ import { verifyChain } from '../ledger/hash-chain.js';
 import { runLedgerReadsContract } from './ledger-reads.contract.js';
 import type { DomainEvent } from '../shared/events.js';
 import { newId } from '../shared/ids.js';
+import type { CrmLogEntry } from '../crm/crm-log.entity.js';
 import { allPages, encodeCursor, type Page, type PageRequest } from '../shared/page.js';
 import type { Store, StoreSession } from '../store/store.port.js';
 import {
@@ -877,6 +878,76 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
           }),
         ).rejects.toThrow('boom');
         expect(await read((s) => s.pluginState.get(a, 'offer:rolled'))).toBeNull();
+      });
+    });
+
+    describe('CRM log', () => {
+      const entry = (instanceId: string, customerId: string, overrides: Partial<CrmLogEntry> = {}): CrmLogEntry => ({
+        instanceId,
+        interactionId: newId(),
+        customerId,
+        conversationId: newId(),
+        kind: 'entry',
+        status: 'pending',
+        attempts: 0,
+        leaseUntil: null,
+        contactId: null,
+        activityId: null,
+        lastError: null,
+        createdAt: T0,
+        updatedAt: T0,
+        ...overrides,
+      });
+
+      it('adds each (instance, interaction) once and answers open entries in the order added, per customer', async () => {
+        const instance = `hubspot-${newId().slice(0, 8)}`;
+        const [ann, bob] = [newId(), newId()];
+        const rows = [entry(instance, ann), entry(instance, bob), entry(instance, ann), entry(instance, ann, { kind: 'summary' })];
+        expect(await tx((s) => s.crmLog.addMany(rows))).toBe(4);
+        expect(await tx((s) => s.crmLog.addMany([rows[0]!, entry(`${instance}-other`, ann, { interactionId: rows[0]!.interactionId })]))).toBe(1);
+        const open = await read((s) => s.crmLog.open(instance, [ann], 10));
+        expect(open.map((e) => e.interactionId)).toEqual([rows[0]!.interactionId, rows[2]!.interactionId, rows[3]!.interactionId]);
+        expect(open[2]).toEqual(rows[3]);
+        expect((await read((s) => s.crmLog.open(instance, [ann, bob], 2))).map((e) => e.interactionId)).toEqual([rows[0]!.interactionId, rows[1]!.interactionId]);
+        expect(await read((s) => s.crmLog.customersWithOpen(instance, T0, 10))).toEqual([ann, bob]);
+      });
+
+      it('claims an entry once per lease, renews only the attempt that holds it, and finishes it', async () => {
+        const instance = `hubspot-${newId().slice(0, 8)}`;
+        const customer = newId();
+        const row = entry(instance, customer);
+        await tx((s) => s.crmLog.addMany([row]));
+        const until = secondsAfter(T0, 30);
+        const claimed = await tx((s) => s.crmLog.claim(instance, row.interactionId, T0, until));
+        expect(claimed).toMatchObject({ status: 'sending', attempts: 1, leaseUntil: until, updatedAt: T0 });
+        expect(await tx((s) => s.crmLog.claim(instance, row.interactionId, secondsAfter(T0, 10), secondsAfter(T0, 40)))).toBeNull();
+        expect(await read((s) => s.crmLog.customersWithOpen(instance, secondsAfter(T0, 10), 10))).toEqual([]);
+        expect(await tx((s) => s.crmLog.renew(instance, row.interactionId, 1, secondsAfter(T0, 60)))).toBe(true);
+        expect(await tx((s) => s.crmLog.renew(instance, row.interactionId, 2, secondsAfter(T0, 90)))).toBe(false);
+        expect(await tx((s) => s.crmLog.claim(instance, row.interactionId, secondsAfter(T0, 45), secondsAfter(T0, 75)))).toBeNull();
+        // The lease ran out (the worker died): another attempt takes it.
+        const again = await tx((s) => s.crmLog.claim(instance, row.interactionId, secondsAfter(T0, 61), secondsAfter(T0, 91)));
+        expect(again).toMatchObject({ status: 'sending', attempts: 2 });
+        await tx((s) => s.crmLog.update({ ...again!, status: 'logged', leaseUntil: null, activityId: 'act-1', contactId: '1001', updatedAt: secondsAfter(T0, 62) }));
+        expect(await read((s) => s.crmLog.open(instance, [customer], 10))).toEqual([]);
+        expect(await tx((s) => s.crmLog.renew(instance, row.interactionId, 2, secondsAfter(T0, 120)))).toBe(false);
+        expect(await read((s) => s.crmLog.listByStatus(instance, 'logged', 10))).toEqual([{ ...row, status: 'logged', attempts: 2, leaseUntil: null, activityId: 'act-1', contactId: '1001', updatedAt: secondsAfter(T0, 62) }]);
+        expect(await tx((s) => s.crmLog.claim(instance, row.interactionId, secondsAfter(T0, 200), secondsAfter(T0, 230)))).toBeNull();
+      });
+
+      it('counts by status and moves a customer\'s entries from some statuses to another, for one instance or all', async () => {
+        const [a, b] = [`hubspot-${newId().slice(0, 8)}`, `pipedrive-${newId().slice(0, 8)}`];
+        const [ann, bob] = [newId(), newId()];
+        await tx((s) => s.crmLog.addMany([entry(a, ann), entry(a, ann, { status: 'unmatched' }), entry(a, ann, { status: 'logged' }), entry(a, bob)]));
+        await tx((s) => s.crmLog.addMany([entry(b, ann)]));
+        expect(await read((s) => s.crmLog.counts(a, [ann]))).toEqual({ pending: 1, sending: 0, logged: 1, unmatched: 1, dead: 0, skipped: 0 });
+        expect(await tx((s) => s.crmLog.setStatusFor(a, [ann], ['unmatched'], 'pending', T0, null))).toBe(1);
+        expect(await tx((s) => s.crmLog.setStatusFor(null, [ann], ['pending', 'sending', 'unmatched'], 'skipped', secondsAfter(T0, 5), 'the customer was erased'))).toBe(3);
+        expect(await read((s) => s.crmLog.counts(a, [ann]))).toEqual({ pending: 0, sending: 0, logged: 1, unmatched: 0, dead: 0, skipped: 2 });
+        expect(await read((s) => s.crmLog.counts(b, [ann]))).toMatchObject({ skipped: 1 });
+        expect(await read((s) => s.crmLog.counts(a, [bob]))).toMatchObject({ pending: 1 });
+        expect((await read((s) => s.crmLog.listByStatus(a, 'skipped', 10))).map((e) => e.lastError)).toEqual(['the customer was erased', 'the customer was erased']);
+        expect(await read((s) => s.crmLog.counts(a, []))).toMatchObject({ pending: 0 });
       });
     });
 

@@ -2,6 +2,7 @@ import { definePlugin, secret, type Health } from '@switchboard/core';
 import { z } from 'zod';
 import { EmailChannel } from './email-channel.js';
 import { MailboxWatcher } from './mailbox-watcher.js';
+import { SubjectTokens } from './subject-token.js';
 
 const port = z.number().int().min(1).max(65535);
 const credentials = {
@@ -62,7 +63,9 @@ export const emailPlugin = definePlugin({
   configSchema: emailConfigSchema,
   create(context, config) {
     const logger = context.logger.child({ plugin: '@switchboard/channel-email', instanceId: context.instanceId });
-    const channel = new EmailChannel({ channel: config.channel, address: config.address, smtp: config.smtp, logger });
+    // The state is usable from start() on: read it when a mail comes or goes, not now.
+    const tokens = new SubjectTokens(() => context.state);
+    const channel = new EmailChannel({ channel: config.channel, address: config.address, smtp: config.smtp, logger, tokens });
     const ownAddresses = new Set([config.address, ...config.aliases].map((a) => a.toLowerCase()));
     const watcher = new MailboxWatcher({
       imap: config.imap,
@@ -73,6 +76,7 @@ export const emailPlugin = definePlugin({
       state: context.state,
       logger,
       isOwnMessageId: (id) => channel.isOwnMessageId(id),
+      tokens,
     });
     // Only where workers run: an API node must not read the mailbox.
     const watches = context.role !== 'api';

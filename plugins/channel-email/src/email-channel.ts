@@ -1,5 +1,6 @@
 import { DeliveryError, type Channel, type Health, type Logger, type OutboundMessage, type SendResult } from '@switchboard/core';
 import nodemailer, { type Transporter } from 'nodemailer';
+import { subjectTokenOf, withSubjectToken, type SubjectTokens } from './subject-token.js';
 
 export interface SmtpSettings {
   host: string;
@@ -17,6 +18,8 @@ export interface EmailChannelOptions {
   smtp: SmtpSettings;
   logger: Logger;
   timeoutMs?: number;
+  /** Where subject tokens are remembered, so that an answer carrying one finds its conversation. */
+  tokens?: SubjectTokens | undefined;
 }
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
@@ -86,11 +89,18 @@ export class EmailChannel implements Channel {
     if (message.to.kind !== 'email') throw new DeliveryError(`the email channel cannot reach a ${message.to.kind} identity`, { permanent: true });
     const messageId = this.outboundExternalId(message);
     const references = [...new Set([...(message.references ?? []), ...(message.inReplyTo ? [message.inReplyTo] : [])])];
+    // `[#token]`: the fallback for mail clients that drop In-Reply-To and References.
+    const token = subjectTokenOf(message.conversationId);
+    try {
+      await this.#options.tokens?.remember(token, messageId);
+    } catch (error) {
+      throw new DeliveryError(`could not record the subject token: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
     try {
       const info = await this.#transport.sendMail({
         from: this.#options.address,
         to: message.to.name ? { name: message.to.name, address: message.to.value } : message.to.value,
-        subject: message.subject ?? '',
+        subject: withSubjectToken(message.subject, token),
         text: message.text,
         ...(message.html ? { html: message.html } : {}),
         messageId,

@@ -1,6 +1,7 @@
-import type { DeliveryFeedback, Health, IngestPort, Logger, PluginState, ResyncRequest, ResyncResult } from '@switchboard/core';
+import type { DeliveryFeedback, Health, IngestPort, IngestResult, Logger, PluginState, ResyncRequest, ResyncResult } from '@switchboard/core';
 import { ImapFlow } from 'imapflow';
-import { mailToInbound, normaliseMessageId, rawDigestId, type ConvertOptions } from './mail-to-inbound.js';
+import { mailToInbound, normaliseMessageId, rawDigestId, type ConvertOptions, type MailFacts } from './mail-to-inbound.js';
+import { subjectTokenIn, type SubjectTokens } from './subject-token.js';
 
 export interface ImapSettings {
   host: string;
@@ -26,7 +27,17 @@ export interface WatcherOptions {
   logger: Logger;
   /** Whether a Message-ID is one we sent (a bounce names it). */
   isOwnMessageId: (messageId: string) => boolean;
+  /** Subject tokens (`[#ref]`) of mail we sent. */
+  tokens?: SubjectTokens | undefined;
 }
+
+interface SizeFacts {
+  size: number;
+  envelope: { messageId?: string | undefined; subject?: string | undefined; from?: { address?: string | undefined; name?: string | undefined }[] | undefined } | undefined;
+}
+
+/** A mail read and parsed, not recorded yet. */
+type Prepared = { uid: number; kind: 'mail'; facts: MailFacts } | { uid: number; kind: 'oversized'; facts: SizeFacts } | { uid: number; kind: 'parked' };
 
 interface Cursor {
   uidValidity: string;
@@ -241,40 +252,58 @@ export class MailboxWatcher {
   }
 
   async #pass(client: ImapFlow): Promise<void> {
-    {
-      const mailbox = client.mailbox;
-      if (!mailbox) throw new Error('no mailbox open');
-      this.#seenExists = mailbox.exists;
-      const uidValidity = String(mailbox.uidValidity);
-      let cursor = await this.#cursor(uidValidity);
-      this.#status.uidValidity = uidValidity;
+    const mailbox = client.mailbox;
+    if (!mailbox) throw new Error('no mailbox open');
+    this.#seenExists = mailbox.exists;
+    const uidValidity = String(mailbox.uidValidity);
+    let cursor = await this.#cursor(uidValidity);
+    this.#status.uidValidity = uidValidity;
+    this.#status.lastUid = cursor.lastUid;
+    const pending = ((await client.search({ uid: `${cursor.lastUid + 1}:*` }, { uid: true })) || []).filter((uid) => uid > cursor.lastUid).sort((a, b) => a - b);
+    this.#status.backlog = pending.length;
+    const batches: number[][] = [];
+    for (let i = 0; i < pending.length; i += CHUNK_MESSAGES) batches.push(pending.slice(i, i + CHUNK_MESSAGES));
+    // A pipeline one batch deep: the next batch is fetched and parsed while this one is committed,
+    // acknowledged and its cursor saved — in that order, batch after batch, so "acknowledged only
+    // after commit" and "the cursor never passes an uncommitted mail" hold as before.
+    let next = batches.length > 0 ? this.#prepare(client, batches[0]!) : null;
+    let done = 0;
+    for (let i = 0; i < batches.length; i++) {
+      const prepared = await next!;
+      next = i + 1 < batches.length ? this.#prepare(client, batches[i + 1]!) : null;
+      // A failure of the batch in flight surfaces when it is awaited; until then it must not go unhandled.
+      next?.catch(() => undefined);
+      const { lastUid, acknowledged } = await this.#commit(prepared);
+      if (acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
+      cursor = { uidValidity, lastUid: Math.max(cursor.lastUid, lastUid) };
+      await this.#saveCursor(cursor);
+      done += batches[i]!.length;
       this.#status.lastUid = cursor.lastUid;
-      const pending = ((await client.search({ uid: `${cursor.lastUid + 1}:*` }, { uid: true })) || []).filter((uid) => uid > cursor.lastUid).sort((a, b) => a - b);
-      this.#status.backlog = pending.length;
-      for (let i = 0; i < pending.length; i += CHUNK_MESSAGES) {
-        const uids = pending.slice(i, i + CHUNK_MESSAGES);
-        const { lastUid } = await this.#process(client, uids, { acknowledge: true });
-        cursor = { uidValidity, lastUid: Math.max(cursor.lastUid, lastUid) };
-        await this.#saveCursor(cursor);
-        this.#status.lastUid = cursor.lastUid;
-        this.#status.backlog = Math.max(0, pending.length - (i + uids.length));
-      }
+      this.#status.backlog = Math.max(0, pending.length - done);
     }
   }
 
-  /**
-   * Ingests the given UIDs: sizes first (RFC822.SIZE), then the sources of those within the limit,
-   * in chunks of bounded bytes. Acknowledges what was committed. Answers the last UID handled.
-   */
+  /** Ingests the given UIDs (resync: without acknowledging them). Answers the last UID handled and how many were new. */
   async #process(client: ImapFlow, uids: number[], options: { acknowledge: boolean }): Promise<{ lastUid: number; added: number }> {
-    if (uids.length === 0) return { lastUid: 0, added: 0 };
-    const sizes = new Map<number, { size: number; envelope: { messageId?: string | undefined; subject?: string | undefined; from?: { address?: string | undefined; name?: string | undefined }[] | undefined } | undefined }>();
+    const { lastUid, added, acknowledged } = await this.#commit(await this.#prepare(client, uids));
+    if (options.acknowledge && acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
+    return { lastUid, added };
+  }
+
+  /**
+   * Reads and parses a batch: sizes first (RFC822.SIZE), then the sources of those within the
+   * limit, in chunks of bounded bytes, each parsed (attachments and the original into the blob
+   * store) before the next is fetched, so no more than CHUNK_BYTES of sources are held at once.
+   * Nothing is recorded yet.
+   */
+  async #prepare(client: ImapFlow, uids: number[]): Promise<Prepared[]> {
+    if (uids.length === 0) return [];
+    const sizes = new Map<number, SizeFacts>();
     for await (const message of client.fetch(uids.join(','), { uid: true, size: true, envelope: true }, { uid: true })) {
       sizes.set(message.uid, { size: message.size ?? 0, envelope: message.envelope });
     }
     const ordered = uids.filter((uid) => sizes.has(uid));
-    let added = 0;
-    const acknowledged: number[] = [];
+    const prepared: Prepared[] = [];
     let index = 0;
     while (index < ordered.length) {
       // A chunk of sources within CHUNK_BYTES (at least one message).
@@ -295,22 +324,41 @@ export class MailboxWatcher {
           sources.set(message.uid, message.source ?? Buffer.alloc(0));
         }
       }
-      const outcomes = await Promise.all(
-        chunk.map(async (uid) => {
-          const facts = sizes.get(uid)!;
-          const source = sources.get(uid);
-          return source === undefined && facts.size > this.#options.maxMessageBytes ? this.#recordOversized(uid, facts) : this.#ingestSource(uid, source ?? Buffer.alloc(0));
-        }),
+      prepared.push(
+        ...(await Promise.all(
+          chunk.map(async (uid): Promise<Prepared> => {
+            const facts = sizes.get(uid)!;
+            const source = sources.get(uid);
+            if (source === undefined && facts.size > this.#options.maxMessageBytes) return { uid, kind: 'oversized', facts };
+            return this.#parse(uid, source ?? Buffer.alloc(0));
+          }),
+        )),
       );
-      chunk.forEach((uid, n) => {
-        const outcome = outcomes[n]!;
-        if (outcome === 'parked') return;
-        if (outcome === 'added') added += 1;
-        acknowledged.push(uid);
-      });
     }
-    if (options.acknowledge && acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
-    return { lastUid: Math.max(...ordered, 0), added };
+    return prepared;
+  }
+
+  /** Records a prepared batch: every mail at once, so the ingest port commits them in a few transactions. */
+  async #commit(prepared: Prepared[]): Promise<{ lastUid: number; added: number; acknowledged: number[] }> {
+    // Handed over together, so the batch fills the hub's ingest transactions (one per mail otherwise starts the first alone).
+    const mails = prepared.flatMap((item) => (item.kind === 'mail' ? [item.facts.message] : []));
+    const { ingest } = this.#options;
+    const pending = ingest.ingestMany ? ingest.ingestMany(mails) : mails.map((message) => ingest.ingest(message));
+    let next = 0;
+    const outcomes = await Promise.all(
+      prepared.map((item) =>
+        item.kind === 'oversized' ? this.#recordOversized(item.uid, item.facts) : item.kind === 'mail' ? this.#ingestMail(item.uid, item.facts, pending[next++]!) : Promise.resolve('parked' as const),
+      ),
+    );
+    let added = 0;
+    const acknowledged: number[] = [];
+    prepared.forEach((item, n) => {
+      const outcome = outcomes[n]!;
+      if (outcome === 'parked') return;
+      if (outcome === 'added') added += 1;
+      acknowledged.push(item.uid);
+    });
+    return { lastUid: Math.max(0, ...prepared.map((p) => p.uid)), added, acknowledged };
   }
 
   async #acknowledge(client: ImapFlow, uids: number[]): Promise<void> {
@@ -319,14 +367,42 @@ export class MailboxWatcher {
     else if (afterIngest === 'move' && moveTo) await client.messageMove(uids.join(','), moveTo, { uid: true });
   }
 
-  async #ingestSource(uid: number, raw: Buffer): Promise<'added' | 'duplicate' | 'parked'> {
+  /** Parses one source; a mail that cannot even be turned into a placeholder is parked (left unread, blocking nothing). */
+  async #parse(uid: number, raw: Buffer): Promise<Prepared> {
     const { convert } = this.#options;
-    const fallbackId = rawDigestId(this.mailbox, raw);
     try {
-      const facts = await mailToInbound(raw, { ...convert, mailbox: this.mailbox }, fallbackId);
+      const facts = await mailToInbound(raw, { ...convert, mailbox: this.mailbox }, rawDigestId(this.mailbox, raw));
+      // A subject token names the first mail we sent in its conversation: a same-customer reference.
+      const token = facts.parseError === null ? subjectTokenIn(facts.message.subject) : null;
+      const tokenRef = token
+        ? await this.#options.tokens?.messageIdOf(token).catch((error: unknown) => {
+            // Without the token the mail still threads by its headers, or opens a conversation.
+            this.#options.logger.warn({ mailbox: this.mailbox, uid, err: errorText(error) }, 'subject token lookup failed; threading by headers only');
+            return null;
+          })
+        : null;
+      if (tokenRef) facts.message.customerThreadRefs = [tokenRef];
+      return { uid, kind: 'mail', facts };
+    } catch (error) {
+      this.#park(uid, error);
+      return { uid, kind: 'parked' };
+    }
+  }
+
+  #park(uid: number, error: unknown): void {
+    // Parked: not acknowledged (it stays unread in the mailbox), but it blocks nothing after it.
+    this.#status.parked += 1;
+    this.#status.lastError = `UID ${uid} parked: ${errorText(error)}`;
+    this.#options.logger.error({ mailbox: this.mailbox, uid, err: errorText(error) }, 'mail parked');
+  }
+
+  /** Settles one mail's ingest (`recorded`, already submitted): a refusal is recorded as a placeholder, a failure parks it. */
+  async #ingestMail(uid: number, facts: MailFacts, recorded: Promise<IngestResult>): Promise<'added' | 'duplicate' | 'parked'> {
+    const { convert } = this.#options;
+    try {
       let result;
       try {
-        result = await this.#options.ingest.ingest(facts.message);
+        result = await recorded;
       } catch (error) {
         // The ledger refused what we made of it: keep the mail as a placeholder with its source.
         this.#options.logger.warn({ mailbox: this.mailbox, uid, err: errorText(error) }, 'mail refused by the ledger; recording a placeholder');
@@ -345,10 +421,7 @@ export class MailboxWatcher {
       if (facts.report && !result.duplicate) await this.#markBounced(facts.report.originalMessageIds, facts.report.reason);
       return result.duplicate ? 'duplicate' : 'added';
     } catch (error) {
-      // Parked: not acknowledged (it stays unread in the mailbox), but it blocks nothing after it.
-      this.#status.parked += 1;
-      this.#status.lastError = `UID ${uid} parked: ${errorText(error)}`;
-      this.#options.logger.error({ mailbox: this.mailbox, uid, err: errorText(error) }, 'mail parked');
+      this.#park(uid, error);
       return 'parked';
     }
   }
@@ -360,7 +433,7 @@ export class MailboxWatcher {
     }
   }
 
-  async #recordOversized(uid: number, facts: { size: number; envelope: { messageId?: string | undefined; subject?: string | undefined; from?: { address?: string | undefined; name?: string | undefined }[] | undefined } | undefined }): Promise<'added' | 'duplicate' | 'parked'> {
+  async #recordOversized(uid: number, facts: SizeFacts): Promise<'added' | 'duplicate' | 'parked'> {
     const { convert, maxMessageBytes } = this.#options;
     const envelope = facts.envelope;
     const address = envelope?.from?.[0]?.address?.toLowerCase();

@@ -1,10 +1,11 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { definePlugin, secret, type Health } from '@switchboard/core';
 import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { SlackAgentDesk } from './slack-agent-desk.js';
 import { HubReceiver } from './slack-http-receiver.js';
 import { registerListeners } from './slack-listeners.js';
-import { SlackState } from './slack-state.js';
+import { LEGACY_STATE_FILE, SlackState } from './slack-state.js';
 
 export const deskSlackConfigSchema = z
   .strictObject({
@@ -59,7 +60,7 @@ export const deskSlackPlugin = definePlugin({
       clientOptions: { slackApiUrl: config.slackApiUrl, retryConfig: { retries: config.retries, factor: 2, minTimeout: 100, maxTimeout: 2000 } },
       ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken ?? '' }),
     });
-    const state = new SlackState(ctx.dataDir);
+    const state = new SlackState(ctx.state);
     const ownPosts = new Set<string>();
     const agentDesk = new SlackAgentDesk(app.client, state, ctx.reads, ctx.clock, config.notePrefix, ownPosts);
     registerListeners(app, { desk: ctx.desk, reads: ctx.reads, agentDesk, state, notePrefix: config.notePrefix, logger, command: config.command, ownPosts });
@@ -77,6 +78,8 @@ export const deskSlackPlugin = definePlugin({
       desk: agentDesk,
       ...(receiver ? { routes: [receiver.route(EVENTS_PATH, EVENTS_BODY_LIMIT)] } : {}),
       async start() {
+        // Earlier versions kept the state in a file of the data folder: take it over once.
+        await state.importLegacyFile(join(ctx.dataDir, LEGACY_STATE_FILE), ctx.clock.now(), logger);
         // bolt's init runs auth.test: a wrong token fails the start (the supervisor retries with backoff).
         await app.init();
         if (config.socketMode) await app.start();
@@ -85,7 +88,6 @@ export const deskSlackPlugin = definePlugin({
       async stop() {
         await app.stop().catch(() => undefined);
         await receiver?.stop();
-        await state.save();
       },
       health: async () => health,
       testConnection: authTest,

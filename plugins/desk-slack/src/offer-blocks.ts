@@ -31,6 +31,11 @@ export const contextBlocks = (context: DeskContext, now: Date): KnownBlock[] => 
     `*Waiting*\n${context.waitingSince ? minutesSince(context.waitingSince, now) : '—'}`,
   ];
   if (context.slaDue) fields.push(`*SLA due (${context.slaDue.kind})*\n${slackDate(context.slaDue.at)}`);
+  // CRM facts (cached by the hub): who the customer is in the CRM, with a link to the record.
+  for (const crm of context.crm ?? []) {
+    const facts = [crm.name, crm.company, crm.lifecycleStage, crm.owner ? `owner ${crm.owner}` : null].filter((f): f is string => Boolean(f)).map(escape).join(' · ') || `contact ${escape(crm.contactId)}`;
+    fields.push(`*${escape(crm.system)}*\n${crm.url ? `<${crm.url}|${facts}>` : facts}`);
+  }
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `*${escape(clip(context.subject ?? 'New conversation', 150))}*` } },
     { type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn' as const, text })) },

@@ -1,7 +1,7 @@
 import { PRESENCES, isDomainError, type Actor, type Agent, type DeskCommands, type DeskReads, type Logger, type Presence } from '@switchboard/core';
 import type { App, types } from '@slack/bolt';
 import { ACTIONS } from './offer-blocks.js';
-import { SLACK_BINDING, threadConversationKey, type SlackAgentDesk } from './slack-agent-desk.js';
+import { SLACK_BINDING, type SlackAgentDesk } from './slack-agent-desk.js';
 import type { SlackState } from './slack-state.js';
 
 type KnownBlock = types.KnownBlock;
@@ -146,9 +146,7 @@ export const registerListeners = (app: App, deps: ListenerDeps): void => {
     const answer = (message: string) => say(client, event.channel, user, message, threadTs);
     const agent = await agentOf(client, user, answer);
     if (!agent) return;
-    const key = threadTs ? threadConversationKey(event.channel, threadTs) : undefined;
-    if (key && !deps.state.data.threadConversations[key]) deps.state.reload();
-    const conversationId = key ? deps.state.data.threadConversations[key] : undefined;
+    const conversationId = threadTs ? await deps.state.threadConversation(event.channel, threadTs) : undefined;
     if (!conversationId) {
       await answer(`Reply in a conversation's thread to write to the customer, or use \`${deps.command} help\`.`);
       return;

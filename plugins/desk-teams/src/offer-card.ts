@@ -58,6 +58,8 @@ export interface OfferCardData {
   slaDue?: string | undefined;
   expiresAt: string;
   recent: { channel: string; direction: string; text: string }[];
+  /** The customer's CRM contacts, as the hub cached them. */
+  crm?: { system: string; facts: string; url: string | null }[] | undefined;
 }
 
 // In a personal chat Teams has no reply chains for typed messages: the accepted card carries an
@@ -83,6 +85,15 @@ export const offerCardData = (offer: DeskOffer): OfferCardData => {
     slaDue: context.slaDue === undefined ? undefined : `${context.slaDue.at.toISOString()} (${context.slaDue.kind})`,
     expiresAt: offer.expiresAt.toISOString(),
     recent: context.recent.slice(0, 5).map((r) => ({ channel: r.channel, direction: r.direction, text: r.text.slice(0, 300) })),
+    ...(context.crm?.length
+      ? {
+          crm: context.crm.map((c) => ({
+            system: c.system,
+            facts: [c.name, c.company, c.lifecycleStage, c.owner ? `owner ${c.owner}` : null].filter(Boolean).join(' · ') || `contact ${c.contactId}`,
+            url: c.url,
+          })),
+        }
+      : {}),
   };
 };
 
@@ -96,6 +107,7 @@ export const offerCard = (data: OfferCardData, status: OfferCardStatus, now: Dat
     ...(data.priority === undefined ? [] : [{ title: 'Priority', value: String(data.priority) }]),
     ...(data.waitingSince === undefined ? [] : [{ title: 'Waiting', value: minutes(now.getTime() - Date.parse(data.waitingSince)) }]),
     ...(data.slaDue === undefined ? [] : [{ title: 'SLA due', value: data.slaDue }]),
+    ...(data.crm ?? []).map((c) => ({ title: c.system, value: c.url ? `[${c.facts}](${c.url})` : c.facts })),
     { title: 'Answer by', value: data.expiresAt },
   ];
   return {

@@ -33,10 +33,10 @@ export class TeamsAgentDesk implements AgentDesk {
   }
 
   async deliverOffer(offer: DeskOffer): Promise<void> {
-    if (await this.state.shownOffer(offer.offerId)) return;
+    // The claim first: a shown card always has one, so the common path costs one write, not a read and a write.
     const reference = await this.referenceOf(offer.agentId);
     if (!(await this.state.claimOffer(offer.offerId, this.clock.now(), CLAIM_STALE_MS))) {
-      // Another delivery of the same offer is posting it: wait for its card rather than post a second one.
+      // Shown already, or another delivery of the same offer is posting it: wait for its card rather than post a second one.
       for (let i = 0; i < 50; i++) {
         if (await this.state.shownOffer(offer.offerId)) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -44,7 +44,14 @@ export class TeamsAgentDesk implements AgentDesk {
       throw new DomainError('unavailable', 'DESK_TEAMS.OFFER_IN_FLIGHT', `offer ${offer.offerId} is being delivered by another call; retry later`);
     }
     const card = offerCardData(offer);
-    const activityId = await this.connection.send(reference, { card: offerCard(card, 'offered', this.clock.now()) });
+    let activityId: string;
+    try {
+      activityId = await this.connection.send(reference, { card: offerCard(card, 'offered', this.clock.now()) });
+    } catch (error) {
+      // Nothing posted: the retry may post at once instead of waiting for the claim to go stale.
+      await this.state.releaseOffer(offer.offerId).catch(() => undefined);
+      throw error;
+    }
     await this.state.saveOffer(offer.offerId, { activityId, agentId: offer.agentId, conversationId: offer.context.conversationId, status: 'offered', card });
   }
 

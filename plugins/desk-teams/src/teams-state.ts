@@ -68,6 +68,11 @@ export class TeamsDeskState {
     return false;
   }
 
+  /** Gives a claim up after a post that failed, so that the retry posts at once. */
+  async releaseOffer(offerId: string): Promise<void> {
+    await this.state.delete(`claim:offer:${offerId}`);
+  }
+
   async saveOffer(offerId: string, shown: ShownOffer): Promise<void> {
     await this.state.set(`offer:${offerId}`, shown);
   }

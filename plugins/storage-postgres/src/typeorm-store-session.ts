@@ -15,6 +15,8 @@ import { TypeormSlaRepository } from './repositories/typeorm-sla-store.js';
 import { TypeormEventLogRepository } from './repositories/typeorm-event-log.js';
 import { TypeormPluginStateRepository } from './repositories/typeorm-plugin-state-store.js';
 import { TypeormRoutingRuleRepository } from './repositories/typeorm-routing-rule-store.js';
+import { TypeormLegacyMapRepository, TypeormMigrationRunRepository, TypeormMigrationSourceRepository } from './repositories/typeorm-migration-store.js';
+import { TypeormCrmLogRepository } from './repositories/typeorm-crm-log.js';
 import { TypeormPortabilityRepository } from './repositories/typeorm-portability-store.js';
 import {
   TypeormAgentRepository,
@@ -64,5 +66,9 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   sla: new TypeormSlaRepository(manager),
   eventLog: new TypeormEventLogRepository(manager),
   pluginState: new TypeormPluginStateRepository(manager),
+  migrationRuns: new TypeormMigrationRunRepository(manager),
+  legacyMap: new TypeormLegacyMapRepository(manager),
+  migrationSources: new TypeormMigrationSourceRepository(manager),
+  crmLog: new TypeormCrmLogRepository(manager),
   portability: new TypeormPortabilityRepository(manager),
 });

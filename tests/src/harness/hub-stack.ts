@@ -14,6 +14,8 @@ export interface HubStackOptions {
   env?: Record<string, string>;
   /** Extra node flags for the api process only (e.g. `--cpu-prof` for a benchmark). */
   apiNodeArgs?: string[];
+  /** Extra node flags for the worker processes (e.g. `--cpu-prof`). */
+  workerNodeArgs?: string[];
   workers?: number;
 }
 
@@ -25,10 +27,12 @@ export class HubStack {
   api!: HubProcess;
   readonly workers: HubProcess[] = [];
   #workerCount = 0;
+  readonly #workerNodeArgs: string[];
 
   private constructor(options: HubStackOptions) {
     this.adminKey = `sb_admin_${randomBytes(18).toString('hex')}`;
     this.dir = mkdtempSync(join(tmpdir(), 'sb-stack-'));
+    this.#workerNodeArgs = options.workerNodeArgs ?? [];
     const configFile = join(this.dir, 'switchboard.config.yaml');
     writeFileSync(configFile, `${JSON.stringify(options.config, null, 2)}\n`);
     this.env = {
@@ -63,7 +67,7 @@ export class HubStack {
 
   async startWorker(): Promise<HubProcess> {
     this.#workerCount += 1;
-    const worker = await HubProcess.start({ role: 'worker', name: `worker-${this.#workerCount}`, env: this.env, logDir: this.dir });
+    const worker = await HubProcess.start({ role: 'worker', name: `worker-${this.#workerCount}`, env: this.env, logDir: this.dir, nodeArgs: this.#workerNodeArgs });
     this.workers.push(worker);
     return worker;
   }

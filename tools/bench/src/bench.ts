@@ -4,9 +4,11 @@ import { runExportBench } from './export.bench.js';
 import { runIdentityBench } from './identity.bench.js';
 import { runIngestBench } from './ingest.bench.js';
 import { runLegacyReadBench } from './legacy-read.bench.js';
+import { runMigrationBench } from './migration.bench.js';
 import { runStartupBench } from './startup.bench.js';
 import { runTeamsBench } from './teams.bench.js';
 import { runTimelineBench } from './timeline.bench.js';
+import { runCrmBench } from './crm.bench.js';
 
 // npm run bench                  every section, start-up first
 // npm run bench -- startup       one section (or BENCH_ONLY=<section>)
@@ -16,9 +18,11 @@ const SECTIONS = {
   identity: runIdentityBench,
   timeline: runTimelineBench,
   legacy: runLegacyReadBench,
+  migration: runMigrationBench,
   teams: runTeamsBench,
   desk: runDeskBench,
   imap: runImapBench,
+  crm: runCrmBench,
   export: runExportBench,
 } as const;
 type Section = keyof typeof SECTIONS;

@@ -1,23 +1,40 @@
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { createTestDatabase, HubStack, mapConcurrent, signSlackRequest, startRedisServer, startSlackFake, waitFor } from '@switchboard/tests';
+import { createTestDatabase, HubStack, mapConcurrent, REPO_ROOT, signSlackRequest, startRedisServer, startSlackFake, waitFor } from '@switchboard/tests';
+import { summarizeCpuProfile } from './cpu-profile.js';
 import { intFromEnv } from './bench-env.js';
 
 // The Slack desk on PostgreSQL + Redis (api + worker processes), Web API on a loopback fake:
-// 1. offer-to-desk latency: an offer created → the fake receives its DM, with BENCH_DESK_AGENTS agents
-//    (default 200); baseline: a chat.postMessage sent straight to the fake from here.
+// 1. offer-to-desk latency: an offer created (its row's created_at) → the fake receives its DM, with
+//    BENCH_DESK_AGENTS agents (default 200), BENCH_DESK_OFFERS offers (default 200) one at a time (the
+//    next message only after the DM), then the same number in a burst; each split at the outbox relay
+//    (the offer.created event's dispatched_at). Baseline: a chat.postMessage sent straight to the fake.
 // 2. signed Slack events at BENCH_DESK_RATE/s (default 200) for BENCH_DESK_SECONDS (default 10):
 //    ack latency and events handled per second (App Home views published); baseline: a bare
 //    node:http server that verifies the same signature and answers 200.
-// Usage: npm run bench -- desk
+// Usage: npm run bench -- desk   (BENCH_PROFILE=1: CPU-profile the worker during the burst and print where its time goes)
 
 const AGENTS = intFromEnv('BENCH_DESK_AGENTS', 200);
 const OFFERS = intFromEnv('BENCH_DESK_OFFERS', 200);
 const RATE = intFromEnv('BENCH_DESK_RATE', 200);
 const SECONDS = intFromEnv('BENCH_DESK_SECONDS', 10);
 const SECRET = 'bench-slack-signing-secret';
+const PROFILE = process.env['BENCH_PROFILE'] === '1';
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+/** CPU milliseconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). */
+const cpuMsOf = (pid: number | undefined): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+};
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 const stats = (values: number[]) => {
@@ -78,7 +95,10 @@ export const runDeskBench = async (): Promise<void> => {
     cleanup.push(() => db.drop());
     const redis = await startRedisServer();
     cleanup.push(() => redis.stop());
+    const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'sb-bench-desk-prof-')) : undefined;
+    if (profileDir !== undefined) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
     const stack = await HubStack.start({
+      ...(profileDir === undefined ? {} : { workerNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
       databaseUrl: db.url,
       redisUrl: redis.url,
       env: { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET },
@@ -110,26 +130,67 @@ export const runDeskBench = async (): Promise<void> => {
       await fetch(`${fake.url}chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body: JSON.stringify({ channel: 'DRAW', text: 'raw' }) }).then((r) => r.arrayBuffer());
       raw.push(performance.now() - t0);
     }
-    const conversations: string[] = [];
-    for (let i = 0; i < OFFERS; i++) {
-      conversations.push((await hub.inbound({ channel: 'webhook', externalId: `bench-${i}`, from: { kind: 'email', value: `c${i}@example.com` }, text: `message ${i}` })).conversationId);
-      // Paced like customers writing in: one offer at a time is what the latency is about.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const offerRows = z.object({ items: z.array(z.object({ id: z.string(), expiresAt: z.string() })) });
-    const offers = (await mapConcurrent(agents, 8, async (agent) => (await hub.call(offerRows, 'GET', `/v1/agents/${agent.id}/offers?limit=100`)).items)).flat();
-    await waitFor(() => offers.every((o) => fake.callsTo('chat.postMessage').some((c) => JSON.stringify(c.args['blocks'] ?? '').includes(`offer:${o.id}`))), { timeoutMs: 120_000, description: 'every offer DM' });
-    const shown = new Map<string, number>();
-    for (const call of fake.callsTo('chat.postMessage')) {
-      const id = /offer:([0-9a-f-]{36})/.exec(JSON.stringify(call.args['blocks'] ?? ''))?.[1];
-      if (id && !shown.has(id)) shown.set(id, call.at);
-    }
-    // An offer's creation time is its expiry less the queue's timeout (the hub stamps both at once).
-    const latency = offers.map((o) => (shown.get(o.id) ?? Number.NaN) - (new Date(o.expiresAt).getTime() - 3600 * 1000));
-    const desk = stats(latency);
     const base = stats(raw);
-    console.log(`  offer-to-desk  ${desk.n} offers (${conversations.length} conversations) p50 ${ms(desk.p50)} p99 ${ms(desk.p99)}  (target p99 < 100 ms)`);
-    console.log(`  raw postMessage              p50 ${ms(base.p50)} p99 ${ms(base.p99)}   ratio p50 ${(desk.p50 / base.p50).toFixed(1)}×, p99 ${(desk.p99 / base.p99).toFixed(1)}×`);
+    const shownAt = (): Map<string, number> => {
+      const shown = new Map<string, number>();
+      for (const call of fake.callsTo('chat.postMessage')) {
+        const id = /offer:([0-9a-f-]{36})/.exec(JSON.stringify(call.args['blocks'] ?? ''))?.[1];
+        if (id && !shown.has(id)) shown.set(id, call.at);
+      }
+      return shown;
+    };
+    const offerRow = z.object({ id: z.string(), created_at: z.date(), dispatched_at: z.date().nullable() });
+    // Every offer of the given conversations, with its creation and the relay of its `offer.created` event.
+    const offersOf = async (conversationIds: string[]) =>
+      z.array(offerRow).parse(
+        (
+          await db.pool.query(
+            `SELECT o.id, o.created_at, e.dispatched_at FROM offers o
+               LEFT JOIN outbox_events e ON e.type = 'offer.created' AND e.event->>'offerId' = o.id::text
+              WHERE o.conversation_id = ANY($1::uuid[])`,
+            [conversationIds],
+          )
+        ).rows,
+      );
+    const cpu = () => ({ api: cpuMsOf(stack.api.child?.pid), worker: cpuMsOf(stack.workers[0]?.child?.pid) });
+    /** Offer created → DM at the fake, split at the outbox relay (created → relayed → shown); CPU per offer since `from`. */
+    const measure = async (label: string, conversationIds: string[], from: { api: number; worker: number }) => {
+      let rows: z.infer<typeof offerRow>[] = [];
+      await waitFor(
+        async () => {
+          rows = await offersOf(conversationIds);
+          const shown = shownAt();
+          return rows.length >= conversationIds.length && rows.every((o) => shown.has(o.id));
+        },
+        { timeoutMs: 120_000, description: `every ${label} offer DM` },
+      );
+      const shown = shownAt();
+      const total = stats(rows.map((o) => (shown.get(o.id) ?? Number.NaN) - o.created_at.getTime()));
+      const relayed = stats(rows.map((o) => (o.dispatched_at?.getTime() ?? Number.NaN) - o.created_at.getTime()));
+      const delivered = stats(rows.map((o) => (shown.get(o.id) ?? Number.NaN) - (o.dispatched_at?.getTime() ?? Number.NaN)));
+      console.log(`  offer-to-desk ${label.padEnd(22)} ${total.n} offers p50 ${ms(total.p50)} p99 ${ms(total.p99)}  (target p99 < 100 ms)  ratio to raw p50 ${(total.p50 / base.p50).toFixed(0)}×, p99 ${(total.p99 / base.p99).toFixed(0)}×`);
+      const used = cpu();
+      console.log(`    of which created → relayed p50 ${ms(relayed.p50)} p99 ${ms(relayed.p99)}; relayed → DM p50 ${ms(delivered.p50)} p99 ${ms(delivered.p99)}`);
+      console.log(`    CPU per offer (message in → DM out): api ${ms((used.api - from.api) / rows.length)}, worker ${ms((used.worker - from.worker) / rows.length)}`);
+    };
+    console.log(`  raw postMessage                         p50 ${ms(base.p50)} p99 ${ms(base.p99)}`);
+    let n = 0;
+    const write = async () => (await hub.inbound({ channel: 'webhook', externalId: `bench-${n}`, from: { kind: 'email', value: `c${n++}@example.com` }, text: `message ${n}` })).conversationId;
+    // a. One offer at a time (what a customer writing in sees): the next message only after the DM.
+    const oneAtATime: string[] = [];
+    const beforeOne = cpu();
+    for (let i = 0; i < OFFERS; i++) {
+      const conversationId = await write();
+      oneAtATime.push(conversationId);
+      await waitFor(async () => (await offersOf([conversationId])).some((o) => shownAt().has(o.id)), { timeoutMs: 30_000, intervalMs: 5, description: 'the offer DM' });
+    }
+    await measure('one at a time', oneAtATime, beforeOne);
+    // b. A burst: OFFERS messages at once (16 in flight), as after an outage or a mass mailing.
+    const windowStart = monotonicMicros();
+    const beforeBurst = cpu();
+    const burst = await mapConcurrent(Array.from({ length: OFFERS }, (_, i) => i), 16, () => write());
+    await measure(`burst of ${OFFERS}`, burst, beforeBurst);
+    const windowEnd = monotonicMicros();
 
     // 2. Signed events: App Home opened by linked agents (a lookup, a read of their work, views.publish).
     const total = RATE * SECONDS;
@@ -147,6 +208,18 @@ export const runDeskBench = async (): Promise<void> => {
     const bareAck = stats(baseline.latencies);
     console.log(`  signed events  ${total} at ${RATE}/s: ack p50 ${ms(ack.p50)} p99 ${ms(ack.p99)} (target p99 < 500 ms), ${hubRun.failures} failed, handled ${handledPerSecond.toFixed(0)}/s`);
     console.log(`  raw verify+200              ack p50 ${ms(bareAck.p50)} p99 ${ms(bareAck.p99)}   ratio p50 ${(ack.p50 / bareAck.p50).toFixed(1)}×, p99 ${(ack.p99 / bareAck.p99).toFixed(1)}×`);
+    if (profileDir !== undefined) {
+      // The profile is written when the process exits.
+      await stack.stop();
+      const [file] = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
+      if (file !== undefined) {
+        const summary = summarizeCpuProfile(join(profileDir, file), REPO_ROOT, windowStart, windowEnd, 25);
+        const share = (value: number) => `${((100 * value) / summary.totalMs).toFixed(1).padStart(5)}%`;
+        console.log(`  worker CPU during the burst: ${(summary.totalMs / 1000).toFixed(2)} s sampled; self time by area, then by function:`);
+        for (const [area, value] of summary.byArea) console.log(`    ${share(value)}  ${area}`);
+        for (const [name, value] of summary.byFunction) console.log(`    ${share(value)}  ${name}`);
+      }
+    }
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
   }

@@ -28,6 +28,11 @@ export const runImapBench = async (): Promise<void> => {
 
     // Raw: imapflow alone, the same two passes the channel makes (sizes first, then sources).
     const client = await dovecot.client();
+    const cpuMs = (since: NodeJS.CpuUsage) => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1000;
+    };
+    const rawCpu = process.cpuUsage();
     const rawStart = performance.now();
     const lock = await client.getMailboxLock('Bench');
     let fetched = 0;
@@ -38,6 +43,7 @@ export const runImapBench = async (): Promise<void> => {
       lock.release();
     }
     const rawSeconds = (performance.now() - rawStart) / 1000;
+    const rawCpuMs = cpuMs(rawCpu);
     await client.logout();
     if (fetched !== N) throw new Error(`the raw fetch read ${fetched} of ${N} mails`);
 
@@ -45,13 +51,17 @@ export const runImapBench = async (): Promise<void> => {
     const hub = await startEmailHub({ mailboxes: [mailboxSpec(dovecot, sink, { id: 'bench-mail', channel: 'email', mailbox: 'Bench', pollSeconds: 1 })] });
     try {
       const started = performance.now();
+      const hubCpu = process.cpuUsage();
       await waitUntil(async () => (await hub.count("channel = 'email'")) >= N, `${N} interactions`, 600_000);
       const hubSeconds = (performance.now() - started) / 1000;
+      const hubCpuMs = cpuMs(hubCpu);
       const rawRate = N / rawSeconds;
       const hubRate = N / hubSeconds;
       console.log(`raw imapflow fetch   ${rawRate.toFixed(0).padStart(7)} mails/s  (${(bytes / 1048576 / rawSeconds).toFixed(1)} MiB/s, ${rawSeconds.toFixed(2)} s)`);
       console.log(`email channel ingest ${hubRate.toFixed(0).padStart(7)} mails/s  (${hubSeconds.toFixed(2)} s after a ${((started - hubStart) / 1000).toFixed(1)} s hub start)`);
       console.log(`ratio                ${(hubRate / rawRate).toFixed(2)}x of raw (target >= 0.5x)`);
+      // This process's CPU only (the in-process hub, or imapflow alone); PostgreSQL and Dovecot are not counted.
+      console.log(`CPU per mail         raw ${(rawCpuMs / N).toFixed(2)} ms, email channel ${(hubCpuMs / N).toFixed(2)} ms (this process)`);
 
       // Live: one mail at a time; APPEND to committed row (includes Dovecot's ~0.5 s IDLE notification delay).
       const appendedAt = new Map<string, number>();

@@ -15,6 +15,7 @@ import {
   type TestDatabase,
   REPO_ROOT,
 } from '@switchboard/tests';
+import { HubspotFake } from '@switchboard/crm-hubspot/testing';
 import { summarizeCpuProfile } from './cpu-profile.js';
 import { HttpLoad } from './http-load.js';
 import { intFromEnv } from './bench-env.js';
@@ -27,7 +28,9 @@ import { intFromEnv } from './bench-env.js';
 //        matched against each of them (keywords, a regex, an attribute), the last sends it to `bench`,
 //        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes,
 //        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools,
-//        BENCH_SQL_COUNT=0 to leave out the statement counter, sql-counter.preload.mjs)
+//        BENCH_SQL_COUNT=0 to leave out the statement counter, sql-counter.preload.mjs,
+//        BENCH_INGEST_CRM=1 with a HubSpot instance (a loopback fake) configured: ingest also names
+//        its entries for the CRM sync, and the workers log them while the ingest runs)
 
 const N = intFromEnv('BENCH_N', 10_000);
 const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 32);
@@ -299,6 +302,13 @@ export const runIngestBench = async (): Promise<void> => {
     const hubEnv: Record<string, string> = {};
     // Every hub process counts what it sends (sql-counter.preload.mjs); the hub itself has no such counter.
     if (counterDir !== undefined) Object.assign(hubEnv, { NODE_OPTIONS: `--import=${SQL_COUNTER}`, BENCH_SQL_COUNTER_DIR: counterDir });
+    const withCrm = process.env['BENCH_INGEST_CRM'] === '1';
+    const crmFake = withCrm ? new HubspotFake({ token: 'pat-bench' }) : null;
+    if (crmFake) {
+      await crmFake.start();
+      cleanup.push(() => crmFake.stop());
+      hubEnv['BENCH_HUBSPOT_TOKEN'] = 'pat-bench';
+    }
     const stack = await HubStack.start({
       apiNodeArgs: [...API_NODE_ARGS, ...(profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`])],
       databaseUrl: db.url,
@@ -306,9 +316,13 @@ export const runIngestBench = async (): Promise<void> => {
       env: hubEnv,
       config: {
         hub: { channelQueues: { webhook: 'bench' } },
-        plugins: [{ id: 'webhook', use: '@switchboard/channel-webhook', config: { channel: 'webhook' } }],
+        plugins: [
+          { id: 'webhook', use: '@switchboard/channel-webhook', config: { channel: 'webhook' } },
+          ...(crmFake ? [{ id: 'hubspot', use: '@switchboard/crm-hubspot', config: { accessToken: { env: 'BENCH_HUBSPOT_TOKEN' }, apiBaseUrl: crmFake.url, requestsPerTenSeconds: 1000 } }] : []),
+        ],
       },
     });
+    if (crmFake) console.log('with a HubSpot instance configured (BENCH_INGEST_CRM=1)');
     cleanup.push(async () => {
       await stack.stop();
       stack.removeFiles();

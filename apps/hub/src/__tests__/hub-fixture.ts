@@ -42,7 +42,7 @@ export const startReceiver = async (answer: () => number = () => 200) => {
   return { url: `http://127.0.0.1:${port}/receive`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 };
 
-const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
+export const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
 
 /** A hub on an in-memory embedded store and the in-process queue, answering through `call`. */
 /** `databaseUrl` puts the store on that PostgreSQL database instead. */
@@ -52,6 +52,9 @@ export const startHub = async (options: {
   inboundSecret?: string;
   databaseUrl?: string;
   identity?: HubConfig['hub']['identity'];
+  /** More plugin instances (legacy sources, say). */
+  plugins?: PluginSpec[];
+  migration?: HubConfig['hub']['migration'];
 }) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'sb-hub-'));
   const config: HubConfig = {
@@ -69,6 +72,7 @@ export const startHub = async (options: {
       sweepIntervalMs: 300,
       channelQueues: {},
       identity: options.identity ?? { defaultRegion: null, rules: ['exact', 'shared-contact'] },
+      ...(options.migration === undefined ? {} : { migration: options.migration }),
     },
     plugins: [
       spec('store', '@switchboard/storage-postgres', options.databaseUrl === undefined ? { dataDir: 'memory://' } : { url: { env: 'HUB_TEST_DATABASE_URL' } }),
@@ -79,6 +83,7 @@ export const startHub = async (options: {
         signingSecret: { env: 'HUB_TEST_SIGNING_SECRET' },
         ...(options.inboundSecret === undefined ? {} : { inboundSecret: { env: 'HUB_TEST_INBOUND_SECRET' } }),
       }),
+      ...(options.plugins ?? []),
     ],
   };
   const hub: Hub = await createHub(config, {

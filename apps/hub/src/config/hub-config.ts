@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { RESOLUTION_RULES, isPhoneRegion, type IdentitySettings } from '@switchboard/core';
+import { RESOLUTION_RULES, isPhoneRegion, type CrmSettings, type IdentitySettings } from '@switchboard/core';
 import { z } from 'zod';
 
 export type HubRole = 'all' | 'api' | 'worker';
@@ -24,6 +24,8 @@ export interface PluginSpec {
   resolveFrom: string;
   /** Where the instance was declared, for error messages (`switchboard.config.yaml: plugins[0]`, `built-in`). */
   source?: string;
+  /** Legacy sources: a scheduled delta every this many seconds while the legacy system stays live. */
+  sync?: { everySeconds: number } | undefined;
 }
 
 export interface HubSettings {
@@ -37,6 +39,10 @@ export interface HubSettings {
   /** channel name → default queue name */
   channelQueues: Record<string, string>;
   identity: IdentitySettings;
+  /** Migration runs from legacy sources: records per batch, and what open tickets become. */
+  migration?: { batchSize: number; openTickets: 'queue' | 'record' } | undefined;
+  /** CRM sync: contact facts cached this long, attempts per entry before it is dead, the lease of one attempt. */
+  crm?: CrmSettings | undefined;
 }
 
 export interface HubConfig {
@@ -92,6 +98,16 @@ const hubSchema = z.strictObject({
         .default([...RESOLUTION_RULES]),
     })
     .prefault({}),
+  migration: z
+    .strictObject({ batchSize: z.number().int().min(1).max(10_000).default(1000), openTickets: z.enum(['queue', 'record']).default('queue') })
+    .prefault({}),
+  crm: z
+    .strictObject({
+      factsTtlSeconds: z.number().int().min(0).max(86_400).default(300),
+      maxAttempts: positiveInt.max(100).default(8),
+      leaseSeconds: positiveInt.max(3600).default(30),
+    })
+    .prefault({}),
 });
 
 const pluginEntrySchema = z.strictObject({
@@ -99,6 +115,8 @@ const pluginEntrySchema = z.strictObject({
   use: z.string().min(1, 'names an npm package or a path'),
   enabled: z.boolean().default(true),
   config: z.record(z.string(), z.unknown()).default({}),
+  /** Legacy sources only: scheduled deltas while the legacy system stays live (coexistence). */
+  sync: z.strictObject({ everySeconds: z.number().int().min(10).max(86_400) }).optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -134,6 +152,7 @@ export const loadHubConfig = async (env: NodeJS.ProcessEnv = process.env, cwd = 
     config: entry.config,
     resolveFrom: baseDir,
     source: `${label}: plugins[${index}]`,
+    ...(entry.sync === undefined ? {} : { sync: entry.sync }),
   }));
 
   const builtIns: PluginSpec[] = [];

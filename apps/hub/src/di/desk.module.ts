@@ -3,6 +3,8 @@ import {
   ChannelRegistry,
   Clock,
   CoreSettings,
+  CrmFacts,
+  CrmRegistry,
   CustomerQueries,
   DeskActions,
   DeskCommands,
@@ -30,6 +32,7 @@ export const deskModule = new ContainerModule(({ bind }) => {
           ctx.get(ManageRouting),
           ctx.get(CustomerQueries),
           ctx.get<ChannelRegistry>(ChannelRegistry),
+          { crmEvents: ctx.get<CoreSettings>(CoreSettings).crmEvents },
         ),
     )
     .inSingletonScope();
@@ -37,7 +40,7 @@ export const deskModule = new ContainerModule(({ bind }) => {
     .toDynamicValue((ctx) => new ManageCustomers(ctx.get<Store>(Store), ctx.get<Clock>(Clock), { defaultRegion: ctx.get<CoreSettings>(CoreSettings).identity.defaultRegion }))
     .inSingletonScope();
   bind(NotifyDesks)
-    .toDynamicValue((ctx) => new NotifyDesks(ctx.get<Store>(Store), ctx.get<DeskRegistry>(DeskRegistry)))
+    .toDynamicValue((ctx) => new NotifyDesks(ctx.get<Store>(Store), ctx.get<DeskRegistry>(DeskRegistry), ctx.get(CrmFacts)))
     .inSingletonScope();
   // Offers, their answers and thread entries shown on the desks, after commit.
   bind<JobContributionList>(JobContributions)
@@ -47,6 +50,9 @@ export const deskModule = new ContainerModule(({ bind }) => {
     .toDynamicValue((ctx) => new DeskQueries(ctx.get<Store>(Store)))
     .inSingletonScope();
   bind(EraseCustomer)
-    .toDynamicValue((ctx) => new EraseCustomer(ctx.get<Store>(Store), ctx.get<Clock>(Clock)))
+    .toDynamicValue((ctx) => {
+      const facts = ctx.get(CrmFacts);
+      return new EraseCustomer(ctx.get<Store>(Store), ctx.get<Clock>(Clock), ctx.get<CrmRegistry>(CrmRegistry), (instanceId, contactId) => facts.forget(instanceId, contactId));
+    })
     .inSingletonScope();
 });

@@ -1,4 +1,4 @@
-import { BlobStore, ChannelRegistry, Clock, CoreSettings, DeskRegistry, JobQueue, Logger, Store } from '@switchboard/core';
+import { BlobStore, ChannelRegistry, Clock, CoreSettings, CrmRegistry, DeskRegistry, JobQueue, Logger, Store } from '@switchboard/core';
 import { ContainerModule } from 'inversify';
 
 export interface Platform {
@@ -10,6 +10,8 @@ export interface Platform {
   channels: ChannelRegistry;
   /** The desk plugin instances, for the desk jobs. */
   desks: DeskRegistry;
+  /** The CRM plugin instances, for the CRM sync. */
+  crms: CrmRegistry;
   /** Where attachments go, when a blob plugin is loaded. */
   blobs?: BlobStore;
 }
@@ -24,5 +26,6 @@ export const platformModule = (platform: Platform) =>
     bind<CoreSettings>(CoreSettings).toConstantValue(platform.settings);
     bind<ChannelRegistry>(ChannelRegistry).toConstantValue(platform.channels);
     bind<DeskRegistry>(DeskRegistry).toConstantValue(platform.desks);
+    bind<CrmRegistry>(CrmRegistry).toConstantValue(platform.crms);
     if (platform.blobs) bind<BlobStore>(BlobStore).toConstantValue(platform.blobs);
   });

@@ -13,6 +13,8 @@ export interface DeskContext {
   waitingSince?: Date | undefined;
   /** The next SLA deadline (first response, else resolution) when the queue sets one. */
   slaDue?: { kind: 'first-response' | 'resolution'; at: Date } | undefined;
+  /** The customer's CRM contacts (cached facts), one per CRM instance that knows the customer. */
+  crm?: { system: string; contactId: string; name: string | null; company: string | null; owner: string | null; lifecycleStage: string | null; url: string | null }[] | undefined;
   /** The latest entries of the customer's timeline, newest first, across channels. */
   recent: { channel: string; direction: 'inbound' | 'outbound' | 'internal'; text: string; occurredAt: Date }[];
 }

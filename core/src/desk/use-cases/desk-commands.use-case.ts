@@ -54,7 +54,14 @@ export class DeskActions implements DeskCommands {
     private readonly routing: ManageRouting,
     private readonly customers: CustomerQueries,
     private readonly channels: ChannelRegistry,
+    private readonly options: { crmEvents?: boolean | undefined } = {},
   ) {}
+
+  /** The `interaction.recorded` event a CRM logs the entry from (none without a CRM instance). */
+  private recorded(interaction: Interaction, kind?: 'summary'): DomainEvent[] {
+    if (!this.options.crmEvents) return [];
+    return [{ type: 'interaction.recorded', entries: [{ interactionId: interaction.id, customerId: interaction.customerId, conversationId: interaction.conversationId, ...(kind ? { kind } : {}) }] }];
+  }
 
   accept(actor: Actor, offerId: string): Promise<Offer> {
     return this.offers.accept(offerId, actor.kind === 'agent' ? actor.agentId : undefined);
@@ -115,6 +122,7 @@ export class DeskActions implements DeskCommands {
       await session.outbox.add([
         { type: 'delivery.requested', interactionId: interaction.id, attempt: 1 },
         ...this.deskPost(conversation, interaction),
+        ...this.recorded(interaction),
       ]);
       return interaction;
     });
@@ -129,7 +137,7 @@ export class DeskActions implements DeskCommands {
       const now = this.clock.now();
       const interaction = await appendEntry(session, conversation, { channel: 'system', direction: 'internal', type: 'note', text: command.text, agentId: agent.id }, now);
       await session.conversations.update({ ...conversation, updatedAt: now });
-      const post = this.deskPost(conversation, interaction);
+      const post = [...this.deskPost(conversation, interaction), ...this.recorded(interaction)];
       if (post.length > 0) await session.outbox.add(post);
       return interaction;
     });
@@ -144,7 +152,7 @@ export class DeskActions implements DeskCommands {
       await releaseConversation(session, conversationId, now, 'resolved');
       await session.conversations.update(resolved);
       const entry = await this.statusEntry(session, conversation, resolved, acting, now);
-      await session.outbox.add([{ type: 'conversation.resolved', conversationId }, ...this.deskPost(conversation, entry)]);
+      await session.outbox.add([{ type: 'conversation.resolved', conversationId }, ...this.deskPost(conversation, entry), ...this.recorded(entry, 'summary')]);
       return resolved;
     });
   }

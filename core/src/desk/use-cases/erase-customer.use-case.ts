@@ -1,3 +1,6 @@
+import type { CrmSession } from '../../crm/ports/crm-log-store.port.js';
+import type { CrmRegistry } from '../../crm/ports/crm-registry.port.js';
+import type { IdentityKey } from '../../identity/identity.value-object.js';
 import type { DeliverySession } from '../../delivery/ports/delivery-store.port.js';
 import { identityErrors } from '../../identity/identity.errors.js';
 import type { IdentitySession } from '../../identity/ports/identity-store.port.js';
@@ -23,6 +26,21 @@ export interface ErasureReport {
   mergeSuggestionsRemoved: number;
   /** Merge records naming the customer: their identities, attribute values and former name emptied; no longer reversible. */
   mergeRecordsScrubbed: number;
+  /**
+   * The CRM records that held the customer: deleted there (`erased: true`, the instance's
+   * `eraseInCrm`), or still holding the data, named so that someone can act (`erased: false`).
+   */
+  crm: CrmErasure[];
+}
+
+export interface CrmErasure {
+  instanceId: string;
+  system: string;
+  contactId: string;
+  /** The identity that linked it, as `crm:<system>:<id>`. */
+  identity: string;
+  erased: boolean;
+  detail: string;
 }
 
 /** Entries read per round: bounded memory for a customer of any size. */
@@ -35,7 +53,7 @@ const BATCH = 500;
 const holdsPersonalContent = (i: Interaction): boolean =>
   i.erasedAt === null && (i.party !== null || i.type === 'message' || i.type === 'note');
 
-type EraseSession = IdentitySession & LedgerSession & DeliverySession & SessionLocks;
+type EraseSession = IdentitySession & LedgerSession & DeliverySession & CrmSession & SessionLocks;
 
 /**
  * Data-subject erasure. In one transaction: the identities of the customer (and of those merged
@@ -50,9 +68,36 @@ export class EraseCustomer {
   constructor(
     private readonly store: Transactions<EraseSession>,
     private readonly clock: Clock,
+    private readonly crms?: CrmRegistry,
+    private readonly onCrmErased?: (instanceId: string, contactId: string) => void,
   ) {}
 
   async erase(customerId: string): Promise<ErasureReport> {
+    const { report, links } = await this.eraseInStore(customerId);
+    // After commit: the hub's copy is gone whatever the CRM answers; the answer names what is left.
+    const crm: CrmErasure[] = [];
+    for (const link of links) {
+      const target = this.crms?.list().find((t) => link.kind === 'crm' && link.value.startsWith(`${t.system}:`));
+      if (!target) continue;
+      const contactId = link.value.slice(target.system.length + 1);
+      const base = { instanceId: target.instanceId, system: target.system, contactId, identity: `crm:${link.value}` };
+      if (!target.policy.eraseInCrm || !target.crm.eraseContact) {
+        crm.push({ ...base, erased: false, detail: `${target.system} contact ${contactId} still holds this customer's data (eraseInCrm is off): erase it there` });
+        continue;
+      }
+      try {
+        await target.crm.eraseContact(contactId);
+        this.onCrmErased?.(target.instanceId, contactId);
+        crm.push({ ...base, erased: true, detail: `${target.system} contact ${contactId} deleted (GDPR delete)` });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        crm.push({ ...base, erased: false, detail: `${target.system} contact ${contactId} still holds this customer's data: the GDPR delete failed (${reason}); erase it there` });
+      }
+    }
+    return { ...report, crm };
+  }
+
+  private async eraseInStore(customerId: string): Promise<{ report: Omit<ErasureReport, 'crm'>; links: IdentityKey[] }> {
     return this.store.transaction(async (session) => {
       if (!(await session.customers.get(customerId))) throw identityErrors.customerNotFound(customerId);
       const family = await customerAndMerged(session, customerId);
@@ -67,7 +112,10 @@ export class EraseCustomer {
       await session.lockAll(conversations.map((c) => lockKeys.conversation(c.id)));
       const now = this.clock.now();
 
+      const links = identities.filter((i) => i.kind === 'crm').map((i) => ({ kind: i.kind, value: i.value }));
       await session.identities.removeMany(identities.map((i) => ({ kind: i.kind, value: i.value })));
+      // Nothing more goes to a CRM for an erased customer.
+      await session.crmLog.setStatusFor(null, family, ['pending', 'sending', 'unmatched'], 'skipped', now, 'the customer was erased');
       const mergeSuggestionsRemoved = await session.mergeSuggestions.removeFor(family);
       const mergeRecordsScrubbed = await session.merges.scrubFor(family, now);
       for (const customer of customers) await session.customers.update({ ...customer, displayName: null, attributes: {}, updatedAt: now });
@@ -108,15 +156,18 @@ export class EraseCustomer {
         );
       }
       return {
-        customerId,
-        erasedAt: now,
-        customers: family,
-        identities: identities.length,
-        interactions: erased,
-        conversations: conversations.length,
-        deliveriesCancelled: cancelled,
-        mergeSuggestionsRemoved,
-        mergeRecordsScrubbed,
+        report: {
+          customerId,
+          erasedAt: now,
+          customers: family,
+          identities: identities.length,
+          interactions: erased,
+          conversations: conversations.length,
+          deliveriesCancelled: cancelled,
+          mergeSuggestionsRemoved,
+          mergeRecordsScrubbed,
+        },
+        links,
       };
     });
   }

@@ -5,6 +5,7 @@ import { PermanentJobError } from '../../shared/ports/job-queue.port.js';
 import type { Store, StoreSession } from '../../store/store.port.js';
 import type { AgentDesk, DeskContext, DeskOfferUpdate, DeskThreadPost } from '../ports/agent-desk.port.js';
 import type { DeskRegistry } from '../ports/desk-registry.port.js';
+import type { CrmFacts } from '../../crm/use-cases/crm-facts.js';
 
 /** How many timeline entries a desk shows with an offer. */
 export const DESK_RECENT_ENTRIES = 5;
@@ -25,6 +26,7 @@ export class NotifyDesks {
   constructor(
     private readonly store: Store,
     private readonly desks: DeskRegistry,
+    private readonly crmFacts?: CrmFacts,
   ) {}
 
   async offerCreated(offerId: string): Promise<void> {
@@ -97,6 +99,9 @@ export class NotifyDesks {
     ]);
     const entries = recent.items.filter((i) => i.type === 'message' || i.type === 'note');
     const subject = [...entries].reverse().find((i) => i.conversationId === conversation.id && i.subject)?.subject ?? null;
+    const crm = this.crmFacts
+      ? (await this.crmFacts.forIdentities(identities)).map(({ system, contactId, name, company, owner, lifecycleStage, url }) => ({ system, contactId, name, company, owner, lifecycleStage, url }))
+      : [];
     const sla = queue?.sla;
     const slaDue =
       sla?.firstResponseSeconds !== undefined && conversation.firstResponseAt === null
@@ -113,6 +118,7 @@ export class NotifyDesks {
       priority: conversation.priority,
       waitingSince: item?.enqueuedAt ?? conversation.createdAt,
       ...(slaDue ? { slaDue } : {}),
+      ...(crm.length > 0 ? { crm } : {}),
       recent: entries.slice(0, DESK_RECENT_ENTRIES).map((i) => ({ channel: i.channel, direction: i.direction, text: i.text, occurredAt: i.occurredAt })),
     };
   }

@@ -70,6 +70,41 @@ describe('IngestInbound on the in-memory store', () => {
       expect(bob?.customerId).not.toBe(first.customerId);
     });
 
+    it('follows a same-customer ref (a subject token) only to a conversation of the sender’s customer, and only when no thread ref matched', async () => {
+      const first = await ingest.ingest(mail('ann@example.com', { externalId: '<t1@mail.example.com>' }));
+      clock.advance(2 * HOUR);
+      // Past the continuity window: only the token brings Ann back.
+      const ann = await ingest.ingest(mail('ann@example.com', { threadScope: 'any', customerThreadRefs: ['<t1@mail.example.com>'] }));
+      expect(ann.conversationId).toBe(first.conversationId);
+      // A stranger with the same token does not get in: a conversation of their own.
+      const mallory = await ingest.ingest(mail('mallory@example.net', { threadScope: 'any', customerThreadRefs: ['<t1@mail.example.com>'] }));
+      expect(mallory.conversationId).not.toBe(first.conversationId);
+      expect(mallory.customerId).not.toBe(first.customerId);
+      // A real thread ref wins over the token.
+      const other = await ingest.ingest(mail('ann@example.com', { externalId: '<t2@mail.example.com>' }));
+      const both = await ingest.ingest(mail('ann@example.com', { threadScope: 'any', threadRefs: ['<t2@mail.example.com>'], customerThreadRefs: ['<t1@mail.example.com>'] }));
+      expect(both.conversationId).toBe(other.conversationId);
+      // A token is not stored as a thread ref of the entry.
+      expect(await store.read((s) => s.interactions.get(ann.interactionId))).toMatchObject({ threadRef: null });
+    });
+
+    it('refuses too many same-customer refs with a clear error', async () => {
+      const refs = Array.from({ length: 11 }, (_, i) => `<r${i}@x>`);
+      await expect(ingest.ingest(mail('ann@example.com', { customerThreadRefs: refs }))).rejects.toMatchObject({ kind: 'invalid' });
+    });
+
+    it('ingests messages handed over together in shared transactions; an invalid one rejects alone', async () => {
+      const sizes: number[] = [];
+      const batched = new IngestInbound(store, clock, { continuityWindowSeconds: HOUR, channelQueues: {} }, (size) => sizes.push(size));
+      const messages = Array.from({ length: 70 }, (_, i) => mail(`many-${i}@example.com`));
+      const invalid = { ...mail('bad@example.com'), channel: 'Not A Channel' };
+      const settled = await Promise.allSettled(batched.ingestMany([...messages.slice(0, 35), invalid, ...messages.slice(35)]));
+      expect(settled.map((s) => s.status)).toEqual([...Array(35).fill('fulfilled'), 'rejected', ...Array(35).fill('fulfilled')]);
+      expect(sizes).toEqual([64, 6]);
+      const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      expect(new Set(results.map((r) => r.conversationId)).size).toBe(70);
+    });
+
     it('records the same (channel, externalId) once', async () => {
       const message = mail('ann@example.com');
       const once = await ingest.ingest(message);

@@ -21,6 +21,13 @@ export interface InboundMessage {
    * another mailbox, or naming a Message-ID we sent, joins its conversation.
    */
   threadScope?: 'channel' | 'any' | undefined;
+  /**
+   * Weaker references, tried only when no `threadRefs` entry picked a conversation: they pick one
+   * only if it belongs to the sender's customer — for what anyone could copy, such as an email's
+   * subject token (`[#ref]`), so that a stranger cannot write into someone else's conversation.
+   * Matched like `threadRefs` (same `threadScope`).
+   */
+  customerThreadRefs?: readonly string[] | undefined;
   subject?: string | undefined;
   text: string;
   html?: string | undefined;
@@ -51,5 +58,11 @@ export interface IngestResult {
 /** The driving port channel plugins call. Resolves only after the message is committed. */
 export interface IngestPort {
   ingest(message: InboundMessage): Promise<IngestResult>;
+  /**
+   * Optional: several messages handed over together (a batch read from a mailbox), committed in
+   * as few transactions as the hub's batch size allows. One promise per message, in order, each
+   * as `ingest` would answer it (a refused message rejects alone; the others still commit).
+   */
+  ingestMany?(messages: readonly InboundMessage[]): Promise<IngestResult>[];
 }
 export const IngestPort = Symbol.for('switchboard.IngestPort');

@@ -9,6 +9,7 @@ import { RoutingRuleCache } from '../../routing/routing-rule-cache.js';
 import type { RuleSet } from '../../routing/rule-matcher.js';
 import type { RoutingRule } from '../../routing/routing-rule.entity.js';
 import type { Queue } from '../../routing/queue.entity.js';
+import type { DomainEvent } from '../../shared/events.js';
 import { GroupCommit } from '../../shared/group-commit.js';
 import { INBOUND_LIMITS } from '../../shared/inbound-limits.js';
 import { newId } from '../../shared/ids.js';
@@ -30,6 +31,8 @@ interface Checked {
   message: InboundMessage;
   sender: Sender;
   refs: readonly string[];
+  /** Refs that count only for a conversation of the sender's customer. */
+  customerRefs: readonly string[];
 }
 
 const refuseNul = (value: string | undefined, field: string) => {
@@ -54,9 +57,15 @@ const checkMessage = (message: InboundMessage, normalise: NormaliseOptions): Che
     if (ref.length === 0 || ref.length > MAX_THREAD_REF) throw inboundErrors.invalidThreadRef(MAX_THREAD_REF, `threadRefs.${i}`);
     refuseNul(ref, `threadRefs.${i}`);
   });
+  const customerRefs = [...new Set(message.customerThreadRefs ?? [])].filter((ref) => !refs.includes(ref));
+  if (customerRefs.length > INBOUND_LIMITS.customerThreadRefs) throw inboundErrors.tooManyThreadRefs(INBOUND_LIMITS.customerThreadRefs);
+  customerRefs.forEach((ref, i) => {
+    if (ref.length === 0 || ref.length > MAX_THREAD_REF) throw inboundErrors.invalidThreadRef(MAX_THREAD_REF, `customerThreadRefs.${i}`);
+    refuseNul(ref, `customerThreadRefs.${i}`);
+  });
   const key = identityOf(message.from.kind, message.from.value, 'from.value', normalise);
   const also = (message.identities ?? []).map((identity, i) => identityOf(identity.kind, identity.value, `identities.${i}.value`, normalise));
-  return { message, refs, sender: { key, name: message.from.name, also: also.filter((k) => identityKeyOf(k) !== identityKeyOf(key)) } };
+  return { message, refs, customerRefs, sender: { key, name: message.from.name, also: also.filter((k) => identityKeyOf(k) !== identityKeyOf(key)) } };
 };
 
 const receiptKey = (m: Pick<InboundMessage, 'channel' | 'externalId'>) => `${m.channel}\u0000${m.externalId}`;
@@ -94,7 +103,7 @@ export class IngestInbound implements IngestPort {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly settings: Pick<CoreSettings, 'continuityWindowSeconds' | 'channelQueues'> & Partial<Pick<CoreSettings, 'identity'>>,
+    private readonly settings: Pick<CoreSettings, 'continuityWindowSeconds' | 'channelQueues'> & Partial<Pick<CoreSettings, 'identity' | 'crmEvents'>>,
     observeBatch: (size: number) => void = () => {},
     maxBatch = 64,
   ) {
@@ -107,6 +116,20 @@ export class IngestInbound implements IngestPort {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  ingestMany(messages: readonly InboundMessage[]): Promise<IngestResult>[] {
+    const checked: (Checked | Error)[] = messages.map((message) => {
+      try {
+        return checkMessage(message, { defaultRegion: this.settings.identity?.defaultRegion });
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    });
+    const valid = checked.filter((c): c is Checked => !(c instanceof Error));
+    const submitted = this.batches.submitMany(valid);
+    let next = 0;
+    return checked.map((c) => (c instanceof Error ? Promise.reject(c) : submitted[next++]!));
   }
 
   private async ingestBatch(session: StoreSession, batch: readonly Checked[]): Promise<IngestResult[]> {
@@ -210,7 +233,7 @@ export class IngestInbound implements IngestPort {
   ): Promise<IngestResult[]> {
     // One indexed query for the whole batch: each ref on its channel, and on any channel for messages that ask for it.
     const refs = items.flatMap((p) =>
-      p.refs.flatMap((ref) => [{ channel: p.message.channel as string | null, ref }, ...(p.message.threadScope === 'any' ? [{ channel: null, ref }] : [])]),
+      [...p.refs, ...p.customerRefs].flatMap((ref) => [{ channel: p.message.channel as string | null, ref }, ...(p.message.threadScope === 'any' ? [{ channel: null, ref }] : [])]),
     );
     const since = new Date(now.getTime() - this.settings.continuityWindowSeconds * 1000);
     // A customer created in this batch has no conversation yet.
@@ -259,9 +282,12 @@ export class IngestInbound implements IngestPort {
       const { message, sender } = item;
       const channel = message.channel;
       // The most direct ref that names a known message wins; on its own channel first, then anywhere.
-      const referencedId = item.refs
-        .map((ref) => byRef.get(refKey(channel, ref)) ?? (message.threadScope === 'any' ? anywhere.get(ref) : undefined))
-        .find((id) => id !== undefined);
+      const lookUp = (ref: string) => byRef.get(refKey(channel, ref)) ?? (message.threadScope === 'any' ? anywhere.get(ref) : undefined);
+      // A same-customer ref (a subject token) counts only when no real ref matched, and only for the sender's own conversation.
+      const customerOf = (id: string) => touched.get(id)?.conversation.customerId ?? locked.get(id)?.customerId;
+      const referencedId =
+        item.refs.map(lookUp).find((id) => id !== undefined) ??
+        item.customerRefs.map(lookUp).find((id) => id !== undefined && customerOf(id) === item.customerId);
       const joinId = [referencedId, openOf.get(item.customerId)].find((id) => id !== undefined && (touched.has(id) || (locked.get(id)?.status ?? 'closed') !== 'closed'));
       let state = joinId ? touched.get(joinId) : undefined;
       if (!state) {
@@ -343,7 +369,11 @@ export class IngestInbound implements IngestPort {
       const agentId = touched.get(interaction.conversationId)?.conversation.assignment?.agentId;
       return agentId ? [{ type: 'desk.post' as const, interactionId: interaction.id, conversationId: interaction.conversationId, agentId }] : [];
     });
-    if (posts.length > 0) await session.outbox.add(posts);
+    // A CRM logs every entry: one event for the batch, only when a CRM instance is configured.
+    const recorded: DomainEvent[] = this.settings.crmEvents
+      ? [{ type: 'interaction.recorded', entries: interactions.map((i) => ({ interactionId: i.id, customerId: i.customerId, conversationId: i.conversationId })) }]
+      : [];
+    if (posts.length > 0 || recorded.length > 0) await session.outbox.add([...posts, ...recorded]);
     return results;
   }
 }

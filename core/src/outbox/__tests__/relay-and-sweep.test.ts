@@ -10,7 +10,7 @@ import type { JobOptions, JobQueue } from '../../shared/ports/job-queue.port.js'
 import { silentLogger } from '../../shared/ports/logger.port.js';
 import { InMemoryStore } from '../../testing/in-memory-store.js';
 import { aClock, aDelivery, anInboundMessage } from '../../testing/mothers.js';
-import { RelayOutbox } from '../use-cases/relay-outbox.use-case.js';
+import { enqueuePlanned, RelayOutbox } from '../use-cases/relay-outbox.use-case.js';
 import { Sweep } from '../use-cases/sweep.use-case.js';
 
 /** A job queue that only remembers what it was given, and can be told to fail. */
@@ -88,5 +88,35 @@ describe('RelayOutbox and Sweep on the in-memory store', () => {
     const bucket = Math.floor(clock.now().getTime() / 60_000);
     expect(report).toEqual({ relayed: 0, enqueued: { 'routing.evaluate-queue': 1, 'routing.expire-offer': 0, 'delivery.send-outbound': 1 } });
     expect(jobs.enqueued.map((j) => j.options?.jobId)).toEqual([`route:${queueId}:sweep:${bucket}`, `deliver:${due.interactionId}:sweep:${bucket}`]);
+  });
+});
+
+describe('enqueuePlanned', () => {
+  it('enqueues each job id once, issued in the planned order, many in flight at once', async () => {
+    const issued: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const queue: Pick<JobQueue, 'enqueue'> = {
+      enqueue: async (_name, _payload, options) => {
+        issued.push(options?.jobId ?? '');
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight -= 1;
+      },
+    };
+    const planned = Array.from({ length: 100 }, (_, i) => ({ name: 'desk.deliver-offer', payload: { i }, jobId: `job-${i % 60}` }));
+    await enqueuePlanned(queue, planned);
+    expect(issued).toEqual(Array.from({ length: 60 }, (_, i) => `job-${i}`));
+    expect(most).toBeGreaterThan(1);
+  });
+
+  it('fails when an enqueue fails, so the relay leaves the events undispatched', async () => {
+    const queue: Pick<JobQueue, 'enqueue'> = {
+      enqueue: async (_name, _payload, options) => {
+        if (options?.jobId === 'job-3') throw new Error('queue unavailable');
+      },
+    };
+    await expect(enqueuePlanned(queue, Array.from({ length: 5 }, (_, i) => ({ name: 'x', payload: {}, jobId: `job-${i}` })))).rejects.toThrow('queue unavailable');
   });
 });

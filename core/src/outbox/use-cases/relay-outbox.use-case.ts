@@ -6,11 +6,30 @@ import type { Store, StoreSession } from '../../store/store.port.js';
 
 const BATCH = 200;
 
-/** Enqueues planned jobs in order; the job queue drops a job whose id is already pending. */
+/** How many enqueues are in flight at once: a relayed burst of 200 offers is not 200 sequential round trips. */
+const ENQUEUE_IN_FLIGHT = 32;
+
+/**
+ * Enqueues planned jobs, each job id once (the queue would drop the repeat anyway, after a round
+ * trip). Enqueues are issued in order, up to ENQUEUE_IN_FLIGHT at a time: a queue on one
+ * connection (BullMQ) receives them in that order; nothing relies on the order beyond that, since
+ * jobs run concurrently. The job queue drops a job whose id is already pending.
+ */
 export const enqueuePlanned = async (jobs: Pick<JobQueue, 'enqueue'>, planned: readonly PlannedJob[]): Promise<void> => {
-  for (const job of planned) {
-    await jobs.enqueue(job.name, job.payload, { jobId: job.jobId, ...(job.delayMs === undefined ? {} : { delayMs: job.delayMs }) });
-  }
+  const seen = new Set<string>();
+  const unique = planned.filter((job) => {
+    if (seen.has(job.jobId)) return false;
+    seen.add(job.jobId);
+    return true;
+  });
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < unique.length) {
+      const job = unique[next++]!;
+      await jobs.enqueue(job.name, job.payload, { jobId: job.jobId, ...(job.delayMs === undefined ? {} : { delayMs: job.delayMs }) });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ENQUEUE_IN_FLIGHT, unique.length) }, lane));
 };
 
 /**

@@ -36,6 +36,19 @@ describe('GroupCommit', () => {
     expect(await result).toBe('A');
   });
 
+  it('fills batches with items submitted together, in order, two in flight, each answered with its own result', async () => {
+    const { batches, commit, releaseAll } = gatedCommit((batch) => batch.includes('x3'));
+    const group = new GroupCommit(commit, { maxBatch: 4, nextBatchMin: 2 });
+    const items = Array.from({ length: 10 }, (_, i) => `x${i}`);
+    const results = group.submitMany(items).map((p) => p.then((r) => r, (e: Error) => `error:${e.message}`));
+    // Two full batches at once, not a batch of one first.
+    expect(batches).toEqual([['x0', 'x1', 'x2', 'x3'], ['x4', 'x5', 'x6', 'x7']]);
+    await releaseAll();
+    // The failing batch was retried item by item: only x3 fails.
+    expect(await Promise.all(results)).toEqual(items.map((i) => (i === 'x3' ? 'error:batch x3 failed' : `done:${i}`)));
+    expect(batches.slice(2)).toContainEqual(['x8', 'x9']);
+  });
+
   it('gathers the items submitted while a batch is in flight into the next one, each answered with its own result', async () => {
     const { batches, commit, releaseAll } = gatedCommit();
     const sizes: number[] = [];

@@ -48,6 +48,17 @@ export class InMemoryCrmConnector implements CrmConnector {
     return { activityId, created: true };
   }
 
+  async readContacts(contactIds: readonly string[]): Promise<CrmContact[]> {
+    return contactIds.flatMap((id) => {
+      const contact = this.contacts.get(id);
+      return contact ? [publicContact(contact)] : [];
+    });
+  }
+
+  async eraseContact(contactId: string): Promise<void> {
+    this.contacts.delete(contactId);
+  }
+
   async state(): Promise<CrmState> {
     return { health: { status: 'up' }, rateLimit: { limited: false, remaining: null, resetAt: null } };
   }

@@ -12,6 +12,7 @@ import type {
   SearchQuery,
   TimelineFilter,
 } from '../../ledger/ports/ledger-store.port.js';
+import { SEARCH_INDEXED_CHARS } from '../../ledger/ports/ledger-store.port.js';
 import type { Page, PageRequest } from '../../shared/page.js';
 import { asJson, byText, byTime, ConstraintError, copy, keysetPage, sortedCopies, validIds, type Ordering } from './rows.js';
 import { pairKey, type Db } from './tables.js';
@@ -294,7 +295,8 @@ export class InMemoryLedgerHeadRepository implements LedgerHeadRepository {
 /** Lower-case words of letters and digits: what the in-memory search matches (PostgreSQL's parser, roughly). */
 const tokens = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
-const searchableText = (i: Interaction): string => `${i.subject ?? ''} ${i.text}`.trim();
+// As the storage plugin's generated column: left(coalesce(subject, '') || ' ' || text, SEARCH_INDEXED_CHARS).
+const searchableText = (i: Interaction): string => `${i.subject ?? ''} ${i.text}`.slice(0, SEARCH_INDEXED_CHARS).trim();
 
 /** Words to include, to exclude (`-word`) and phrases (`"a b"`), as websearch_to_tsquery reads a query. */
 const searchTerms = (query: string): { include: string[]; exclude: string[]; phrases: string[][] } => {

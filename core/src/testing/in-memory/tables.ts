@@ -15,10 +15,18 @@ import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
 import type { PluginStateEntry } from '../../shared/ports/plugin-state.port.js';
+import type { LegacyMapping, MigrationFailure, MigrationRun, MigrationSourceState } from '../../migration/migration-run.entity.js';
+import type { CrmLogEntry } from '../../crm/crm-log.entity.js';
 import { Rows } from './rows.js';
 
 /** An outbox row: the event and the order it was added in (the SQL stores use time-ordered ids). */
 export interface StoredOutboxEvent extends OutboxEvent {
+  seq: number;
+}
+
+/** A migration failure row and the order it was added in. */
+export interface StoredMigrationFailure extends MigrationFailure {
+  runId: string;
   seq: number;
 }
 
@@ -54,6 +62,14 @@ export interface Tables {
   eventLog: Map<string, LoggedEvent>;
   /** Keyed `instanceId\0key`. */
   pluginState: Map<string, PluginStateEntry>;
+  migrationRuns: Map<string, MigrationRun>;
+  /** Keyed by the zero-padded sequence number. */
+  migrationFailures: Map<string, StoredMigrationFailure>;
+  /** Keyed by the legacy external id. */
+  legacyMap: Map<string, LegacyMapping>;
+  migrationSources: Map<string, MigrationSourceState>;
+  /** Keyed `instanceId\0interactionId`; `position` orders them as added. */
+  crmLog: Map<string, CrmLogEntry & { position: number }>;
 }
 
 /** The tables as one session sees them. */
@@ -82,6 +98,11 @@ export const emptyTables = (): Tables => ({
   slaVerdicts: new Map(),
   eventLog: new Map(),
   pluginState: new Map(),
+  migrationRuns: new Map(),
+  migrationFailures: new Map(),
+  legacyMap: new Map(),
+  migrationSources: new Map(),
+  crmLog: new Map(),
 });
 
 /** A session's view of `tables`: buffered in a transaction (see `Rows`), written through outside one. */
@@ -109,6 +130,11 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     slaVerdicts: new Rows(tables.slaVerdicts, buffered),
     eventLog: new Rows(tables.eventLog, buffered),
     pluginState: new Rows(tables.pluginState, buffered),
+    migrationRuns: new Rows(tables.migrationRuns, buffered),
+    migrationFailures: new Rows(tables.migrationFailures, buffered),
+    legacyMap: new Rows(tables.legacyMap, buffered),
+    migrationSources: new Rows(tables.migrationSources, buffered),
+    crmLog: new Rows(tables.crmLog, buffered),
   };
   return {
     ...db,

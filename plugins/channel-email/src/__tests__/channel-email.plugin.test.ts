@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import plugin from '../index.js';
 import { deliveryErrorOf } from '../email-channel.js';
 import { threadRefsOf, visibleReply } from '../mail-to-inbound.js';
+import { subjectTokenIn, subjectTokenOf, withSubjectToken } from '../subject-token.js';
 
 const valid = {
   address: 'support@acme.test',
@@ -45,5 +46,18 @@ describe('email helpers', () => {
     expect(deliveryErrorOf({ responseCode: 550, response: '550 no such user' })).toMatchObject({ permanent: true, message: 'SMTP 550: 550 no such user' });
     expect(deliveryErrorOf({ responseCode: 451, response: '451 later' })).toMatchObject({ permanent: false });
     expect(deliveryErrorOf({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })).toMatchObject({ permanent: false });
+  });
+
+  it('makes a 10-character base32 subject token per conversation, adds it once, and reads it back in any case', () => {
+    const token = subjectTokenOf('0f8fad5b-d9cb-469f-a165-70867728950e');
+    expect(token).toMatch(/^[0-9A-HJKMNP-TV-Z]{10}$/);
+    expect(subjectTokenOf('0f8fad5b-d9cb-469f-a165-70867728950e')).toBe(token);
+    expect(subjectTokenOf('0f8fad5b-d9cc-469f-a165-70867728950e')).not.toBe(token);
+    expect(withSubjectToken('Re: printer on fire', token)).toBe(`Re: printer on fire [#${token}]`);
+    expect(withSubjectToken(`Re: Re: printer on fire [#${token}]`, token)).toBe(`Re: Re: printer on fire [#${token}]`);
+    expect(withSubjectToken(null, token)).toBe(`[#${token}]`);
+    expect(subjectTokenIn(`AW: Re: printer [#${token.toLowerCase()}] thanks`)).toBe(token);
+    expect(subjectTokenIn('Re: [#12345] not ours')).toBeNull();
+    expect(subjectTokenIn(undefined)).toBeNull();
   });
 });

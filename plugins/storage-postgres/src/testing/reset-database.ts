@@ -1,7 +1,8 @@
 import { entitySchemas } from '../schemas/index.js';
 import type { TypeormStore } from '../typeorm-store.js';
 
-const TABLES = entitySchemas.map((schema) => schema.options.tableName ?? schema.options.name);
+// The migration tables are written in plain SQL (no entity schema).
+const TABLES = [...entitySchemas.map((schema) => schema.options.tableName ?? schema.options.name), 'migration_runs', 'migration_failures', 'legacy_map', 'migration_sources'];
 
 /**
  * Empties every table (not the migration history) so tests can share one store. The ledger's

@@ -81,7 +81,8 @@ describe('email threading, outbound and loop protection against Dovecot and an S
     const mail = sink.mails.find((m) => m.parsed.messageId === answer.externalId)!;
     expect(mail.parsed.from?.value[0]?.address).toBe('support@acme.test');
     expect(mail.to).toEqual(['ct1@customer.example.com']);
-    expect(mail.parsed.subject).toBe('Re: printer on fire');
+    // The conversation's subject token rides along, the fallback for clients that drop the headers.
+    expect(mail.parsed.subject).toMatch(/^Re: printer on fire \[#[0-9A-HJKMNP-TV-Z]{10}\]$/);
     expect(mail.parsed.inReplyTo).toBe('<m-t1@customer.example.com>');
     expect(mail.parsed.references).toBe('<m-t1@customer.example.com>');
     expect(mail.parsed.headers.has('auto-submitted')).toBe(false);
@@ -99,6 +100,40 @@ describe('email threading, outbound and loop protection against Dovecot and an S
     const chain = sink.mails.find((m) => m.parsed.messageId === second.externalId)!.parsed;
     expect(chain.inReplyTo).toBe('<m-t3@customer.example.com>');
     expect(chain.references).toEqual([answer.externalId, '<m-t3@customer.example.com>']);
+  });
+
+  it('joins an answer that kept only the subject token to its conversation, for the same customer only', { timeout: 60_000 }, async () => {
+    await dovecot.append('INBOX', [aMail('k1', { from: 'kim@customer.example.com', subject: 'lost parcel' })]);
+    const first = await recorded('<m-k1@customer.example.com>');
+    const answer = await reply(first.conversation_id, 'It is in the depot.');
+    await waitUntil(async () => sink.mails.some((m) => m.parsed.messageId === answer.externalId), 'the reply at the SMTP sink');
+    const subject = sink.mails.find((m) => m.parsed.messageId === answer.externalId)!.parsed.subject ?? '';
+    const token = /\[#([0-9A-HJKMNP-TV-Z]{10})\]/.exec(subject)?.[1];
+    expect(token, subject).toBeDefined();
+    // Every reply of the conversation carries the same token.
+    const again = await reply(first.conversation_id, 'Still there.');
+    await waitUntil(async () => sink.mails.some((m) => m.parsed.messageId === again.externalId), 'the second reply');
+    expect(sink.mails.find((m) => m.parsed.messageId === again.externalId)!.parsed.subject).toContain(`[#${token}]`);
+    // Resolved, and Kim writes about something else: a new conversation (the continuity pick from now on).
+    expect((await hub.call('POST', `/v1/conversations/${first.conversation_id}/resolve`, {})).status).toBe(200);
+    await dovecot.append('INBOX', [aMail('k2', { from: 'kim@customer.example.com', subject: 'new order' })]);
+    const other = await recorded('<m-k2@customer.example.com>');
+    expect(other.conversation_id).not.toBe(first.conversation_id);
+
+    // Kim's client dropped In-Reply-To and References, the token survived (in lower case, even): back in the first conversation.
+    await dovecot.append('INBOX', [aMail('k3', { from: 'kim@customer.example.com', subject: `AW: Re: lost parcel [#${token!.toLowerCase()}]` })]);
+    expect((await recorded('<m-k3@customer.example.com>')).conversation_id).toBe(first.conversation_id);
+    expect((await conversation(first.conversation_id))['status']).not.toBe('resolved');
+
+    // A stranger who copies the token does not get into Kim's conversation.
+    await dovecot.append('INBOX', [aMail('k4', { from: 'mallory@elsewhere.example.net', subject: `Re: lost parcel [#${token}]` })]);
+    const stranger = await recorded('<m-k4@customer.example.com>');
+    expect(stranger.conversation_id).not.toBe(first.conversation_id);
+    expect(stranger.conversation_id).not.toBe(other.conversation_id);
+    // A token we never sent leads nowhere: recorded as any new mail.
+    await dovecot.append('INBOX', [aMail('k5', { from: 'lee@customer.example.com', subject: 'Re: something [#0000000000]' })]);
+    const unknown = await recorded('<m-k5@customer.example.com>');
+    expect([first.conversation_id, other.conversation_id, stranger.conversation_id]).not.toContain(unknown.conversation_id);
   });
 
   it('records auto-replies, bulk mail, loops and our own mail without queueing them, and answers none', { timeout: 60_000 }, async () => {

@@ -42,7 +42,9 @@ describe('loadHubConfig: environment', () => {
         delivery: { maxAttempts: 8, baseDelayMs: 2000 },
         sweepIntervalMs: 2000,
         channelQueues: {},
-        identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] },
+        identity: { defaultRegion: null, rules: ['exact', 'shared-contact', 'crm-match'] },
+        migration: { batchSize: 1000, openTickets: 'queue' },
+        crm: { factsTtlSeconds: 300, maxAttempts: 8, leaseSeconds: 30 },
       },
       plugins: [
         {
@@ -116,6 +118,7 @@ hub:
   delivery: { maxAttempts: 3 }
   channelQueues: { email: support }
   identity: { defaultRegion: GB, rules: [shared-contact, exact] }
+  migration: { openTickets: record }
 plugins:
   - id: mail
     use: "@acme/channel-mail"
@@ -135,6 +138,8 @@ plugins:
       sweepIntervalMs: 2000,
       channelQueues: { email: 'support' },
       identity: { defaultRegion: 'GB', rules: ['shared-contact', 'exact'] },
+      migration: { batchSize: 1000, openTickets: 'record' },
+      crm: { factsTtlSeconds: 300, maxAttempts: 8, leaseSeconds: 30 },
     });
     // Built-in storage, queue and blobs first; no built-in webhook channel once a file exists.
     expect(config.plugins.map((p) => [p.id, p.use, p.enabled])).toEqual([

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { CONVERSATION_STATUSES, type DeskCommands, type DeskQueries, type LedgerQueries, type RoutingQueries, type SlaQueries } from '@switchboard/core';
+import { CONVERSATION_STATUSES, type DeskCommands, type DeskQueries, type LedgerQueries, type ManageMigrations, type RoutingQueries, type SlaQueries } from '@switchboard/core';
 import { actorOf, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { optionalJson } from '../../http/optional-json.js';
@@ -34,6 +34,11 @@ const listRoute = createRoute({
       status: z.enum(CONVERSATION_STATUSES).optional(),
       queue: z.string().uuid().optional(),
       customerId: z.string().uuid().optional(),
+      externalRef: z
+        .string()
+        .regex(/^legacy:[a-z0-9-]+:ticket:.+$/, 'legacy:<system>:ticket:<id>')
+        .optional()
+        .openapi({ example: 'legacy:osticket:ticket:123', description: 'The id it had in a source system: at most one conversation' }),
     }),
   },
   responses: { 200: json(pageOf(ConversationSchema), 'One page of conversations'), ...errorResponses },
@@ -184,11 +189,14 @@ const transferRoute = createRoute({
   responses: { 200: json(ConversationSchema, 'The transferred conversation'), ...errorResponses },
 });
 
-export const conversationRoutes = (deps: { ledger: LedgerQueries; deskReads: DeskQueries; routingReads: RoutingQueries; desk: DeskCommands; sla: SlaQueries }) =>
+export const conversationRoutes = (deps: { migrations?: Pick<ManageMigrations, 'conversationsByExternalRef'>; ledger: LedgerQueries; deskReads: DeskQueries; routingReads: RoutingQueries; desk: DeskCommands; sla: SlaQueries }) =>
   createRouter()
     .openapi(listRoute, async (c) => {
-      const { cursor, limit, status, queue, customerId } = c.req.valid('query');
-      const page = await deps.ledger.conversations({ status, queueId: queue, customerId }, { cursor, limit });
+      const { cursor, limit, status, queue, customerId, externalRef } = c.req.valid('query');
+      const page =
+        externalRef !== undefined && deps.migrations !== undefined
+          ? await deps.migrations.conversationsByExternalRef(externalRef, { status, queueId: queue, customerId })
+          : await deps.ledger.conversations({ status, queueId: queue, customerId }, { cursor, limit });
       const clocks = await deps.sla.clocks(page.items);
       return c.json({ items: page.items.map((item) => withSla(conversationJson(item), clocks.get(item.id))), nextCursor: page.nextCursor }, 200);
     })

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Customer360, CustomerExport, CustomerQueries, DeskQueries, EraseCustomer } from '@switchboard/core';
+import type { CrmCustomerView, CrmQueries, Customer360, CustomerExport, CustomerQueries, DeskQueries, EraseCustomer } from '@switchboard/core';
+import { CrmCustomerSchema, crmCustomerJson } from '../crm/crm.routes.js';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import {
@@ -30,9 +31,11 @@ const Customer360Schema = CustomerSchema.extend({
     }),
   ),
   counts: z.object({ conversations: z.number().int(), openConversations: z.number().int(), interactions: z.number().int(), channels: z.number().int() }),
+  crm: z.record(z.string(), CrmCustomerSchema).openapi({ description: 'Per CRM plugin instance: the linked contact’s facts (cached) and the sync state of the customer’s entries; empty without CRM plugins' }),
 }).openapi('Customer360');
 
-const customer360Json = (c: Customer360): z.infer<typeof Customer360Schema> => ({
+const customer360Json = (c: Customer360, crm: Record<string, CrmCustomerView>): z.infer<typeof Customer360Schema> => ({
+  crm: crmCustomerJson(crm),
   ...customerJson(c),
   mergedCustomerIds: c.mergedCustomerIds,
   openConversations: c.openConversations.map(conversationJson),
@@ -71,6 +74,18 @@ const ErasureSchema = z
     deliveriesCancelled: z.number().int(),
     mergeSuggestionsRemoved: z.number().int(),
     mergeRecordsScrubbed: z.number().int(),
+    crm: z
+      .array(
+        z.object({
+          instanceId: z.string(),
+          system: z.string(),
+          contactId: z.string(),
+          identity: z.string().openapi({ example: 'crm:hubspot:1001' }),
+          erased: z.boolean().openapi({ description: 'true: deleted in the CRM (GDPR delete, `eraseInCrm: true`); false: the record named still holds the data' }),
+          detail: z.string(),
+        }),
+      )
+      .openapi({ description: 'The CRM records that held the customer, and whether they were erased there' }),
   })
   .openapi('Erasure');
 
@@ -144,14 +159,18 @@ const timelineRoute = createRoute({
   responses: { 200: json(pageOf(InteractionSchema), 'One page of the timeline'), ...errorResponses },
 });
 
-export const customerRoutes = (deps: { customers: CustomerQueries; deskReads: DeskQueries; erasure: EraseCustomer; clock: { now(): Date } }) =>
+export const customerRoutes = (deps: { customers: CustomerQueries; deskReads: DeskQueries; erasure: EraseCustomer; clock: { now(): Date }; crm?: { queries: CrmQueries } | undefined }) =>
   createRouter()
     .openapi(findRoute, async (c) => {
       const { identity, cursor, limit } = c.req.valid('query');
       const page = await deps.customers.customersByIdentityPage(identity, { cursor, limit });
       return c.json({ items: page.items.map(customerJson), nextCursor: page.nextCursor }, 200);
     })
-    .openapi(getRoute, async (c) => c.json(customer360Json(await deps.deskReads.customer360(c.req.valid('param').id)), 200))
+    .openapi(getRoute, async (c) => {
+      const id = c.req.valid('param').id;
+      const customer = await deps.deskReads.customer360(id);
+      return c.json(customer360Json(customer, deps.crm ? await deps.crm.queries.forCustomer(id) : {}), 200);
+    })
     .openapi(timelineRoute, async (c) => {
       const { cursor, limit, channel, direction, type } = c.req.valid('query');
       const page = await deps.deskReads.timeline(c.req.valid('param').id, { cursor, limit }, { channel, direction, type });

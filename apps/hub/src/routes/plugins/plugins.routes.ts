@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { decodeCursor, encodeCursor, invalid, notFound, type Page, type PageRequest } from '@switchboard/core';
+import { conflict, decodeCursor, encodeCursor, invalid, notFound, type ManageMigrations, type Page, type PageRequest } from '@switchboard/core';
+import { MigrationRunSchema, migrationRunJson } from '../migrations/migrations.schemas.js';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import type { ResyncRequest, ResyncResult } from '@switchboard/core';
@@ -17,6 +18,8 @@ const PluginSchema = z
     kinds: z.array(z.string()),
     enabled: z.boolean(),
     health: HealthSchema,
+    retired: z.boolean().optional().openapi({ description: 'Legacy sources: cut over, read-only; the hub serves their history' }),
+    retiredAt: z.string().nullable().optional(),
   })
   .openapi('Plugin');
 
@@ -102,7 +105,22 @@ const resyncRoute = createRoute({
   responses: { 200: json(ResyncSchema, 'The resync ran'), ...errorResponses },
 });
 
+const cutoverRoute = createRoute({
+  method: 'post',
+  path: '/{id}/cutover',
+  operationId: 'cutoverPlugin',
+  tags: ['plugins'],
+  summary: 'Cut a legacy source over: a final delta, then the source is retired (read-only)',
+  description:
+    'Starts a final delta run (answered at once, like `POST /v1/migrations`); when it ends done the source is retired: no more runs, scheduled deltas or write-backs, and `GET /v1/plugins` shows it `retired`. ' +
+    'An instance that is not a legacy source, or one with a run going, answers 409; a source without a completed full run answers 409.',
+  middleware: [requireScope('admin')],
+  request: { params: z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' }, description: 'The instance id' }) }) },
+  responses: { 202: json(MigrationRunSchema, 'The final delta, started'), ...errorResponses },
+});
+
 export const pluginRoutes = (deps: {
+  migrations?: Pick<ManageMigrations, 'cutover' | 'sourceStates'>;
   pluginHealth(): Promise<PluginHealthReport[]>;
   testPlugin(id: string): Promise<PluginTestResult | undefined>;
   resyncPlugin(id: string, request: ResyncRequest): Promise<ResyncResult | undefined>;
@@ -110,7 +128,13 @@ export const pluginRoutes = (deps: {
   createRouter()
     .openapi(listRoute, async (c) => {
       const page = pluginPage(await deps.pluginHealth(), c.req.valid('query'));
-      return c.json({ items: page.items.map((p) => ({ ...p, health: healthJson(p.health) })), nextCursor: page.nextCursor }, 200);
+      const states = new Map((deps.migrations ? await deps.migrations.sourceStates() : []).map((s) => [s.source, s]));
+      const legacy = (p: PluginHealthReport) => {
+        if (!p.kinds.includes('legacy')) return {};
+        const retiredAt = states.get(p.id)?.retiredAt ?? null;
+        return { retired: retiredAt !== null, retiredAt: retiredAt?.toISOString() ?? null };
+      };
+      return c.json({ items: page.items.map((p) => ({ ...p, health: healthJson(p.health), ...legacy(p) })), nextCursor: page.nextCursor }, 200);
     })
     .openapi(testRoute, async (c) => {
       const { id } = c.req.valid('param');
@@ -125,4 +149,11 @@ export const pluginRoutes = (deps: {
       const result = await deps.resyncPlugin(id, request);
       if (result === undefined) throw notFound('PLUGIN.NOT_FOUND', `no plugin instance '${id}' is configured`);
       return c.json(result, 200);
+    })
+    .openapi(cutoverRoute, async (c) => {
+      const { id } = c.req.valid('param');
+      const plugin = (await deps.pluginHealth()).find((p) => p.id === id);
+      if (plugin === undefined) throw notFound('PLUGIN.NOT_FOUND', `no plugin instance '${id}' is configured`);
+      if (!plugin.kinds.includes('legacy') || deps.migrations === undefined) throw conflict('PLUGIN.NOT_LEGACY', `plugin instance '${id}' is not a legacy source`);
+      return c.json(migrationRunJson(await deps.migrations.cutover(id)), 202);
     });

@@ -1,0 +1,91 @@
+import { CRM_LOG_STATUSES, isOpenCrmStatus, type CrmLogEntry, type CrmLogStatus } from '../../crm/crm-log.entity.js';
+import type { CrmLogRepository } from '../../crm/ports/crm-log-store.port.js';
+import { copy } from './rows.js';
+import type { Db } from './tables.js';
+
+const rowKey = (instanceId: string, interactionId: string): string => `${instanceId}\0${interactionId}`;
+const strip = ({ position: _position, ...entry }: CrmLogEntry & { position: number }): CrmLogEntry => copy(entry);
+const leaseOver = (entry: CrmLogEntry, now: Date) => entry.leaseUntil === null || entry.leaseUntil.getTime() <= now.getTime();
+
+export class InMemoryCrmLogRepository implements CrmLogRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly nextPosition: () => number,
+  ) {}
+
+  async addMany(entries: readonly CrmLogEntry[]): Promise<number> {
+    let added = 0;
+    for (const entry of entries) {
+      const key = rowKey(entry.instanceId, entry.interactionId);
+      if (this.db.crmLog.has(key)) continue;
+      this.db.crmLog.set(key, { ...copy(entry), position: this.nextPosition() });
+      added += 1;
+    }
+    return added;
+  }
+
+  private ordered(instanceId: string, where: (e: CrmLogEntry) => boolean) {
+    return this.db.crmLog
+      .values()
+      .filter((e) => e.instanceId === instanceId && where(e))
+      .sort((a, b) => a.position - b.position);
+  }
+
+  async open(instanceId: string, customerIds: readonly string[], limit: number): Promise<CrmLogEntry[]> {
+    const ids = new Set(customerIds);
+    return this.ordered(instanceId, (e) => ids.has(e.customerId) && isOpenCrmStatus(e.status)).slice(0, limit).map(strip);
+  }
+
+  async claim(instanceId: string, interactionId: string, now: Date, leaseUntil: Date): Promise<CrmLogEntry | null> {
+    const key = rowKey(instanceId, interactionId);
+    const row = this.db.crmLog.get(key);
+    if (!row || !isOpenCrmStatus(row.status) || !leaseOver(row, now)) return null;
+    const taken = { ...copy(row), status: 'sending' as const, attempts: row.attempts + 1, leaseUntil, updatedAt: now };
+    this.db.crmLog.set(key, taken);
+    return strip(taken);
+  }
+
+  async renew(instanceId: string, interactionId: string, attempts: number, leaseUntil: Date): Promise<boolean> {
+    const key = rowKey(instanceId, interactionId);
+    const row = this.db.crmLog.get(key);
+    if (!row || row.status !== 'sending' || row.attempts !== attempts) return false;
+    this.db.crmLog.set(key, { ...copy(row), leaseUntil });
+    return true;
+  }
+
+  async update(entry: CrmLogEntry): Promise<void> {
+    const key = rowKey(entry.instanceId, entry.interactionId);
+    const row = this.db.crmLog.get(key);
+    if (row) this.db.crmLog.set(key, { ...copy(entry), position: row.position });
+  }
+
+  async customersWithOpen(instanceId: string, now: Date, limit: number): Promise<string[]> {
+    const customers = this.ordered(instanceId, (e) => isOpenCrmStatus(e.status) && leaseOver(e, now)).map((e) => e.customerId);
+    return [...new Set(customers)].slice(0, limit);
+  }
+
+  async counts(instanceId: string, customerIds: readonly string[]): Promise<Record<CrmLogStatus, number>> {
+    const ids = new Set(customerIds);
+    const counts = Object.fromEntries(CRM_LOG_STATUSES.map((s) => [s, 0])) as Record<CrmLogStatus, number>;
+    for (const e of this.ordered(instanceId, (row) => ids.has(row.customerId))) counts[e.status] += 1;
+    return counts;
+  }
+
+  async listByStatus(instanceId: string, status: CrmLogStatus, limit: number): Promise<CrmLogEntry[]> {
+    return this.ordered(instanceId, (e) => e.status === status)
+      .sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime() || b.position - a.position)
+      .slice(0, limit)
+      .map(strip);
+  }
+
+  async setStatusFor(instanceId: string | null, customerIds: readonly string[], from: readonly CrmLogStatus[], to: CrmLogStatus, at: Date, reason: string | null): Promise<number> {
+    const ids = new Set(customerIds);
+    let changed = 0;
+    for (const row of this.db.crmLog.values()) {
+      if ((instanceId !== null && row.instanceId !== instanceId) || !ids.has(row.customerId) || !from.includes(row.status)) continue;
+      this.db.crmLog.set(rowKey(row.instanceId, row.interactionId), { ...copy(row), status: to, leaseUntil: null, lastError: reason, updatedAt: at });
+      changed += 1;
+    }
+    return changed;
+  }
+}

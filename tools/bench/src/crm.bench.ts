@@ -1,0 +1,136 @@
+import { performance } from 'node:perf_hooks';
+import { IngestInbound, SyncCrm, crmRegistry, newId, systemClock, type CrmLogEntry } from '@switchboard/core';
+import { HubspotClient, HubspotCrmConnector } from '@switchboard/crm-hubspot';
+import { HubspotFake } from '@switchboard/crm-hubspot/testing';
+import { createPostgresStore } from '@switchboard/storage-postgres';
+import { createTestDatabase, mapConcurrent } from '@switchboard/tests';
+import { intFromEnv } from './bench-env.js';
+
+// CRM sync: ledger entries logged to HubSpot (the loopback fake) per second by SyncCrm — take the
+// entry's crm_log row, build the summary, POST the engagement with its association, record the
+// answer, in order per customer, several customers at once as the sync job runs them — against the
+// raw baseline: the same POSTs made directly to the same fake, at the same concurrency.
+// Usage: npm run bench -- crm   (env: BENCH_CRM_CUSTOMERS=40, BENCH_CRM_MESSAGES=25,
+//        BENCH_CRM_CONCURRENCY=4 (the job's), BENCH_CRM_LATENCY_MS=0 added by the fake to each answer)
+
+const CUSTOMERS = intFromEnv('BENCH_CRM_CUSTOMERS', 40);
+const MESSAGES = intFromEnv('BENCH_CRM_MESSAGES', 25);
+const CONCURRENCY = intFromEnv('BENCH_CRM_CONCURRENCY', 4);
+const LATENCY_MS = process.env['BENCH_CRM_LATENCY_MS'] ? Number(process.env['BENCH_CRM_LATENCY_MS']) : 0;
+const TOKEN = 'pat-bench';
+
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+
+interface Measured {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  cpuMicrosPerOp: number;
+}
+
+const measure = async (count: number, run: (latencies: number[]) => Promise<void>): Promise<Measured> => {
+  const latencies: number[] = [];
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await run(latencies);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  latencies.sort((a, b) => a - b);
+  return { perSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMicrosPerOp: (used.user + used.system) / count };
+};
+
+export const runCrmBench = async (): Promise<void> => {
+  const fake = new HubspotFake({ token: TOKEN });
+  fake.latencyMs = LATENCY_MS;
+  const [db] = await Promise.all([createTestDatabase(), fake.start()]);
+  const store = createPostgresStore({ url: db.url });
+  try {
+    await store.migrate();
+    const client = new HubspotClient({ apiBaseUrl: fake.url, token: () => TOKEN, perTenSeconds: 1_000_000 });
+    const crm = new HubspotCrmConnector(client, { policy: { match: ['email'], createContacts: false, logInteractions: true, eraseInCrm: false }, appUrl: 'https://app.hubspot.com', portalId: 1 });
+    const crms = crmRegistry([{ instanceId: 'hubspot', crm }]);
+    const sync = new SyncCrm(store, systemClock, crms, {});
+    const ingest = new IngestInbound(store, systemClock, { continuityWindowSeconds: 3600, channelQueues: {} });
+
+    // Customers linked to their contacts, each with MESSAGES email messages in the ledger.
+    const seed = async (round: string) => {
+      const customers: string[] = [];
+      const contacts = new Map<string, string>();
+      for (let c = 0; c < CUSTOMERS; c += 1) {
+        const email = `bench-${round}-${c}@example.com`;
+        const contact = fake.addContact({ email });
+        let customerId = '';
+        for (let m = 0; m < MESSAGES; m += 1) {
+          customerId = (await ingest.ingest({ channel: 'email', externalId: `${round}-${c}-${m}`, from: { kind: 'email', value: email }, subject: 'Order', text: `message ${m} `.repeat(20), routing: 'record' })).customerId;
+        }
+        customers.push(customerId);
+        contacts.set(customerId, contact.id);
+        await store.transaction((s) => s.identities.insert({ kind: 'crm', value: `hubspot:${contact.id}`, customerId, verified: true, createdAt: new Date() }));
+      }
+      const entries = await store.read((s) => s.interactions.timeline(customers, {}, { limit: 200 }).then(async (first) => {
+        const all = [...first.items];
+        let cursor = first.nextCursor;
+        while (cursor) {
+          const page = await s.interactions.timeline(customers, {}, { limit: 200, cursor });
+          all.push(...page.items);
+          cursor = page.nextCursor;
+        }
+        return all.reverse();
+      }));
+      const now = new Date();
+      await store.transaction((s) =>
+        s.crmLog.addMany(
+          entries.map((i): CrmLogEntry => ({ instanceId: 'hubspot', interactionId: i.id, customerId: i.customerId, conversationId: i.conversationId, kind: 'entry', status: 'pending', attempts: 0, leaseUntil: null, contactId: null, activityId: null, lastError: null, createdAt: now, updatedAt: now })),
+        ),
+      );
+      return { customers, contacts, entries };
+    };
+
+    const total = CUSTOMERS * MESSAGES;
+    const rawBody = (contactId: string, i: number) => ({
+      properties: { hs_timestamp: new Date().toISOString(), hs_email_direction: 'INCOMING_EMAIL', hs_email_status: 'SENT', hs_email_subject: 'Order', hs_email_text: `message ${i} `.repeat(20), hs_email_headers: '{}' },
+      associations: [{ to: { id: contactId }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 198 }] }],
+    });
+    const rawRun = (contacts: string[]) => (latencies: number[]) =>
+      mapConcurrent(
+        Array.from({ length: total }, (_, i) => i),
+        CONCURRENCY,
+        async (i) => {
+          const t0 = performance.now();
+          const response = await fetch(`${fake.url}/crm/v3/objects/emails`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(rawBody(contacts[i % contacts.length]!, i)) });
+          await response.arrayBuffer();
+          if (response.status !== 201) throw new Error(`raw POST answered ${response.status}`);
+          latencies.push(performance.now() - t0);
+        },
+      ).then(() => undefined);
+    const syncRun = (customers: string[]) => (latencies: number[]) =>
+      mapConcurrent(customers, CONCURRENCY, async (customerId) => {
+        const t0 = performance.now();
+        const report = await sync.syncCustomer('hubspot', customerId);
+        if (report.logged !== MESSAGES) throw new Error(`customer ${customerId}: logged ${report.logged} of ${MESSAGES}`);
+        // Per entry: the customer's time spread over its entries.
+        const each = (performance.now() - t0) / MESSAGES;
+        for (let m = 0; m < MESSAGES; m += 1) latencies.push(each);
+      }).then(() => undefined);
+
+    // Warm both paths (JIT, pools, keep-alive), then measure on fresh data.
+    const warm = await seed('warm');
+    await measure(total, rawRun([...warm.contacts.values()]));
+    await measure(total, syncRun(warm.customers));
+    const run = await seed(`run-${newId().slice(0, 6)}`);
+    const createdBefore = fake.engagementCreates().length;
+    const raw = await measure(total, rawRun([...run.contacts.values()]));
+    const hub = await measure(total, syncRun(run.customers));
+    const created = fake.engagementCreates().length - createdBefore;
+    if (created !== 2 * total) throw new Error(`expected ${2 * total} engagements at the fake, saw ${created}`);
+
+    const f = (n: number) => n.toFixed(1);
+    console.log(`## crm: entries logged to HubSpot (loopback fake${LATENCY_MS ? `, +${LATENCY_MS} ms per answer` : ''}), ${CUSTOMERS} customers × ${MESSAGES} entries, concurrency ${CONCURRENCY}, PostgreSQL`);
+    console.log(`raw POST /crm/v3/objects/emails : ${f(raw.perSecond)}/s  p50 ${f(raw.p50)} ms  p99 ${f(raw.p99)} ms  cpu ${f(raw.cpuMicrosPerOp)} µs/op`);
+    console.log(`SyncCrm (claim, log, record)    : ${f(hub.perSecond)}/s  p50 ${f(hub.p50)} ms  p99 ${f(hub.p99)} ms  cpu ${f(hub.cpuMicrosPerOp)} µs/op (per entry; latencies are a customer's time per entry)`);
+    console.log(`ratio (sync / raw)              : throughput ${(hub.perSecond / raw.perSecond).toFixed(2)}x (target ≥ 0.5x)`);
+  } finally {
+    await store.close();
+    await Promise.all([fake.stop(), db.drop()]);
+  }
+};
