@@ -118,7 +118,11 @@ export class RouteQueue {
     const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
     // Relaxation widens what the item needs with its wait; its place (priority, enqueue time) stays.
     const needs = relaxedNeeds(item, queue.relaxation, others, now);
-    if (needs.step > item.relaxationStep) await this.recordRelaxation(session, queue, item, needs, now);
+    if (needs.step > item.relaxationStep) {
+      await this.recordRelaxation(session, queue, item, needs, now);
+      // The page's rows were read before the step was written: the offer must not write it back.
+      if (held?.current) held = { ...held, current: { ...held.current, relaxationStep: item.relaxationStep } };
+    }
     const wanted = { ...item, skills: needs.skills, alternatives: needs.alternatives };
     const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy);
     if (eligible.length === 0) {
