@@ -62,6 +62,11 @@ export * from './routing/use-cases/sla.use-case.js';
 export * from './routing/sla.jobs.js';
 export * from './routing/routing-settings.js';
 export * from './routing/use-cases/settle-presence.js';
+export * from './routing/routing-rule.entity.js';
+export * from './routing/rule-matcher.js';
+export * from './routing/routing-rule-cache.js';
+export * from './routing/relaxation.js';
+export * from './routing/use-cases/manage-routing-rules.use-case.js';
 // inbound: message → customer → entry → work item
 export * from './inbound/ports/ingest.port.js';
 export * from './inbound/use-cases/ingest-inbound.use-case.js';

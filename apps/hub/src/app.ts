@@ -13,6 +13,7 @@ import type {
   ManageCustomers,
   ManageApiKeys,
   ManageRouting,
+  ManageRoutingRules,
   PluginHttpRoute,
   ResyncRequest,
   ResyncResult,
@@ -40,6 +41,7 @@ import { offerRoutes } from './routes/offers/offers.routes.js';
 import { pluginHttpRoutes } from './routes/plugins/plugin-http.routes.js';
 import { pluginRoutes } from './routes/plugins/plugins.routes.js';
 import { queueRoutes } from './routes/queues/queues.routes.js';
+import { routingRuleRoutes } from './routes/routing-rules/routing-rules.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
 import { webhookRoutes } from './routes/webhooks/webhooks.routes.js';
@@ -66,6 +68,7 @@ export interface AppDeps {
   /** The CRM sync's reads (customer 360's `crm`, the CRM log); absent in tests that build the app without one. */
   crm?: { queries: CrmQueries } | undefined;
   routing: ManageRouting;
+  routingRules: ManageRoutingRules;
   routingReads: RoutingQueries;
   sla: SlaQueries;
   events: FollowEvents;
@@ -95,6 +98,7 @@ const DOCUMENT_TAGS = [
   { name: 'search', description: 'Full-text search over the ledger' },
   { name: 'ledger', description: 'Whole-ledger integrity' },
   { name: 'queues', description: 'Queues and their statistics' },
+  { name: 'routing-rules', description: 'Which queue, priority and skills an inbound conversation gets; first match wins' },
   { name: 'events', description: 'The stream of committed domain events' },
   { name: 'webhooks', description: 'Outbound webhook subscriptions to domain events, signed per Standard Webhooks (admin)' },
   { name: 'agents', description: 'Agents, presence and offers' },
@@ -130,6 +134,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/search', searchRoutes(deps));
   app.route('/v1/ledger', ledgerRoutes(deps));
   app.route('/v1/queues', queueRoutes(deps));
+  app.route('/v1/routing-rules', routingRuleRoutes(deps));
   app.route('/v1/events', eventRoutes(deps));
   app.route('/v1/webhooks', webhookRoutes(deps));
   app.route('/v1/dead-letters', deadLetterRoutes(deps));

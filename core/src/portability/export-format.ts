@@ -18,6 +18,7 @@ export const EXPORT_MEDIA_TYPE = 'application/x-ndjson';
  */
 export const EXPORT_SECTIONS = [
   'queue',
+  'routing_rule',
   'agent',
   'customer',
   'identity',
@@ -81,6 +82,12 @@ const queue = z.strictObject({
   id,
   name: z.string().min(1),
   skills: levels,
+  // Files written before relaxation existed have neither.
+  optionalSkills: levels.default({}),
+  relaxation: z
+    .array(z.strictObject({ afterSeconds: z.number().int(), dropOptionalSkills: z.boolean().optional(), lowerLevelsBy: z.number().int().optional(), alsoQueues: z.array(id).optional() }))
+    .nullable()
+    .default(null),
   strategy: z.enum(ROUTING_STRATEGIES),
   sticky: z.strictObject({ windowSeconds: z.number() }).nullable(),
   cost: z.union([z.number(), z.record(z.string(), z.number())]),
@@ -90,6 +97,18 @@ const queue = z.strictObject({
   aging: z.strictObject({ everySeconds: z.number(), maxBoost: z.number() }).nullable(),
   // Validated when it was saved; carried as the hub stored it.
   businessHours: z.looseObject({ timeZone: z.string(), weekly: json }).nullable(),
+  createdAt: date,
+  updatedAt: date,
+});
+
+// Conditions and actions were validated when the rule was saved; carried as the hub stored them.
+const routingRule = z.strictObject({
+  id,
+  name: z.string().min(1),
+  position: z.number().int(),
+  enabled: z.boolean(),
+  match: json,
+  actions: z.looseObject({ queueId: id.optional() }),
   createdAt: date,
   updatedAt: date,
 });
@@ -174,12 +193,21 @@ const workItem = z.strictObject({
   priority: z.number().int(),
   channel: z.string(),
   skills: levels,
+  optionalSkills: levels.default({}),
+  relaxationStep: z.number().int().min(0).default(0),
   cost: z.number().int(),
   state: z.enum(['waiting', 'offered']),
   enqueuedAt: date,
   excludedAgents: z.array(id),
   declinedAt: nullableDate,
-  reasons: z.array(z.strictObject({ code: z.enum(['nobody_available', 'no_skilled_agent', 'all_at_capacity', 'outside_hours', 'declined_by_all']), detail: z.string() })),
+  reasons: z.array(
+    z.strictObject({
+      code: z.enum(['nobody_available', 'no_skilled_agent', 'all_at_capacity', 'outside_hours', 'declined_by_all', 'relaxation_step']),
+      detail: z.string(),
+      step: z.number().int().optional(),
+      widened: z.array(z.string()).optional(),
+    }),
+  ),
   updatedAt: date,
 });
 
@@ -213,7 +241,7 @@ const routingDecision = z.strictObject({
   conversationId: id,
   queueId: id.nullable(),
   at: date,
-  outcome: z.enum(['queued', 'offered', 'accepted', 'declined', 'expired', 'rescinded', 'transferred']),
+  outcome: z.enum(['queued', 'offered', 'accepted', 'declined', 'expired', 'rescinded', 'transferred', 'relaxed']),
   agentId: id.nullable(),
   detail: z.string(),
   rule: z.string().nullable().optional(),
@@ -237,6 +265,7 @@ export const RECORD_SCHEMAS: { readonly [T in PortableTable]: z.ZodType<unknown>
   customer_merge: customerMerge,
   merge_suggestion: mergeSuggestion,
   queue,
+  routing_rule: routingRule,
   agent,
   conversation,
   interaction,

@@ -9,6 +9,8 @@ export interface Candidate {
 export interface ItemNeeds {
   channel: string;
   skills: Record<string, number>;
+  /** Other skill sets an agent may have instead (relaxation opened the item to other queues' agents). */
+  alternatives?: readonly Record<string, number>[] | undefined;
   cost: number;
   /** Agents who declined or let an offer expire, oldest first. */
   excludedAgents: readonly string[];
@@ -44,9 +46,10 @@ export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[], po
   if (available.length === 0) {
     return { eligible: [], reasons: [{ code: 'nobody_available', detail: 'no agent is available' }] };
   }
-  const skilled = available.filter((c) => hasSkills(c.agent, item.skills));
+  const alternatives = item.alternatives ?? [];
+  const skilled = available.filter((c) => hasSkills(c.agent, item.skills) || alternatives.some((skills) => hasSkills(c.agent, skills)));
   if (skilled.length === 0) {
-    const needs = Object.entries(item.skills).map(([s, l]) => `${s}≥${l}`).join(', ');
+    const needs = [item.skills, ...alternatives].map((skills) => Object.entries(skills).map(([s, l]) => `${s}≥${l}`).join(', ') || 'none').join(' or ');
     return { eligible: [], reasons: [{ code: 'no_skilled_agent', detail: `no available agent has the skills ${needs}` }] };
   }
   const withRoom = skilled.filter((c) => fits(c.agent, c.load, item.channel, item.cost));

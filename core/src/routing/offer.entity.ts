@@ -33,10 +33,13 @@ export interface RoutingDecision {
   conversationId: string;
   queueId: string | null;
   at: Date;
-  outcome: 'queued' | 'offered' | 'accepted' | 'declined' | 'expired' | 'rescinded' | 'transferred';
+  outcome: 'queued' | 'offered' | 'accepted' | 'declined' | 'expired' | 'rescinded' | 'transferred' | 'relaxed';
   agentId: string | null;
   detail: string;
-  /** For an offer by the router: the rule that picked the winner (a strategy, `sticky`, `after-decline-cooldown`). */
+  /**
+   * For an offer by the router: the rule that picked the winner (a strategy, `sticky`, `after-decline-cooldown`);
+   * for `queued`, the routing rule that matched (`routing-rule:<id>`); for `relaxed`, `relaxation_step:<n>`.
+   */
   rule?: string | null | undefined;
   /** For an offer by the router: the eligible agents at decision time, best first (at most 10). */
   candidates?: RankedCandidate[] | null | undefined;

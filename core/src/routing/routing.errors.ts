@@ -14,5 +14,10 @@ export const routingErrors = {
   offerNotFound: (id: string) => notFound('OFFER.NOT_FOUND', `offer ${id} does not exist`),
   offerExpired: (id: string) => conflict('OFFER.EXPIRED', `offer ${id} has expired`),
   offerNotYours: (id: string) => forbidden('OFFER.NOT_YOURS', `offer ${id} was made to another agent`),
+  ruleNotFound: (id: string) => notFound('ROUTING_RULE.NOT_FOUND', `routing rule ${id} does not exist`),
+  invalidRule: (field: string, message: string) => invalid('ROUTING_RULE.INVALID', `${field}: ${message}`, field),
+  unknownRuleQueue: (ref: string, field: string) => invalid('ROUTING_RULE.UNKNOWN_QUEUE', `no queue has the id or name '${ref}'`, field),
+  tooManyRules: (max: number) => conflict('ROUTING_RULE.TOO_MANY', `at most ${max} routing rules may exist`),
+  queueInUse: (name: string, by: string) => conflict('QUEUE.IN_USE', `queue ${name} is still named by ${by}`),
   offerAnswered: (id: string, status: string) => conflict('OFFER.ANSWERED', `offer ${id} is already ${status}`),
 };

@@ -5,6 +5,10 @@ export interface WorkItem {
   priority: number;
   channel: string;
   skills: Record<string, number>;
+  /** Skills required until a relaxation step drops them (`dropOptionalSkills`). */
+  optionalSkills: Record<string, number>;
+  /** The last relaxation step recorded for the item (0: none yet). */
+  relaxationStep: number;
   cost: number;
   state: 'waiting' | 'offered';
   enqueuedAt: Date;
@@ -17,8 +21,11 @@ export interface WorkItem {
   updatedAt: Date;
 }
 
-export type WaitReasonCode = 'nobody_available' | 'no_skilled_agent' | 'all_at_capacity' | 'outside_hours' | 'declined_by_all';
+export type WaitReasonCode = 'nobody_available' | 'no_skilled_agent' | 'all_at_capacity' | 'outside_hours' | 'declined_by_all' | 'relaxation_step';
 export interface WaitReason {
   code: WaitReasonCode;
   detail: string;
+  /** `relaxation_step`: the step reached (1-based) and what the steps so far widened. */
+  step?: number | undefined;
+  widened?: string[] | undefined;
 }

@@ -13,6 +13,7 @@ import {
   InMemoryOfferRepository,
   InMemoryQueueRepository,
   InMemoryRoutingDecisionRepository,
+  InMemoryRoutingRuleRepository,
   InMemoryWorkItemRepository,
 } from './in-memory/routing.js';
 import { InMemoryEventLogRepository } from './in-memory/event-log.js';
@@ -140,6 +141,7 @@ export class InMemoryStore implements Store {
       offers: guard(new InMemoryOfferRepository(db)),
       assignments: guard(new InMemoryAssignmentRepository(db)),
       decisions: guard(new InMemoryRoutingDecisionRepository(db)),
+      routingRules: guard(new InMemoryRoutingRuleRepository(db)),
       outbox: guard(new InMemoryOutboxRepository(db, () => (this.seq += 1))),
       apiKeys: guard(new InMemoryApiKeyRepository(db)),
       sla: guard(new InMemorySlaRepository(db)),

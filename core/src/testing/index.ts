@@ -12,5 +12,6 @@ export * from './legacy-source.contract.js';
 export * from './crm.contract.js';
 export * from './agent-desk.contract.js';
 export * from './webhook-store.contract.js';
+export * from './routing-rules-store.contract.js';
 export * from './migration-store.contract.js';
 export * from './portability.contract.js';

@@ -41,7 +41,19 @@ const aHubOfRows = (): Rows => {
   const erased = chain.map((entry, i) => (i === 2 ? tombstoneContent(entry, secondsAfter(T0, 100)) : entry));
   const other = aChain(2, () => ({ customerId: survivor.id }));
   return {
-    queue: [queue],
+    queue: [{ ...queue, optionalSkills: { spanish: 3 }, relaxation: [{ afterSeconds: 60, dropOptionalSkills: true }] }],
+    routing_rule: [
+      {
+        id: newId(),
+        name: 'Gold',
+        position: 1,
+        enabled: true,
+        match: { attributes: { tier: 'gold', region: { in: ['EU'] } }, regex: { pattern: 'INV-\\d+', caseInsensitive: true } },
+        actions: { queueId: queue.id, priority: 1, skills: { vip: 2, spanish: { level: 3, optional: true } } },
+        createdAt: T0,
+        updatedAt: T0,
+      },
+    ],
     agent: [agent],
     customer: [survivor, merged],
     identity: [anIdentity({ customerId: survivor.id, kind: 'email', value: `ann-${newId().slice(0, 6)}@example.com` }), anIdentity({ customerId: survivor.id, kind: 'phone', value: '+441632960961' })],
@@ -64,7 +76,7 @@ const aHubOfRows = (): Rows => {
     interaction: [...erased, ...other],
     inbound_receipt: [{ channel: 'email', externalId: chain[0]!.externalId!, interactionId: chain[0]!.id, receivedAt: T0 }],
     delivery: [aDelivery({ interactionId: chain[3]!.id, status: 'dead', attempts: 8, reason: 'SMTP 550 no such user', updatedAt: T0, nextAttemptAt: null, leaseUntil: null })],
-    work_item: [aWorkItem({ conversationId: other[0]!.conversationId, queueId: queue.id, excludedAgents: [agent.id], reasons: [{ code: 'all_at_capacity', detail: 'everyone is busy' }] })],
+    work_item: [aWorkItem({ conversationId: other[0]!.conversationId, queueId: queue.id, excludedAgents: [agent.id], optionalSkills: { spanish: 3 }, relaxationStep: 1, reasons: [{ code: 'all_at_capacity', detail: 'everyone is busy' }, { code: 'relaxation_step', detail: 'step 1', step: 1, widened: ['optional skills dropped'] }] })],
     offer: [anOffer({ conversationId: conversation.id, agentId: agent.id, queueId: queue.id, status: 'accepted', answeredAt: T0 })],
     assignment: [anAssignment({ conversationId: conversation.id, agentId: agent.id, queueId: queue.id })],
     routing_decision: [aRoutingDecision({ conversationId: conversation.id, queueId: queue.id, agentId: agent.id, rule: 'longest-idle', candidates: null })],

@@ -15,6 +15,7 @@ import { TypeormSlaRepository } from './repositories/typeorm-sla-store.js';
 import { TypeormEventLogRepository } from './repositories/typeorm-event-log.js';
 import { TypeormPluginStateRepository } from './repositories/typeorm-plugin-state-store.js';
 import { TypeormWebhookRepository } from './repositories/typeorm-webhook-store.js';
+import { TypeormRoutingRuleRepository } from './repositories/typeorm-routing-rule-store.js';
 import { TypeormLegacyMapRepository, TypeormMigrationRunRepository, TypeormMigrationSourceRepository } from './repositories/typeorm-migration-store.js';
 import { TypeormCrmLogRepository } from './repositories/typeorm-crm-log.js';
 import { TypeormPortabilityRepository } from './repositories/typeorm-portability-store.js';
@@ -60,6 +61,7 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   offers: new TypeormOfferRepository(manager),
   assignments: new TypeormAssignmentRepository(manager),
   decisions: new TypeormRoutingDecisionRepository(manager),
+  routingRules: new TypeormRoutingRuleRepository(manager),
   outbox: new TypeormOutboxRepository(manager, inTransaction),
   apiKeys: new TypeormApiKeyRepository(manager),
   sla: new TypeormSlaRepository(manager),

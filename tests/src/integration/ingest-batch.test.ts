@@ -54,7 +54,7 @@ describe.each(engines)('group-committed ingest on %s', (_engine, make) => {
     subject = await make();
     await subject.store.migrate();
     await subject.store.transaction((s) =>
-      s.queues.insert({ id: crypto.randomUUID(), name: 'default', skills: {}, strategy: 'longest-idle', sticky: null, cost: 10, offerTimeoutSeconds: 60, sla: null, overflow: null, aging: null, businessHours: null, createdAt: new Date(), updatedAt: new Date() }),
+      s.queues.insert({ id: crypto.randomUUID(), name: 'default', skills: {}, optionalSkills: {}, relaxation: null, strategy: 'longest-idle', sticky: null, cost: 10, offerTimeoutSeconds: 60, sla: null, overflow: null, aging: null, businessHours: null, createdAt: new Date(), updatedAt: new Date() }),
     );
   }, 60_000);
   afterAll(async () => {

@@ -24,6 +24,8 @@ import { cpuSeconds, pidsNamed } from './process-cpu.js';
 // single-row INSERTs of the same payload, at the same concurrency, on the same PostgreSQL server.
 // Usage: npm run bench -- ingest   (env: BENCH_N=10000, BENCH_CONCURRENCY=32, BENCH_MAX_SECONDS=900,
 //        BENCH_API_NODE_ARGS="<flags>" extra node flags for the api,
+//        BENCH_RULES=20 routing rules before the run: all but the last miss, so every message is
+//        matched against each of them (keywords, a regex, an attribute), the last sends it to `bench`,
 //        BENCH_PROFILE=1 to CPU-profile the api process and print where its time goes,
 //        BENCH_PROFILE_DIR=<dir> to keep the .cpuprofile there, for Chrome DevTools,
 //        BENCH_SQL_COUNT=0 to leave out the statement counter, sql-counter.preload.mjs,
@@ -37,6 +39,7 @@ const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 32);
 const WARMUP = Math.min(2000, Math.max(20, Math.floor(N / 4)));
 const MAX_SECONDS = intFromEnv('BENCH_MAX_SECONDS', 900);
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
+const RULES = intFromEnv('BENCH_RULES', 0);
 const API_NODE_ARGS = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const SQL_COUNT = process.env['BENCH_SQL_COUNT'] !== '0';
 const SQL_COUNTER = fileURLToPath(new URL('./sql-counter.preload.mjs', import.meta.url));
@@ -248,7 +251,7 @@ export const runIngestBench = async (): Promise<void> => {
   process.once('SIGTERM', onSignal);
 
   try {
-    console.log(`switchboard ingest benchmark: N=${N}, concurrency=${CONCURRENCY}, warm-up ${WARMUP}; node ${process.version}`);
+    console.log(`switchboard ingest benchmark: N=${N}, concurrency=${CONCURRENCY}, warm-up ${WARMUP}, routing rules ${RULES}; node ${process.version}`);
     const db: TestDatabase = await createTestDatabase();
     cleanup.push(() => db.drop());
     const redis: RedisServer = await startRedisServer();
@@ -289,6 +292,15 @@ export const runIngestBench = async (): Promise<void> => {
     });
     const hub = stack.client;
     await hub.createQueue({ name: 'bench', cost: 1 });
+    for (let i = 1; i < RULES; i += 1) {
+      const miss = i % 3 === 0 ? { keywords: [`never-${i}`, 'refund please'] } : i % 3 === 1 ? { regex: { pattern: `^ticket #${i}\\b`, caseInsensitive: true } } : { attributes: { tier: `tier-${i}` } };
+      const answer = await hub.post('/v1/routing-rules', { name: `miss ${i}`, match: miss, actions: { priority: 3 } });
+      if (answer.status !== 201) throw new Error(`POST /v1/routing-rules → ${answer.status} ${answer.text.slice(0, 200)}`);
+    }
+    if (RULES > 0) {
+      const answer = await hub.post('/v1/routing-rules', { name: 'webhook to bench', match: { channels: ['webhook'] }, actions: { queue: 'bench', priority: 1 } });
+      if (answer.status !== 201) throw new Error(`POST /v1/routing-rules → ${answer.status} ${answer.text.slice(0, 200)}`);
+    }
     console.log(`hub: api ${stack.api.baseUrl}, ${stack.workers.length} worker(s); database ${db.name}; redis ${redis.url}\n`);
 
     const run = Date.now().toString(36);

@@ -1,4 +1,4 @@
-import { AnswerOffer, Clock, CoreSettings, JobQueue, ManageRouting, RouteQueue, RoutingQueries, Store, routingJobs, routingSettings, type RoutingSettings } from '@switchboard/core';
+import { AnswerOffer, Clock, CoreSettings, JobQueue, ManageRouting, ManageRoutingRules, RouteQueue, RoutingQueries, Store, routingJobs, routingSettings, type RoutingSettings } from '@switchboard/core';
 import { ContainerModule } from 'inversify';
 import { JobContributions, type JobContributionList } from './jobs.js';
 
@@ -20,6 +20,9 @@ export const routingModule = new ContainerModule(({ bind }) => {
   bind(ManageRouting)
     .toDynamicValue((ctx) => new ManageRouting(ctx.get<Store>(Store), ctx.get<Clock>(Clock), settingsOf(ctx.get<CoreSettings>(CoreSettings))))
     .inSingletonScope();
+  bind(ManageRoutingRules)
+    .toDynamicValue((ctx) => new ManageRoutingRules(ctx.get<Store>(Store), ctx.get<Clock>(Clock)))
+    .inSingletonScope();
   bind(RoutingQueries)
     .toDynamicValue((ctx) => new RoutingQueries(ctx.get<Store>(Store), ctx.get<Clock>(Clock)))
     .inSingletonScope();
@@ -31,6 +34,7 @@ export const routingModule = new ContainerModule(({ bind }) => {
         manage: ctx.get(ManageRouting),
         jobs: ctx.get<JobQueue>(JobQueue),
         settings: settingsOf(ctx.get<CoreSettings>(CoreSettings)),
+        clock: ctx.get<Clock>(Clock),
       }),
     )
     .inSingletonScope();

@@ -5,6 +5,10 @@ import type { Interaction } from '../../ledger/interaction.entity.js';
 import { buildEntry } from '../../ledger/ledger-writer.js';
 import { enqueueConversations } from '../../routing/use-cases/enqueue-conversation.js';
 import { prefetchQueues, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
+import { RoutingRuleCache } from '../../routing/routing-rule-cache.js';
+import type { RuleSet } from '../../routing/rule-matcher.js';
+import type { RoutingRule } from '../../routing/routing-rule.entity.js';
+import type { Queue } from '../../routing/queue.entity.js';
 import type { DomainEvent } from '../../shared/events.js';
 import { GroupCommit } from '../../shared/group-commit.js';
 import { INBOUND_LIMITS } from '../../shared/inbound-limits.js';
@@ -20,6 +24,8 @@ const CHANNEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const MAX_EXTERNAL_ID = INBOUND_LIMITS.externalId;
 const MAX_THREAD_REF = INBOUND_LIMITS.threadRef;
 const MAX_THREAD_REFS = INBOUND_LIMITS.threadRefs;
+/** At most this many rule queues are read ahead with a batch's first statements; more are read when matched. */
+const MAX_QUEUES_AHEAD = 16;
 
 interface Checked {
   message: InboundMessage;
@@ -76,6 +82,8 @@ interface Touched {
   isNew: boolean;
   /** A message asked for routing and the conversation was not open: it goes to a queue. */
   toQueue: boolean;
+  /** The message that sent it to a queue: routing rules match on it. */
+  trigger?: Fresh | undefined;
 }
 
 /**
@@ -89,6 +97,8 @@ interface Touched {
  */
 export class IngestInbound implements IngestPort {
   private readonly batches: GroupCommit<Checked, IngestResult>;
+  /** Routing rules compiled once, re-read only when their version moves. */
+  private readonly rules = new RoutingRuleCache();
 
   constructor(
     private readonly store: Store,
@@ -140,11 +150,16 @@ export class IngestInbound implements IngestPort {
     // identities and the queues all travel in one round trip.
     const keys = identityKeysOf(batch.map((p) => p.sender));
     await session.lockAll(keys.map((k) => lockKeys.identity(k.kind, k.value)));
-    const [claimedKeys, identities, queues] = await Promise.all([
+    // The queues the rules (as last read) send to are read ahead here too, when they are few.
+    const ahead = this.rules.targetQueueIds();
+    const [claimedKeys, identities, queues, rules, targets] = await Promise.all([
       session.receipts.claimMany(receipts),
       session.identities.findMany(keys),
       prefetchQueues(session, this.settings.channelQueues, [...new Set(batch.map((p) => p.message.channel))]),
+      this.rules.rules(session),
+      ahead.length <= MAX_QUEUES_AHEAD ? Promise.all(ahead.map((id) => session.queues.get(id))) : [],
     ]);
+    const ruleQueues = new Map<string, Queue | null>(ahead.length <= MAX_QUEUES_AHEAD ? ahead.map((id, i) => [id, targets[i] ?? null]) : []);
     const claimed = new Set(claimedKeys.map(receiptKey));
     const seen = receipts.filter((r) => !claimed.has(receiptKey(r)));
     if (seen.length > 0) {
@@ -188,7 +203,8 @@ export class IngestInbound implements IngestPort {
         );
       }
       // 3. Ledger and routing.
-      const written = await this.record(session, items, created, queues, now);
+      const attributes = new Map([...customerOf.values()].map((c) => [c.id, c.attributes]));
+      const written = await this.record(session, items, created, { queues, rules, attributes, ruleQueues }, now);
       fresh.forEach((i, n) => {
         results[i] = written[n];
       });
@@ -202,7 +218,19 @@ export class IngestInbound implements IngestPort {
   }
 
   /** Joins or opens conversations, appends the entries, queues what needs an agent. */
-  private async record(session: StoreSession, items: readonly Fresh[], newCustomers: ReadonlySet<string>, queues: PrefetchedQueues, now: Date): Promise<IngestResult[]> {
+  private async record(
+    session: StoreSession,
+    items: readonly Fresh[],
+    newCustomers: ReadonlySet<string>,
+    routing: {
+      queues: PrefetchedQueues;
+      rules: RuleSet;
+      attributes: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+      /** Queues of the rules, read ahead by id (those missing here are read below). */
+      ruleQueues: ReadonlyMap<string, Queue | null>;
+    },
+    now: Date,
+  ): Promise<IngestResult[]> {
     // One indexed query for the whole batch: each ref on its channel, and on any channel for messages that ask for it.
     const refs = items.flatMap((p) =>
       [...p.refs, ...p.customerRefs].flatMap((ref) => [{ channel: p.message.channel as string | null, ref }, ...(p.message.threadScope === 'any' ? [{ channel: null, ref }] : [])]),
@@ -210,10 +238,28 @@ export class IngestInbound implements IngestPort {
     const since = new Date(now.getTime() - this.settings.continuityWindowSeconds * 1000);
     // A customer created in this batch has no conversation yet.
     const knownCustomers = [...new Set(items.map((p) => p.customerId))].filter((id) => !newCustomers.has(id));
-    const [referenced, open] = await Promise.all([
+    // Routing rules match on the message and its sender alone: match them now, so that the queues
+    // they name are read together with the conversations (whether a message queues is known later).
+    const ruleOf = new Map<Fresh, RoutingRule>();
+    if (routing.rules.size > 0) {
+      for (const item of items) {
+        const rule = routing.rules.first({
+          channel: item.message.channel,
+          subject: item.message.subject ?? null,
+          text: item.message.text,
+          identityKind: item.sender.key.kind,
+          attributes: routing.attributes.get(item.customerId) ?? {},
+        });
+        if (rule) ruleOf.set(item, rule);
+      }
+    }
+    const targetIds = [...new Set([...ruleOf.values()].flatMap((rule) => (rule.actions.queueId && !routing.ruleQueues.has(rule.actions.queueId) ? [rule.actions.queueId] : [])))];
+    const [referenced, open, targets] = await Promise.all([
       refs.length > 0 ? session.interactions.findConversationsByRefs(refs) : [],
       knownCustomers.length > 0 ? session.conversations.findOpenMany(knownCustomers, since) : [],
+      Promise.all(targetIds.map((id) => session.queues.get(id))),
     ]);
+    const targetQueues = new Map([...routing.ruleQueues, ...targetIds.map((id, i) => [id, targets[i] ?? null] as const)]);
     const byRef = new Map(referenced.filter((r) => r.channel !== null).map((r) => [refKey(r.channel!, r.ref), r.conversationId]));
     const anywhere = new Map(referenced.filter((r) => r.channel === null).map((r) => [r.ref, r.conversationId]));
 
@@ -288,13 +334,27 @@ export class IngestInbound implements IngestPort {
       state.conversation = conversationLifecycle.customerWrote(state.conversation, channel, now);
       // A conversation nobody works on (new, resolved, or recorded without routing) goes to a queue.
       const unworked = state.conversation.status === 'open' || !isOpenStatus(state.conversation.status);
-      if (message.routing !== 'record' && unworked) state.toQueue = true;
+      if (message.routing !== 'record' && unworked && !state.toQueue) {
+        state.toQueue = true;
+        state.trigger = item;
+      }
       results.push({ interactionId: interaction.id, customerId: state.conversation.customerId, conversationId: state.conversation.id, duplicate: false });
     }
 
     const toQueue = [...touched.values()].filter((s) => s.toQueue);
     if (toQueue.length > 0) {
-      const queued = await enqueueConversations(session, toQueue.map((s) => s.conversation), { channelQueues: this.settings.channelQueues, prefetched: queues, now });
+      const matched = new Map<string, { rule: RoutingRule; queue: Queue | null }>();
+      for (const state of toQueue) {
+        const rule = state.trigger ? ruleOf.get(state.trigger) : undefined;
+        // A rule's queue deleted since: its priority and skills still apply, the queue is found as without a rule.
+        if (rule) matched.set(state.conversation.id, { rule, queue: rule.actions.queueId ? (targetQueues.get(rule.actions.queueId) ?? null) : null });
+      }
+      const queued = await enqueueConversations(session, toQueue.map((s) => s.conversation), {
+        channelQueues: this.settings.channelQueues,
+        prefetched: routing.queues,
+        rules: matched,
+        now,
+      });
       toQueue.forEach((s, i) => {
         s.conversation = queued[i]!;
       });

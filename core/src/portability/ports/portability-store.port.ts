@@ -10,6 +10,7 @@ import type { Assignment, Offer, RoutingDecision } from '../../routing/offer.ent
 import type { SlaVerdict } from '../../routing/ports/sla-store.port.js';
 import type { Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
+import type { RoutingRule } from '../../routing/routing-rule.entity.js';
 
 /**
  * The tables a hub export carries, by record type, with the domain row each holds. Plugin state,
@@ -22,6 +23,7 @@ export interface PortableRows {
   customer_merge: CustomerMerge;
   merge_suggestion: MergeSuggestion;
   queue: Queue;
+  routing_rule: RoutingRule;
   agent: Agent;
   conversation: Conversation;
   interaction: Interaction;
@@ -46,6 +48,7 @@ export const PORTABLE_KEYS = {
   customer_merge: ['id'],
   merge_suggestion: ['id'],
   queue: ['id'],
+  routing_rule: ['id'],
   agent: ['id'],
   conversation: ['id'],
   interaction: ['conversationId', 'seq'],

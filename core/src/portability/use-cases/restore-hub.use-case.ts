@@ -1,3 +1,4 @@
+import type { RoutingSession } from '../../routing/ports/routing-store.port.js';
 import { createHash } from 'node:crypto';
 import { isDomainError } from '../../shared/domain-error.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
@@ -162,7 +163,7 @@ const heldData = async (session: PortabilitySession): Promise<string> => {
  * customers, conversations, agents or any other exported data is refused; its own queues may
  * stay, and one whose name the file also has (the built-in `default`) is replaced by the file's.
  */
-export const restoreHub = async (store: Transactions<PortabilitySession>, lines: ExportLines, options: RestoreHubOptions = {}): Promise<RestoreResult> => {
+export const restoreHub = async (store: Transactions<PortabilitySession & Pick<RoutingSession, 'routingRules'>>, lines: ExportLines, options: RestoreHubOptions = {}): Promise<RestoreResult> => {
   const batchSize = Math.max(1, options.batchSize ?? 500);
   const batchBytes = Math.max(1, options.batchBytes ?? 8 * 1024 * 1024);
   const checked = await verify(lines, options.onProgress);
@@ -203,6 +204,8 @@ export const restoreHub = async (store: Transactions<PortabilitySession>, lines:
           const rows = pending.filter((r) => r.type === section).map((r) => r.row);
           if (rows.length > 0) await session.portability.insertMany(section, rows);
         }
+        // Processes that hold the rules compiled read them again when the version moves.
+        if (pending.some((r) => r.type === 'routing_rule')) await session.routingRules.bumpVersion();
       });
     } catch (error) {
       if (isDomainError(error) && error.code === 'PORTABILITY.HUB_NOT_EMPTY') throw error;

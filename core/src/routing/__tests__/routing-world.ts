@@ -35,6 +35,7 @@ export const routingWorld = (overrides: Partial<RoutingSettings> = {}) => {
     offers: answers,
     manage,
     settings,
+    clock,
     jobs: { enqueue: async (name, payload, options) => void delayed.push({ job: { name, payload, jobId: options?.jobId ?? name }, at: clock.now().getTime() + (options?.delayMs ?? 0) }) },
   });
 

@@ -3,6 +3,7 @@ import type { Agent, AgentLoad } from '../agent.entity.js';
 import type { Assignment, Offer, OfferStatus, RoutingDecision } from '../offer.entity.js';
 import type { Queue, QueueAging } from '../queue.entity.js';
 import type { WorkItem } from '../work-item.entity.js';
+import type { RoutingRule } from '../routing-rule.entity.js';
 
 export interface QueueRepository {
   insert(queue: Queue): Promise<void>;
@@ -62,6 +63,8 @@ export interface AssignmentRepository {
 
 export interface RoutingDecisionRepository {
   insert(decision: RoutingDecision): Promise<void>;
+  /** Several at once (ingest records the routing rule of each conversation it queues). */
+  insertMany(decisions: readonly RoutingDecision[]): Promise<void>;
   listByConversation(conversationId: string): Promise<RoutingDecision[]>;
 }
 
@@ -72,4 +75,23 @@ export interface RoutingSession {
   readonly offers: OfferRepository;
   readonly assignments: AssignmentRepository;
   readonly decisions: RoutingDecisionRepository;
+  readonly routingRules: RoutingRuleRepository;
+}
+
+/**
+ * Routing rules, and a version that every change bumps in the same transaction: ingest keeps the
+ * compiled rules in memory and reads only the version per batch, so a change made through any
+ * process is seen by the next message everywhere.
+ */
+export interface RoutingRuleRepository {
+  /** Every rule, by position then id. */
+  list(): Promise<RoutingRule[]>;
+  get(id: string): Promise<RoutingRule | null>;
+  insert(rule: RoutingRule): Promise<void>;
+  update(rule: RoutingRule): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** The current version (0 before any change). */
+  version(): Promise<number>;
+  /** Increments the version; answers the new one. */
+  bumpVersion(): Promise<number>;
 }

@@ -9,6 +9,27 @@ import { routingErrors } from '../routing.errors.js';
 import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-settings.js';
 import { DEFAULT_QUEUE_NAME } from './resolve-queue.js';
 import { settlePresence } from './settle-presence.js';
+import { relaxationFault } from '../relaxation.js';
+import type { RoutingSession } from '../ports/routing-store.port.js';
+import { isId } from '../../shared/ids.js';
+
+/** A relaxation's `alsoQueues` by id or name, as ids; an unknown queue is a 422 naming the field. */
+const resolveRelaxation = async <T extends Partial<QueueInput>>(session: Pick<RoutingSession, 'queues'>, input: T, self: string | null): Promise<T> => {
+  if (!input.relaxation) return input;
+  const relaxation = [];
+  for (const [i, step] of input.relaxation.entries()) {
+    const alsoQueues: string[] = [];
+    for (const [j, ref] of (step.alsoQueues ?? []).entries()) {
+      const queue = (isId(ref) ? await session.queues.get(ref) : null) ?? (await session.queues.getByName(ref));
+      const field = `relaxation.${i}.alsoQueues.${j}`;
+      if (!queue) throw routingErrors.invalidQueueField(field, `${field}: no queue has the id or name '${ref}'`);
+      if (queue.id === self || queue.name === input.name) throw routingErrors.invalidQueueField(field, `${field}: a queue cannot widen to itself`);
+      alsoQueues.push(queue.id);
+    }
+    relaxation.push(step.alsoQueues ? { ...step, alsoQueues } : step);
+  }
+  return { ...input, relaxation };
+};
 
 export type QueueInput = Partial<Omit<Queue, 'id' | 'createdAt' | 'updatedAt'>> & { name: string };
 export type AgentInput = Partial<Pick<Agent, 'email' | 'skills' | 'desk'>> & {
@@ -26,6 +47,9 @@ export const OFFER_TIMEOUT_RANGE = { min: 1, max: 86_400 } as const;
 
 const checkQueue = (input: Partial<QueueInput>) => {
   if (input.skills) checkSkills(input.skills, 'skills');
+  if (input.optionalSkills) checkSkills(input.optionalSkills, 'optionalSkills');
+  const fault = input.relaxation ? relaxationFault(input.relaxation) : null;
+  if (fault) throw routingErrors.invalidQueueField(fault[0], `${fault[0]}: ${fault[1]}`);
   const timeout = input.offerTimeoutSeconds;
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < OFFER_TIMEOUT_RANGE.min || timeout > OFFER_TIMEOUT_RANGE.max)) {
     throw routingErrors.invalidQueueField('offerTimeoutSeconds', `offerTimeoutSeconds must be a whole number of seconds from ${OFFER_TIMEOUT_RANGE.min} to ${OFFER_TIMEOUT_RANGE.max}`);
@@ -62,6 +86,7 @@ export class ManageRouting {
       if (input.overflow && !(await session.queues.get(input.overflow.queueId))) {
         throw routingErrors.unknownOverflowQueue(input.overflow.queueId);
       }
+      input = await resolveRelaxation(session, input, null);
       const queue = this.buildQueue(input, this.clock.now());
       await session.queues.insert(queue);
       return queue;
@@ -78,6 +103,7 @@ export class ManageRouting {
       if (patch.name && patch.name !== queue.name && (await session.queues.getByName(patch.name))) {
         throw routingErrors.queueNameTaken(patch.name);
       }
+      patch = await resolveRelaxation(session, patch, queue.id);
       const updated: Queue = { ...queue, ...definedOnly(patch), updatedAt: this.clock.now() };
       await session.queues.update(updated);
       return updated;
@@ -92,6 +118,8 @@ export class ManageRouting {
       if (queue.name === DEFAULT_QUEUE_NAME) throw routingErrors.defaultQueueKept();
       const counts = await session.workItems.countByQueue(id);
       if (counts.waiting + counts.offered > 0) throw routingErrors.queueNotEmpty(queue.name, counts.waiting + counts.offered);
+      const rule = (await session.routingRules.list()).find((r) => r.actions.queueId === id);
+      if (rule) throw routingErrors.queueInUse(queue.name, `routing rule '${rule.name}'`);
       await session.queues.delete(id);
     });
   }
@@ -161,6 +189,8 @@ export class ManageRouting {
       id: newId(),
       name: input.name,
       skills: input.skills ?? {},
+      optionalSkills: input.optionalSkills ?? {},
+      relaxation: input.relaxation ?? null,
       strategy: input.strategy ?? 'longest-idle',
       sticky: input.sticky ?? null,
       cost: input.cost ?? 10,

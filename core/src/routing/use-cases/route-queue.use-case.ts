@@ -11,6 +11,7 @@ import { describeRanking, rankAgents } from '../strategies.js';
 import type { WaitReason, WorkItem } from '../work-item.entity.js';
 import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-settings.js';
 import { makeOffer } from './make-offer.js';
+import { relaxationReason, relaxedNeeds, type RelaxedNeeds } from '../relaxation.js';
 
 const BATCH = 50;
 const STICKY_LOOKBACK = 5;
@@ -39,8 +40,11 @@ export class RouteQueue {
     private readonly settings: Pick<RoutingSettings, 'declineCooldownSeconds'> = DEFAULT_ROUTING_SETTINGS,
   ) {}
 
-  /** Returns how many offers were made; `more` when the batch was full and another pass is due. */
-  async run(queueId: string): Promise<{ offers: number; more: boolean }> {
+  /**
+   * Returns how many offers were made; `more` when the batch was full and another pass is due;
+   * `nextRelaxationAt` when an item left waiting reaches its next relaxation step then.
+   */
+  async run(queueId: string): Promise<{ offers: number; more: boolean; nextRelaxationAt?: Date }> {
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queue(queueId));
       const queue = await session.queues.get(queueId);
@@ -59,25 +63,28 @@ export class RouteQueue {
 
       const loads = await session.assignments.loads(agents.map((a) => a.id));
       const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
+      const others = await this.widenedTo(session, queue);
+      const next = { at: Number.POSITIVE_INFINITY };
       let offers = 0;
+      const done = (more: boolean) => (Number.isFinite(next.at) ? { offers, more, nextRelaxationAt: new Date(next.at) } : { offers, more });
       let batch = staying;
       const cheapest = cheapestCost(queue);
       for (let page = 1; ; page++) {
         // Deeper pages lock only the items someone can take: a pass must not hold a thousand locks.
         const held = page === 1 ? await this.holdItems(session, batch) : new Map<string, Held>();
         for (const item of batch) {
-          const offer = await this.routeItem(session, queue, item, candidates, held.get(item.conversationId));
+          const offer = await this.routeItem(session, queue, item, candidates, others, next, held.get(item.conversationId));
           if (offer) offers += 1;
         }
         // Offers made: another pass starts again from the head (keeps each pass's transaction short).
-        if (offers > 0) return { offers, more: batch.length === BATCH };
-        if (batch.length < BATCH) return { offers, more: false };
+        if (offers > 0) return done(batch.length === BATCH);
+        if (batch.length < BATCH) return done(false);
         // Nobody could take the head of the queue, but an agent has room for a cheaper item (another
         // channel): look further back rather than leave those waiting behind it despite spare capacity.
-        if (page >= MAX_PAGES || !candidates.some((c) => c.agent.capacity.units - c.load.units >= cheapest)) return { offers, more: false };
-        const next = await session.workItems.listWaiting(queueId, BATCH * (page + 1), { now: this.clock.now(), aging: queue.aging });
-        batch = next.slice(BATCH * page);
-        if (batch.length === 0) return { offers, more: false };
+        if (page >= MAX_PAGES || !candidates.some((c) => c.agent.capacity.units - c.load.units >= cheapest)) return done(false);
+        const deeper = await session.workItems.listWaiting(queueId, BATCH * (page + 1), { now: this.clock.now(), aging: queue.aging });
+        batch = deeper.slice(BATCH * page);
+        if (batch.length === 0) return done(false);
       }
     });
   }
@@ -97,18 +104,36 @@ export class RouteQueue {
     return new Map(rows);
   }
 
-  private async routeItem(session: RoutingUnit, queue: Queue, item: WorkItem, candidates: Candidate[], held: Held | undefined): Promise<Offer | null> {
+  private async routeItem(
+    session: RoutingUnit,
+    queue: Queue,
+    item: WorkItem,
+    candidates: Candidate[],
+    others: Map<string, Queue>,
+    next: { at: number },
+    held: Held | undefined,
+  ): Promise<Offer | null> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
     const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
-    const { eligible, reasons, redeclined } = eligibleFor(item, candidates, policy);
+    // Relaxation widens what the item needs with its wait; its place (priority, enqueue time) stays.
+    const needs = relaxedNeeds(item, queue.relaxation, others, now);
+    if (needs.step > item.relaxationStep) {
+      await this.recordRelaxation(session, queue, item, needs, now);
+      // The page's rows were read before the step was written: the offer must not write it back.
+      if (held?.current) held = { ...held, current: { ...held.current, relaxationStep: item.relaxationStep } };
+    }
+    const wanted = { ...item, skills: needs.skills, alternatives: needs.alternatives };
+    const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy);
     if (eligible.length === 0) {
-      await this.recordWait(session, item, reasons, now);
+      if (needs.nextAt) next.at = Math.min(next.at, needs.nextAt.getTime());
+      const relaxed = relaxationReason(needs, queue.relaxation);
+      await this.recordWait(session, item, relaxed ? [...reasons, relaxed] : reasons, now);
       return null;
     }
     // Sticky: the customer's last agent, if eligible now and seen within the window; else the strategy.
     const sticky = queue.sticky ? await this.lastAgentOf(session, item.conversationId, new Date(now.getTime() - queue.sticky.windowSeconds * 1000)) : null;
-    const ranked = rankAgents(queue.strategy, eligible, item.skills);
+    const ranked = rankAgents(queue.strategy, eligible, needs.skills);
     const stuckAt = sticky ? ranked.findIndex((c) => c.agent.id === sticky) : -1;
     if (stuckAt > 0) ranked.unshift(...ranked.splice(stuckAt, 1));
     const choice = ranked[0];
@@ -120,7 +145,7 @@ export class RouteQueue {
         : rule === 'after-decline-cooldown'
           ? 'the decline cool-down (every eligible agent had declined; the earliest decliner is asked again)'
           : queue.strategy;
-    const ranking = describeRanking(ranked, item.skills);
+    const ranking = describeRanking(ranked, needs.skills);
     const { current, conversation } = held ?? (await this.holdItems(session, [item])).get(item.conversationId) ?? { current: null, conversation: null };
     if (!current || current.state !== 'waiting' || !conversation) return null;
 
@@ -132,7 +157,7 @@ export class RouteQueue {
     choice.agent = agent;
     choice.load = load;
     // The load may have grown in another queue's router since the pass began.
-    if (eligibleFor(current, [choice], policy).eligible.length === 0) return null;
+    if (eligibleFor({ ...current, skills: needs.skills, alternatives: needs.alternatives }, [choice], policy).eligible.length === 0) return null;
     // Stamped once the locks are held and the load is read: the offer never predates the end of an
     // offer or assignment whose freed capacity it relies on (the history stays true to the order).
     const at = this.clock.now();
@@ -174,7 +199,7 @@ export class RouteQueue {
       const current = await session.workItems.get(item.conversationId);
       const conversation = await session.conversations.get(item.conversationId);
       if (!current || current.state !== 'waiting' || current.queueId !== queue.id || !conversation) continue;
-      await session.workItems.update({ ...current, queueId: target.id, skills: target.skills, cost: costFor(target, current.channel), reasons: [], updatedAt: now });
+      await session.workItems.update({ ...current, queueId: target.id, skills: target.skills, optionalSkills: target.optionalSkills, relaxationStep: 0, cost: costFor(target, current.channel), reasons: [], updatedAt: now });
       await session.conversations.update(conversationLifecycle.queued(conversation, target.id, now));
       await session.decisions.insert({
         id: newId(), conversationId: item.conversationId, queueId: target.id, at: now, outcome: 'transferred', agentId: null,
@@ -184,6 +209,27 @@ export class RouteQueue {
       moved.add(item.conversationId);
     }
     return items.filter((item) => !moved.has(item.conversationId));
+  }
+
+  /** The queues a relaxation step may open this queue's items to, by id (deleted ones left out). */
+  private async widenedTo(session: RoutingUnit, queue: Queue): Promise<Map<string, Queue>> {
+    const ids = [...new Set((queue.relaxation ?? []).flatMap((step) => step.alsoQueues ?? []))];
+    const found = await Promise.all(ids.map((id) => session.queues.get(id)));
+    return new Map(found.flatMap((q) => (q ? [[q.id, q] as const] : [])));
+  }
+
+  /** Records, once per step, that the item's wait reached a relaxation step and what it widened. */
+  private async recordRelaxation(session: RoutingUnit, queue: Queue, item: WorkItem, needs: RelaxedNeeds, now: Date): Promise<void> {
+    await session.lock(lockKeys.conversation(item.conversationId));
+    const current = await session.workItems.get(item.conversationId);
+    if (!current || current.state !== 'waiting' || current.relaxationStep >= needs.step) return;
+    await session.workItems.update({ ...current, relaxationStep: needs.step, updatedAt: now });
+    item.relaxationStep = needs.step;
+    const reason = relaxationReason(needs, queue.relaxation);
+    await session.decisions.insert({
+      id: newId(), conversationId: item.conversationId, queueId: queue.id, at: now, outcome: 'relaxed', agentId: null,
+      detail: reason?.detail ?? `relaxation step ${needs.step}`, rule: `relaxation_step:${needs.step}`, candidates: null,
+    });
   }
 
   /** Keeps on the item why it waits, as of this pass (written only when the reason changed). */

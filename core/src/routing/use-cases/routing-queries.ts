@@ -11,6 +11,7 @@ import type { Offer, OfferStatus, RoutingDecision } from '../offer.entity.js';
 import type { RoutingSession } from '../ports/routing-store.port.js';
 import type { Queue } from '../queue.entity.js';
 import { routingErrors } from '../routing.errors.js';
+import { relaxationReason, relaxedNeeds } from '../relaxation.js';
 import type { WorkItem } from '../work-item.entity.js';
 
 export interface RoutingExplanation {
@@ -18,6 +19,8 @@ export interface RoutingExplanation {
   status: Conversation['status'];
   waiting: WorkItem | null;
   reasons: WorkItem['reasons'];
+  /** For a waiting item of a queue with relaxation: the step reached, what it widened, when the next is due. */
+  relaxation: { step: number; of: number; widened: string[]; skills: Record<string, number>; nextStepAt: string | null } | null;
   decisions: RoutingDecision[];
 }
 
@@ -43,16 +46,32 @@ export class RoutingQueries {
       if (!conversation) throw ledgerErrors.conversationNotFound(conversationId);
       const item = await session.workItems.get(conversationId);
       let reasons: WorkItem['reasons'] = [];
-      const closed = item?.state === 'waiting' ? outsideHoursReason((await session.queues.get(item.queueId))?.businessHours ?? null, this.clock.now()) : null;
+      let relaxation: RoutingExplanation['relaxation'] = null;
+      const now = this.clock.now();
+      const queue = item?.state === 'waiting' ? await session.queues.get(item.queueId) : null;
+      const closed = item?.state === 'waiting' ? outsideHoursReason(queue?.businessHours ?? null, now) : null;
       if (closed) reasons = [closed];
       else if (item?.state === 'waiting') {
+        const steps = queue?.relaxation ?? null;
+        const others = new Map<string, Queue>();
+        for (const id of new Set((steps ?? []).flatMap((s) => s.alsoQueues ?? []))) {
+          const other = await session.queues.get(id);
+          if (other) others.set(id, other);
+        }
+        const needs = relaxedNeeds(item, steps, others, now);
         const agents = await session.agents.listByPresence('available');
         const loads = await session.assignments.loads(agents.map((a) => a.id));
-        reasons = eligibleFor(item, agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }))).reasons;
+        const wanted = { ...item, skills: needs.skills, alternatives: needs.alternatives };
+        reasons = eligibleFor(wanted, agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }))).reasons;
         // Someone is eligible now but no pass has reached the item yet: the last pass's reason stands.
-        if (reasons.length === 0) reasons = item.reasons;
+        if (reasons.length === 0) reasons = item.reasons.filter((r) => r.code !== 'relaxation_step');
+        const relaxed = relaxationReason(needs, steps);
+        if (relaxed) reasons = [...reasons, relaxed];
+        if (steps && steps.length > 0) {
+          relaxation = { step: needs.step, of: steps.length, widened: needs.widened, skills: needs.skills, nextStepAt: needs.nextAt?.toISOString() ?? null };
+        }
       }
-      return { conversationId, status: conversation.status, waiting: item, reasons, decisions: await session.decisions.listByConversation(conversationId) };
+      return { conversationId, status: conversation.status, waiting: item, reasons, relaxation, decisions: await session.decisions.listByConversation(conversationId) };
     });
   }
 

@@ -18,6 +18,7 @@ const TABLES: TableOf = {
   customer_merge: 'merges',
   merge_suggestion: 'mergeSuggestions',
   queue: 'queues',
+  routing_rule: 'routingRules',
   agent: 'agents',
   conversation: 'conversations',
   interaction: 'interactions',

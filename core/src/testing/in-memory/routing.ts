@@ -6,10 +6,12 @@ import type {
   OfferRepository,
   QueueRepository,
   RoutingDecisionRepository,
+  RoutingRuleRepository,
   WorkItemRepository,
 } from '../../routing/ports/routing-store.port.js';
 import { effectivePriority, type Queue, type QueueAging } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
+import type { RoutingRule } from '../../routing/routing-rule.entity.js';
 import type { Page, PageRequest } from '../../shared/page.js';
 import { asJson, byText, byTime, ConstraintError, copy, keysetPage, sortedCopies, type Ordering } from './rows.js';
 import type { Db } from './tables.js';
@@ -229,6 +231,10 @@ export class InMemoryRoutingDecisionRepository implements RoutingDecisionReposit
     this.db.decisions.set(decision.id, copy(decision));
   }
 
+  async insertMany(decisions: readonly RoutingDecision[]): Promise<void> {
+    for (const decision of decisions) await this.insert(decision);
+  }
+
   async listByConversation(conversationId: string): Promise<RoutingDecision[]> {
     return sortedCopies(
       this.db.decisions.values().filter((d) => d.conversationId === conversationId),
@@ -236,3 +242,42 @@ export class InMemoryRoutingDecisionRepository implements RoutingDecisionReposit
     );
   }
 }
+
+export class InMemoryRoutingRuleRepository implements RoutingRuleRepository {
+  constructor(private readonly db: Db) {}
+
+  async list(): Promise<RoutingRule[]> {
+    return sortedCopies(this.db.routingRules.values(), (a, b) => a.position - b.position || byText(a.id, b.id));
+  }
+
+  async get(id: string): Promise<RoutingRule | null> {
+    const row = this.db.routingRules.get(id);
+    return row ? copy(row) : null;
+  }
+
+  async insert(rule: RoutingRule): Promise<void> {
+    if (this.db.routingRules.has(rule.id)) throw new ConstraintError('routing_rules', rule.id);
+    this.db.routingRules.set(rule.id, asJsonRule(rule));
+  }
+
+  async update(rule: RoutingRule): Promise<void> {
+    if (this.db.routingRules.has(rule.id)) this.db.routingRules.set(rule.id, asJsonRule(rule));
+  }
+
+  async delete(id: string): Promise<void> {
+    this.db.routingRules.delete(id);
+  }
+
+  async version(): Promise<number> {
+    return this.db.routingRuleVersion.get('version') ?? 0;
+  }
+
+  async bumpVersion(): Promise<number> {
+    const next = (this.db.routingRuleVersion.get('version') ?? 0) + 1;
+    this.db.routingRuleVersion.set('version', next);
+    return next;
+  }
+}
+
+// Conditions and actions are JSON columns in SQL: store them as JSON would come back (undefined keys gone).
+const asJsonRule = (rule: RoutingRule): RoutingRule => ({ ...copy(rule), match: asJson(rule.match), actions: asJson(rule.actions) });

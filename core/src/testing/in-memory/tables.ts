@@ -10,6 +10,7 @@ import type { Agent } from '../../routing/agent.entity.js';
 import type { Assignment, Offer, RoutingDecision } from '../../routing/offer.entity.js';
 import type { SlaVerdict } from '../../routing/ports/sla-store.port.js';
 import type { Queue } from '../../routing/queue.entity.js';
+import type { RoutingRule } from '../../routing/routing-rule.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { LoggedEvent } from '../../events/ports/event-log.port.js';
 import type { OutboxEvent } from '../../shared/events.js';
@@ -51,6 +52,9 @@ export interface Tables {
   offers: Map<string, Offer>;
   assignments: Map<string, Assignment>;
   decisions: Map<string, RoutingDecision>;
+  routingRules: Map<string, RoutingRule>;
+  /** One row, keyed `version`. */
+  routingRuleVersion: Map<string, number>;
   outbox: Map<string, StoredOutboxEvent>;
   apiKeys: Map<string, ApiKey>;
   /** Keyed `conversationId\0kind`. */
@@ -90,6 +94,8 @@ export const emptyTables = (): Tables => ({
   offers: new Map(),
   assignments: new Map(),
   decisions: new Map(),
+  routingRules: new Map(),
+  routingRuleVersion: new Map(),
   outbox: new Map(),
   apiKeys: new Map(),
   slaVerdicts: new Map(),
@@ -122,6 +128,8 @@ export const openDb = (tables: Tables, buffered: boolean): Db & { commit(): void
     offers: new Rows(tables.offers, buffered),
     assignments: new Rows(tables.assignments, buffered),
     decisions: new Rows(tables.decisions, buffered),
+    routingRules: new Rows(tables.routingRules, buffered),
+    routingRuleVersion: new Rows(tables.routingRuleVersion, buffered),
     outbox: new Rows(tables.outbox, buffered),
     apiKeys: new Rows(tables.apiKeys, buffered),
     slaVerdicts: new Rows(tables.slaVerdicts, buffered),

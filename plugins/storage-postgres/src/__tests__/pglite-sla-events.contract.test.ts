@@ -1,4 +1,4 @@
-import { runEventLogContract, runPortabilityStoreContract, runSlaStoreContract, runWebhookStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
+import { runEventLogContract, runPortabilityStoreContract, runRoutingRulesStoreContract, runSlaStoreContract, runWebhookStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
 import { createEmbeddedStore } from '../typeorm-store.js';
 
 const makeStore = async (): Promise<StoreUnderTest> => {
@@ -9,4 +9,5 @@ const makeStore = async (): Promise<StoreUnderTest> => {
 runSlaStoreContract('PGlite (memory://)', makeStore);
 runEventLogContract('PGlite (memory://)', makeStore);
 runWebhookStoreContract('PGlite (memory://)', makeStore);
+runRoutingRulesStoreContract('PGlite (memory://)', makeStore);
 runPortabilityStoreContract('PGlite (memory://)', makeStore);

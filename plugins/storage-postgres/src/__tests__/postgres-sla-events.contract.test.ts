@@ -1,4 +1,4 @@
-import { runEventLogContract, runPortabilityStoreContract, runSlaStoreContract, runWebhookStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
+import { runEventLogContract, runPortabilityStoreContract, runRoutingRulesStoreContract, runSlaStoreContract, runWebhookStoreContract, type StoreUnderTest } from '@switchboard/core/testing';
 import { createPostgresStore } from '../typeorm-store.js';
 import { createTestDatabase } from '../testing/index.js';
 
@@ -17,4 +17,5 @@ const makeStore = async (): Promise<StoreUnderTest> => {
 runSlaStoreContract('PostgreSQL', makeStore);
 runEventLogContract('PostgreSQL', makeStore);
 runWebhookStoreContract('PostgreSQL', makeStore);
+runRoutingRulesStoreContract('PostgreSQL', makeStore);
 runPortabilityStoreContract('PostgreSQL', makeStore);

@@ -13,6 +13,7 @@ import { MessageIdIndex1795440000000 } from './1795440000000-message-id-index.mi
 import { PluginState1795460000000 } from './1795460000000-plugin-state.migration.js';
 import { Webhooks1795530000000 } from './1795530000000-webhooks.migration.js';
 import { MigrationRuns1795500000000 } from './1795500000000-migration-runs.migration.js';
+import { RoutingRules1795520000000 } from './1795520000000-routing-rules.migration.js';
 import { CrmLog1795540000000 } from './1795540000000-crm-log.migration.js';
 import { CustomerViewFunction1795550000000 } from './1795550000000-customer-view-function.migration.js';
 import { SearchIndexedPrefix1795560000000 } from './1795560000000-search-indexed-prefix.migration.js';
@@ -33,6 +34,7 @@ export const migrations = [
   MessageIdIndex1795440000000,
   PluginState1795460000000,
   MigrationRuns1795500000000,
+  RoutingRules1795520000000,
   Webhooks1795530000000,
   CrmLog1795540000000,
   CustomerViewFunction1795550000000,

@@ -6,6 +6,7 @@ import {
   type InboundReceipt,
   type RowKey,
   type SlaVerdict,
+  type RoutingRule,
 } from '@switchboard/core';
 import type { EntityManager, EntitySchema, ObjectLiteral } from 'typeorm';
 import {
@@ -35,7 +36,7 @@ import {
 } from '../mappers/routing.mapper.js';
 import { CustomerMergeSchema, CustomerSchema, IdentitySchema, MergeSuggestionSchema } from '../schemas/identity.schema.js';
 import { ConversationSchema, DeliverySchema, InboundReceiptSchema, InteractionSchema } from '../schemas/ledger.schema.js';
-import { AgentSchema, AssignmentSchema, OfferSchema, QueueSchema, RoutingDecisionSchema, WorkItemSchema } from '../schemas/routing.schema.js';
+import { AgentSchema, AssignmentSchema, OfferSchema, QueueSchema, RoutingDecisionSchema, RoutingRuleSchema, WorkItemSchema, type RoutingRuleRow } from '../schemas/routing.schema.js';
 import { bulkInsert } from './bulk-insert.js';
 import { selectList } from './select-list.js';
 import { TypeormInteractionRepository } from './typeorm-ledger-store.js';
@@ -62,6 +63,7 @@ const TABLES: Mapped = {
   customer_merge: mapped(CustomerMergeSchema, toCustomerMergeRow, toCustomerMerge),
   merge_suggestion: mapped(MergeSuggestionSchema, toMergeSuggestionRow, toMergeSuggestion),
   queue: mapped(QueueSchema, toQueueRow, toQueue),
+  routing_rule: mapped(RoutingRuleSchema, (rule: RoutingRule) => ({ ...rule }), (row: RoutingRuleRow): RoutingRule => ({ ...row })),
   agent: mapped(AgentSchema, toAgentRow, toAgent),
   conversation: mapped(ConversationSchema, toConversationRow, toConversation),
   interaction: mapped(InteractionSchema, toInteractionRow, toInteraction),

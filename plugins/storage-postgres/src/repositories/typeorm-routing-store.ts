@@ -66,7 +66,8 @@ export class TypeormQueueRepository implements QueueRepository {
 
   async get(id: string): Promise<Queue | null> {
     if (!isId(id)) return null;
-    const row = await this.rows.findOneBy({ id });
+    // On the ingest path when routing rules name queues: a plain statement, read with the batch's others.
+    const [row] = await this.rows.manager.query<QueueRow[]>(`SELECT ${selectList(this.rows.manager, QueueSchema)} FROM queues WHERE id = $1 LIMIT 1`, [id]);
     return row ? toQueue(row) : null;
   }
 
@@ -329,12 +330,17 @@ export class TypeormAssignmentRepository implements AssignmentRepository {
 export class TypeormRoutingDecisionRepository implements RoutingDecisionRepository {
   private readonly rows: Repository<RoutingDecisionRow>;
 
-  constructor(manager: EntityManager) {
+  constructor(private readonly manager: EntityManager) {
     this.rows = manager.getRepository(RoutingDecisionSchema);
   }
 
   async insert(decision: RoutingDecision): Promise<void> {
     await this.rows.insert(toRoutingDecisionRow(decision));
+  }
+
+  async insertMany(decisions: readonly RoutingDecision[]): Promise<void> {
+    if (decisions.length === 0) return;
+    await bulkInsert(this.manager, RoutingDecisionSchema, decisions.map(toRoutingDecisionRow));
   }
 
   async listByConversation(conversationId: string): Promise<RoutingDecision[]> {

@@ -9,6 +9,7 @@ import {
   OfferSchema,
   QueueSchema,
   RoutingDecisionSchema,
+  RoutingRuleSchema,
   WorkItemSchema,
 } from './routing.schema.js';
 
@@ -31,6 +32,7 @@ export const entitySchemas = [
   OfferSchema,
   AssignmentSchema,
   RoutingDecisionSchema,
+  RoutingRuleSchema,
   OutboxEventSchema,
   ApiKeySchema,
   PluginStateSchema,

@@ -6,6 +6,7 @@ import type {
   QueueCost,
   RankedCandidate,
   RoutingDecision,
+  RoutingRule,
   RoutingStrategy,
   WaitReason,
   WorkItem,
@@ -17,6 +18,8 @@ export interface QueueRow {
   id: string;
   name: string;
   skills: Record<string, number>;
+  optionalSkills: Record<string, number>;
+  relaxation: Queue['relaxation'];
   strategy: RoutingStrategy;
   sticky: Queue['sticky'];
   cost: QueueCost;
@@ -36,6 +39,8 @@ export const QueueSchema = new EntitySchema<QueueRow>({
     id: { type: 'uuid', primary: true, primaryKeyConstraintName: 'pk_queues' },
     name: { type: 'varchar', length: 200 },
     skills: { type: 'jsonb' },
+    optionalSkills: { type: 'jsonb', name: 'optional_skills' },
+    relaxation: { type: 'jsonb', nullable: true },
     strategy: { type: 'varchar', length: 32 },
     sticky: { type: 'jsonb', nullable: true },
     cost: { type: 'jsonb' },
@@ -89,6 +94,8 @@ export interface WorkItemRow {
   priority: number;
   channel: string;
   skills: Record<string, number>;
+  optionalSkills: Record<string, number>;
+  relaxationStep: number;
   cost: number;
   state: WorkItem['state'];
   enqueuedAt: Date;
@@ -107,6 +114,8 @@ export const WorkItemSchema = new EntitySchema<WorkItemRow>({
     priority: { type: 'int' },
     channel: { type: 'varchar', length: 64 },
     skills: { type: 'jsonb' },
+    optionalSkills: { type: 'jsonb', name: 'optional_skills' },
+    relaxationStep: { type: 'int', name: 'relaxation_step' },
     cost: { type: 'int' },
     state: { type: 'varchar', length: 16 },
     enqueuedAt: { type: 'timestamptz', name: 'enqueued_at' },
@@ -206,4 +215,30 @@ export const RoutingDecisionSchema = new EntitySchema<RoutingDecisionRow>({
     candidates: { type: 'jsonb', nullable: true },
   },
   indices: [{ name: 'ix_routing_decisions_conversation', columns: ['conversationId', 'at', 'id'] }],
+});
+
+export interface RoutingRuleRow {
+  id: string;
+  name: string;
+  position: number;
+  enabled: boolean;
+  match: RoutingRule['match'];
+  actions: RoutingRule['actions'];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const RoutingRuleSchema = new EntitySchema<RoutingRuleRow>({
+  name: 'RoutingRule',
+  tableName: 'routing_rules',
+  columns: {
+    id: { type: 'uuid', primary: true, primaryKeyConstraintName: 'pk_routing_rules' },
+    name: { type: 'varchar', length: 200 },
+    position: { type: 'int' },
+    enabled: { type: 'boolean' },
+    match: { type: 'jsonb' },
+    actions: { type: 'jsonb' },
+    createdAt: { type: 'timestamptz', name: 'created_at' },
+    updatedAt: { type: 'timestamptz', name: 'updated_at' },
+  },
 });

@@ -69,7 +69,12 @@ const verifyRoute = createRoute({
   },
 });
 
-const WaitReasonSchema = z.object({ code: z.string(), detail: z.string() });
+const WaitReasonSchema = z.object({
+  code: z.string(),
+  detail: z.string(),
+  step: z.number().int().optional().openapi({ description: 'relaxation_step: the step reached (1 is the first)' }),
+  widened: z.array(z.string()).optional().openapi({ description: 'relaxation_step: what the steps reached so far widened' }),
+});
 const routingRoute = createRoute({
   method: 'get',
   path: '/{id}/routing',
@@ -83,8 +88,23 @@ const routingRoute = createRoute({
       z.object({
         conversationId: z.string(),
         status: z.string(),
-        waiting: z.object({ queueId: z.string(), state: z.string(), priority: z.number(), enqueuedAt: z.string(), excludedAgents: z.array(z.string()) }).nullable(),
+        waiting: z
+          .object({
+            queueId: z.string(),
+            state: z.string(),
+            priority: z.number(),
+            enqueuedAt: z.string(),
+            excludedAgents: z.array(z.string()),
+            skills: z.record(z.string(), z.number()).openapi({ description: 'required skills as queued (the queue\'s and a routing rule\'s)' }),
+            optionalSkills: z.record(z.string(), z.number()).openapi({ description: 'required too until a relaxation step drops them' }),
+            relaxationStep: z.number().int().openapi({ description: 'the last relaxation step recorded (0: none)' }),
+          })
+          .nullable(),
         reasons: z.array(WaitReasonSchema),
+        relaxation: z
+          .object({ step: z.number().int(), of: z.number().int(), widened: z.array(z.string()), skills: z.record(z.string(), z.number()), nextStepAt: z.string().nullable() })
+          .nullable()
+          .openapi({ description: "A waiting item of a queue with relaxation steps: the step its wait reached now, what that widened, the skills it needs now, when the next step is due" }),
         decisions: z.array(
           z.object({
             at: z.string(),
@@ -92,7 +112,7 @@ const routingRoute = createRoute({
             agentId: z.string().nullable(),
             queueId: z.string().nullable(),
             detail: z.string(),
-            rule: z.string().nullable().openapi({ description: 'For an offer by the router: the rule that picked the winner (a strategy, sticky, after-decline-cooldown)' }),
+            rule: z.string().nullable().openapi({ description: 'offered: the rule that picked the winner (a strategy, sticky, after-decline-cooldown); queued: the routing rule that matched (routing-rule:<id>); relaxed: relaxation_step:<n>' }),
             candidates: z
               .array(z.object({ agentId: z.string(), name: z.string(), rank: z.number(), unitsInUse: z.number(), freeUnits: z.number(), skillScore: z.number(), idleSince: z.string() }))
               .nullable()
@@ -193,9 +213,19 @@ export const conversationRoutes = (deps: { migrations?: Pick<ManageMigrations, '
           conversationId: view.conversationId,
           status: view.status,
           waiting: view.waiting
-            ? { queueId: view.waiting.queueId, state: view.waiting.state, priority: view.waiting.priority, enqueuedAt: view.waiting.enqueuedAt.toISOString(), excludedAgents: view.waiting.excludedAgents }
+            ? {
+                queueId: view.waiting.queueId,
+                state: view.waiting.state,
+                priority: view.waiting.priority,
+                enqueuedAt: view.waiting.enqueuedAt.toISOString(),
+                excludedAgents: view.waiting.excludedAgents,
+                skills: view.waiting.skills,
+                optionalSkills: view.waiting.optionalSkills,
+                relaxationStep: view.waiting.relaxationStep,
+              }
             : null,
           reasons: view.reasons,
+          relaxation: view.relaxation,
           decisions: view.decisions.map((d) => ({
             at: d.at.toISOString(), outcome: d.outcome, agentId: d.agentId, queueId: d.queueId, detail: d.detail, rule: d.rule ?? null, candidates: d.candidates ?? null,
           })),

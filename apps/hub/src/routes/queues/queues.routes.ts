@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { parseBusinessHours, ROUTING_STRATEGIES, type BusinessHours, type ManageRouting, type RoutingQueries, type SlaQueries } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
-import { IdParam, PageQuery, QueueSchema, SkillsSchema, errorResponses, json, pageOf, queueJson, withoutUndefined } from '../shared/views.js';
+import { IdParam, PageQuery, QueueSchema, RelaxationStepSchema, SkillsSchema, errorResponses, json, pageOf, queueJson, withoutUndefined } from '../shared/views.js';
 
 const tags = ['queues'];
 
@@ -10,6 +10,8 @@ export const QueueInputSchema = z
   .object({
     name: z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'letters, digits, space, . _ -'),
     skills: SkillsSchema.optional(),
+    optionalSkills: SkillsSchema.optional().openapi({ description: 'skills required too, until a relaxation step with dropOptionalSkills' }),
+    relaxation: z.array(RelaxationStepSchema).max(10).nullable().optional(),
     strategy: z.enum(ROUTING_STRATEGIES).optional(),
     sticky: z.object({ windowSeconds: z.number().int().min(1).max(90 * 86400) }).nullable().optional(),
     cost: z.union([z.number().int().min(0).max(10_000), z.record(z.string().min(1).max(64), z.number().int().min(0).max(10_000))]).optional(),

@@ -177,11 +177,23 @@ export const BusinessHoursSchema = z
   })
   .openapi('BusinessHours', { description: 'When the queue offers items; SLA clocks run only while open. Absent or null: always open.' });
 
+export const RelaxationStepSchema = z
+  .object({
+    afterSeconds: z.number().int().min(1).max(30 * 86_400).openapi({ description: 'seconds of waiting after which the step applies; steps ascending' }),
+    dropOptionalSkills: z.boolean().optional().openapi({ description: 'optional skills stop being required' }),
+    lowerLevelsBy: z.number().int().min(1).max(4).optional().openapi({ description: 'every required level goes down by this much (never below 1)' }),
+    alsoQueues: z.array(z.string().min(1).max(200)).max(20).optional().openapi({ description: 'queues (id or name; answered as ids) whose agents, by their skills, may take the item too' }),
+  })
+  .strict()
+  .openapi('RelaxationStep', { description: 'Steps add up and keep the item in its place (priority and enqueue time unchanged)' });
+
 export const QueueSchema = z
   .object({
     id: z.string(),
     name: z.string(),
     skills: z.record(z.string(), z.number()),
+    optionalSkills: z.record(z.string(), z.number()).openapi({ description: 'required too until a relaxation step drops them' }),
+    relaxation: z.array(RelaxationStepSchema).nullable(),
     strategy: z.enum(['longest-idle', 'least-occupied', 'most-available', 'best-skill', 'round-robin']),
     sticky: z.object({ windowSeconds: z.number() }).nullable(),
     cost: z.union([z.number(), z.record(z.string(), z.number())]),
