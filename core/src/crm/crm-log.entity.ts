@@ -29,5 +29,11 @@ export interface CrmLogEntry {
   updatedAt: Date;
 }
 
+/** A new row for an entry to log: nothing tried yet. */
+export const newCrmLogEntry = (
+  fields: Pick<CrmLogEntry, 'instanceId' | 'interactionId' | 'customerId' | 'conversationId' | 'kind'> & { status?: 'pending' | 'sending' },
+  now: Date,
+): CrmLogEntry => ({ status: 'pending', ...fields, attempts: 0, leaseUntil: null, contactId: null, activityId: null, lastError: null, createdAt: now, updatedAt: now });
+
 /** Entries still to log (`pending`, or `sending` and not leased now). */
 export const isOpenCrmStatus = (status: CrmLogStatus): boolean => status === 'pending' || status === 'sending';

@@ -4,6 +4,7 @@ import { defineJob, type JobContribution, type PlannedJob } from '../shared/jobs
 import type { StoreSession } from '../store/store.port.js';
 import type { CrmRegistry } from './ports/crm-registry.port.js';
 import { SyncCrm } from './use-cases/sync-crm.use-case.js';
+import { newCrmLogEntry } from './crm-log.entity.js';
 
 export const CRM_JOBS = {
   syncCustomer: 'crm.sync-customer',
@@ -44,21 +45,9 @@ export const crmJobs = (deps: { sync: SyncCrm; crms: CrmRegistry }): JobContribu
       const jobs: PlannedJob[] = [];
       for (const { instanceId } of instances) {
         await session.crmLog.addMany(
-          entries.map((e) => ({
-            instanceId,
-            interactionId: e.interactionId,
-            customerId: e.customerId,
-            conversationId: e.conversationId,
-            kind: e.kind === 'summary' ? ('summary' as const) : ('entry' as const),
-            status: 'pending' as const,
-            attempts: 0,
-            leaseUntil: null,
-            contactId: null,
-            activityId: null,
-            lastError: null,
-            createdAt: now,
-            updatedAt: now,
-          })),
+          entries.map((e) =>
+            newCrmLogEntry({ instanceId, interactionId: e.interactionId, customerId: e.customerId, conversationId: e.conversationId, kind: e.kind === 'summary' ? 'summary' : 'entry' }, now),
+          ),
         );
         for (const survivor of new Set(survivors.values())) jobs.push(syncJob(instanceId, survivor, bucket));
       }

@@ -2,7 +2,7 @@ import type { Interaction } from '../../ledger/interaction.entity.js';
 import { DomainError } from '../../shared/domain-error.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { Store } from '../../store/store.port.js';
-import type { CrmLogEntry } from '../crm-log.entity.js';
+import { newCrmLogEntry, type CrmLogEntry } from '../crm-log.entity.js';
 import type { CrmRegistry } from '../ports/crm-registry.port.js';
 import { SyncCrm } from './sync-crm.use-case.js';
 
@@ -72,22 +72,13 @@ export class BackfillCrm {
       const now = this.clock.now();
       report.added += await this.store.transaction((s) =>
         s.crmLog.addMany(
-          entries.map((i) => ({
-            instanceId,
-            interactionId: i.id,
-            customerId: i.customerId,
-            conversationId: i.conversationId,
-            kind: loggable(i)!,
-            // A row found `sending` is looked for in the CRM before it is created (see SyncCrm).
-            status: options.recheck ? ('sending' as const) : ('pending' as const),
-            attempts: 0,
-            leaseUntil: null,
-            contactId: null,
-            activityId: null,
-            lastError: null,
-            createdAt: now,
-            updatedAt: now,
-          })),
+          entries.map((i) =>
+            newCrmLogEntry(
+              // A row found `sending` is looked for in the CRM before it is created (see SyncCrm).
+              { instanceId, interactionId: i.id, customerId: i.customerId, conversationId: i.conversationId, kind: loggable(i)!, status: options.recheck ? 'sending' : 'pending' },
+              now,
+            ),
+          ),
         ),
       );
       for (const i of entries) recordedFor.add(i.customerId);
