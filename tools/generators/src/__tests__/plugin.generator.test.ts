@@ -74,7 +74,7 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
 const KINDS = [
   { name: 'fax', kind: 'channel', adapter: 'fax-channel', port: 'Channel', contract: 'runChannelContract', tests: 6 },
   { name: 'pager-duty', kind: 'desk', adapter: 'pager-duty-agent-desk', port: 'AgentDesk', contract: 'runAgentDeskContract', tests: 6 },
-  { name: 'acme', kind: 'crm', adapter: 'acme-crm-connector', port: 'CrmConnector', contract: 'runCrmConnectorContract', tests: 7 },
+  { name: 'acme', kind: 'crm', adapter: 'acme-crm-connector', port: 'CrmConnector', contract: 'runCrmConnectorContract', tests: 8 },
   { name: 'old-desk', kind: 'legacy', adapter: 'old-desk-legacy-source', port: 'LegacySource', contract: 'runLegacySourceContract', tests: 6 },
 ] as const;
 
