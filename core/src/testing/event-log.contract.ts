@@ -1,10 +1,10 @@
 // The event log's part of the Store contract: every adapter must pass it. Tests share one store,
 // so each works with the events it appended (by id) and never assumes the log is empty.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OutboxEvent } from '../shared/events.js';
 import { newId } from '../shared/ids.js';
 import type { Store } from '../store/store.port.js';
-import type { StoreUnderTest } from './store.contract.js';
+import { useMigratedStore, type StoreUnderTest } from './store.contract.js';
 
 const T0 = new Date('2026-03-01T09:00:00.000Z');
 const queued = (conversationId = newId()): OutboxEvent => ({ id: newId(), event: { type: 'conversation.queued', conversationId, queueId: newId() }, createdAt: T0, dispatchedAt: null });
@@ -12,18 +12,7 @@ const resolved = (): OutboxEvent => ({ id: newId(), event: { type: 'conversation
 
 export const runEventLogContract = (name: string, makeStore: () => Promise<StoreUnderTest>): void => {
   describe(`Store contract, event log: ${name}`, () => {
-    let subject: StoreUnderTest | undefined;
-    const store = (): Store => {
-      if (subject === undefined) throw new Error('the store was not created');
-      return subject.store;
-    };
-    beforeAll(async () => {
-      subject = await makeStore();
-      await subject.store.migrate();
-    });
-    afterAll(async () => {
-      await subject?.dispose();
-    });
+    const store = useMigratedStore(makeStore);
 
     it('appends in the order given, once per event id, and reads after a sequence number by type', async () => {
       const start = await store().read((s) => s.eventLog.latest());

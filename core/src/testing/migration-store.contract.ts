@@ -1,11 +1,11 @@
 // The migration's part of the Store contract: runs with their checkpoints, failures, the
 // external-id map and the source states. Tests share one store, so each uses its own ids.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LegacyMapping, MigrationRun } from '../migration/migration-run.entity.js';
 import { emptyCounters } from '../migration/migration-run.entity.js';
 import { newId } from '../shared/ids.js';
 import type { Store } from '../store/store.port.js';
-import type { StoreUnderTest } from './store.contract.js';
+import { useMigratedStore, type StoreUnderTest } from './store.contract.js';
 
 const T0 = new Date('2026-03-01T09:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -45,18 +45,7 @@ const aMapping = (system: string, id: number, overrides: Partial<LegacyMapping> 
 
 export const runMigrationStoreContract = (name: string, makeStore: () => Promise<StoreUnderTest>): void => {
   describe(`Store contract, migrations: ${name}`, () => {
-    let subject: StoreUnderTest | undefined;
-    const store = (): Store => {
-      if (subject === undefined) throw new Error('the store was not created');
-      return subject.store;
-    };
-    beforeAll(async () => {
-      subject = await makeStore();
-      await subject.store.migrate();
-    });
-    afterAll(async () => {
-      await subject?.dispose();
-    });
+    const store = useMigratedStore(makeStore);
 
     it('keeps a run with its checkpoint and counters, lists newest first by source and status, and pages', async () => {
       const source = `src-${newId().slice(0, 8)}`;

@@ -1,11 +1,11 @@
 // The routing rules' part of the Store contract (and the relaxation fields of queues and work
 // items): every adapter must pass it. Each run makes its own store.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RoutingRule } from '../routing/routing-rule.entity.js';
 import { newId } from '../shared/ids.js';
 import type { Store } from '../store/store.port.js';
 import { aConversation, aQueue, aWorkItem } from './mothers.js';
-import type { StoreUnderTest } from './store.contract.js';
+import { useMigratedStore, type StoreUnderTest } from './store.contract.js';
 
 const T0 = new Date('2026-03-01T09:00:00.000Z');
 
@@ -30,18 +30,7 @@ const aRule = (overrides: Partial<RoutingRule> = {}): RoutingRule => ({
 
 export const runRoutingRulesStoreContract = (name: string, makeStore: () => Promise<StoreUnderTest>): void => {
   describe(`Store contract, routing rules: ${name}`, () => {
-    let subject: StoreUnderTest | undefined;
-    const store = (): Store => {
-      if (subject === undefined) throw new Error('the store was not created');
-      return subject.store;
-    };
-    beforeAll(async () => {
-      subject = await makeStore();
-      await subject.store.migrate();
-    });
-    afterAll(async () => {
-      await subject?.dispose();
-    });
+    const store = useMigratedStore(makeStore);
 
     it('stores rules with their conditions and actions as given, lists them by position then id, updates and deletes', async () => {
       const [low, high] = [newId(), newId()].sort();

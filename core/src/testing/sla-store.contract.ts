@@ -1,28 +1,17 @@
 // The SLA repository's part of the Store contract: every adapter must pass it. Each test makes its
 // own queue, so the suite shares one store with whatever else ran in it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SlaVerdict } from '../routing/ports/sla-store.port.js';
 import { newId } from '../shared/ids.js';
 import type { Store } from '../store/store.port.js';
 import { aConversation, anAssignment, anOffer, secondsAfter } from './mothers.js';
-import type { StoreUnderTest } from './store.contract.js';
+import { useMigratedStore, type StoreUnderTest } from './store.contract.js';
 
 const T0 = new Date('2026-03-01T09:00:00.000Z');
 
 export const runSlaStoreContract = (name: string, makeStore: () => Promise<StoreUnderTest>): void => {
   describe(`Store contract, SLA: ${name}`, () => {
-    let subject: StoreUnderTest | undefined;
-    const store = (): Store => {
-      if (subject === undefined) throw new Error('the store was not created');
-      return subject.store;
-    };
-    beforeAll(async () => {
-      subject = await makeStore();
-      await subject.store.migrate();
-    });
-    afterAll(async () => {
-      await subject?.dispose();
-    });
+    const store = useMigratedStore(makeStore);
 
     const verdict = (conversationId: string, queueId: string, overrides: Partial<SlaVerdict> = {}): SlaVerdict => ({
       conversationId,

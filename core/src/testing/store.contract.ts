@@ -31,6 +31,25 @@ export interface StoreUnderTest {
   dispose(): Promise<void>;
 }
 
+/**
+ * Inside a \`describe\`: creates the store once for the suite, migrated, and disposes of it after;
+ * answers a getter for it (the store exists only once \`beforeAll\` has run).
+ */
+export const useMigratedStore = (makeStore: () => Promise<StoreUnderTest>): (() => Store) => {
+  let subject: StoreUnderTest | undefined;
+  beforeAll(async () => {
+    subject = await makeStore();
+    await subject.store.migrate();
+  });
+  afterAll(async () => {
+    await subject?.dispose();
+  });
+  return () => {
+    if (subject === undefined) throw new Error('the store was not created');
+    return subject.store;
+  };
+};
+
 const T0 = new Date('2026-03-01T09:00:00.000Z');
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const ids = (items: readonly { id: string }[]) => items.map((i) => i.id);

@@ -1,10 +1,10 @@
 // The webhooks part of the Store contract: every adapter must pass it. Tests share one store, so
 // each works with the subscriptions it made (by id) and never assumes the tables are empty.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../shared/ids.js';
 import type { Store } from '../store/store.port.js';
 import type { WebhookAttempt, WebhookSubscription } from '../webhooks/webhook-subscription.entity.js';
-import type { StoreUnderTest } from './store.contract.js';
+import { useMigratedStore, type StoreUnderTest } from './store.contract.js';
 
 const T0 = new Date('2026-03-01T09:00:00.000Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
@@ -48,18 +48,7 @@ const attempt = (subscriptionId: string, seconds: number, overrides: Partial<Web
 
 export const runWebhookStoreContract = (name: string, makeStore: () => Promise<StoreUnderTest>): void => {
   describe(`Store contract, webhooks: ${name}`, () => {
-    let subject: StoreUnderTest | undefined;
-    const store = (): Store => {
-      if (subject === undefined) throw new Error('the store was not created');
-      return subject.store;
-    };
-    beforeAll(async () => {
-      subject = await makeStore();
-      await subject.store.migrate();
-    });
-    afterAll(async () => {
-      await subject?.dispose();
-    });
+    const store = useMigratedStore(makeStore);
 
     it('stores a subscription whole and gives it back, updates and deletes it', async () => {
       const made = subscription({ description: 'CRM sync', cursor: 41 });
