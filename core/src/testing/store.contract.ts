@@ -6,6 +6,10 @@ import { runLedgerReadsContract } from './ledger-reads.contract.js';
 import type { DomainEvent } from '../shared/events.js';
 import { newId } from '../shared/ids.js';
 import type { CrmLogEntry } from '../crm/crm-log.entity.js';
+import { RelayOutbox } from '../outbox/use-cases/relay-outbox.use-case.js';
+import type { JobContribution } from '../shared/jobs.js';
+import type { JobQueue } from '../shared/ports/job-queue.port.js';
+import { systemClock } from '../shared/ports/clock.port.js';
 import { allPages, encodeCursor, type Page, type PageRequest } from '../shared/page.js';
 import type { Store, StoreSession } from '../store/store.port.js';
 import {
@@ -1122,6 +1126,42 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const [a, b] = await Promise.all([relayA, relayB]);
         expect(a.map((o) => o.event)).toEqual([e4]);
         expect(b.map((o) => o.event)).toEqual([e5]);
+      });
+
+      it('runs two relays one after the other, so what they plan follows the outbox order (the CRM log depends on it)', async () => {
+        await drain();
+        const [e6, e7] = [resolved(), resolved()];
+        await tx((s) => s.outbox.add([e6]));
+        const planned: DomainEvent[][] = [];
+        let release: () => void = () => {};
+        const gate = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let entered: () => void = () => {};
+        const aIsPlanning = new Promise<void>((resolve) => {
+          entered = resolve;
+        });
+        const recorder = (wait: boolean): JobContribution<StoreSession> => ({
+          name: 'routing.route',
+          run: async () => false,
+          plan: async (events) => {
+            if (wait) {
+              entered();
+              await gate;
+            }
+            planned.push(events.map((e) => e.event));
+            return [];
+          },
+        });
+        const noQueue = { enqueue: async () => {} } as unknown as JobQueue;
+        const relayA = new RelayOutbox(store(), noQueue, systemClock, [recorder(true)]).run();
+        await aIsPlanning;
+        // Stores that run transactions one at a time take e7 only once A has committed.
+        setTimeout(release, 200);
+        await tx((s) => s.outbox.add([e7]));
+        const relayB = new RelayOutbox(store(), noQueue, systemClock, [recorder(false)]).run();
+        await Promise.all([relayA, relayB]);
+        expect(planned).toEqual([[e6], [e7]]);
       });
     });
 

@@ -34,8 +34,9 @@ export const enqueuePlanned = async (jobs: Pick<JobQueue, 'enqueue'>, planned: r
 
 /**
  * Turns committed outbox events into jobs: each area's job contributions say which (`plan`).
- * Events are claimed with SKIP LOCKED, jobs are enqueued, then the events are marked dispatched
- * in the same transaction: a crash in between only enqueues twice, and every handler is idempotent.
+ * Passes run one at a time (a transaction lock), so events are planned, and appended to the event
+ * log, in outbox order; jobs are enqueued, then the events are marked dispatched in the same
+ * transaction: a crash in between only enqueues twice, and every handler is idempotent.
  */
 export class RelayOutbox {
   private running: Promise<number> | null = null;
@@ -82,6 +83,11 @@ export class RelayOutbox {
 
   private async relayBatch(): Promise<number> {
     const { count, followers } = await this.store.transaction(async (session) => {
+      // One relay pass at a time (API nodes relay their own writes while workers poll): a second
+      // pass that skipped the first one's locked rows would plan later events first, and what
+      // planning writes in order (the CRM log's positions, the event log's sequence) would not
+      // follow the outbox. The lock is held until commit.
+      await session.lock(lockKeys.eventLog());
       const claimed = await session.outbox.claimUndispatched(BATCH);
       if (claimed.length === 0) return { count: 0, followers: [] };
       const now = this.clock.now();
@@ -90,8 +96,6 @@ export class RelayOutbox {
         if (contribution.plan) await enqueuePlanned(this.jobs, await contribution.plan(claimed, { now, session }));
         if (contribution.follow) planned.push(...(await contribution.follow(claimed, { now, session })));
       }
-      // Followers (the event stream) read the log by sequence: one appender at a time keeps it in commit order.
-      await session.lock(lockKeys.eventLog());
       await session.eventLog.append(claimed, now);
       await session.outbox.markDispatched(claimed.map((e) => e.id), now);
       return { count: claimed.length, followers: planned };
