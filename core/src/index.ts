@@ -74,6 +74,7 @@ export * from './inbound/use-cases/ingest-inbound.use-case.js';
 export * from './desk/ports/desk-commands.port.js';
 export * from './desk/ports/agent-desk.port.js';
 export * from './desk/ports/desk-reads.port.js';
+export * from './desk/ports/desk-offer-store.port.js';
 export * from './desk/ports/desk-registry.port.js';
 export * from './desk/use-cases/desk-commands.use-case.js';
 export * from './desk/use-cases/desk-queries.js';

@@ -1,5 +1,6 @@
 import type { CrmSession } from '../crm/ports/crm-log-store.port.js';
 import type { AccessSession } from '../access/ports/api-key-store.port.js';
+import type { DeskOfferSession } from '../desk/ports/desk-offer-store.port.js';
 import type { DeliverySession } from '../delivery/ports/delivery-store.port.js';
 import type { EventLogSession } from '../events/ports/event-log.port.js';
 import type { IdentitySession } from '../identity/ports/identity-store.port.js';
@@ -21,7 +22,7 @@ import type { WebhookSession } from '../webhooks/ports/webhook-store.port.js';
  * Use cases lock in a fixed order (see `lockKeys`): identity, then the inbound receipt rows (taken
  * by `receipts.claimMany` right after the identity locks), customer, queue, conversation, agent.
  */
-export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession, MigrationSession, CrmSession, PortabilitySession, WebhookSession {}
+export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession, MigrationSession, CrmSession, PortabilitySession, WebhookSession, DeskOfferSession {}
 
 /** The storage port: PostgreSQL in production, an embedded engine by default. */
 export interface Store extends Transactions<StoreSession> {

@@ -4,6 +4,7 @@ import { InMemoryApiKeyRepository } from './in-memory/access.js';
 import { InMemoryPluginStateRepository } from './in-memory/plugin-state.js';
 import { InMemoryCrmLogRepository } from './in-memory/crm-log.js';
 import { InMemoryDeliveryRepository } from './in-memory/delivery.js';
+import { InMemoryDeskOfferRepository } from './in-memory/desk-offers.js';
 import { InMemoryCustomerMergeRepository, InMemoryCustomerRepository, InMemoryIdentityRepository, InMemoryMergeSuggestionRepository } from './in-memory/identity.js';
 import { InMemoryConversationRepository, InMemoryInboundReceiptRepository, InMemoryInteractionRepository, InMemoryLedgerHeadRepository } from './in-memory/ledger.js';
 import { InMemoryOutboxRepository } from './in-memory/outbox.js';
@@ -153,6 +154,7 @@ export class InMemoryStore implements Store {
       migrationSources: guard(new InMemoryMigrationSourceRepository(db)),
       crmLog: guard(new InMemoryCrmLogRepository(db, () => (this.crmSeq += 1))),
       portability: guard(new InMemoryPortabilityRepository(db)),
+      deskOffers: guard(new InMemoryDeskOfferRepository(db)),
     };
   }
 }

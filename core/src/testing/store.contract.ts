@@ -792,6 +792,66 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
       });
     });
 
+    describe('desk offers', () => {
+      it('reads an offer with its agent, conversation, customer, identities, queue, work item and latest entries at once', async () => {
+        const customer = aCustomer({ displayName: 'Ann Example' });
+        const merged = aCustomer({ displayName: 'Ann (old address)', mergedInto: customer.id });
+        const email = anIdentity({ customerId: customer.id, createdAt: T0 });
+        const phone = anIdentity({ kind: 'phone', value: `+4416329${String(Date.now()).slice(-5)}`, customerId: customer.id, createdAt: secondsAfter(T0, 1) });
+        const elsewhere = anIdentity({ customerId: merged.id, createdAt: T0 });
+        const queue = aQueue({ sla: { firstResponseSeconds: 600 } });
+        const agent = anAgent({ desk: { slack: 'U0DESK' } });
+        const conversation = aConversation({ customerId: customer.id, queueId: queue.id, priority: 3, createdAt: T0 });
+        const item = aWorkItem({ conversationId: conversation.id, queueId: queue.id, enqueuedAt: secondsAfter(T0, 2) });
+        const offer = anOffer({ agentId: agent.id, conversationId: conversation.id, queueId: queue.id, createdAt: secondsAfter(T0, 3), expiresAt: secondsAfter(T0, 33) });
+        const first = anInteraction({ conversationId: conversation.id, customerId: customer.id, subject: 'Order 1234', occurredAt: secondsAfter(T0, 10) });
+        const status = anInteraction({ type: 'status', direction: 'internal', subject: null, text: 'queued', occurredAt: secondsAfter(T0, 11) }, first);
+        const note = anInteraction({ type: 'note', direction: 'internal', subject: null, text: 'VIP', occurredAt: secondsAfter(T0, 12) }, status);
+        const older = anInteraction({ customerId: merged.id, subject: 'Old question', text: 'from before the merge', occurredAt: secondsAfter(T0, 13) });
+        await tx(async (s) => {
+          await s.customers.insert(customer);
+          await s.customers.insert(merged);
+          for (const identity of [email, phone, elsewhere]) await s.identities.insert(identity);
+          await s.queues.insert(queue);
+          await s.agents.insert(agent);
+          await s.conversations.insert(conversation);
+          await s.workItems.insert(item);
+          await s.offers.insert(offer);
+          for (const entry of [first, status, note, older]) await s.interactions.insert(entry);
+        });
+        const shown = await read((s) => s.deskOffers.toShow(offer.id, 10));
+        expect(shown).toEqual({
+          offer,
+          agent,
+          conversation,
+          customerDisplayName: 'Ann Example',
+          identities: [email, phone],
+          queue,
+          enqueuedAt: item.enqueuedAt,
+          // messages and notes only, across the customer and those merged into it, newest first
+          recent: [older, note, first].map(({ conversationId, type, direction, channel, subject, text, occurredAt }) => ({ conversationId, type, direction, channel, subject, text, occurredAt })),
+        });
+        expect((await read((s) => s.deskOffers.toShow(offer.id, 2)))?.recent.map((e) => e.text)).toEqual([older.text, note.text]);
+      });
+
+      it('answers null for an unknown offer, and null parts for what is gone', async () => {
+        expect(await read((s) => s.deskOffers.toShow(newId(), 5))).toBeNull();
+        expect(await read((s) => s.deskOffers.toShow('not-an-id', 5))).toBeNull();
+        const orphan = anOffer();
+        await tx((s) => s.offers.insert(orphan));
+        expect(await read((s) => s.deskOffers.toShow(orphan.id, 5))).toEqual({
+          offer: orphan,
+          agent: null,
+          conversation: null,
+          customerDisplayName: null,
+          identities: [],
+          queue: null,
+          enqueuedAt: null,
+          recent: [],
+        });
+      });
+    });
+
     describe('assignments', () => {
       it('finds the active assignment of a conversation until it ends, and counts active ones per queue', async () => {
         const queueId = newId();

@@ -53,7 +53,8 @@ export class SlackAgentDesk implements AgentDesk {
       }
       let posted: Awaited<ReturnType<WebClient['chat']['postMessage']>> | undefined;
       try {
-        const channel = await this.dmOf(offer.agentId);
+        const user = offer.agentDesk?.[SLACK_BINDING];
+        const channel = user ? await this.dmOfUser(user) : await this.dmOf(offer.agentId);
         posted = await this.client.chat.postMessage({ channel, text: offerText(offer), blocks: offerBlocks(offer, this.clock.now()) });
         if (!posted.ts) throw new Error('chat.postMessage answered without a ts');
         await this.state.saveOffer(offer.offerId, {

@@ -34,7 +34,7 @@ export class TeamsAgentDesk implements AgentDesk {
 
   async deliverOffer(offer: DeskOffer): Promise<void> {
     // The claim first: a shown card always has one, so the common path costs one write, not a read and a write.
-    const reference = await this.referenceOf(offer.agentId);
+    const reference = await this.referenceOf(offer.agentId, offer.agentDesk?.['teams']);
     if (!(await this.state.claimOffer(offer.offerId, this.clock.now(), CLAIM_STALE_MS))) {
       // Shown already, or another delivery of the same offer is posting it: wait for its card rather than post a second one.
       for (let i = 0; i < 50; i++) {
@@ -87,9 +87,9 @@ export class TeamsAgentDesk implements AgentDesk {
     return thread;
   }
 
-  private async referenceOf(agentId: string): Promise<StoredReference> {
-    const agent = await this.reads.agent(agentId);
-    const user = agent.desk.teams;
+  /** `bound`: the agent's Teams user when the caller has it already (an offer carries it), else the agent is read. */
+  private async referenceOf(agentId: string, bound?: string): Promise<StoredReference> {
+    const user = bound || (await this.reads.agent(agentId)).desk.teams;
     if (!user) throw new DomainError('invalid', 'DESK_TEAMS.AGENT_NOT_BOUND', `agent ${agentId} has no Teams binding`);
     const reference = await this.state.reference(user);
     if (!reference) {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { createTestDatabase, HubStack, mapConcurrent, REPO_ROOT, signSlackRequest, startRedisServer, startSlackFake, waitFor } from '@switchboard/tests';
 import { summarizeCpuProfile } from './cpu-profile.js';
 import { intFromEnv } from './bench-env.js';
+import { minus, sqlCounterEnv, sqlCounts, type SqlCounts } from './sql-counts.js';
 
 // The Slack desk on PostgreSQL + Redis (api + worker processes), Web API on a loopback fake:
 // 1. offer-to-desk latency: an offer created (its row's created_at) → the fake receives its DM, with
@@ -17,7 +18,9 @@ import { intFromEnv } from './bench-env.js';
 // 2. signed Slack events at BENCH_DESK_RATE/s (default 200) for BENCH_DESK_SECONDS (default 10):
 //    ack latency and events handled per second (App Home views published); baseline: a bare
 //    node:http server that verifies the same signature and answers 200.
-// Usage: npm run bench -- desk   (BENCH_PROFILE=1: CPU-profile the worker during the burst and print where its time goes)
+// Usage: npm run bench -- desk   (BENCH_PROFILE=1: CPU-profile the worker during the burst and print where its time goes;
+//        BENCH_PROFILE_DIR=<dir> keeps the .cpuprofile there; BENCH_SQL_COUNT=0 leaves out the per-offer
+//        count of PostgreSQL round trips and Redis commands, sql-counter.preload.mjs)
 
 const AGENTS = intFromEnv('BENCH_DESK_AGENTS', 200);
 const OFFERS = intFromEnv('BENCH_DESK_OFFERS', 200);
@@ -25,6 +28,7 @@ const RATE = intFromEnv('BENCH_DESK_RATE', 200);
 const SECONDS = intFromEnv('BENCH_DESK_SECONDS', 10);
 const SECRET = 'bench-slack-signing-secret';
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
+const SQL_COUNT = process.env['BENCH_SQL_COUNT'] !== '0';
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 /** CPU milliseconds (user + system) a process has used so far, from /proc (Linux; NaN elsewhere). */
 const cpuMsOf = (pid: number | undefined): number => {
@@ -95,13 +99,16 @@ export const runDeskBench = async (): Promise<void> => {
     cleanup.push(() => db.drop());
     const redis = await startRedisServer();
     cleanup.push(() => redis.stop());
-    const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'sb-bench-desk-prof-')) : undefined;
-    if (profileDir !== undefined) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+    const keptProfileDir = process.env['BENCH_PROFILE_DIR'];
+    const profileDir = PROFILE ? (keptProfileDir ?? mkdtempSync(join(tmpdir(), 'sb-bench-desk-prof-'))) : undefined;
+    if (profileDir !== undefined && keptProfileDir === undefined) cleanup.push(async () => rmSync(profileDir, { recursive: true, force: true }));
+    const counterDir = SQL_COUNT ? mkdtempSync(join(tmpdir(), 'sb-bench-desk-sql-')) : undefined;
+    if (counterDir !== undefined) cleanup.push(async () => rmSync(counterDir, { recursive: true, force: true }));
     const stack = await HubStack.start({
       ...(profileDir === undefined ? {} : { workerNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] }),
       databaseUrl: db.url,
       redisUrl: redis.url,
-      env: { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET },
+      env: { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: SECRET, ...(counterDir === undefined ? {} : sqlCounterEnv(counterDir)) },
       config: {
         hub: { sweepIntervalMs: 2000, channelQueues: { webhook: 'bench' } },
         plugins: [{ id: 'slack', use: '@switchboard/desk-slack', config: { botToken: { env: 'SLACK_BOT_TOKEN' }, signingSecret: { env: 'SLACK_SIGNING_SECRET' }, slackApiUrl: fake.url } }],
@@ -153,8 +160,10 @@ export const runDeskBench = async (): Promise<void> => {
         ).rows,
       );
     const cpu = () => ({ api: cpuMsOf(stack.api.child?.pid), worker: cpuMsOf(stack.workers[0]?.child?.pid) });
-    /** Offer created → DM at the fake, split at the outbox relay (created → relayed → shown); CPU per offer since `from`. */
-    const measure = async (label: string, conversationIds: string[], from: { api: number; worker: number }) => {
+    const sent = async () => (counterDir === undefined ? new Map<string, SqlCounts>() : sqlCounts(counterDir, [stack.api, ...stack.workers]));
+    const snapshot = async () => ({ cpu: cpu(), sent: await sent() });
+    /** Offer created → DM at the fake, split at the outbox relay (created → relayed → shown); CPU and round trips per offer since `from`. */
+    const measure = async (label: string, conversationIds: string[], from: Awaited<ReturnType<typeof snapshot>>) => {
       let rows: z.infer<typeof offerRow>[] = [];
       await waitFor(
         async () => {
@@ -171,14 +180,24 @@ export const runDeskBench = async (): Promise<void> => {
       console.log(`  offer-to-desk ${label.padEnd(22)} ${total.n} offers p50 ${ms(total.p50)} p99 ${ms(total.p99)}  (target p99 < 100 ms)  ratio to raw p50 ${(total.p50 / base.p50).toFixed(0)}×, p99 ${(total.p99 / base.p99).toFixed(0)}×`);
       const used = cpu();
       console.log(`    of which created → relayed p50 ${ms(relayed.p50)} p99 ${ms(relayed.p99)}; relayed → DM p50 ${ms(delivered.p50)} p99 ${ms(delivered.p99)}`);
-      console.log(`    CPU per offer (message in → DM out): api ${ms((used.api - from.api) / rows.length)}, worker ${ms((used.worker - from.worker) / rows.length)}`);
+      console.log(`    CPU per offer (message in → DM out): api ${ms((used.api - from.cpu.api) / rows.length)}, worker ${ms((used.worker - from.cpu.worker) / rows.length)}`);
+      // Statements and round trips per offer hold under load where latencies do not.
+      for (const [name, after] of await sent()) {
+        const was = from.sent.get(name);
+        const per = (value: number) => (value / rows.length).toFixed(1);
+        const kinds = minus(after.kinds, was?.kinds).slice(0, 12);
+        console.log(
+          `    ${name} per offer: ${per(after.roundTrips - (was?.roundTrips ?? 0))} PostgreSQL round trips, ${per(after.statements - (was?.statements ?? 0))} statements, ${per(after.redisCommands - (was?.redisCommands ?? 0))} Redis commands` +
+            (kinds.length > 0 ? `\n      ${kinds.map(([kind, n]) => `${kind} ${per(n)}`).join(', ')}` : ''),
+        );
+      }
     };
     console.log(`  raw postMessage                         p50 ${ms(base.p50)} p99 ${ms(base.p99)}`);
     let n = 0;
     const write = async () => (await hub.inbound({ channel: 'webhook', externalId: `bench-${n}`, from: { kind: 'email', value: `c${n++}@example.com` }, text: `message ${n}` })).conversationId;
     // a. One offer at a time (what a customer writing in sees): the next message only after the DM.
     const oneAtATime: string[] = [];
-    const beforeOne = cpu();
+    const beforeOne = await snapshot();
     for (let i = 0; i < OFFERS; i++) {
       const conversationId = await write();
       oneAtATime.push(conversationId);
@@ -187,7 +206,7 @@ export const runDeskBench = async (): Promise<void> => {
     await measure('one at a time', oneAtATime, beforeOne);
     // b. A burst: OFFERS messages at once (16 in flight), as after an outage or a mass mailing.
     const windowStart = monotonicMicros();
-    const beforeBurst = cpu();
+    const beforeBurst = await snapshot();
     const burst = await mapConcurrent(Array.from({ length: OFFERS }, (_, i) => i), 16, () => write());
     await measure(`burst of ${OFFERS}`, burst, beforeBurst);
     const windowEnd = monotonicMicros();
@@ -214,6 +233,7 @@ export const runDeskBench = async (): Promise<void> => {
       const [file] = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
       if (file !== undefined) {
         const summary = summarizeCpuProfile(join(profileDir, file), REPO_ROOT, windowStart, windowEnd, 25);
+        if (keptProfileDir !== undefined) console.log(`  profile kept: ${join(profileDir, file)} (burst window ${windowStart}–${windowEnd} µs)`);
         const share = (value: number) => `${((100 * value) / summary.totalMs).toFixed(1).padStart(5)}%`;
         console.log(`  worker CPU during the burst: ${(summary.totalMs / 1000).toFixed(2)} s sampled; self time by area, then by function:`);
         for (const [area, value] of summary.byArea) console.log(`    ${share(value)}  ${area}`);

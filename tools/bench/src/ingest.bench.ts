@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import {
@@ -19,6 +18,7 @@ import { summarizeCpuProfile } from './cpu-profile.js';
 import { HttpLoad } from './http-load.js';
 import { intFromEnv } from './bench-env.js';
 import { cpuSeconds, pidsNamed } from './process-cpu.js';
+import { minus, sqlCounterEnv, sqlCounts, type SqlCounts } from './sql-counts.js';
 
 // HTTP ingest on PostgreSQL + Redis (separate api and worker processes) against the raw baseline:
 // single-row INSERTs of the same payload, at the same concurrency, on the same PostgreSQL server.
@@ -42,7 +42,6 @@ const PROFILE = process.env['BENCH_PROFILE'] === '1';
 const RULES = intFromEnv('BENCH_RULES', 0);
 const API_NODE_ARGS = (process.env['BENCH_API_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const SQL_COUNT = process.env['BENCH_SQL_COUNT'] !== '0';
-const SQL_COUNTER = fileURLToPath(new URL('./sql-counter.preload.mjs', import.meta.url));
 // One deadline for the whole run: every measurement stops issuing work past it.
 const DEADLINE = Date.now() + MAX_SECONDS * 1000;
 
@@ -163,51 +162,6 @@ const tableCounters = async (pool: pg.Pool): Promise<TableCounters> => {
   );
 };
 
-// --- what each hub process sends: PostgreSQL round trips and statements, Redis commands (sql-counter.preload.mjs)
-
-interface SqlCounts {
-  seq: number;
-  roundTrips: number;
-  statements: number;
-  kinds: Record<string, number>;
-  redisCommands: number;
-  redisKinds: Record<string, number>;
-}
-
-/** Asks each process for its counts (SIGUSR2) and reads them back; a process that does not answer is left out. */
-const sqlCounts = async (dir: string, hubs: HubProcess[]): Promise<Map<string, SqlCounts>> => {
-  const read = (file: string): SqlCounts | undefined => {
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as SqlCounts;
-    } catch {
-      return undefined;
-    }
-  };
-  const out = new Map<string, SqlCounts>();
-  for (const hub of hubs) {
-    const pid = hub.child?.pid;
-    if (pid === undefined) continue;
-    const file = join(dir, `${pid}.json`);
-    const before = existsSync(file) ? (read(file)?.seq ?? 0) : 0;
-    hub.child?.kill('SIGUSR2');
-    for (let i = 0; i < 100; i += 1) {
-      const counts = read(file);
-      if (counts !== undefined && counts.seq > before) {
-        out.set(hub.name, counts);
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  return out;
-};
-
-const minus = (after: Record<string, number>, before: Record<string, number> | undefined): Array<[string, number]> =>
-  Object.entries(after)
-    .map(([key, value]): [string, number] => [key, value - (before?.[key] ?? 0)])
-    .filter(([, value]) => value > 0)
-    .sort((a, b) => b[1] - a[1]);
-
 // --- the run -----------------------------------------------------------------------------------
 
 const inboundBody = (run: string, i: number) => ({
@@ -264,7 +218,7 @@ export const runIngestBench = async (): Promise<void> => {
     // Environment of every hub process (api and worker); more settings add to it.
     const hubEnv: Record<string, string> = {};
     // Every hub process counts what it sends (sql-counter.preload.mjs); the hub itself has no such counter.
-    if (counterDir !== undefined) Object.assign(hubEnv, { NODE_OPTIONS: `--import=${SQL_COUNTER}`, BENCH_SQL_COUNTER_DIR: counterDir });
+    if (counterDir !== undefined) Object.assign(hubEnv, sqlCounterEnv(counterDir));
     const withCrm = process.env['BENCH_INGEST_CRM'] === '1';
     const crmFake = withCrm ? new HubspotFake({ token: 'pat-bench' }) : null;
     if (crmFake) {

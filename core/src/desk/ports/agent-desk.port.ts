@@ -25,6 +25,8 @@ export interface DeskOffer {
   queueName: string;
   expiresAt: Date;
   context: DeskContext;
+  /** The agent's desk bindings as the hub read them with the offer (`slack`, `teams`…), so a desk need not read the agent again. */
+  agentDesk?: Record<string, string | undefined> | undefined;
 }
 
 export type DeskOfferUpdate =

@@ -1,10 +1,9 @@
-import { customerAndMerged } from '../../identity/use-cases/customer-and-merged.js';
 import type { Conversation } from '../../ledger/conversation.entity.js';
-import type { Offer } from '../../routing/offer.entity.js';
 import { PermanentJobError } from '../../shared/ports/job-queue.port.js';
-import type { Store, StoreSession } from '../../store/store.port.js';
+import type { Store } from '../../store/store.port.js';
 import type { AgentDesk, DeskContext, DeskOfferUpdate, DeskThreadPost } from '../ports/agent-desk.port.js';
 import type { DeskRegistry } from '../ports/desk-registry.port.js';
+import type { OfferToShow } from '../ports/desk-offer-store.port.js';
 import type { CrmFacts } from '../../crm/use-cases/crm-facts.js';
 
 /** How many timeline entries a desk shows with an offer. */
@@ -30,20 +29,15 @@ export class NotifyDesks {
   ) {}
 
   async offerCreated(offerId: string): Promise<void> {
-    const found = await this.store.read(async (session) => {
-      const offer = await session.offers.get(offerId);
-      if (!offer) throw new PermanentJobError(`desk offer: offer ${offerId} does not exist`);
-      // Answered before its job ran: the update job shows the outcome instead.
-      if (offer.status !== 'pending') return null;
-      const agent = await session.agents.get(offer.agentId);
-      const conversation = await session.conversations.get(offer.conversationId);
-      if (!agent || !conversation) return null;
-      return { offer, agent, context: await this.context(session, conversation, offer) };
-    });
-    if (!found) return;
-    const { offer, agent, context } = found;
+    // One read for the offer and all it shows (one statement on PostgreSQL): this runs for every offer.
+    const shown = await this.store.read((session) => session.deskOffers.toShow(offerId, DESK_RECENT_ENTRIES * 3));
+    if (!shown) throw new PermanentJobError(`desk offer: offer ${offerId} does not exist`);
+    const { offer, agent } = shown;
+    // Answered before its job ran: the update job shows the outcome instead.
+    if (offer.status !== 'pending' || !agent || !shown.conversation) return;
+    const context = await this.context(shown, shown.conversation);
     await onEveryDesk(this.desks.reaching(agent), (desk) =>
-      desk.deliverOffer({ offerId: offer.id, agentId: agent.id, queueName: context.queue?.name ?? '', expiresAt: offer.expiresAt, context }),
+      desk.deliverOffer({ offerId: offer.id, agentId: agent.id, queueName: context.queue?.name ?? '', expiresAt: offer.expiresAt, context, agentDesk: agent.desk }),
     );
   }
 
@@ -88,16 +82,9 @@ export class NotifyDesks {
   }
 
   /** The customer, channel, queue, wait, SLA and recent entries a desk shows with an offer. */
-  private async context(session: StoreSession, conversation: Conversation, offer: Offer): Promise<DeskContext> {
-    const family = await customerAndMerged(session, conversation.customerId);
-    const [customer, identities, queue, item, recent] = await Promise.all([
-      session.customers.get(conversation.customerId),
-      session.identities.listByCustomer(conversation.customerId),
-      session.queues.get(offer.queueId),
-      session.workItems.get(conversation.id),
-      session.interactions.timeline(family.length > 0 ? family : [conversation.customerId], {}, { limit: DESK_RECENT_ENTRIES * 3 }),
-    ]);
-    const entries = recent.items.filter((i) => i.type === 'message' || i.type === 'note');
+  private async context(shown: OfferToShow, conversation: Conversation): Promise<DeskContext> {
+    const { offer, queue, identities } = shown;
+    const entries = shown.recent;
     const subject = [...entries].reverse().find((i) => i.conversationId === conversation.id && i.subject)?.subject ?? null;
     const crm = this.crmFacts
       ? (await this.crmFacts.forIdentities(identities)).map(({ system, contactId, name, company, owner, lifecycleStage, url }) => ({ system, contactId, name, company, owner, lifecycleStage, url }))
@@ -111,12 +98,12 @@ export class NotifyDesks {
           : undefined;
     return {
       conversationId: conversation.id,
-      customer: { id: conversation.customerId, displayName: customer?.displayName ?? null, identities: identities.map((i) => ({ kind: i.kind, value: i.value })) },
+      customer: { id: conversation.customerId, displayName: shown.customerDisplayName, identities: identities.map((i) => ({ kind: i.kind, value: i.value })) },
       channel: offer.channel,
       subject,
       ...(queue ? { queue: { id: queue.id, name: queue.name } } : {}),
       priority: conversation.priority,
-      waitingSince: item?.enqueuedAt ?? conversation.createdAt,
+      waitingSince: shown.enqueuedAt ?? conversation.createdAt,
       ...(slaDue ? { slaDue } : {}),
       ...(crm.length > 0 ? { crm } : {}),
       recent: entries.slice(0, DESK_RECENT_ENTRIES).map((i) => ({ channel: i.channel, direction: i.direction, text: i.text, occurredAt: i.occurredAt })),
