@@ -186,9 +186,11 @@ export const runDeskBench = async (): Promise<void> => {
         const was = from.sent.get(name);
         const per = (value: number) => (value / rows.length).toFixed(1);
         const kinds = minus(after.kinds, was?.kinds).slice(0, 12);
+        const redisKinds = minus(after.redisKinds, was?.redisKinds).slice(0, 8);
         console.log(
           `    ${name} per offer: ${per(after.roundTrips - (was?.roundTrips ?? 0))} PostgreSQL round trips, ${per(after.statements - (was?.statements ?? 0))} statements, ${per(after.redisCommands - (was?.redisCommands ?? 0))} Redis commands` +
-            (kinds.length > 0 ? `\n      ${kinds.map(([kind, n]) => `${kind} ${per(n)}`).join(', ')}` : ''),
+            (kinds.length > 0 ? `\n      ${kinds.map(([kind, n]) => `${kind} ${per(n)}`).join(', ')}` : '') +
+            (redisKinds.length > 0 ? `\n      redis: ${redisKinds.map(([kind, n]) => `${kind} ${per(n)}`).join(', ')}` : ''),
         );
       }
     };

@@ -39,6 +39,7 @@ export interface PluginStateSession {
 
 interface PluginStateTransactions {
   transaction<T>(work: (session: PluginStateSession) => Promise<T>): Promise<T>;
+  /** Without a transaction: reads, and single statements that commit by themselves. */
   read<T>(work: (session: PluginStateSession) => Promise<T>): Promise<T>;
 }
 
@@ -58,7 +59,10 @@ export const storedPluginState = (store: PluginStateTransactions, instanceId: st
     await store.transaction((s) => s.pluginState.put({ instanceId, key: checkKey(key), value, updatedAt: now() }));
   },
   async setIfAbsent(key, value) {
-    return store.transaction((s) => s.pluginState.insertIfAbsent({ instanceId, key: checkKey(key), value, updatedAt: now() }));
+    // One statement that stands alone (INSERT … ON CONFLICT DO NOTHING) commits by itself outside a
+    // transaction: one round trip instead of two (its answer is needed before COMMIT could be sent).
+    // Desks claim every offer with it.
+    return store.read((s) => s.pluginState.insertIfAbsent({ instanceId, key: checkKey(key), value, updatedAt: now() }));
   },
   async delete(key) {
     await store.transaction((s) => s.pluginState.delete(instanceId, checkKey(key)));
