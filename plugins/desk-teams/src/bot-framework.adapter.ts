@@ -5,6 +5,7 @@ import {
   AppCredentials,
   AuthenticationConstants,
   BotFrameworkAuthenticationFactory,
+  ClaimsIdentity,
   ServiceClientCredentialsFactory,
   type AuthenticatorResult,
   type BotFrameworkAuthentication,
@@ -188,6 +189,8 @@ export class BotFrameworkConnection {
   readonly #adapter: CloudAdapter;
   readonly #auth: BotFrameworkAuthentication;
   readonly #factory: SingleAppCredentialsFactory;
+  /** Connector clients by service URL (a few per hub: one per region). */
+  readonly #clients = new Map<string, Promise<ConnectorClient>>();
 
   constructor(private readonly options: BotFrameworkOptions) {
     this.#factory = new SingleAppCredentialsFactory(options);
@@ -265,14 +268,25 @@ export class BotFrameworkConnection {
   }
 
   async #withClient<T>(reference: StoredReference, work: (client: ConnectorClient) => Promise<T>): Promise<T> {
-    let result: T | undefined;
-    let done = false;
-    await this.#adapter.continueConversationAsync(this.options.appId ?? '', toReference(reference), async (context) => {
-      const client = context.turnState.get<ConnectorClient>(context.adapter.ConnectorClientKey);
-      result = await work(client);
-      done = true;
-    });
-    if (!done) throw new Error('the Bot Framework adapter did not run the proactive turn');
-    return result as T;
+    return work(await this.#clientFor(reference.serviceUrl));
+  }
+
+  // The connector client the adapter would make for a proactive turn, made once per service URL:
+  // continueConversationAsync built a new one (and a user token client and a turn through the
+  // middleware) for every card. Its credentials sign each request with the token cache's token.
+  #clientFor(serviceUrl: string): Promise<ConnectorClient> {
+    const known = this.#clients.get(serviceUrl);
+    if (known) return known;
+    const appId = this.options.appId ?? '';
+    const identity = new ClaimsIdentity([
+      { type: AuthenticationConstants.AudienceClaim, value: appId },
+      { type: AuthenticationConstants.AppIdClaim, value: appId },
+    ]);
+    const made = this.#auth.createConnectorFactory(identity).create(serviceUrl, undefined);
+    // A client that could not be made is made again by the next call.
+    made.catch(() => this.#clients.delete(serviceUrl));
+    if (this.#clients.size >= 100) this.#clients.delete(this.#clients.keys().next().value ?? '');
+    this.#clients.set(serviceUrl, made);
+    return made;
   }
 }

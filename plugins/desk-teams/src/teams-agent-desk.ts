@@ -46,7 +46,7 @@ export class TeamsAgentDesk implements AgentDesk {
     const card = offerCardData(offer);
     let activityId: string;
     try {
-      activityId = await this.connection.send(reference, { card: offerCard(card, 'offered', this.clock.now()) });
+      activityId = await this.through(reference, () => this.connection.send(reference, { card: offerCard(card, 'offered', this.clock.now()) }));
     } catch (error) {
       // Nothing posted: the retry may post at once instead of waiting for the claim to go stale.
       await this.state.releaseOffer(offer.offerId).catch(() => undefined);
@@ -60,7 +60,7 @@ export class TeamsAgentDesk implements AgentDesk {
     // Never shown (the desk was down then): nothing to edit.
     if (!shown || shown.status === update.status) return;
     const reference = await this.referenceOf(shown.agentId);
-    await this.connection.update(reference, shown.activityId, { card: offerCard(shown.card, update.status, this.clock.now()) });
+    await this.through(reference, () => this.connection.update(reference, shown.activityId, { card: offerCard(shown.card, update.status, this.clock.now()) }));
     await this.state.saveOffer(update.offerId, { ...shown, status: update.status });
     if (update.status === 'accepted') await this.state.saveThread({ rootActivityId: shown.activityId, conversationId: shown.conversationId, agentId: shown.agentId });
   }
@@ -71,20 +71,31 @@ export class TeamsAgentDesk implements AgentDesk {
     const thread = (await this.state.thread(post.agentId, post.conversationId)) ?? (await this.openThread(reference, post));
     const from = post.from?.name ?? post.from?.value;
     const text = `${POST_PREFIX[post.kind]}${post.kind === 'customer-message' && from ? `**${from}**: ` : ''}${post.text}`;
-    const activityId = await this.connection.reply(reference, thread.rootActivityId, { text });
+    const activityId = await this.through(reference, () => this.connection.reply(reference, thread.rootActivityId, { text }));
     await this.state.savePost(post.postId, activityId, thread);
   }
 
   async notify(agentId: string, text: string): Promise<void> {
-    await this.connection.send(await this.referenceOf(agentId), { text });
+    const reference = await this.referenceOf(agentId);
+    await this.through(reference, () => this.connection.send(reference, { text }));
   }
 
   // A post for a conversation whose offer was never shown here (accepted through the API): a root message starts its thread.
   private async openThread(reference: StoredReference, post: DeskThreadPost): Promise<Thread> {
-    const rootActivityId = await this.connection.send(reference, { text: `Conversation ${post.conversationId}: replies to this message go to the customer.` });
+    const rootActivityId = await this.through(reference, () => this.connection.send(reference, { text: `Conversation ${post.conversationId}: replies to this message go to the customer.` }));
     const thread = { rootActivityId, conversationId: post.conversationId, agentId: post.agentId };
     await this.state.saveThread(thread);
     return thread;
+  }
+
+  /** A call to the connector: one that fails drops the cached reference, so the retry reads the stored one (it may have changed). */
+  private async through<T>(reference: StoredReference, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      this.state.forgetReference(reference);
+      throw error;
+    }
   }
 
   /** `bound`: the agent's Teams user when the caller has it already (an offer carries it), else the agent is read. */

@@ -29,16 +29,39 @@ export type Thread = z.infer<typeof threadSchema>;
  * `thread:<agent>:<conversation>` and `root:<activity id>` reply chains; `post:<post id>` posted ids.
  */
 export class TeamsDeskState {
+  /**
+   * References read or written here, by user: every card needs one, and they seldom change. One
+   * saved by another process (the user wrote again from elsewhere) is seen once a call through the
+   * cached one fails and the desk forgets it (`forgetReference`).
+   */
+  private readonly references = new Map<string, StoredReference>();
+
   constructor(private readonly state: PluginState) {}
 
   async saveReference(reference: StoredReference): Promise<void> {
     await this.state.set(`ref:${reference.user.id}`, reference);
     if (reference.user.aadObjectId) await this.state.set(`ref:${reference.user.aadObjectId}`, reference);
+    this.remember(reference.user.id, reference);
+    if (reference.user.aadObjectId) this.remember(reference.user.aadObjectId, reference);
   }
 
   async reference(user: string): Promise<StoredReference | undefined> {
+    const known = this.references.get(user);
+    if (known) return known;
     const parsed = referenceSchema.safeParse(await this.state.get(`ref:${user}`));
-    return parsed.success ? parsed.data : undefined;
+    if (!parsed.success) return undefined;
+    this.remember(user, parsed.data);
+    return parsed.data;
+  }
+
+  /** After a call through `reference` failed: the next one reads the stored reference again. */
+  forgetReference(reference: StoredReference): void {
+    for (const [user, known] of this.references) if (known.user.id === reference.user.id) this.references.delete(user);
+  }
+
+  private remember(user: string, reference: StoredReference): void {
+    if (this.references.size >= 10_000) this.references.delete(this.references.keys().next().value ?? '');
+    this.references.set(user, reference);
   }
 
   async referenceCount(): Promise<number> {

@@ -22,6 +22,7 @@ const percentile = (sorted: readonly number[], p: number): number => sorted[Math
 
 const timed = async (count: number, op: (i: number) => Promise<void>) => {
   const latencies: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await mapConcurrent(
     Array.from({ length: count }, (_, i) => i),
@@ -33,7 +34,10 @@ const timed = async (count: number, op: (i: number) => Promise<void>) => {
     },
   );
   latencies.sort((a, b) => a - b);
-  return { perSecond: count / ((performance.now() - started) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  const cpu = process.cpuUsage(cpuBefore);
+  // This process's CPU (the fake connector's included, on both sides) per call: holds under load where latencies do not.
+  const cpuMs = (cpu.user + cpu.system) / 1000 / count;
+  return { perSecond: count / ((performance.now() - started) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMs };
 };
 
 const unused = (): never => {
@@ -107,8 +111,8 @@ export const runTeamsBench = async (): Promise<void> => {
 
     const f = (n: number) => n.toFixed(1);
     console.log(`## teams: offer to desk (deliverOffer → card at the loopback connector), ${AGENTS} agents, ${OFFERS} offers, concurrency ${CONCURRENCY}`);
-    console.log(`raw POST to the fake connector : ${f(baseline.perSecond)}/s  p50 ${f(baseline.p50)} ms  p99 ${f(baseline.p99)} ms`);
-    console.log(`desk-teams deliverOffer       : ${f(teams.perSecond)}/s  p50 ${f(teams.p50)} ms  p99 ${f(teams.p99)} ms`);
+    console.log(`raw POST to the fake connector : ${f(baseline.perSecond)}/s  p50 ${f(baseline.p50)} ms  p99 ${f(baseline.p99)} ms  CPU ${baseline.cpuMs.toFixed(2)} ms/call`);
+    console.log(`desk-teams deliverOffer       : ${f(teams.perSecond)}/s  p50 ${f(teams.p50)} ms  p99 ${f(teams.p99)} ms  CPU ${teams.cpuMs.toFixed(2)} ms/offer`);
     console.log(`ratio (desk / raw)            : throughput ${(teams.perSecond / baseline.perSecond).toFixed(2)}x, p50 ${(teams.p50 / baseline.p50).toFixed(1)}x, p99 ${(teams.p99 / baseline.p99).toFixed(1)}x`);
   } finally {
     await store.close();
