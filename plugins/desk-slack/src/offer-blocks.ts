@@ -51,9 +51,9 @@ export const contextBlocks = (context: DeskContext, now: Date): KnownBlock[] => 
 
 export const offerText = (offer: DeskOffer): string => `New conversation offered: ${customerName(offer.context)} (${offer.context.channel}, queue ${offer.queueName || '—'})`;
 
-/** The DM for a pending offer: the customer's context and Accept / Decline. */
-export const offerBlocks = (offer: DeskOffer, now: Date): KnownBlock[] => [
-  ...contextBlocks(offer.context, now),
+/** The DM for a pending offer: the customer's context (`summary`: contextBlocks, made once per offer) and Accept / Decline. */
+export const offerBlocks = (offer: DeskOffer, now: Date, summary: KnownBlock[] = contextBlocks(offer.context, now)): KnownBlock[] => [
+  ...summary,
   { type: 'context', elements: [{ type: 'mrkdwn', text: `Offer expires ${slackDate(offer.expiresAt)}` }] },
   {
     type: 'actions',

@@ -55,14 +55,16 @@ export class SlackAgentDesk implements AgentDesk {
       try {
         const user = offer.agentDesk?.[SLACK_BINDING];
         const channel = user ? await this.dmOfUser(user) : await this.dmOf(offer.agentId);
-        posted = await this.client.chat.postMessage({ channel, text: offerText(offer), blocks: offerBlocks(offer, this.clock.now()) });
+        // The context shown is kept as it was posted: the answered message shows it again.
+        const summary = contextBlocks(offer.context, this.clock.now());
+        posted = await this.client.chat.postMessage({ channel, text: offerText(offer), blocks: offerBlocks(offer, this.clock.now(), summary) });
         if (!posted.ts) throw new Error('chat.postMessage answered without a ts');
         await this.state.saveOffer(offer.offerId, {
           channel: posted.channel ?? channel,
           ts: posted.ts,
           conversationId: offer.context.conversationId,
           agentId: offer.agentId,
-          summary: contextBlocks(offer.context, this.clock.now()),
+          summary,
           status: 'pending',
         });
       } catch (error) {

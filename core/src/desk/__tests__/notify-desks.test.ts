@@ -89,6 +89,8 @@ describe('desk jobs: what the hub shows on the desks after commit', () => {
     expect(ran).toContain(`desk-offer:${offer?.offerId}`);
     expect(offer).toMatchObject({
       agentId: ada.id,
+      // read with the offer, so that a desk need not read the agent again
+      agentDesk: { slack: 'U0ADA' },
       queueName: 'default',
       context: {
         conversationId: first.conversationId,
