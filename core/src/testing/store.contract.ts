@@ -1128,6 +1128,23 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(b.map((o) => o.event)).toEqual([e5]);
       });
 
+      it('prunes dispatched events past the retention, never one still to dispatch', async () => {
+        await drain();
+        const [done, waiting] = [resolved(), resolved()];
+        await tx((s) => s.outbox.add([done]));
+        await tx(async (s) => s.outbox.markDispatched(ids(await s.outbox.claimUndispatched(10)), new Date()));
+        await tx((s) => s.outbox.add([waiting]));
+        const hourAgo = new Date(Date.now() - 3_600_000);
+        expect(await tx((s) => s.outbox.pruneDispatched(hourAgo, 1000))).toBe(0);
+        const later = new Date(Date.now() + 1000);
+        expect(await tx((s) => s.outbox.pruneDispatched(later, 0))).toBe(0);
+        let pruned = 0;
+        for (let n = await tx((s) => s.outbox.pruneDispatched(later, 1)); n > 0; n = await tx((s) => s.outbox.pruneDispatched(later, 1))) pruned += n;
+        expect(pruned).toBeGreaterThanOrEqual(1);
+        expect(await tx((s) => s.outbox.pruneDispatched(later, 1000))).toBe(0);
+        expect((await read((s) => s.outbox.claimUndispatched(10))).map((o) => o.event)).toEqual([waiting]);
+      });
+
       it('runs two relays one after the other, so what they plan follows the outbox order (the CRM log depends on it)', async () => {
         await drain();
         const [e6, e7] = [resolved(), resolved()];
