@@ -972,6 +972,25 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect((await read((s) => s.crmLog.listByStatus(a, 'skipped', 10))).map((e) => e.lastError)).toEqual(['the customer was erased', 'the customer was erased']);
         expect(await read((s) => s.crmLog.counts(a, []))).toMatchObject({ pending: 0 });
       });
+
+      it('retries dead entries of one instance (named ones, or all): open again, unleased, no attempts counted', async () => {
+        const [a, b] = [`hubspot-${newId().slice(0, 8)}`, `hubspot-${newId().slice(0, 8)}`];
+        const ann = newId();
+        const dead = (instance: string) => entry(instance, ann, { status: 'dead', attempts: 8, lastError: 'hubspot: 400 property refused', leaseUntil: T0 });
+        const [d1, d2, d3, other] = [dead(a), dead(a), dead(a), dead(b)];
+        const logged = entry(a, ann, { status: 'logged', attempts: 1 });
+        await tx((s) => s.crmLog.addMany([d1, d2, d3, logged]));
+        await tx((s) => s.crmLog.addMany([other]));
+        for (const row of [d1, d2, d3, logged, other]) await tx((s) => s.crmLog.update(row));
+        const later = secondsAfter(T0, 30);
+        expect(await tx((s) => s.crmLog.retryDead(a, [d1.interactionId, logged.interactionId, other.interactionId], later))).toBe(1);
+        expect(await read((s) => s.crmLog.open(a, [ann], 10))).toEqual([{ ...d1, status: 'sending', attempts: 0, leaseUntil: null, lastError: null, updatedAt: later }]);
+        expect(await tx((s) => s.crmLog.retryDead(a, null, later))).toBe(2);
+        expect(await read((s) => s.crmLog.counts(a, [ann]))).toMatchObject({ dead: 0, sending: 3, logged: 1 });
+        expect(await read((s) => s.crmLog.counts(b, [ann]))).toMatchObject({ dead: 1 });
+        expect(await read((s) => s.crmLog.customersWithOpen(a, later, 10))).toEqual([ann]);
+        expect(await tx((s) => s.crmLog.retryDead(a, null, later))).toBe(0);
+      });
     });
 
     describe('paginated lists', () => {
