@@ -20,6 +20,7 @@ import { TypeormLegacyMapRepository, TypeormMigrationRunRepository, TypeormMigra
 import { TypeormCrmLogRepository } from './repositories/typeorm-crm-log.js';
 import { TypeormPortabilityRepository } from './repositories/typeorm-portability-store.js';
 import { TypeormDeskOfferRepository } from './repositories/typeorm-desk-offer-store.js';
+import { TypeormReportingRepository } from './repositories/typeorm-reports.js';
 import {
   TypeormAgentRepository,
   TypeormAssignmentRepository,
@@ -75,4 +76,5 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   crmLog: new TypeormCrmLogRepository(manager),
   portability: new TypeormPortabilityRepository(manager),
   deskOffers: new TypeormDeskOfferRepository(manager),
+  reports: new TypeormReportingRepository(manager),
 });
