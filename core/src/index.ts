@@ -123,6 +123,7 @@ export * from './desk/desk.errors.js';
 export * from './events/ports/event-log.port.js';
 export * from './events/use-cases/follow-events.use-case.js';
 export * from './events/events.jobs.js';
+export * from './outbox/outbox.jobs.js';
 // dead letters (admin)
 export * from './outbox/use-cases/manage-dead-letters.use-case.js';
 // webhooks

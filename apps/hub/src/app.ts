@@ -142,7 +142,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));
   app.route('/v1/migrations', migrationRoutes(deps));
-  if (deps.crm) app.route('/v1/crm', crmRoutes({ crm: deps.crm }));
+  if (deps.crm) app.route('/v1/crm', crmRoutes({ crm: deps.crm, clock: deps.clock }));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/v1/export', exportRoutes({ ...deps, hubVersion: HUB_VERSION }));
   app.route('/plugins', pluginHttpRoutes(deps.pluginRoutes));

@@ -972,6 +972,25 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect((await read((s) => s.crmLog.listByStatus(a, 'skipped', 10))).map((e) => e.lastError)).toEqual(['the customer was erased', 'the customer was erased']);
         expect(await read((s) => s.crmLog.counts(a, []))).toMatchObject({ pending: 0 });
       });
+
+      it('retries dead entries of one instance (named ones, or all): open again, unleased, no attempts counted', async () => {
+        const [a, b] = [`hubspot-${newId().slice(0, 8)}`, `hubspot-${newId().slice(0, 8)}`];
+        const ann = newId();
+        const dead = (instance: string) => entry(instance, ann, { status: 'dead', attempts: 8, lastError: 'hubspot: 400 property refused', leaseUntil: T0 });
+        const [d1, d2, d3, other] = [dead(a), dead(a), dead(a), dead(b)];
+        const logged = entry(a, ann, { status: 'logged', attempts: 1 });
+        await tx((s) => s.crmLog.addMany([d1, d2, d3, logged]));
+        await tx((s) => s.crmLog.addMany([other]));
+        for (const row of [d1, d2, d3, logged, other]) await tx((s) => s.crmLog.update(row));
+        const later = secondsAfter(T0, 30);
+        expect(await tx((s) => s.crmLog.retryDead(a, [d1.interactionId, logged.interactionId, other.interactionId], later))).toBe(1);
+        expect(await read((s) => s.crmLog.open(a, [ann], 10))).toEqual([{ ...d1, status: 'sending', attempts: 0, leaseUntil: null, lastError: null, updatedAt: later }]);
+        expect(await tx((s) => s.crmLog.retryDead(a, null, later))).toBe(2);
+        expect(await read((s) => s.crmLog.counts(a, [ann]))).toMatchObject({ dead: 0, sending: 3, logged: 1 });
+        expect(await read((s) => s.crmLog.counts(b, [ann]))).toMatchObject({ dead: 1 });
+        expect(await read((s) => s.crmLog.customersWithOpen(a, later, 10))).toEqual([ann]);
+        expect(await tx((s) => s.crmLog.retryDead(a, null, later))).toBe(0);
+      });
     });
 
     describe('paginated lists', () => {
@@ -1126,6 +1145,23 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const [a, b] = await Promise.all([relayA, relayB]);
         expect(a.map((o) => o.event)).toEqual([e4]);
         expect(b.map((o) => o.event)).toEqual([e5]);
+      });
+
+      it('prunes dispatched events past the retention, never one still to dispatch', async () => {
+        await drain();
+        const [done, waiting] = [resolved(), resolved()];
+        await tx((s) => s.outbox.add([done]));
+        await tx(async (s) => s.outbox.markDispatched(ids(await s.outbox.claimUndispatched(10)), new Date()));
+        await tx((s) => s.outbox.add([waiting]));
+        const hourAgo = new Date(Date.now() - 3_600_000);
+        expect(await tx((s) => s.outbox.pruneDispatched(hourAgo, 1000))).toBe(0);
+        const later = new Date(Date.now() + 1000);
+        expect(await tx((s) => s.outbox.pruneDispatched(later, 0))).toBe(0);
+        let pruned = 0;
+        for (let n = await tx((s) => s.outbox.pruneDispatched(later, 1)); n > 0; n = await tx((s) => s.outbox.pruneDispatched(later, 1))) pruned += n;
+        expect(pruned).toBeGreaterThanOrEqual(1);
+        expect(await tx((s) => s.outbox.pruneDispatched(later, 1000))).toBe(0);
+        expect((await read((s) => s.outbox.claimUndispatched(10))).map((o) => o.event)).toEqual([waiting]);
       });
 
       it('runs two relays one after the other, so what they plan follows the outbox order (the CRM log depends on it)', async () => {

@@ -78,6 +78,17 @@ export class InMemoryCrmLogRepository implements CrmLogRepository {
       .map(strip);
   }
 
+  async retryDead(instanceId: string, interactionIds: readonly string[] | null, at: Date): Promise<number> {
+    const only = interactionIds === null ? null : new Set(interactionIds);
+    let changed = 0;
+    for (const row of this.db.crmLog.values()) {
+      if (row.instanceId !== instanceId || row.status !== 'dead' || (only !== null && !only.has(row.interactionId))) continue;
+      this.db.crmLog.set(rowKey(row.instanceId, row.interactionId), { ...copy(row), status: 'sending', attempts: 0, leaseUntil: null, lastError: null, updatedAt: at });
+      changed += 1;
+    }
+    return changed;
+  }
+
   async setStatusFor(instanceId: string | null, customerIds: readonly string[], from: readonly CrmLogStatus[], to: CrmLogStatus, at: Date, reason: string | null): Promise<number> {
     const ids = new Set(customerIds);
     let changed = 0;
