@@ -142,10 +142,8 @@ const rebuild = async (plugins) => {
     outdir: out,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    // No keepNames: it wraps every function and class the sources create, closures on the request
-    // path too, in a helper that redefines its name (~2% of the api's CPU under ingest). Errors name
-    // themselves (`this.name`); only a class the bundle renamed for a clash shows that name.
-    keepNames: false,
+    // Class and function names as in the sources (error names, logs), though the bundle renames clashes.
+    keepNames: true,
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',
