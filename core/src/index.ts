@@ -148,6 +148,9 @@ export * from './migration/use-cases/manage-migrations.use-case.js';
 export * from './migration/migration.jobs.js';
 export * from './crm/use-cases/crm-queries.js';
 export * from './crm/use-cases/backfill-crm.use-case.js';
+// reporting: cross-channel aggregates over the ledger
+export * from './reporting/ports/reporting-store.port.js';
+export * from './reporting/use-cases/report-queries.js';
 // portability: the whole hub out as JSON Lines, and back into an empty hub (no lock-in)
 export * from './portability/ports/portability-store.port.js';
 export * from './portability/export-format.js';

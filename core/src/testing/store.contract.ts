@@ -993,6 +993,43 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
       });
     });
 
+    describe('reports', () => {
+      it('aggregates messages by channel, counts channel hops and cross-channel conversations in a window', async () => {
+        // A window of its own, far from what other tests write.
+        const W = new Date('2041-01-01T00:00:00.000Z');
+        const at = (seconds: number) => secondsAfter(W, seconds);
+        const [ann, bob, cy] = [newId(), newId(), newId()];
+        const entry = (channel: string, direction: 'inbound' | 'outbound' | 'internal', occurredAt: Date, type: 'message' | 'note' = 'message') => ({ channel, direction, occurredAt, recordedAt: occurredAt, type });
+        const shape = (customerId: string, conversationId: string, entries: ReturnType<typeof entry>[]) => aChain(entries.length, (i) => ({ customerId, conversationId, ...entries[i]! }));
+        const a = shape(ann, newId(), [entry('email', 'inbound', at(0)), entry('email', 'outbound', at(60)), entry('sms', 'inbound', at(120)), entry('webchat', 'inbound', at(180)), entry('webchat', 'internal', at(200), 'note')]);
+        const b = shape(bob, newId(), [entry('sms', 'inbound', at(300)), entry('sms', 'outbound', at(400)), entry('sms', 'inbound', at(500))]);
+        // Began before the window: its hop inside counts, its first response does not.
+        const c = shape(cy, newId(), [entry('email', 'inbound', at(-60)), entry('webchat', 'inbound', at(30))]);
+        // After the window: nothing of it counts.
+        const late = shape(newId(), newId(), [entry('email', 'inbound', at(90_000)), entry('sms', 'inbound', at(90_060))]);
+        await tx(async (s) => {
+          await s.conversations.insertMany([a, b, c, late].map((chain) => aConversation({ id: chain[0]!.conversationId, customerId: chain[0]!.customerId })));
+          for (const chain of [a, b, c, late]) await s.interactions.insertMany(chain);
+        });
+        const until = at(86_400);
+        expect(await read((s) => s.reports.channelActivity(W, until))).toEqual([
+          { channel: 'email', inbound: 1, outbound: 1, conversations: 1, customers: 1, firstResponse: { answered: 1, medianSeconds: 60 } },
+          { channel: 'sms', inbound: 3, outbound: 1, conversations: 2, customers: 2, firstResponse: { answered: 1, medianSeconds: 100 } },
+          { channel: 'webchat', inbound: 2, outbound: 0, conversations: 2, customers: 2, firstResponse: { answered: 0, medianSeconds: null } },
+        ]);
+        expect(await read((s) => s.reports.channelHops(W, until))).toEqual([
+          { from: 'email', to: 'sms', count: 1 },
+          { from: 'email', to: 'webchat', count: 1 },
+          { from: 'sms', to: 'webchat', count: 1 },
+        ]);
+        expect(await read((s) => s.reports.conversationSpread(W, until))).toEqual({ conversations: 3, crossChannel: 1 });
+        expect(await read((s) => s.reports.channelActivity(at(-120), at(-1)))).toEqual([
+          { channel: 'email', inbound: 1, outbound: 0, conversations: 1, customers: 1, firstResponse: { answered: 0, medianSeconds: null } },
+        ]);
+        expect(await read((s) => s.reports.channelHops(at(-120), at(-1)))).toEqual([]);
+      });
+    });
+
     describe('paginated lists', () => {
       const mineOf = (seen: string[], mine: readonly { id: string }[]) => seen.filter((id) => mine.some((m) => m.id === id));
 

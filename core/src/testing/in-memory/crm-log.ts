@@ -18,10 +18,17 @@ export class InMemoryCrmLogRepository implements CrmLogRepository {
     for (const entry of entries) {
       const key = rowKey(entry.instanceId, entry.interactionId);
       if (this.db.crmLog.has(key)) continue;
-      this.db.crmLog.set(key, { ...copy(entry), position: this.nextPosition() });
+      // After a restore the table holds positions it did not hand out: new entries come after them.
+      this.db.crmLog.set(key, { ...copy(entry), position: Math.max(this.nextPosition(), this.lastPosition() + 1) });
       added += 1;
     }
     return added;
+  }
+
+  private lastPosition(): number {
+    let last = 0;
+    for (const e of this.db.crmLog.values()) last = Math.max(last, e.position);
+    return last;
   }
 
   private ordered(instanceId: string, where: (e: CrmLogEntry) => boolean) {
