@@ -64,7 +64,7 @@ export * from './routing/routing-settings.js';
 export * from './routing/use-cases/settle-presence.js';
 export * from './routing/routing-rule.entity.js';
 export * from './routing/rule-matcher.js';
-export * from './routing/routing-rule-cache.js';
+export * from './routing/routing-config-cache.js';
 export * from './routing/relaxation.js';
 export * from './routing/use-cases/manage-routing-rules.use-case.js';
 // inbound: message → customer → entry → work item

@@ -84,6 +84,27 @@ export const runRoutingRulesStoreContract = (name: string, makeStore: () => Prom
       expect(await store().read((s) => s.routingRules.version())).toBe(start + 1);
     });
 
+    it("moves the version with every write to queues, in the writer's transaction (ingest caches queues under it)", async () => {
+      const version = () => store().read((s) => s.routingRules.version());
+      const start = await version();
+      const queue = aQueue();
+      await store().transaction((s) => s.queues.insert(queue));
+      const inserted = await version();
+      expect(inserted).toBeGreaterThan(start);
+      await store().transaction((s) => s.queues.update({ ...queue, offerTimeoutSeconds: queue.offerTimeoutSeconds + 1 }));
+      const updated = await version();
+      expect(updated).toBeGreaterThan(inserted);
+      await expect(
+        store().transaction(async (s) => {
+          await s.queues.update({ ...queue, name: `${queue.name}-renamed` });
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(await version()).toBe(updated);
+      await store().transaction((s) => s.queues.delete(queue.id));
+      expect(await version()).toBeGreaterThan(updated);
+    });
+
     it("keeps a queue's optional skills and relaxation steps, and a work item's optional skills and relaxation step", async () => {
       const other = newId();
       const queue = aQueue({ optionalSkills: { spanish: 3 }, relaxation: [{ afterSeconds: 60, dropOptionalSkills: true }, { afterSeconds: 300, lowerLevelsBy: 1, alsoQueues: [other] }] });

@@ -90,6 +90,27 @@ describe('routing rules at ingest (in-memory store)', () => {
     expect(await queueName((await sendOn(ingest, 'o@example.com', 'return this')).conversationId)).toBe('default');
   });
 
+  it('a queue created, changed or deleted anywhere is seen by the next message (queues are cached under the same version)', async () => {
+    // No `chat` queue yet: webchat goes to `default`, and the cache knows `chat` is missing.
+    expect(await queueName((await send('p@example.com', { channel: 'webchat' })).conversationId)).toBe('default');
+    const chat = await routing.createQueue({ name: 'chat', skills: { chat: 1 } });
+    const first = await send('q@example.com', { channel: 'webchat' });
+    expect(await itemOf(first.conversationId)).toMatchObject({ queueId: chat.id, skills: { chat: 1 } });
+    // Changed on another node (straight in the store): the new skills apply to the next item.
+    await store.transaction((s) => s.queues.update({ ...chat, skills: { chat: 3 } }));
+    expect(await itemOf((await send('r@example.com', { channel: 'webchat' })).conversationId)).toMatchObject({ queueId: chat.id, skills: { chat: 3 } });
+    // A rule's queue changed: the rule's items get the queue as it is now.
+    await routing.createQueue({ name: 'sales', cost: 10 });
+    const sales = (await store.read((s) => s.queues.getByName('sales')))!;
+    await rules.create({ name: 'Sales', match: { keywords: ['pricing'] }, actions: { queue: 'sales' } });
+    expect(await itemOf((await send('s@example.com', { text: 'pricing?' })).conversationId)).toMatchObject({ queueId: sales.id, cost: 10 });
+    await routing.updateQueue(sales.id, { cost: 25 });
+    expect(await itemOf((await send('t@example.com', { text: 'pricing?' })).conversationId)).toMatchObject({ queueId: sales.id, cost: 25 });
+    // Deleted: webchat falls back to `default` again.
+    await store.transaction((s) => s.queues.delete(chat.id));
+    expect(await queueName((await send('u@example.com', { channel: 'webchat' })).conversationId)).toBe('default');
+  });
+
   it('matches on identity kind and channel', async () => {
     await routing.createQueue({ name: 'phones' });
     await rules.create({ name: 'Phones on sms', match: { identityKinds: ['phone'], channels: ['sms'] }, actions: { queue: 'phones' } });

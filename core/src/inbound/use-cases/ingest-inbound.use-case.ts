@@ -4,8 +4,8 @@ import { conversationLifecycle, hopOf, isOpenStatus, type Conversation } from '.
 import type { Interaction } from '../../ledger/interaction.entity.js';
 import { buildEntry } from '../../ledger/ledger-writer.js';
 import { enqueueConversations } from '../../routing/use-cases/enqueue-conversation.js';
-import { prefetchQueues, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
-import { RoutingRuleCache } from '../../routing/routing-rule-cache.js';
+import { queueNamesFor, type PrefetchedQueues } from '../../routing/use-cases/resolve-queue.js';
+import { RoutingConfigCache } from '../../routing/routing-config-cache.js';
 import type { RuleSet } from '../../routing/rule-matcher.js';
 import type { RoutingRule } from '../../routing/routing-rule.entity.js';
 import type { Queue } from '../../routing/queue.entity.js';
@@ -24,8 +24,6 @@ const CHANNEL = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const MAX_EXTERNAL_ID = INBOUND_LIMITS.externalId;
 const MAX_THREAD_REF = INBOUND_LIMITS.threadRef;
 const MAX_THREAD_REFS = INBOUND_LIMITS.threadRefs;
-/** At most this many rule queues are read ahead with a batch's first statements; more are read when matched. */
-const MAX_QUEUES_AHEAD = 16;
 
 interface Checked {
   message: InboundMessage;
@@ -97,8 +95,8 @@ interface Touched {
  */
 export class IngestInbound implements IngestPort {
   private readonly batches: GroupCommit<Checked, IngestResult>;
-  /** Routing rules compiled once, re-read only when their version moves. */
-  private readonly rules = new RoutingRuleCache();
+  /** Routing rules compiled once and the queues they and the channels send to, re-read only when their version moves. */
+  private readonly routing = new RoutingConfigCache();
 
   constructor(
     private readonly store: Store,
@@ -147,19 +145,15 @@ export class IngestInbound implements IngestPort {
       .map(([key, i]) => ({ channel: batch[i]!.message.channel, externalId: batch[i]!.message.externalId, interactionId: interactionIdOf.get(key)!, receivedAt: now }));
     // Lock order: every identity the batch names (sorted), then the receipt rows (sorted). They
     // are locked and read for duplicates too, so that claiming the receipts, reading the
-    // identities and the queues all travel in one round trip.
+    // identities and the routing configuration's version all travel in one round trip.
     const keys = identityKeysOf(batch.map((p) => p.sender));
     await session.lockAll(keys.map((k) => lockKeys.identity(k.kind, k.value)));
-    // The queues the rules (as last read) send to are read ahead here too, when they are few.
-    const ahead = this.rules.targetQueueIds();
-    const [claimedKeys, identities, queues, rules, targets] = await Promise.all([
+    const queueNames = queueNamesFor(this.settings.channelQueues, [...new Set(batch.map((p) => p.message.channel))]);
+    const [claimedKeys, identities, config] = await Promise.all([
       session.receipts.claimMany(receipts),
       session.identities.findMany(keys),
-      prefetchQueues(session, this.settings.channelQueues, [...new Set(batch.map((p) => p.message.channel))]),
-      this.rules.rules(session),
-      ahead.length <= MAX_QUEUES_AHEAD ? Promise.all(ahead.map((id) => session.queues.get(id))) : [],
+      this.routing.read(session, queueNames),
     ]);
-    const ruleQueues = new Map<string, Queue | null>(ahead.length <= MAX_QUEUES_AHEAD ? ahead.map((id, i) => [id, targets[i] ?? null]) : []);
     const claimed = new Set(claimedKeys.map(receiptKey));
     const seen = receipts.filter((r) => !claimed.has(receiptKey(r)));
     if (seen.length > 0) {
@@ -204,7 +198,7 @@ export class IngestInbound implements IngestPort {
       }
       // 3. Ledger and routing.
       const attributes = new Map([...customerOf.values()].map((c) => [c.id, c.attributes]));
-      const written = await this.record(session, items, created, { queues, rules, attributes, ruleQueues }, now);
+      const written = await this.record(session, items, created, { queues: config.byName, rules: config.rules, attributes, ruleQueues: config.byId }, now);
       fresh.forEach((i, n) => {
         results[i] = written[n];
       });

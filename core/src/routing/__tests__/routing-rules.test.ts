@@ -145,13 +145,15 @@ describe('managing routing rules', () => {
   });
 
   it('refuses an unknown queue, a pattern RE2 cannot run, a keyword without words; nothing is stored', async () => {
+    // The set-up's queues moved the version already (it counts queue writes too): refusals leave it.
+    const version = await store.read((s) => s.routingRules.version());
     expect(await refusal(rules.create({ name: 'x', actions: { queue: 'nowhere' } }))).toMatchObject({ kind: 'invalid', field: 'actions.queue' });
     expect(await refusal(rules.create({ name: 'x', match: { regex: { pattern: '(a)\\1' } } }))).toMatchObject({ kind: 'invalid', field: 'match.regex.pattern' });
     expect(await refusal(rules.create({ name: 'x', match: { regex: { pattern: '(?=lookahead)' } } }))).toMatchObject({ field: 'match.regex.pattern' });
     expect(await refusal(rules.create({ name: 'x', match: { keywords: ['ok', '!!!'] } }))).toMatchObject({ field: 'match.keywords.1' });
     expect(await refusal(rules.create({ name: 'x', actions: { skills: { vip: 9 } } }))).toMatchObject({ field: 'actions.skills.vip' });
     expect((await rules.list({ limit: 10 })).items).toEqual([]);
-    expect(await store.read((s) => s.routingRules.version())).toBe(0);
+    expect(await store.read((s) => s.routingRules.version())).toBe(version);
   });
 
   it("a queue a rule sends to cannot be deleted while the rule stands", async () => {

@@ -80,8 +80,10 @@ export interface RoutingSession {
 
 /**
  * Routing rules, and a version that every change bumps in the same transaction: ingest keeps the
- * compiled rules in memory and reads only the version per batch, so a change made through any
- * process is seen by the next message everywhere.
+ * compiled rules and the queues it sends to in memory and reads only the version per batch, so a
+ * change made through any process is seen by the next message everywhere. The store itself bumps
+ * it with every write to queues (insert, update, delete, a restore's rows); rule changes call
+ * `bumpVersion`.
  */
 export interface RoutingRuleRepository {
   /** Every rule, by position then id. */
@@ -90,7 +92,7 @@ export interface RoutingRuleRepository {
   insert(rule: RoutingRule): Promise<void>;
   update(rule: RoutingRule): Promise<void>;
   delete(id: string): Promise<void>;
-  /** The current version (0 before any change). */
+  /** The current version (0 before any change of a rule or a queue). */
   version(): Promise<number>;
   /** Increments the version; answers the new one. */
   bumpVersion(): Promise<number>;

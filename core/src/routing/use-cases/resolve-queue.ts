@@ -7,12 +7,10 @@ export const DEFAULT_QUEUE_NAME = 'default';
 /** Queues by name, read ahead of need (null: no queue of that name). */
 export type PrefetchedQueues = ReadonlyMap<string, Queue | null>;
 
-/** Reads the queues that messages on `channels` may go to, all at once: their channel's queue and `default`. */
-export const prefetchQueues = async (session: Pick<RoutingSession, 'queues'>, channelQueues: Record<string, string>, channels: readonly string[]): Promise<PrefetchedQueues> => {
-  const names = [...new Set([...channels.flatMap((channel) => (channelQueues[channel] ? [channelQueues[channel]] : [])), DEFAULT_QUEUE_NAME])];
-  const queues = await Promise.all(names.map((name) => session.queues.getByName(name)));
-  return new Map(names.map((name, i) => [name, queues[i] ?? null]));
-};
+/** The names of the queues that messages on `channels` may go to: their channel's queue and `default`. */
+export const queueNamesFor = (channelQueues: Record<string, string>, channels: readonly string[]): string[] => [
+  ...new Set([...channels.flatMap((channel) => (channelQueues[channel] ? [channelQueues[channel]] : [])), DEFAULT_QUEUE_NAME]),
+];
 
 /** The queue a (re)opened conversation goes to: its previous queue, its channel's queue, or `default`. */
 export const resolveQueue = async (

@@ -7,6 +7,7 @@ import {
   type RowKey,
 } from '../../portability/ports/portability-store.port.js';
 import { InMemoryInteractionRepository } from './ledger.js';
+import { bumpRoutingVersion } from './routing.js';
 import { ConstraintError, copy } from './rows.js';
 import { pairKey, type Db } from './tables.js';
 
@@ -90,9 +91,11 @@ export class InMemoryPortabilityRepository implements PortabilityRepository {
       keys.add(key);
     }
     for (const row of rows) target.set(storageKey(table, row), copy(row));
+    if (table === 'queue' && rows.length > 0) bumpRoutingVersion(this.db);
   }
 
   async deleteQueue(id: string): Promise<void> {
     this.db.queues.delete(id);
+    bumpRoutingVersion(this.db);
   }
 }

@@ -20,6 +20,13 @@ const byQueueName: Ordering<Queue> = { shape: ['text'], key: (q) => ({ keys: [q.
 const byAgentName: Ordering<Agent> = { shape: ['text'], key: (a) => ({ keys: [a.name], id: a.id }), direction: 'asc' };
 const newestOffers: Ordering<Offer> = { shape: ['date'], key: (o) => ({ keys: [o.createdAt], id: o.id }), direction: 'desc' };
 
+/** Every change of a queue moves the routing rules' version too (as a trigger does in SQL): ingest caches queues under it. */
+export const bumpRoutingVersion = (db: Pick<Db, 'routingRuleVersion'>): number => {
+  const next = (db.routingRuleVersion.get('version') ?? 0) + 1;
+  db.routingRuleVersion.set('version', next);
+  return next;
+};
+
 const stored = (queue: Queue): Queue => ({ ...copy(queue), businessHours: queue.businessHours === null ? null : asJson(queue.businessHours) });
 
 export class InMemoryQueueRepository implements QueueRepository {
@@ -29,6 +36,7 @@ export class InMemoryQueueRepository implements QueueRepository {
     if (this.db.queues.has(queue.id)) throw new ConstraintError('queues', queue.id);
     if (this.named(queue.name)) throw new ConstraintError('queues (name)', queue.name);
     this.db.queues.set(queue.id, stored(queue));
+    bumpRoutingVersion(this.db);
   }
 
   async get(id: string): Promise<Queue | null> {
@@ -50,10 +58,13 @@ export class InMemoryQueueRepository implements QueueRepository {
     const holder = this.named(queue.name);
     if (holder && holder.id !== queue.id) throw new ConstraintError('queues (name)', queue.name);
     this.db.queues.set(queue.id, stored(queue));
+    bumpRoutingVersion(this.db);
   }
 
   async delete(id: string): Promise<void> {
+    if (!this.db.queues.has(id)) return;
     this.db.queues.delete(id);
+    bumpRoutingVersion(this.db);
   }
 
   private named(name: string): Queue | undefined {
@@ -273,9 +284,7 @@ export class InMemoryRoutingRuleRepository implements RoutingRuleRepository {
   }
 
   async bumpVersion(): Promise<number> {
-    const next = (this.db.routingRuleVersion.get('version') ?? 0) + 1;
-    this.db.routingRuleVersion.set('version', next);
-    return next;
+    return bumpRoutingVersion(this.db);
   }
 }
 

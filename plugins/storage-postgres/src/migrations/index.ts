@@ -17,6 +17,7 @@ import { RoutingRules1795520000000 } from './1795520000000-routing-rules.migrati
 import { CrmLog1795540000000 } from './1795540000000-crm-log.migration.js';
 import { CustomerViewFunction1795550000000 } from './1795550000000-customer-view-function.migration.js';
 import { SearchIndexedPrefix1795560000000 } from './1795560000000-search-indexed-prefix.migration.js';
+import { QueuesBumpRoutingVersion1795600000000 } from './1795600000000-queues-bump-routing-version.migration.js';
 
 /** Every schema migration, oldest first. TypeORM records applied ones in `schema_migrations`. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   CrmLog1795540000000,
   CustomerViewFunction1795550000000,
   SearchIndexedPrefix1795560000000,
+  QueuesBumpRoutingVersion1795600000000,
 ];
