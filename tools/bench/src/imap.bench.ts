@@ -1,12 +1,18 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { aMail, mailboxSpec, startDovecot, startEmailHub, startSmtpSink, waitUntil } from '@switchboard/tests';
+import { aMail, mailboxSpec, REPO_ROOT, startDovecot, startEmailHub, startSmtpSink, waitUntil } from '@switchboard/tests';
 import { intFromEnv } from './bench-env.js';
+import { printProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
 
 // IMAP ingest: N mails of mixed sizes in a Dovecot mailbox, read into the ledger by the email
 // channel (PostgreSQL, in-process hub), against the raw baseline: imapflow alone fetching the same
 // mailbox (sizes and envelopes, then the sources), in the same run. Then a live phase: mails
 // appended one at a time while the hub runs, latency from APPEND to the committed row.
-// Usage: npm run bench -- imap   (env: BENCH_IMAP_N=1000, BENCH_IMAP_LIVE=50)
+// Usage: npm run bench -- imap   (env: BENCH_IMAP_N=1000, BENCH_IMAP_LIVE=50; BENCH_PROFILE=1 also
+// CPU-profiles this process while the channel reads the mailbox)
 
 const N = intFromEnv('BENCH_IMAP_N', 1000);
 const LIVE = intFromEnv('BENCH_IMAP_LIVE', 50);
@@ -47,6 +53,13 @@ export const runImapBench = async (): Promise<void> => {
     await client.logout();
     if (fetched !== N) throw new Error(`the raw fetch read ${fetched} of ${N} mails`);
 
+    // The hub runs in this process: profiled through the inspector, from its start to the last row.
+    const profiler = process.env['BENCH_PROFILE'] === '1' ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const hubStart = performance.now();
     const hub = await startEmailHub({ mailboxes: [mailboxSpec(dovecot, sink, { id: 'bench-mail', channel: 'email', mailbox: 'Bench', pollSeconds: 1 })] });
     try {
@@ -55,13 +68,25 @@ export const runImapBench = async (): Promise<void> => {
       await waitUntil(async () => (await hub.count("channel = 'email'")) >= N, `${N} interactions`, 600_000);
       const hubSeconds = (performance.now() - started) / 1000;
       const hubCpuMs = cpuMs(hubCpu);
+      const hubUsage = process.cpuUsage(hubCpu);
+      const profile = profiler ? (await profiler.post('Profiler.stop')).profile : null;
+      profiler?.disconnect();
       const rawRate = N / rawSeconds;
       const hubRate = N / hubSeconds;
       console.log(`raw imapflow fetch   ${rawRate.toFixed(0).padStart(7)} mails/s  (${(bytes / 1048576 / rawSeconds).toFixed(1)} MiB/s, ${rawSeconds.toFixed(2)} s)`);
       console.log(`email channel ingest ${hubRate.toFixed(0).padStart(7)} mails/s  (${hubSeconds.toFixed(2)} s after a ${((started - hubStart) / 1000).toFixed(1)} s hub start)`);
       console.log(`ratio                ${(hubRate / rawRate).toFixed(2)}x of raw (target >= 0.5x)`);
       // This process's CPU only (the in-process hub, or imapflow alone); PostgreSQL and Dovecot are not counted.
-      console.log(`CPU per mail         raw ${(rawCpuMs / N).toFixed(2)} ms, email channel ${(hubCpuMs / N).toFixed(2)} ms (this process)`);
+      console.log(`CPU per mail         raw ${(rawCpuMs / N).toFixed(2)} ms, email channel ${(hubCpuMs / N).toFixed(2)} ms (this process; ${(hubUsage.user / 1000 / N).toFixed(2)} user, ${(hubUsage.system / 1000 / N).toFixed(2)} system)`);
+      if (profile) {
+        const dir = mkdtempSync(join(tmpdir(), 'imap-profile-'));
+        try {
+          writeFileSync(join(dir, 'hub.cpuprofile'), JSON.stringify(profile));
+          printProfileSummary('this process while the channel read the mailbox', summarizeCpuProfile(join(dir, 'hub.cpuprofile'), REPO_ROOT, 0, Number.POSITIVE_INFINITY, 30));
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
 
       // Live: one mail at a time; APPEND to committed row (includes Dovecot's ~0.5 s IDLE notification delay).
       const appendedAt = new Map<string, number>();
