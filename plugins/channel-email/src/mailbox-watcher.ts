@@ -279,29 +279,43 @@ export class MailboxWatcher {
     this.#status.backlog = pending.length;
     const batches: number[][] = [];
     for (let i = 0; i < pending.length; i += CHUNK_MESSAGES) batches.push(pending.slice(i, i + CHUNK_MESSAGES));
-    // A pipeline one batch deep: the next batch is fetched and parsed while this one is committed,
-    // acknowledged and its cursor saved — in that order, batch after batch, so "acknowledged only
-    // after commit" and "the cursor never passes an uncommitted mail" hold as before.
-    // The next batch's sources are fetched as soon as the connection is free of this one's, and
-    // parsed (in the parser threads) while this one is committed.
+    // A pipeline: the next batch's sources are fetched as soon as the connection is free of this
+    // one's and parsed (in the parser threads) while this one is committed. Each committed batch
+    // is then acknowledged and its cursor saved, in that order and batch after batch, while the
+    // next one commits: "acknowledged only after commit" and "the cursor never passes an
+    // uncommitted mail" hold as before. A failed acknowledgement stops the cursor there (what
+    // follows is read again and kept once by dedupe) and fails the pass.
     const pool = this.#pool;
     let next = batches.length > 0 ? this.#read(client, pool, batches[0]!) : null;
     let done = 0;
-    for (let i = 0; i < batches.length; i++) {
-      const reading = next!;
-      await reading.fetched;
-      next = i + 1 < batches.length ? this.#read(client, pool, batches[i + 1]!) : null;
-      // A failure of the batch in flight surfaces when it is awaited; until then it must not go unhandled.
-      next?.fetched.catch(() => undefined);
-      next?.prepared.catch(() => undefined);
-      const prepared = await reading.prepared;
-      const { lastUid, acknowledged } = await this.#commit(prepared);
-      if (acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
-      cursor = { uidValidity, lastUid: Math.max(cursor.lastUid, lastUid) };
-      await this.#saveCursor(cursor);
-      done += batches[i]!.length;
-      this.#status.lastUid = cursor.lastUid;
-      this.#status.backlog = Math.max(0, pending.length - done);
+    let settled: Promise<void> = Promise.resolve();
+    let stopped = false;
+    try {
+      for (let i = 0; i < batches.length && !stopped; i++) {
+        const reading = next!;
+        await reading.fetched;
+        next = i + 1 < batches.length ? this.#read(client, pool, batches[i + 1]!) : null;
+        // A failure of the batch in flight surfaces when it is awaited; until then it must not go unhandled.
+        next?.fetched.catch(() => undefined);
+        next?.prepared.catch(() => undefined);
+        const prepared = await reading.prepared;
+        const { lastUid, acknowledged } = await this.#commit(prepared);
+        const size = batches[i]!.length;
+        settled = settled.then(async () => {
+          if (acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
+          cursor = { uidValidity, lastUid: Math.max(cursor.lastUid, lastUid) };
+          await this.#saveCursor(cursor);
+          done += size;
+          this.#status.lastUid = cursor.lastUid;
+          this.#status.backlog = Math.max(0, pending.length - done);
+        });
+        // Awaited below, whatever happens to the batches after it; a failure stops the next commit.
+        settled.catch(() => {
+          stopped = true;
+        });
+      }
+    } finally {
+      await settled;
     }
   }
 
