@@ -86,7 +86,8 @@ const PARSE_TIMEOUT_MS = 120_000;
 /**
  * mailparser and sanitize-html in worker threads, so that parsing (most of the CPU an ingested
  * mail costs in this process) runs beside the IMAP reads and the ledger's commits instead of
- * between them. A mail that kills or hangs its thread fails alone; the thread is replaced.
+ * between them. A mail that kills or hangs its thread no longer takes the hub with it: the thread
+ * is replaced, and the mails it was parsing fail (they are kept as unreadable, with their source).
  */
 export class ParsePool {
   readonly #size: number;
