@@ -66,6 +66,7 @@ export class FsBlobStore implements BlobStore {
   async put(content: BlobContent, options: BlobPutOptions): Promise<StoredBlob> {
     const limit = Math.min(this.maxBytes, options.maxBytes ?? Number.POSITIVE_INFINITY);
     if (content instanceof Uint8Array && content.byteLength > limit) throw new BlobTooLargeError(limit);
+    if (content instanceof Uint8Array) return this.putBytes(content, options.contentType);
     await mkdir(this.tmpDir(), { recursive: true, mode: 0o700 });
     const tmp = join(this.tmpDir(), randomUUID());
     const hash = createHash('sha256');
@@ -88,7 +89,7 @@ export class FsBlobStore implements BlobStore {
         await unlink(tmp);
         return { ref: stored.ref, size: existing.size, contentType: existing.contentType };
       }
-      await mkdir(this.shardDir(hex), { recursive: true, mode: 0o700 });
+      await this.makeShardDir(hex);
       const contentType = await this.writeMetaOnce(hex, { contentType: options.contentType, size });
       await rename(tmp, this.contentPath(hex));
       await this.syncDir(this.shardDir(hex));
@@ -97,6 +98,64 @@ export class FsBlobStore implements BlobStore {
       await file?.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       throw error;
+    }
+  }
+
+  /**
+   * Bytes in hand (most puts: a mail's original, its attachments): hashed before anything is
+   * written, so bytes stored already cost one read; new bytes and their sidecar are written and
+   * fsynced side by side, then renamed into place and the folder synced, as for a stream. No
+   * folder is made unless missing: a recursive mkdir runs partly on the calling thread.
+   */
+  private async putBytes(bytes: Uint8Array, contentType: string): Promise<StoredBlob> {
+    const hex = createHash('sha256').update(bytes).digest('hex');
+    const ref = `sha256:${hex}`;
+    const existing = await this.meta(hex);
+    if (existing !== null && (await this.exists(this.contentPath(hex)))) return { ref, size: existing.size, contentType: existing.contentType };
+    const tmp = join(this.tmpDir(), randomUUID());
+    try {
+      const [, kept] = await Promise.all([
+        this.writeSynced(tmp, bytes),
+        this.makeShardDir(hex).then(() => this.writeMetaOnce(hex, { contentType, size: bytes.byteLength })),
+      ]);
+      await rename(tmp, this.contentPath(hex));
+      await this.syncDir(this.shardDir(hex));
+      return { ref, size: bytes.byteLength, contentType: kept };
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The shard folder: one mkdir when its parent exists (or it does), the recursive one otherwise. */
+  private async makeShardDir(hex: string): Promise<void> {
+    try {
+      await mkdir(this.shardDir(hex), { mode: 0o700 });
+    } catch (error) {
+      if (isExisting(error)) return;
+      if (!isNotFound(error)) throw error;
+      await mkdir(this.shardDir(hex), { recursive: true, mode: 0o700 });
+    }
+  }
+
+  /** A new temporary file, its folder made again if something removed it. */
+  private async createTmp(path: string): Promise<FileHandle> {
+    try {
+      return await open(path, 'wx', 0o600);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await mkdir(this.tmpDir(), { recursive: true, mode: 0o700 });
+      return open(path, 'wx', 0o600);
+    }
+  }
+
+  private async writeSynced(path: string, bytes: Uint8Array): Promise<void> {
+    const file = await this.createTmp(path);
+    try {
+      await file.write(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
     }
   }
 
@@ -198,7 +257,7 @@ export class FsBlobStore implements BlobStore {
   /** Writes the sidecar unless one is there: link() fails on an existing name, so the first put wins. Answers the content type kept. */
   private async writeMetaOnce(hex: string, meta: BlobMeta): Promise<string> {
     const tmp = join(this.tmpDir(), `${randomUUID()}.json`);
-    const file = await open(tmp, 'wx', 0o600);
+    const file = await this.createTmp(tmp);
     try {
       await file.writeFile(JSON.stringify(meta));
       await file.sync();

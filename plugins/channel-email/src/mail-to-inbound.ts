@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { INBOUND_LIMITS, type AttachmentRef, type BlobStore, type InboundMessage } from '@switchboard/core';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { simpleParser, type AddressObject } from 'mailparser';
 import sanitizeHtml from 'sanitize-html';
+import { PARSER_OPTIONS, ParsePoolClosedError, SANITIZE_EXTRAS, type ParsedParts } from './parse-pool.js';
 
 /** Why a mail is recorded without routing (RFC 3834 and friends): never answered automatically. */
 export type NoiseReason = 'auto-submitted' | 'precedence' | 'x-loop' | 'auto-response-suppress' | 'null-return-path' | 'own-address' | 'delivery-report';
@@ -30,6 +31,8 @@ export interface ConvertOptions {
   blobs: BlobStore | undefined;
   /** Upper bound of one attachment kept. */
   maxAttachmentBytes: number;
+  /** Parses a source (a parser thread's); mailparser in this thread when not given. */
+  parse?: ((raw: Buffer) => Promise<ParsedParts>) | undefined;
 }
 
 const MESSAGE_ID = /<[^<>\s]{1,500}>/g;
@@ -57,7 +60,7 @@ const firstAddress = (field: AddressObject | AddressObject[] | undefined): { add
   return null;
 };
 
-const header = (parsed: ParsedMail, name: string): string | null => {
+const header = (parsed: Pick<ParsedParts, 'headers'>, name: string): string | null => {
   const value = parsed.headers.get(name);
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return value;
@@ -67,14 +70,14 @@ const header = (parsed: ParsedMail, name: string): string | null => {
 };
 
 /** The earlier messages this one answers, most direct first: In-Reply-To, then References newest to oldest. */
-export const threadRefsOf = (parsed: Pick<ParsedMail, 'inReplyTo' | 'references'>): string[] => {
+export const threadRefsOf = (parsed: Pick<ParsedParts, 'inReplyTo' | 'references'>): string[] => {
   const references = (Array.isArray(parsed.references) ? parsed.references : parsed.references ? [parsed.references] : []).flatMap((r) => r.match(MESSAGE_ID) ?? []);
   const inReplyTo = parsed.inReplyTo?.match(MESSAGE_ID) ?? [];
   const refs = [...new Set([...inReplyTo, ...references.reverse()].map(stripNul))].filter((r) => r.length <= INBOUND_LIMITS.threadRef);
   return refs.slice(0, INBOUND_LIMITS.threadRefs);
 };
 
-export const noiseOf = (parsed: ParsedMail, from: string | null, ownAddresses: ReadonlySet<string>): NoiseReason | null => {
+export const noiseOf = (parsed: Pick<ParsedParts, 'headers' | 'headerLines'>, from: string | null, ownAddresses: ReadonlySet<string>): NoiseReason | null => {
   const contentType = parsed.headers.get('content-type');
   const reportType = typeof contentType === 'object' && contentType !== null && 'params' in contentType ? (contentType.params as Record<string, string>)['report-type'] : undefined;
   const type = typeof contentType === 'object' && contentType !== null && 'value' in contentType ? String(contentType.value).toLowerCase() : '';
@@ -93,7 +96,7 @@ export const noiseOf = (parsed: ParsedMail, from: string | null, ownAddresses: R
 };
 
 /** What a delivery-status report says, and which Message-IDs of the original it names. */
-export const deliveryReportOf = (parsed: ParsedMail, raw: Buffer): DeliveryReport => {
+export const deliveryReportOf = (parsed: Pick<ParsedParts, 'attachments' | 'messageId'>, raw: Buffer): DeliveryReport => {
   // mailparser may give the message/delivery-status part as an attachment or fold it into the text:
   // read its fields from the part when there is one, else from the raw source.
   const statusPart = parsed.attachments.find((a) => a.contentType.toLowerCase() === 'message/delivery-status');
@@ -111,14 +114,33 @@ export const deliveryReportOf = (parsed: ParsedMail, raw: Buffer): DeliveryRepor
   return { originalMessageIds: [...new Set(named)].filter((id) => id !== own), reason: reason || 'delivery failed (no status given)' };
 };
 
+// The parser threads build the same options from SANITIZE_EXTRAS.
 const sanitise = (html: string) =>
   sanitizeHtml(html, {
-    allowedTags: sanitizeHtml.defaults.allowedTags.concat(['img']),
-    allowedAttributes: { ...sanitizeHtml.defaults.allowedAttributes, img: ['src', 'alt', 'width', 'height'] },
-    // No remote content (tracking pixels) and no scripts: inline images only.
-    allowedSchemes: ['http', 'https', 'mailto'],
-    allowedSchemesByTag: { img: ['cid', 'data'] },
+    allowedTags: sanitizeHtml.defaults.allowedTags.concat(SANITIZE_EXTRAS.tags),
+    allowedAttributes: { ...sanitizeHtml.defaults.allowedAttributes, ...SANITIZE_EXTRAS.attributes },
+    allowedSchemes: SANITIZE_EXTRAS.allowedSchemes,
+    allowedSchemesByTag: SANITIZE_EXTRAS.allowedSchemesByTag,
   });
+
+/** mailparser and the HTML sanitiser in this thread: what a parser thread does, for callers without one. */
+export const parseHere = async (raw: Buffer): Promise<ParsedParts> => {
+  const parsed = await simpleParser(raw, PARSER_OPTIONS);
+  return {
+    headers: parsed.headers,
+    headerLines: parsed.headerLines,
+    from: parsed.from,
+    replyTo: parsed.replyTo,
+    subject: parsed.subject,
+    messageId: parsed.messageId,
+    inReplyTo: parsed.inReplyTo,
+    references: parsed.references,
+    date: parsed.date,
+    text: parsed.text,
+    html: typeof parsed.html === 'string' && parsed.html.length > 0 ? sanitise(parsed.html) : undefined,
+    attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
+  };
+};
 
 /**
  * What agents see of a reply: the new text, without the quoted history below it ("On … wrote:",
@@ -152,22 +174,30 @@ const storeBlob = async (blobs: BlobStore | undefined, content: Buffer, contentT
 /**
  * Turns a raw mail into what the ingest port takes. Never throws for a bad mail: what mailparser
  * cannot read becomes a placeholder message with the raw source kept as an attachment.
+ * `fallbackId` (the dedupe key of a mail without Message-ID) is computed only when needed.
  */
-export const mailToInbound = async (raw: Buffer, options: ConvertOptions, fallbackId: string): Promise<MailFacts> => {
-  let parsed: ParsedMail;
+export const mailToInbound = async (raw: Buffer, options: ConvertOptions, fallbackId: string | (() => string)): Promise<MailFacts> => {
+  const fallback = () => (typeof fallbackId === 'string' ? fallbackId : fallbackId());
+  let parsed: ParsedParts;
+  // The original is stored while the mail is parsed: it does not depend on the parse.
+  const original = raw.length > 0 ? storeBlob(options.blobs, raw, 'message/rfc822', 'original.eml', options.maxAttachmentBytes) : null;
+  // Settled below in every case; until then a failure must not count as unhandled.
+  original?.catch(() => undefined);
   try {
     if (raw.length === 0) throw new Error('the message is empty (0 bytes)');
-    parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
+    parsed = await (options.parse ?? parseHere)(raw);
   } catch (error) {
+    // Stopping is not the mail's fault: it is read again, not recorded as unreadable.
+    if (error instanceof ParsePoolClosedError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    const source = raw.length > 0 ? [await storeBlob(options.blobs, raw, 'message/rfc822', 'original.eml', options.maxAttachmentBytes)] : [];
+    const source = original ? [await original] : [];
     return {
       parseError: reason,
       noise: null,
       report: null,
       message: {
         channel: options.channel,
-        externalId: fallbackId,
+        externalId: fallback(),
         from: { kind: 'external', value: `email:${options.instanceId}-unreadable` },
         subject: '(unreadable mail)',
         text: `This mail could not be read (${reason.slice(0, 300)}); its source is kept as an attachment.`,
@@ -181,15 +211,16 @@ export const mailToInbound = async (raw: Buffer, options: ConvertOptions, fallba
   const from = firstAddress(parsed.from) ?? firstAddress(parsed.replyTo);
   const noise = noiseOf(parsed, from?.address ?? null, options.ownAddresses);
   const report = noise === 'delivery-report' ? deliveryReportOf(parsed, raw) : null;
-  const html = typeof parsed.html === 'string' && parsed.html.length > 0 ? stripNul(sanitise(parsed.html)) : undefined;
+  const html = parsed.html ? stripNul(parsed.html) : undefined;
   const fullText = stripNul(parsed.text ?? '').trim();
-  const attachments: AttachmentRef[] = [];
-  for (const attachment of parsed.attachments) {
-    const name = stripNul(attachment.filename ?? `attachment-${attachments.length + 1}`).slice(0, 200);
-    attachments.push(await storeBlob(options.blobs, attachment.content, attachment.contentType || 'application/octet-stream', name, options.maxAttachmentBytes));
-  }
-  // The whole mail, as received: the ledger keeps the original while agents read the reply alone.
-  attachments.push(await storeBlob(options.blobs, raw, 'message/rfc822', 'original.eml', options.maxAttachmentBytes));
+  // Stored side by side (each put waits on its own fsyncs), kept in the mail's order; the whole
+  // mail, as received, last: the ledger keeps the original while agents read the reply alone.
+  const attachments: AttachmentRef[] = await Promise.all([
+    ...parsed.attachments.map((attachment, i) =>
+      storeBlob(options.blobs, attachment.content, attachment.contentType || 'application/octet-stream', stripNul(attachment.filename ?? `attachment-${i + 1}`).slice(0, 200), options.maxAttachmentBytes),
+    ),
+    original!,
+  ]);
   const visible = visibleReply(fullText);
   const text = visible.length > 0 ? visible : attachments.length > 1 ? `(${attachments.length - 1} attachment${attachments.length > 2 ? 's' : ''}, no text)` : '(no text)';
   const subject = parsed.subject ? clip(stripNul(parsed.subject), INBOUND_LIMITS.subject) : undefined;
@@ -200,7 +231,7 @@ export const mailToInbound = async (raw: Buffer, options: ConvertOptions, fallba
     report,
     message: {
       channel: options.channel,
-      externalId: normaliseMessageId(parsed.messageId) ?? fallbackId,
+      externalId: normaliseMessageId(parsed.messageId) ?? fallback(),
       from: from ? { kind: 'email', value: from.address, ...(from.name ? { name: clip(from.name, INBOUND_LIMITS.fromName) } : {}) } : { kind: 'external', value: `email:${options.instanceId}-no-sender` },
       threadRefs: threadRefsOf(parsed),
       threadScope: 'any',

@@ -1,6 +1,7 @@
 import type { DeliveryFeedback, Health, IngestPort, IngestResult, Logger, PluginState, ResyncRequest, ResyncResult } from '@switchboard/core';
 import { ImapFlow } from 'imapflow';
 import { mailToInbound, normaliseMessageId, rawDigestId, type ConvertOptions, type MailFacts } from './mail-to-inbound.js';
+import { acquireParsePool, ParsePoolClosedError, releaseParsePool, type ParsePool } from './parse-pool.js';
 import { subjectTokenIn, type SubjectTokens } from './subject-token.js';
 
 export interface ImapSettings {
@@ -42,6 +43,12 @@ type Prepared = { uid: number; kind: 'mail'; facts: MailFacts } | { uid: number;
 interface Cursor {
   uidValidity: string;
   lastUid: number;
+}
+
+/** A batch being read: `fetched` once its sources are off the connection, `prepared` once every mail is parsed and stored. */
+interface Reading {
+  fetched: Promise<void>;
+  prepared: Promise<Prepared[]>;
 }
 
 /** Bytes of mail fetched per round trip at most (a chunk is ingested, acknowledged, then the cursor moves). */
@@ -90,6 +97,8 @@ export class MailboxWatcher {
   #memory = new Map<string, unknown>();
   /** EXISTS when the last pass began: more means mail came in meanwhile. */
   #seenExists = 0;
+  /** Parser threads, held from start() to stop() (and by a resync meanwhile). */
+  #pool: ParsePool | null = null;
 
   constructor(options: WatcherOptions) {
     this.#options = options;
@@ -101,6 +110,7 @@ export class MailboxWatcher {
 
   start(): void {
     if (this.#loop) return;
+    this.#pool ??= acquireParsePool();
     this.#abort = new AbortController();
     this.#loop = this.#run(this.#abort.signal);
   }
@@ -112,6 +122,9 @@ export class MailboxWatcher {
     if (client) await client.logout().catch(() => client.close());
     await this.#loop?.catch(() => undefined);
     this.#loop = null;
+    const pool = this.#pool;
+    this.#pool = null;
+    if (pool) await releaseParsePool(pool);
   }
 
   health(): Health {
@@ -138,14 +151,16 @@ export class MailboxWatcher {
   /** Re-reads the mailbox on its own connection; the ledger's dedupe keeps what is recorded already. */
   async resync(request: ResyncRequest): Promise<ResyncResult> {
     const client = this.#newClient();
-    await client.connect();
+    // Its own hold on the parser threads: the watcher may stop (or never run, on an API node) meanwhile.
+    const pool = acquireParsePool();
     try {
+      await client.connect();
       const lock = await client.getMailboxLock(this.mailbox);
       try {
         const uids = 'since' in request ? ((await client.search({ since: request.since }, { uid: true })) || []) : ((await client.search({ all: true }, { uid: true })) || []);
         let added = 0;
         for (let i = 0; i < uids.length; i += CHUNK_MESSAGES) {
-          const result = await this.#process(client, uids.slice(i, i + CHUNK_MESSAGES), { acknowledge: false });
+          const result = await this.#process(client, pool, uids.slice(i, i + CHUNK_MESSAGES), { acknowledge: false });
           added += result.added;
         }
         return { seen: uids.length, added, detail: `${this.mailbox}: ${uids.length} read, ${added} new` };
@@ -154,6 +169,7 @@ export class MailboxWatcher {
       }
     } finally {
       await client.logout().catch(() => client.close());
+      await releaseParsePool(pool);
     }
   }
 
@@ -273,47 +289,80 @@ export class MailboxWatcher {
     this.#status.backlog = pending.length;
     const batches: number[][] = [];
     for (let i = 0; i < pending.length; i += CHUNK_MESSAGES) batches.push(pending.slice(i, i + CHUNK_MESSAGES));
-    // A pipeline one batch deep: the next batch is fetched and parsed while this one is committed,
-    // acknowledged and its cursor saved — in that order, batch after batch, so "acknowledged only
-    // after commit" and "the cursor never passes an uncommitted mail" hold as before.
-    let next = batches.length > 0 ? this.#prepare(client, batches[0]!) : null;
+    // A pipeline: the next batch's sources are fetched as soon as the connection is free of this
+    // one's and parsed (in the parser threads) while this one is committed. Each committed batch
+    // is then acknowledged and its cursor saved, in that order and batch after batch, while the
+    // next one commits: "acknowledged only after commit" and "the cursor never passes an
+    // uncommitted mail" hold as before. A failed acknowledgement stops the cursor there (what
+    // follows is read again and kept once by dedupe) and fails the pass.
+    const pool = this.#pool;
+    let next = batches.length > 0 ? this.#read(client, pool, batches[0]!) : null;
     let done = 0;
-    for (let i = 0; i < batches.length; i++) {
-      const prepared = await next!;
-      next = i + 1 < batches.length ? this.#prepare(client, batches[i + 1]!) : null;
-      // A failure of the batch in flight surfaces when it is awaited; until then it must not go unhandled.
-      next?.catch(() => undefined);
-      const { lastUid, acknowledged } = await this.#commit(prepared);
-      if (acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
-      cursor = { uidValidity, lastUid: Math.max(cursor.lastUid, lastUid) };
-      await this.#saveCursor(cursor);
-      done += batches[i]!.length;
-      this.#status.lastUid = cursor.lastUid;
-      this.#status.backlog = Math.max(0, pending.length - done);
+    let settled: Promise<void> = Promise.resolve();
+    let stopped = false;
+    try {
+      for (let i = 0; i < batches.length && !stopped; i++) {
+        const reading = next!;
+        await reading.fetched;
+        next = i + 1 < batches.length ? this.#read(client, pool, batches[i + 1]!) : null;
+        // A failure of the batch in flight surfaces when it is awaited; until then it must not go unhandled.
+        next?.fetched.catch(() => undefined);
+        next?.prepared.catch(() => undefined);
+        const prepared = await reading.prepared;
+        const { lastUid, acknowledged } = await this.#commit(prepared);
+        const size = batches[i]!.length;
+        settled = settled.then(async () => {
+          if (acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
+          cursor = { uidValidity, lastUid: Math.max(cursor.lastUid, lastUid) };
+          await this.#saveCursor(cursor);
+          done += size;
+          this.#status.lastUid = cursor.lastUid;
+          this.#status.backlog = Math.max(0, pending.length - done);
+        });
+        // Awaited below, whatever happens to the batches after it; a failure stops the next commit.
+        settled.catch(() => {
+          stopped = true;
+        });
+      }
+    } finally {
+      await settled;
     }
   }
 
   /** Ingests the given UIDs (resync: without acknowledging them). Answers the last UID handled and how many were new. */
-  async #process(client: ImapFlow, uids: number[], options: { acknowledge: boolean }): Promise<{ lastUid: number; added: number }> {
-    const { lastUid, added, acknowledged } = await this.#commit(await this.#prepare(client, uids));
+  async #process(client: ImapFlow, pool: ParsePool | null, uids: number[], options: { acknowledge: boolean }): Promise<{ lastUid: number; added: number }> {
+    const { lastUid, added, acknowledged } = await this.#commit(await this.#read(client, pool, uids).prepared);
     if (options.acknowledge && acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
     return { lastUid, added };
   }
 
+  /** Starts reading a batch: see Reading. */
+  #read(client: ImapFlow, pool: ParsePool | null, uids: number[]): Reading {
+    let onFetched = (): void => {};
+    const fetched = new Promise<void>((resolve) => {
+      onFetched = resolve;
+    });
+    const prepared = this.#prepare(client, pool, uids, () => onFetched());
+    // A failure before the sources are all in ends the wait for them too.
+    return { fetched: Promise.race([fetched, prepared.then(() => undefined)]), prepared };
+  }
+
   /**
    * Reads and parses a batch: sizes first (RFC822.SIZE), then the sources of those within the
-   * limit, in chunks of bounded bytes, each parsed (attachments and the original into the blob
-   * store) before the next is fetched, so no more than CHUNK_BYTES of sources are held at once.
-   * Nothing is recorded yet.
+   * limit, in chunks of bounded bytes. Each mail is parsed (attachments and the original into the
+   * blob store) as its source arrives; the next chunk is fetched once the last one is parsed, so
+   * no more than CHUNK_BYTES of sources are held at once. Nothing is recorded yet.
    */
-  async #prepare(client: ImapFlow, uids: number[]): Promise<Prepared[]> {
-    if (uids.length === 0) return [];
+  async #prepare(client: ImapFlow, pool: ParsePool | null, uids: number[], onFetched: () => void): Promise<Prepared[]> {
     const sizes = new Map<number, SizeFacts>();
-    for await (const message of client.fetch(uids.join(','), { uid: true, size: true, envelope: true }, { uid: true })) {
-      sizes.set(message.uid, { size: message.size ?? 0, envelope: message.envelope });
+    if (uids.length > 0) {
+      for await (const message of client.fetch(uids.join(','), { uid: true, size: true, envelope: true }, { uid: true })) {
+        sizes.set(message.uid, { size: message.size ?? 0, envelope: message.envelope });
+      }
     }
     const ordered = uids.filter((uid) => sizes.has(uid));
-    const prepared: Prepared[] = [];
+    const { maxMessageBytes } = this.#options;
+    const prepared: Promise<Prepared>[] = [];
     let index = 0;
     while (index < ordered.length) {
       // A chunk of sources within CHUNK_BYTES (at least one message).
@@ -322,30 +371,33 @@ export class MailboxWatcher {
       while (index < ordered.length) {
         const uid = ordered[index]!;
         const size = sizes.get(uid)!.size;
-        if (chunk.length > 0 && bytes + Math.min(size, this.#options.maxMessageBytes) > CHUNK_BYTES) break;
+        if (chunk.length > 0 && bytes + Math.min(size, maxMessageBytes) > CHUNK_BYTES) break;
         chunk.push(uid);
-        bytes += Math.min(size, this.#options.maxMessageBytes);
+        bytes += Math.min(size, maxMessageBytes);
         index += 1;
       }
-      const sources = new Map<number, Buffer>();
-      const small = chunk.filter((uid) => sizes.get(uid)!.size <= this.#options.maxMessageBytes);
+      const parsing = new Map<number, Promise<Prepared>>();
+      const small = chunk.filter((uid) => sizes.get(uid)!.size <= maxMessageBytes);
       if (small.length > 0) {
         for await (const message of client.fetch(small.join(','), { uid: true, source: true }, { uid: true })) {
-          sources.set(message.uid, message.source ?? Buffer.alloc(0));
+          const parse = this.#parse(message.uid, message.source ?? Buffer.alloc(0), pool);
+          // Awaited once the chunk is in; a stop meanwhile must not count as unhandled.
+          parse.catch(() => undefined);
+          parsing.set(message.uid, parse);
         }
       }
-      prepared.push(
-        ...(await Promise.all(
-          chunk.map(async (uid): Promise<Prepared> => {
-            const facts = sizes.get(uid)!;
-            const source = sources.get(uid);
-            if (source === undefined && facts.size > this.#options.maxMessageBytes) return { uid, kind: 'oversized', facts };
-            return this.#parse(uid, source ?? Buffer.alloc(0));
-          }),
-        )),
-      );
+      const chunkDone = chunk.map((uid): Promise<Prepared> => {
+        const facts = sizes.get(uid)!;
+        const parse = parsing.get(uid);
+        if (parse) return parse;
+        if (facts.size > maxMessageBytes) return Promise.resolve({ uid, kind: 'oversized', facts });
+        return this.#parse(uid, Buffer.alloc(0), pool);
+      });
+      prepared.push(...chunkDone);
+      if (index < ordered.length) await Promise.all(chunkDone);
     }
-    return prepared;
+    onFetched();
+    return Promise.all(prepared);
   }
 
   /** Records a prepared batch: every mail at once, so the ingest port commits them in a few transactions. */
@@ -378,10 +430,11 @@ export class MailboxWatcher {
   }
 
   /** Parses one source; a mail that cannot even be turned into a placeholder is parked (left unread, blocking nothing). */
-  async #parse(uid: number, raw: Buffer): Promise<Prepared> {
+  async #parse(uid: number, raw: Buffer, pool: ParsePool | null): Promise<Prepared> {
     const { convert } = this.#options;
     try {
-      const facts = await mailToInbound(raw, { ...convert, mailbox: this.mailbox }, rawDigestId(this.mailbox, raw));
+      const parse = pool ? (source: Buffer) => pool.parse(source) : undefined;
+      const facts = await mailToInbound(raw, { ...convert, mailbox: this.mailbox, parse }, () => rawDigestId(this.mailbox, raw));
       // A subject token names the first mail we sent in its conversation: a same-customer reference.
       const token = facts.parseError === null ? subjectTokenIn(facts.message.subject) : null;
       const tokenRef = token
@@ -394,6 +447,8 @@ export class MailboxWatcher {
       if (tokenRef) facts.message.customerThreadRefs = [tokenRef];
       return { uid, kind: 'mail', facts };
     } catch (error) {
+      // Stopping: the pass ends and the mail is read again, neither parked nor recorded.
+      if (error instanceof ParsePoolClosedError) throw error;
       this.#park(uid, error);
       return { uid, kind: 'parked' };
     }

@@ -87,3 +87,17 @@ export const summarizeCpuProfile = (file: string, root: string, fromUs: number, 
     byFunction: sorted(result.byFunction),
   };
 };
+
+/** Prints a summary as the benches do: self time by area (and with the native calls made on its behalf), then the top functions. */
+export const printProfileSummary = (title: string, summary: ProfileSummary): void => {
+  const share = (ms: number) => `${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)}%`;
+  console.log(`\n${title} (${(summary.totalMs / 1000).toFixed(2)} s sampled), self time:`);
+  const callers = new Map(summary.byCallerArea);
+  console.log('    self  incl. native and node-internal calls made on its behalf');
+  for (const [area, ms] of summary.byArea) console.log(`  ${share(ms)}  ${share(callers.get(area) ?? 0)}  ${area}`);
+  for (const [area, ms] of summary.byCallerArea) {
+    if (!summary.byArea.some(([name]) => name === area)) console.log(`  ${'-'.padStart(6)}  ${share(ms)}  ${area}`);
+  }
+  console.log('  top functions:');
+  for (const [name, ms] of summary.byFunction) console.log(`  ${share(ms)}  ${name}`);
+};

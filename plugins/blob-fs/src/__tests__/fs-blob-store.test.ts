@@ -39,6 +39,23 @@ describe('FsBlobStore', () => {
     expect(await store.pending()).toEqual([]);
   });
 
+  it('stores bytes it holds already without writing them again, and finds its folders when something removed the temporary one', async () => {
+    const { store, dir } = await makeStore();
+    const bytes = new TextEncoder().encode('kept once');
+    const first = await store.put(bytes, { contentType: 'text/plain' });
+    const path = join(dir, 'sha256', first.ref.slice(7, 9), first.ref.slice(9, 11), first.ref.slice(7));
+    const before = await stat(path);
+    expect(await store.put(bytes, { contentType: 'application/pdf' })).toEqual(first);
+    const after = await stat(path);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    await rm(join(dir, 'tmp'), { recursive: true });
+    // New blobs after that: their temporary files and shard folders are made as needed.
+    const others = ['again', 'and again'].map((text) => new TextEncoder().encode(text));
+    const stored = await Promise.all(others.map((other) => store.put(other, { contentType: 'text/plain' })));
+    for (const [i, { ref }] of stored.entries()) expect(Buffer.from(await (await store.get(ref))!.bytes()).toString()).toBe(['again', 'and again'][i]);
+    expect(await store.pending()).toEqual([]);
+  });
+
   it('leaves no temporary file behind a refused or failed put', async () => {
     const { store } = await makeStore();
     await expect(store.put(new Uint8Array(BLOB_CONTRACT_MAX_BYTES + 1), { contentType: 'x/y' })).rejects.toThrow('larger than the limit');
