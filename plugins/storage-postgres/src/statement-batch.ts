@@ -122,6 +122,8 @@ export class StatementBatch {
   private flushing = false;
   /** Whether BEGIN has reached the server (until then a rollback has nothing to undo). */
   private begun = false;
+  /** Why statements sent ahead failed: the reason every later answer of the transaction gives. */
+  private aheadFailure: unknown = undefined;
 
   private constructor(
     private readonly runner: QueryRunner,
@@ -146,11 +148,25 @@ export class StatementBatch {
     this.held.push(inlineParameters(sql, params));
   }
 
+  /**
+   * Sends what is held now, without waiting for the answer: the server works on it while the
+   * caller builds what follows. A failure surfaces at the next statement that needs an answer (or
+   * at COMMIT), as for a statement held back.
+   */
+  sendAhead(): void {
+    const last = this.held.pop();
+    if (last === undefined) return;
+    this.ask(last, undefined).catch((error: unknown) => {
+      this.aheadFailure ??= error;
+    });
+  }
+
   private async query(sql: string, params: unknown[] | undefined, structured: boolean | undefined): Promise<unknown> {
     switch (sql) {
       case 'START TRANSACTION':
         this.held = ['BEGIN'];
         this.begun = false;
+        this.aheadFailure = undefined;
         return shape(undefined, structured);
       case 'COMMIT':
         // Nothing reached the server and only BEGIN is held: there is nothing to commit.
@@ -203,14 +219,15 @@ export class StatementBatch {
         // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not an error: make it one,
         // so a caller that swallowed the failure of a statement cannot believe its work was kept.
         if (w.text === 'COMMIT' && answers[i]?.command === 'ROLLBACK') {
-          w.reject(new Error('the transaction was rolled back: one of its statements failed'));
+          w.reject(this.aheadFailure ?? new Error('the transaction was rolled back: one of its statements failed'));
         } else {
           w.resolve(shape(answers[i], w.structured));
         }
       });
     } catch (error) {
       // The statements carry customers' words as literals: the error names them only up to the first literal.
-      const failure = new QueryFailedError(statements.map(outline).join('; '), [], error as Error);
+      // After statements sent ahead failed, the later ones fail only because the transaction is aborted.
+      const failure = this.aheadFailure ?? new QueryFailedError(statements.map(outline).join('; '), [], error as Error);
       for (const w of waiting) w.reject(failure);
     }
   }
@@ -220,6 +237,11 @@ export class StatementBatch {
  * Runs a statement whose result nobody reads (a write, a lock): held back when `manager` is bound
  * to a batching transaction, else run at once.
  */
+/** Sends the statements `manager`'s batching transaction holds now, without waiting (see `sendAhead`). */
+export const sendAhead = (manager: EntityManager): void => {
+  StatementBatch.of(manager.queryRunner)?.sendAhead();
+};
+
 export const execute = async (manager: EntityManager, sql: string, params: readonly unknown[] = []): Promise<void> => {
   const batch = StatementBatch.of(manager.queryRunner);
   if (batch === undefined) await manager.query(sql, [...params]);

@@ -1,3 +1,4 @@
+import type { Customer } from '../../identity/customer.entity.js';
 import { identityOf, type IdentityKey, type NormaliseOptions } from '../../identity/identity.value-object.js';
 import { identityKeyOf, identityKeysOf, resolveCustomers, type Sender } from '../../identity/use-cases/resolve-customers.use-case.js';
 import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
@@ -44,6 +45,9 @@ export const hashOf = (record: LegacyRecord): string => {
   }
   return known;
 };
+
+/** Entries built before they are sent on to the database, which stores them while the batch goes on. */
+const SEND_AHEAD = 250;
 
 const legacyValue = (externalId: string): string => externalId.replace(/^legacy:/, '');
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -137,7 +141,10 @@ export class ImportBatch {
       else if (entity === 'staff') await this.staff(last as LegacyStaff[]);
       else await this.references(last);
     }
-    if (!this.dryRun && this.mapped.length > 0) await this.session.legacyMap.upsertMany(this.mapped);
+    if (!this.dryRun && this.mapped.length > 0) {
+      await this.session.legacyMap.upsertMany(this.mapped);
+      await this.session.migrationRuns.sendAhead();
+    }
     return { counters: this.counters, failures: this.failures, mapped: this.mapped };
   }
 
@@ -240,7 +247,7 @@ export class ImportBatch {
         conflicts.map((c) => ({ id: newId(), customerId: c.customerId, otherCustomerId: c.otherCustomerId, identity: c.identity, interactionId: null, status: 'pending' as const, createdAt: this.now, decidedAt: null })),
       );
     }
-    const touchedCustomers = new Set<string>();
+    const touchedCustomers = new Map<string, Customer>();
     for (const w of work) {
       const customer = customerOf.get(identityKeyOf(w.sender.key));
       if (customer === undefined) {
@@ -257,12 +264,12 @@ export class ImportBatch {
       // A customer made here starts with what the legacy system knew of them; a customer the hub
       // had keeps its own attributes.
       if (created.has(customer.id) && !touchedCustomers.has(customer.id)) {
-        touchedCustomers.add(customer.id);
         const organization = w.record.organizationExternalId ? known.get(w.record.organizationExternalId)?.data['name'] : undefined;
         const attributes = { ...customer.attributes, ...(typeof organization === 'string' ? { organization } : {}), legacy: { system: this.system, ...w.record.attributes } };
-        await this.session.customers.update({ ...customer, attributes, updatedAt: this.now });
+        touchedCustomers.set(customer.id, { ...customer, attributes, updatedAt: this.now });
       }
     }
+    await this.session.customers.updateMany([...touchedCustomers.values()]);
   }
 
   private async tickets(records: readonly LegacyTicket[]): Promise<void> {
@@ -398,11 +405,12 @@ export class ImportBatch {
     );
     const conversationIds = [...new Set(fresh.map((f) => f.conversationId))];
     await this.session.lockAll(conversationIds.map(lockKeys.conversation));
-    const [conversations, heads] = await Promise.all([this.session.conversations.getMany(conversationIds), this.session.interactions.lastMany(conversationIds)]);
+    // The chain heads from the hub-wide anchor (seq and digest only), not the last entries themselves.
+    const [conversations, heads] = await Promise.all([this.session.conversations.getMany(conversationIds), this.session.heads.getMany(conversationIds)]);
     const conversationOf = new Map(conversations.map((c) => [c.id, c]));
     const headOf = new Map<string, Pick<Interaction, 'seq' | 'digest'>>(heads.map((h) => [h.conversationId, h]));
     const touched = new Map<string, Conversation>();
-    const interactions: Interaction[] = [];
+    let interactions: Interaction[] = [];
     const claimedHere = new Set<string>();
     for (const f of fresh) {
       const conversation = touched.get(f.conversationId) ?? conversationOf.get(f.conversationId);
@@ -445,6 +453,12 @@ export class ImportBatch {
       );
       headOf.set(conversation.id, interaction);
       interactions.push(interaction);
+      if (interactions.length >= SEND_AHEAD) {
+        // The database stores these while the next ones are built.
+        await this.session.interactions.insertMany(interactions);
+        await this.session.migrationRuns.sendAhead();
+        interactions = [];
+      }
       const next: Conversation =
         record.direction === 'inbound'
           ? { ...conversation, channels: conversation.channels.includes(f.channel) ? conversation.channels : [...conversation.channels, f.channel], lastInboundChannel: f.channel, lastInboundAt: record.occurredAt }
@@ -457,7 +471,7 @@ export class ImportBatch {
       this.holds('entry', f.contentHash);
     }
     if (interactions.length > 0) await this.session.interactions.insertMany(interactions);
-    for (const conversation of touched.values()) await this.session.conversations.update(conversation);
+    await this.session.conversations.updateMany([...touched.values()]);
   }
 }
 
