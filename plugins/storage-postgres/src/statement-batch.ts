@@ -124,6 +124,8 @@ export class StatementBatch {
   private begun = false;
   /** Why statements sent ahead failed: the reason every later answer of the transaction gives. */
   private aheadFailure: unknown = undefined;
+  /** The query on the wire, if any: the next one waits for its answer (a connection runs one at a time). */
+  private inFlight: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly runner: QueryRunner,
@@ -156,9 +158,12 @@ export class StatementBatch {
   sendAhead(): void {
     const last = this.held.pop();
     if (last === undefined) return;
-    this.ask(last, undefined).catch((error: unknown) => {
+    const answered = new Promise((resolve, reject) => this.waiting.push({ text: last, structured: undefined, resolve, reject }));
+    answered.catch((error: unknown) => {
       this.aheadFailure ??= error;
     });
+    // Now, not after this turn of the microtask queue: the caller goes on without yielding to I/O.
+    void this.flush();
   }
 
   private async query(sql: string, params: unknown[] | undefined, structured: boolean | undefined): Promise<unknown> {
@@ -179,6 +184,7 @@ export class StatementBatch {
         this.held = [];
         if (!this.begun) return shape(undefined, structured);
         this.begun = false;
+        await this.inFlight;
         return this.original(sql, params, structured);
       default:
         return this.ask(inlineParameters(sql, params), structured);
@@ -201,10 +207,21 @@ export class StatementBatch {
     this.held = [];
     this.waiting = [];
     this.flushing = false;
+    // A flush was due, but a send ahead took everything first.
+    if (waiting.length === 0) {
+      this.held = held;
+      return;
+    }
     if (held[0] === 'BEGIN') this.begun = true;
     const statements = [...held, ...waiting.map((w) => w.text)];
     const text = statements.join(';\n');
+    const previous = this.inFlight;
+    let answered = () => {};
+    this.inFlight = new Promise((resolve) => {
+      answered = resolve;
+    });
     try {
+      await previous;
       const connection = (await this.runner.connect()) as PgLikeConnection;
       let results: PgLikeResult[];
       if (connection.queryAll !== undefined) {
@@ -229,18 +246,21 @@ export class StatementBatch {
       // After statements sent ahead failed, the later ones fail only because the transaction is aborted.
       const failure = this.aheadFailure ?? new QueryFailedError(statements.map(outline).join('; '), [], error as Error);
       for (const w of waiting) w.reject(failure);
+    } finally {
+      answered();
     }
   }
 }
+
+/** Sends the statements `manager`'s batching transaction holds now, without waiting (see `sendAhead`). */
+export const sendAhead = (manager: EntityManager): void => {
+  StatementBatch.of(manager.queryRunner)?.sendAhead();
+};
 
 /**
  * Runs a statement whose result nobody reads (a write, a lock): held back when `manager` is bound
  * to a batching transaction, else run at once.
  */
-/** Sends the statements `manager`'s batching transaction holds now, without waiting (see `sendAhead`). */
-export const sendAhead = (manager: EntityManager): void => {
-  StatementBatch.of(manager.queryRunner)?.sendAhead();
-};
 
 export const execute = async (manager: EntityManager, sql: string, params: readonly unknown[] = []): Promise<void> => {
   const batch = StatementBatch.of(manager.queryRunner);

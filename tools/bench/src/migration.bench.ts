@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +16,28 @@ import { summarizeCpuProfile } from './cpu-profile.js';
 
 // BENCH_PROFILE=1: CPU-profile this process during the import and print where its time goes.
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
+
+/** Round trips and statements this process sends to PostgreSQL while `counting` (statement-batch.ts joins statements with ";\n"). */
+const sent = { counting: false, roundTrips: 0, statements: 0 };
+{
+  const Connection = createRequire(import.meta.url)('pg/lib/connection.js') as { prototype: { query(text: string): unknown; parse(query: { text?: string }): unknown; sync(): unknown } };
+  const { query, parse, sync } = Connection.prototype;
+  Connection.prototype.query = function (this: unknown, text: string) {
+    if (sent.counting) {
+      sent.roundTrips += 1;
+      sent.statements += String(text).split(';\n').length;
+    }
+    return query.call(this, text);
+  };
+  Connection.prototype.parse = function (this: unknown, message: { text?: string }) {
+    if (sent.counting) sent.statements += 1;
+    return parse.call(this, message);
+  };
+  Connection.prototype.sync = function (this: unknown) {
+    if (sent.counting) sent.roundTrips += 1;
+    return sync.call(this);
+  };
+}
 
 const percentile = (sorted: readonly number[], p: number): number => {
   if (sorted.length === 0) return Number.NaN;
@@ -123,7 +146,9 @@ export const runMigrationBench = async (): Promise<void> => {
     }
     const cpu0 = process.cpuUsage();
     const started = performance.now();
+    sent.counting = true;
     const ended = await runner.run(run.id);
+    sent.counting = false;
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const profile = profiler === null ? null : (await profiler.post('Profiler.stop')).profile;
@@ -145,6 +170,7 @@ export const runMigrationBench = async (): Promise<void> => {
     const pgMs = (pgCpu * 1000) / records;
     console.log(`CPU per record      ${fmt(hubMs, 3)} ms in this process + ${fmt(pgMs, 3)} ms in PostgreSQL's backends (${backends.length}) = ${fmt(hubMs + pgMs, 3)} ms`);
     console.log(`CPU-bound rate      ${fmt(1000 / (hubMs + pgMs))} records/s, ${fmt((1000 / (hubMs + pgMs)) * (entries / records))} entries/s on one free core (MariaDB's side not counted; load average ${fmt(Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]), 1)})`);
+    console.log(`PostgreSQL          ${fmt(sent.roundTrips)} round trips, ${fmt(sent.statements)} statements: ${fmt(sent.roundTrips / records, 3)} round trips and ${fmt(sent.statements / records, 3)} statements per record`);
     console.log(`batch commit (ms)   p50 ${fmt(percentile(latencies, 50), 1)}  p99 ${fmt(percentile(latencies, 99), 1)}  max ${fmt(latencies.at(-1) ?? Number.NaN, 1)}  (${latencies.length} transactions)`);
     if (profile !== null) {
       const dir = mkdtempSync(join(tmpdir(), 'sb-bench-migration-prof-'));
