@@ -2,7 +2,8 @@ import type { Customer } from '../../identity/customer.entity.js';
 import { identityOf, type IdentityKey, type NormaliseOptions } from '../../identity/identity.value-object.js';
 import { identityKeyOf, identityKeysOf, resolveCustomers, type Sender } from '../../identity/use-cases/resolve-customers.use-case.js';
 import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
-import type { Interaction } from '../../ledger/interaction.entity.js';
+import type { Interaction, Party } from '../../ledger/interaction.entity.js';
+import { contentHashOf } from '../../ledger/hash-chain.js';
 import { buildEntry } from '../../ledger/ledger-writer.js';
 import {
   ALL_LEGACY_ENTITIES,
@@ -50,6 +51,33 @@ export const hashOf = (record: LegacyRecord): string => {
 const SEND_AHEAD = 250;
 
 const legacyValue = (externalId: string): string => externalId.replace(/^legacy:/, '');
+
+/** What an entry's ledger content is made of that depends on the record alone, with its content hash. */
+interface EntryContent {
+  party: Party | null;
+  data: Record<string, unknown>;
+  contentHash: string;
+}
+
+// Like the record hashes: computed for the page read ahead while the batch before it commits.
+const contents = new WeakMap<LegacyEntry, EntryContent>();
+const contentOf = (record: LegacyEntry): EntryContent => {
+  let known = contents.get(record);
+  if (known === undefined) {
+    const author = record.author;
+    const party: Party | null = author.kind === 'user' && author.externalId !== null ? { kind: 'legacy', value: legacyValue(author.externalId), ...(author.name ? { name: author.name } : {}) } : null;
+    const data: Record<string, unknown> = { legacy: { id: record.externalId, author: { kind: author.kind, id: author.externalId, name: author.name } } };
+    known = { party, data, contentHash: contentHashOf({ subject: record.subject, text: record.text, html: record.html, attachments: record.attachments, party, data }) };
+    contents.set(record, known);
+  }
+  return known;
+};
+
+/** The hashes a record needs, computed ahead (while another batch commits). */
+export const prepareRecord = (record: LegacyRecord): void => {
+  hashOf(record);
+  if (record.entity === 'entry') contentOf(record);
+};
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** One batch's mapping work, inside its transaction. */
@@ -428,6 +456,7 @@ export class ImportBatch {
       if (receiptKey !== null) claimedHere.add(receiptKey);
       const { record } = f;
       const author = record.author;
+      const content = contentOf(record);
       const interaction = buildEntry(
         conversation,
         {
@@ -442,14 +471,15 @@ export class ImportBatch {
           attachments: record.attachments,
           // The hub agent the legacy staff member was matched to, if any.
           agentId: author.kind === 'staff' && author.externalId !== null ? (known.get(author.externalId)?.hubId ?? null) : null,
-          party: author.kind === 'user' && author.externalId !== null ? { kind: 'legacy', value: legacyValue(author.externalId), ...(author.name ? { name: author.name } : {}) } : null,
-          data: { legacy: { id: record.externalId, author: { kind: author.kind, id: author.externalId, name: author.name } } },
+          party: content.party,
+          data: content.data,
           sourcePlugin: this.run.source,
           occurredAt: record.occurredAt,
         },
         headOf.get(conversation.id) ?? null,
         this.now,
         ids.get(record.externalId),
+        content.contentHash,
       );
       headOf.set(conversation.id, interaction);
       interactions.push(interaction);
