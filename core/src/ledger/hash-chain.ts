@@ -8,7 +8,8 @@ import type { Interaction } from './interaction.entity.js';
 export const canonicalJson = (value: unknown): string => {
   if (value === null || value === undefined) return 'null';
   if (typeof value !== 'object') return JSON.stringify(value);
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  // An ISO date holds nothing JSON escapes.
+  if (value instanceof Date) return `"${value.toISOString()}"`;
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i += 1) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
@@ -17,13 +18,25 @@ export const canonicalJson = (value: unknown): string => {
   const record = value as Record<string, unknown>;
   // sort() without a comparator orders by UTF-16 code units, as `<` on strings does.
   const keys = Object.keys(record).sort();
-  let out = '{';
-  for (const key of keys) {
+  let out = '';
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i]!;
     const member = record[key];
     if (member === undefined) continue;
-    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`;
+    out += (out === '' ? '{' : ',') + quotedKey(key) + ':' + canonicalJson(member);
   }
-  return `${out}}`;
+  return out === '' ? '{}' : `${out}}`;
+};
+
+// The same few keys come back in every record hashed: each is quoted once (up to a bound).
+const keyQuotes = new Map<string, string>();
+const quotedKey = (key: string): string => {
+  let quoted = keyQuotes.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (keyQuotes.size < 4096) keyQuotes.set(key, quoted);
+  }
+  return quoted;
 };
 
 const sha256 = (text: string): string => hash('sha256', text, 'hex');

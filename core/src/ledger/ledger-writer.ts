@@ -14,6 +14,8 @@ export const buildEntry = (
   head: Pick<Interaction, 'seq' | 'digest'> | null,
   now: Date,
   id: string = newId(),
+  /** `contentHashOf` the entry's content, when the caller computed it already (an import, ahead of its batch). */
+  contentHash?: string,
 ): Interaction => {
   // One object, hashed in place: this runs for every message ingested.
   const interaction: Interaction = {
@@ -41,7 +43,7 @@ export const buildEntry = (
     digest: '',
     erasedAt: null,
   };
-  interaction.contentHash = contentHashOf(interaction);
+  interaction.contentHash = contentHash ?? contentHashOf(interaction);
   interaction.digest = digestOf(interaction, interaction.contentHash, interaction.prevDigest);
   return interaction;
 };

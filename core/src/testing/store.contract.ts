@@ -127,6 +127,20 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         await tx((s) => s.customers.update(changed));
         expect(await read((s) => s.customers.get(customer.id))).toEqual(changed);
       });
+
+      it('updates many customers in one call, each with its own fields, and leaves out ids it does not hold', async () => {
+        const [first, second, untouched] = [aCustomer(), aCustomer({ displayName: null }), aCustomer()];
+        await tx((s) => s.customers.insertMany([first, second, untouched]));
+        const changed = [
+          { ...first, displayName: "O'Brien \\ Co", attributes: { legacy: { system: 'osticket', notes: 'line\nbreak' } }, updatedAt: secondsAfter(first.updatedAt, 60) },
+          { ...second, displayName: 'Second', attributes: {}, mergedInto: newId(), updatedAt: secondsAfter(second.updatedAt, 90) },
+        ];
+        const stranger = aCustomer();
+        await tx((s) => s.customers.updateMany([...changed, stranger]));
+        expect(await read((s) => s.customers.getMany([first.id, second.id, untouched.id, stranger.id]))).toEqual(expect.arrayContaining([...changed, untouched]));
+        expect(await read((s) => s.customers.get(stranger.id))).toBeNull();
+        await tx((s) => s.customers.updateMany([]));
+      });
     });
 
     describe('identities', () => {
@@ -302,6 +316,21 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         await tx((s) => s.conversations.update({ ...assigned, assignment: null }));
         expect((await read((s) => s.conversations.get(conversation.id)))?.assignment).toBeNull();
         expect(await read((s) => s.conversations.get(newId()))).toBeNull();
+      });
+
+      it('updates many conversations in one call, nulls and dates included, and leaves out ids it does not hold', async () => {
+        const [open, closed, untouched] = [aConversation(), aConversation({ lastInboundChannel: null, lastInboundAt: null }), aConversation()];
+        await tx((s) => s.conversations.insertMany([open, closed, untouched]));
+        const changed = [
+          { ...open, status: 'queued' as const, queueId: newId(), priority: 2, channels: ['email', 'legacy'], lastInboundChannel: 'legacy', lastInboundAt: secondsAfter(T0, 20), updatedAt: secondsAfter(T0, 60) },
+          { ...closed, status: 'closed' as const, queueId: null, firstResponseAt: secondsAfter(T0, 40), resolvedAt: secondsAfter(T0, 50), updatedAt: secondsAfter(T0, 70) },
+        ];
+        const stranger = aConversation();
+        await tx((s) => s.conversations.updateMany([...changed, stranger]));
+        const found = await read((s) => s.conversations.getMany([open.id, closed.id, untouched.id]));
+        expect(found).toHaveLength(3);
+        expect(found).toEqual(expect.arrayContaining([...changed, untouched]));
+        expect(await read((s) => s.conversations.get(stranger.id))).toBeNull();
       });
 
       it('findOpen answers the most recently updated open conversation updated since the given time', async () => {

@@ -122,6 +122,10 @@ export class StatementBatch {
   private flushing = false;
   /** Whether BEGIN has reached the server (until then a rollback has nothing to undo). */
   private begun = false;
+  /** Why statements sent ahead failed: the reason every later answer of the transaction gives. */
+  private aheadFailure: unknown = undefined;
+  /** The query on the wire, if any: the next one waits for its answer (a connection runs one at a time). */
+  private inFlight: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly runner: QueryRunner,
@@ -146,11 +150,28 @@ export class StatementBatch {
     this.held.push(inlineParameters(sql, params));
   }
 
+  /**
+   * Sends what is held now, without waiting for the answer: the server works on it while the
+   * caller builds what follows. A failure surfaces at the next statement that needs an answer (or
+   * at COMMIT), as for a statement held back.
+   */
+  sendAhead(): void {
+    const last = this.held.pop();
+    if (last === undefined) return;
+    const answered = new Promise((resolve, reject) => this.waiting.push({ text: last, structured: undefined, resolve, reject }));
+    answered.catch((error: unknown) => {
+      this.aheadFailure ??= error;
+    });
+    // Now, not after this turn of the microtask queue: the caller goes on without yielding to I/O.
+    void this.flush();
+  }
+
   private async query(sql: string, params: unknown[] | undefined, structured: boolean | undefined): Promise<unknown> {
     switch (sql) {
       case 'START TRANSACTION':
         this.held = ['BEGIN'];
         this.begun = false;
+        this.aheadFailure = undefined;
         return shape(undefined, structured);
       case 'COMMIT':
         // Nothing reached the server and only BEGIN is held: there is nothing to commit.
@@ -163,6 +184,7 @@ export class StatementBatch {
         this.held = [];
         if (!this.begun) return shape(undefined, structured);
         this.begun = false;
+        await this.inFlight;
         return this.original(sql, params, structured);
       default:
         return this.ask(inlineParameters(sql, params), structured);
@@ -185,10 +207,21 @@ export class StatementBatch {
     this.held = [];
     this.waiting = [];
     this.flushing = false;
+    // A flush was due, but a send ahead took everything first.
+    if (waiting.length === 0) {
+      this.held = held;
+      return;
+    }
     if (held[0] === 'BEGIN') this.begun = true;
     const statements = [...held, ...waiting.map((w) => w.text)];
     const text = statements.join(';\n');
+    const previous = this.inFlight;
+    let answered = () => {};
+    this.inFlight = new Promise((resolve) => {
+      answered = resolve;
+    });
     try {
+      await previous;
       const connection = (await this.runner.connect()) as PgLikeConnection;
       let results: PgLikeResult[];
       if (connection.queryAll !== undefined) {
@@ -203,23 +236,32 @@ export class StatementBatch {
         // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not an error: make it one,
         // so a caller that swallowed the failure of a statement cannot believe its work was kept.
         if (w.text === 'COMMIT' && answers[i]?.command === 'ROLLBACK') {
-          w.reject(new Error('the transaction was rolled back: one of its statements failed'));
+          w.reject(this.aheadFailure ?? new Error('the transaction was rolled back: one of its statements failed'));
         } else {
           w.resolve(shape(answers[i], w.structured));
         }
       });
     } catch (error) {
       // The statements carry customers' words as literals: the error names them only up to the first literal.
-      const failure = new QueryFailedError(statements.map(outline).join('; '), [], error as Error);
+      // After statements sent ahead failed, the later ones fail only because the transaction is aborted.
+      const failure = this.aheadFailure ?? new QueryFailedError(statements.map(outline).join('; '), [], error as Error);
       for (const w of waiting) w.reject(failure);
+    } finally {
+      answered();
     }
   }
 }
+
+/** Sends the statements `manager`'s batching transaction holds now, without waiting (see `sendAhead`). */
+export const sendAhead = (manager: EntityManager): void => {
+  StatementBatch.of(manager.queryRunner)?.sendAhead();
+};
 
 /**
  * Runs a statement whose result nobody reads (a write, a lock): held back when `manager` is bound
  * to a batching transaction, else run at once.
  */
+
 export const execute = async (manager: EntityManager, sql: string, params: readonly unknown[] = []): Promise<void> => {
   const batch = StatementBatch.of(manager.queryRunner);
   if (batch === undefined) await manager.query(sql, [...params]);

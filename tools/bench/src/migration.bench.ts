@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
@@ -8,6 +12,32 @@ import { createMariadbDatabase, createOsticketSchema, generateOsticketData, open
 import { createPostgresStore } from '@switchboard/storage-postgres';
 import { createTestDatabase } from '@switchboard/storage-postgres/testing';
 import { intFromEnv } from './bench-env.js';
+import { summarizeCpuProfile } from './cpu-profile.js';
+
+// BENCH_PROFILE=1: CPU-profile this process during the import and print where its time goes.
+const PROFILE = process.env['BENCH_PROFILE'] === '1';
+
+/** Round trips and statements this process sends to PostgreSQL while `counting` (statement-batch.ts joins statements with ";\n"). */
+const sent = { counting: false, roundTrips: 0, statements: 0 };
+{
+  const Connection = createRequire(import.meta.url)('pg/lib/connection.js') as { prototype: { query(text: string): unknown; parse(query: { text?: string }): unknown; sync(): unknown } };
+  const { query, parse, sync } = Connection.prototype;
+  Connection.prototype.query = function (this: unknown, text: string) {
+    if (sent.counting) {
+      sent.roundTrips += 1;
+      sent.statements += String(text).split(';\n').length;
+    }
+    return query.call(this, text);
+  };
+  Connection.prototype.parse = function (this: unknown, message: { text?: string }) {
+    if (sent.counting) sent.statements += 1;
+    return parse.call(this, message);
+  };
+  Connection.prototype.sync = function (this: unknown) {
+    if (sent.counting) sent.roundTrips += 1;
+    return sync.call(this);
+  };
+}
 
 const percentile = (sorted: readonly number[], p: number): number => {
   if (sorted.length === 0) return Number.NaN;
@@ -108,11 +138,21 @@ export const runMigrationBench = async (): Promise<void> => {
     const manage = new ManageMigrations(measured, sources, systemClock);
     const runner = new RunMigration(measured, sources, systemClock, { batchSize: BATCH, openTickets: 'queue' });
     const run = await manage.start({ source: 'osticket', mode: 'full' });
+    const profiler = PROFILE ? new Session() : null;
+    if (profiler !== null) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const cpu0 = process.cpuUsage();
     const started = performance.now();
+    sent.counting = true;
     const ended = await runner.run(run.id);
+    sent.counting = false;
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const profile = profiler === null ? null : (await profiler.post('Profiler.stop')).profile;
+    profiler?.disconnect();
     await source.close();
     const after = await rawStream(options, raw);
 
@@ -130,7 +170,23 @@ export const runMigrationBench = async (): Promise<void> => {
     const pgMs = (pgCpu * 1000) / records;
     console.log(`CPU per record      ${fmt(hubMs, 3)} ms in this process + ${fmt(pgMs, 3)} ms in PostgreSQL's backends (${backends.length}) = ${fmt(hubMs + pgMs, 3)} ms`);
     console.log(`CPU-bound rate      ${fmt(1000 / (hubMs + pgMs))} records/s, ${fmt((1000 / (hubMs + pgMs)) * (entries / records))} entries/s on one free core (MariaDB's side not counted; load average ${fmt(Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]), 1)})`);
+    console.log(`PostgreSQL          ${fmt(sent.roundTrips)} round trips, ${fmt(sent.statements)} statements: ${fmt(sent.roundTrips / records, 3)} round trips and ${fmt(sent.statements / records, 3)} statements per record`);
     console.log(`batch commit (ms)   p50 ${fmt(percentile(latencies, 50), 1)}  p99 ${fmt(percentile(latencies, 99), 1)}  max ${fmt(latencies.at(-1) ?? Number.NaN, 1)}  (${latencies.length} transactions)`);
+    if (profile !== null) {
+      const dir = mkdtempSync(join(tmpdir(), 'sb-bench-migration-prof-'));
+      try {
+        const file = join(dir, 'import.cpuprofile');
+        writeFileSync(file, JSON.stringify(profile));
+        if (process.env['BENCH_PROFILE_KEEP']) writeFileSync(process.env['BENCH_PROFILE_KEEP'], JSON.stringify(profile));
+        const summary = summarizeCpuProfile(file, process.cwd(), 0, Number.POSITIVE_INFINITY, 30);
+        const share = (value: number) => `${((100 * value) / summary.totalMs).toFixed(1).padStart(5)}%`;
+        console.log(`hub CPU during the import: ${fmt(summary.totalMs / 1000, 2)} s sampled; self time by area, then by function:`);
+        for (const [area, value] of summary.byArea) console.log(`  ${share(value)}  ${area}`);
+        for (const [name, value] of summary.byFunction) console.log(`  ${share(value)}  ${name}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
     console.log(`\nimport ÷ raw = ${fmt(records / seconds / rawRate, 3)}×   (records/s over raw rows/s of the same tables, raw: mean of before and after ${fmt(rawRate)} rows/s)`);
   } finally {
     await store.close();

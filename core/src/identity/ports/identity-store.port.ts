@@ -8,6 +8,8 @@ export interface CustomerRepository {
   insert(customer: Customer): Promise<void>;
   get(id: string): Promise<Customer | null>;
   update(customer: Customer): Promise<void>;
+  /** `update` of each, in one write; customers not stored are left out. */
+  updateMany(customers: readonly Customer[]): Promise<void>;
   getMany(ids: readonly string[]): Promise<Customer[]>;
   insertMany(customers: readonly Customer[]): Promise<void>;
   /**

@@ -92,6 +92,16 @@ describe('the canonical form behind every stored digest', () => {
     );
   });
 
+  it('writes empty and all-undefined objects as {}, and quotes keys that need escaping as JSON does', () => {
+    expect(canonicalJson({})).toBe('{}');
+    expect(canonicalJson({ gone: undefined, also: undefined })).toBe('{}');
+    expect(canonicalJson([{}, []])).toBe('[{},[]]');
+    const awkward = { 'quo"te': 1, 'back\\slash': 2, 'new\nline': { '\u0001': null } };
+    expect(canonicalJson(awkward)).toBe(JSON.stringify({ 'back\\slash': 2, 'new\nline': { '\u0001': null }, 'quo"te': 1 }));
+    // Twice: the second time the keys come from the cache of quoted keys.
+    expect(canonicalJson(awkward)).toBe(canonicalJson(structuredClone(awkward)));
+  });
+
   it('hashes known content to the pinned value', () => {
     expect(canonicalJson(content)).toBe(
       '{"attachments":[{"contentType":"text/plain","name":"a.txt","size":3}],"data":{"inReplyTo":"x"},"html":null,"party":{"kind":"email","name":"Ann","value":"ann@example.com"},"subject":"Hi","text":"Hello \\"world\\" \\\\ é"}',

@@ -25,6 +25,12 @@ export interface MigrationRunRepository {
    * its checkpoint, and the run redoes it. Never for anything acknowledged to a source.
    */
   relaxCommit(): Promise<void>;
+  /**
+   * The writes of this transaction so far go to the database now, without waiting for its answer,
+   * so that it works on them while the batch builds the next ones (a failure surfaces at the next
+   * read or at commit). Changes nothing about what the transaction does.
+   */
+  sendAhead(): Promise<void>;
 }
 
 export interface LegacyMapRepository {

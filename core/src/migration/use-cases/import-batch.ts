@@ -1,7 +1,9 @@
+import type { Customer } from '../../identity/customer.entity.js';
 import { identityOf, type IdentityKey, type NormaliseOptions } from '../../identity/identity.value-object.js';
 import { identityKeyOf, identityKeysOf, resolveCustomers, type Sender } from '../../identity/use-cases/resolve-customers.use-case.js';
 import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
-import type { Interaction } from '../../ledger/interaction.entity.js';
+import type { Interaction, Party } from '../../ledger/interaction.entity.js';
+import { contentHashOf } from '../../ledger/hash-chain.js';
 import { buildEntry } from '../../ledger/ledger-writer.js';
 import {
   ALL_LEGACY_ENTITIES,
@@ -45,7 +47,37 @@ export const hashOf = (record: LegacyRecord): string => {
   return known;
 };
 
+/** Entries built before they are sent on to the database, which stores them while the batch goes on. */
+const SEND_AHEAD = 250;
+
 const legacyValue = (externalId: string): string => externalId.replace(/^legacy:/, '');
+
+/** What an entry's ledger content is made of that depends on the record alone, with its content hash. */
+interface EntryContent {
+  party: Party | null;
+  data: Record<string, unknown>;
+  contentHash: string;
+}
+
+// Like the record hashes: computed for the page read ahead while the batch before it commits.
+const contents = new WeakMap<LegacyEntry, EntryContent>();
+const contentOf = (record: LegacyEntry): EntryContent => {
+  let known = contents.get(record);
+  if (known === undefined) {
+    const author = record.author;
+    const party: Party | null = author.kind === 'user' && author.externalId !== null ? { kind: 'legacy', value: legacyValue(author.externalId), ...(author.name ? { name: author.name } : {}) } : null;
+    const data: Record<string, unknown> = { legacy: { id: record.externalId, author: { kind: author.kind, id: author.externalId, name: author.name } } };
+    known = { party, data, contentHash: contentHashOf({ subject: record.subject, text: record.text, html: record.html, attachments: record.attachments, party, data }) };
+    contents.set(record, known);
+  }
+  return known;
+};
+
+/** The hashes a record needs, computed ahead (while another batch commits). */
+export const prepareRecord = (record: LegacyRecord): void => {
+  hashOf(record);
+  if (record.entity === 'entry') contentOf(record);
+};
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** One batch's mapping work, inside its transaction. */
@@ -137,7 +169,10 @@ export class ImportBatch {
       else if (entity === 'staff') await this.staff(last as LegacyStaff[]);
       else await this.references(last);
     }
-    if (!this.dryRun && this.mapped.length > 0) await this.session.legacyMap.upsertMany(this.mapped);
+    if (!this.dryRun && this.mapped.length > 0) {
+      await this.session.legacyMap.upsertMany(this.mapped);
+      await this.session.migrationRuns.sendAhead();
+    }
     return { counters: this.counters, failures: this.failures, mapped: this.mapped };
   }
 
@@ -240,7 +275,7 @@ export class ImportBatch {
         conflicts.map((c) => ({ id: newId(), customerId: c.customerId, otherCustomerId: c.otherCustomerId, identity: c.identity, interactionId: null, status: 'pending' as const, createdAt: this.now, decidedAt: null })),
       );
     }
-    const touchedCustomers = new Set<string>();
+    const touchedCustomers = new Map<string, Customer>();
     for (const w of work) {
       const customer = customerOf.get(identityKeyOf(w.sender.key));
       if (customer === undefined) {
@@ -257,12 +292,12 @@ export class ImportBatch {
       // A customer made here starts with what the legacy system knew of them; a customer the hub
       // had keeps its own attributes.
       if (created.has(customer.id) && !touchedCustomers.has(customer.id)) {
-        touchedCustomers.add(customer.id);
         const organization = w.record.organizationExternalId ? known.get(w.record.organizationExternalId)?.data['name'] : undefined;
         const attributes = { ...customer.attributes, ...(typeof organization === 'string' ? { organization } : {}), legacy: { system: this.system, ...w.record.attributes } };
-        await this.session.customers.update({ ...customer, attributes, updatedAt: this.now });
+        touchedCustomers.set(customer.id, { ...customer, attributes, updatedAt: this.now });
       }
     }
+    await this.session.customers.updateMany([...touchedCustomers.values()]);
   }
 
   private async tickets(records: readonly LegacyTicket[]): Promise<void> {
@@ -398,11 +433,12 @@ export class ImportBatch {
     );
     const conversationIds = [...new Set(fresh.map((f) => f.conversationId))];
     await this.session.lockAll(conversationIds.map(lockKeys.conversation));
-    const [conversations, heads] = await Promise.all([this.session.conversations.getMany(conversationIds), this.session.interactions.lastMany(conversationIds)]);
+    // The chain heads from the hub-wide anchor (seq and digest only), not the last entries themselves.
+    const [conversations, heads] = await Promise.all([this.session.conversations.getMany(conversationIds), this.session.heads.getMany(conversationIds)]);
     const conversationOf = new Map(conversations.map((c) => [c.id, c]));
     const headOf = new Map<string, Pick<Interaction, 'seq' | 'digest'>>(heads.map((h) => [h.conversationId, h]));
     const touched = new Map<string, Conversation>();
-    const interactions: Interaction[] = [];
+    let interactions: Interaction[] = [];
     const claimedHere = new Set<string>();
     for (const f of fresh) {
       const conversation = touched.get(f.conversationId) ?? conversationOf.get(f.conversationId);
@@ -420,6 +456,7 @@ export class ImportBatch {
       if (receiptKey !== null) claimedHere.add(receiptKey);
       const { record } = f;
       const author = record.author;
+      const content = contentOf(record);
       const interaction = buildEntry(
         conversation,
         {
@@ -434,17 +471,24 @@ export class ImportBatch {
           attachments: record.attachments,
           // The hub agent the legacy staff member was matched to, if any.
           agentId: author.kind === 'staff' && author.externalId !== null ? (known.get(author.externalId)?.hubId ?? null) : null,
-          party: author.kind === 'user' && author.externalId !== null ? { kind: 'legacy', value: legacyValue(author.externalId), ...(author.name ? { name: author.name } : {}) } : null,
-          data: { legacy: { id: record.externalId, author: { kind: author.kind, id: author.externalId, name: author.name } } },
+          party: content.party,
+          data: content.data,
           sourcePlugin: this.run.source,
           occurredAt: record.occurredAt,
         },
         headOf.get(conversation.id) ?? null,
         this.now,
         ids.get(record.externalId),
+        content.contentHash,
       );
       headOf.set(conversation.id, interaction);
       interactions.push(interaction);
+      if (interactions.length >= SEND_AHEAD) {
+        // The database stores these while the next ones are built.
+        await this.session.interactions.insertMany(interactions);
+        await this.session.migrationRuns.sendAhead();
+        interactions = [];
+      }
       const next: Conversation =
         record.direction === 'inbound'
           ? { ...conversation, channels: conversation.channels.includes(f.channel) ? conversation.channels : [...conversation.channels, f.channel], lastInboundChannel: f.channel, lastInboundAt: record.occurredAt }
@@ -457,7 +501,7 @@ export class ImportBatch {
       this.holds('entry', f.contentHash);
     }
     if (interactions.length > 0) await this.session.interactions.insertMany(interactions);
-    for (const conversation of touched.values()) await this.session.conversations.update(conversation);
+    await this.session.conversations.updateMany([...touched.values()]);
   }
 }
 

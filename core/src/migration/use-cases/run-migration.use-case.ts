@@ -13,7 +13,7 @@ import type { Logger } from '../../shared/ports/logger.port.js';
 import type { Store } from '../../store/store.port.js';
 import { addToSum, emptyCounters, type EntityCounters, type LegacyMapping, type MigrationCheckpoint, type MigrationRun } from '../migration-run.entity.js';
 import type { LegacySources } from '../ports/legacy-sources.port.js';
-import { hashOf, ImportBatch, messageOf, type ImportSettings } from './import-batch.js';
+import { ImportBatch, messageOf, prepareRecord, type ImportSettings } from './import-batch.js';
 
 /** How imports treat what they bring in. */
 export interface MigrationSettings extends ImportSettings {
@@ -175,7 +175,7 @@ export class RunMigration {
   private prefetch(runId: string, source: LegacySource, entity: LegacyEntity, cursor: string): void {
     const page = source.read(entity, cursor, this.settings.batchSize);
     // Its failure, if any, surfaces when the step reads it (or never, if the run stops first).
-    page.then((p) => p.records.forEach(hashOf), () => undefined);
+    page.then((p) => p.records.forEach(prepareRecord), () => undefined);
     this.prefetched.set(runId, { key: `${entity}\u0000${cursor}`, page });
   }
 

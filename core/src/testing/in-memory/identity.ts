@@ -38,6 +38,10 @@ export class InMemoryCustomerRepository implements CustomerRepository {
     if (this.db.customers.has(customer.id)) this.db.customers.set(customer.id, stored(customer));
   }
 
+  async updateMany(customers: readonly Customer[]): Promise<void> {
+    for (const customer of customers) await this.update(customer);
+  }
+
   async getMany(ids: readonly string[]): Promise<Customer[]> {
     return validIds(ids).flatMap((id) => {
       const row = this.db.customers.get(id);

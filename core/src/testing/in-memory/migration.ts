@@ -57,6 +57,8 @@ export class InMemoryMigrationRunRepository implements MigrationRunRepository {
 
   async relaxCommit(): Promise<void> {}
 
+  async sendAhead(): Promise<void> {}
+
   // Checkpoints and counters are jsonb in the SQL stores: what comes back is their JSON form.
   private stored(run: MigrationRun): MigrationRun {
     return { ...copy(run), checkpoint: asJson(run.checkpoint), counters: asJson(run.counters), progress: asJson(run.progress) };

@@ -189,6 +189,49 @@ describe('a transaction holds back what needs no answer', () => {
     expect(await store.read((s) => s.customers.get(customer.id))).toBeNull();
   });
 
+  it('sends held writes ahead without waiting, in order, before the read or COMMIT that follows', async () => {
+    const [first, second, third] = [aCustomer(), aCustomer(), aCustomer()];
+    const { result, sent } = await roundTrips(() =>
+      store.transaction(async (s) => {
+        await s.customers.insertMany([first]);
+        await s.migrationRuns.sendAhead();
+        await s.customers.insertMany([second]);
+        await s.migrationRuns.sendAhead();
+        await s.customers.insertMany([third]);
+        return s.customers.getMany([first.id, second.id, third.id]);
+      }),
+    );
+    expect(result.map((c) => c.id).sort()).toEqual([first.id, second.id, third.id].sort());
+    expect(sent).toHaveLength(4);
+    expect(sent[0]).toMatch(/^BEGIN;\nINSERT INTO "customers"[\s\S]*'[^']*'/);
+    expect(sent[0]).toContain(first.id);
+    expect(sent[1]).toContain(second.id);
+    expect(sent[2]).toMatch(/^INSERT INTO "customers"[\s\S]*FROM "customers"/);
+    expect(sent[3]).toBe('COMMIT');
+  });
+
+  it('fails the next read and the commit with the error of a write sent ahead, and keeps nothing', async () => {
+    const existing = aCustomer();
+    await store.transaction((s) => s.customers.insertMany([existing]));
+    const fresh = aCustomer();
+    let read: unknown;
+    const failure = await store
+      .transaction(async (s) => {
+        await s.customers.insertMany([fresh]);
+        await s.customers.insertMany([existing]);
+        await s.migrationRuns.sendAhead();
+        read = await s.customers.get(fresh.id).catch((error: unknown) => error);
+      })
+      .catch((error: unknown) => error);
+    // The read fails with the duplicate, not only with "current transaction is aborted".
+    expect(String(read)).toMatch(/duplicate key/);
+    expect(String(failure)).toMatch(/duplicate key/);
+    expect(await store.read((s) => s.customers.get(fresh.id))).toBeNull();
+    const after = aCustomer();
+    await store.transaction((s) => s.customers.insertMany([after]));
+    expect(await store.read((s) => s.customers.get(after.id))).toEqual(after);
+  });
+
   it('sends nothing at all for an empty transaction', async () => {
     const { result, sent } = await roundTrips(() => store.transaction(async () => 'done'));
     expect(result).toBe('done');

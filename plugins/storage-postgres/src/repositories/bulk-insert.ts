@@ -41,6 +41,11 @@ const literalFor = (type: string): Literal => {
 interface Plan {
   head: string;
   columns: Array<{ property: string; literal: Literal }>;
+  /** For updates: the table, the quoted column names and the SQL type each value is cast to. */
+  table: string;
+  names: string[];
+  casts: string[];
+  primary: string[];
 }
 
 const plans = new WeakMap<EntitySchema<ObjectLiteral>, Plan>();
@@ -52,6 +57,11 @@ const planFor = <Row extends ObjectLiteral>(manager: EntityManager, schema: Enti
   const plan: Plan = {
     head: `INSERT INTO "${metadata.tableName}" (${metadata.columns.map((column) => `"${column.databaseName}"`).join(', ')}) VALUES `,
     columns: metadata.columns.map((column) => ({ property: column.propertyName, literal: literalFor(typeof column.type === 'string' ? column.type : '') })),
+    table: metadata.tableName,
+    names: metadata.columns.map((column) => `"${column.databaseName}"`),
+    // A VALUES list types its quoted literals as text: each is cast back to its column's type.
+    casts: metadata.columns.map((column) => (typeof column.type === 'string' && /^[a-z ]+$/.test(column.type) ? `::${column.type}` : '')),
+    primary: metadata.columns.filter((column) => column.isPrimary).map((column) => `"${column.databaseName}"`),
   };
   plans.set(schema, plan);
   return plan;
@@ -64,10 +74,8 @@ const planFor = <Row extends ObjectLiteral>(manager: EntityManager, schema: Enti
  * cost more than the round trip saved on the large batches of the ingest path. Inside a
  * transaction the statement is held back until the next one that needs an answer.
  */
-export const bulkInsert = async <Row extends ObjectLiteral>(manager: EntityManager, schema: EntitySchema<Row>, rows: readonly Row[]): Promise<void> => {
-  if (rows.length === 0) return;
-  const { head, columns } = planFor(manager, schema);
-  let sql = head;
+const valuesOf = <Row extends ObjectLiteral>(columns: Plan['columns'], rows: readonly Row[]): string => {
+  let sql = '';
   for (let r = 0; r < rows.length; r += 1) {
     const row = rows[r]!;
     sql += r === 0 ? '(' : ', (';
@@ -77,5 +85,25 @@ export const bulkInsert = async <Row extends ObjectLiteral>(manager: EntityManag
     }
     sql += ')';
   }
-  await execute(manager, sql);
+  return sql;
+};
+
+export const bulkInsert = async <Row extends ObjectLiteral>(manager: EntityManager, schema: EntitySchema<Row>, rows: readonly Row[]): Promise<void> => {
+  if (rows.length === 0) return;
+  const { head, columns } = planFor(manager, schema);
+  await execute(manager, head + valuesOf(columns, rows));
+};
+
+/**
+ * Writes whole rows over the stored rows with the same primary key, in one statement
+ * (`UPDATE … FROM (VALUES …)`), as `update` row by row would; rows that are not stored are left
+ * out. Held back inside a transaction like `bulkInsert`. A key given twice takes one of its rows.
+ */
+export const bulkUpdate = async <Row extends ObjectLiteral>(manager: EntityManager, schema: EntitySchema<Row>, rows: readonly Row[]): Promise<void> => {
+  if (rows.length === 0) return;
+  const { columns, table, names, casts, primary } = planFor(manager, schema);
+  if (primary.length === 0) throw new Error(`bulkUpdate: ${table} has no primary key`);
+  const set = names.flatMap((name, i) => (primary.includes(name) ? [] : [`${name} = v.${name}${casts[i]}`])).join(', ');
+  const on = primary.map((name) => `t.${name} = v.${name}${casts[names.indexOf(name)]}`).join(' AND ');
+  await execute(manager, `UPDATE "${table}" AS t SET ${set} FROM (VALUES ${valuesOf(columns, rows)}) AS v (${names.join(', ')}) WHERE ${on}`);
 };

@@ -15,7 +15,7 @@ import {
   type PageRequest,
 } from '@switchboard/core';
 import { In, type EntityManager, type Repository } from 'typeorm';
-import { bulkInsert } from './bulk-insert.js';
+import { bulkInsert, bulkUpdate } from './bulk-insert.js';
 import { toCustomer, toCustomerMerge, toCustomerMergeRow, toCustomerRow, toIdentity, toIdentityRow, toMergeSuggestion, toMergeSuggestionRow } from '../mappers/identity.mapper.js';
 import {
   CustomerMergeSchema,
@@ -51,6 +51,10 @@ export class TypeormCustomerRepository implements CustomerRepository {
   async update(customer: Customer): Promise<void> {
     const { id, ...changes } = toCustomerRow(customer);
     await updateRows(this.rows, { id }, changes);
+  }
+
+  async updateMany(customers: readonly Customer[]): Promise<void> {
+    await bulkUpdate(this.rows.manager, CustomerSchema, customers.map(toCustomerRow));
   }
 
   async getMany(ids: readonly string[]): Promise<Customer[]> {

@@ -14,7 +14,7 @@ import {
   type PageRequest,
 } from '@switchboard/core';
 import type { EntityManager } from 'typeorm';
-import { execute, sqlLiteral } from '../statement-batch.js';
+import { execute, sendAhead, sqlLiteral } from '../statement-batch.js';
 import { pageSize, toPage } from './keyset.js';
 
 interface RunRow {
@@ -128,6 +128,10 @@ export class TypeormMigrationRunRepository implements MigrationRunRepository {
     if (failures.length === 0) return;
     const values = failures.map((f) => `(${sqlLiteral(runId)}, ${sqlLiteral(f.entity)}, ${sqlLiteral(f.sourceId)}, ${sqlLiteral(f.reason)}, ${sqlLiteral(f.outcome)})`).join(', ');
     await execute(this.manager, `INSERT INTO migration_failures (run_id, entity, source_id, reason, outcome) VALUES ${values}`);
+  }
+
+  async sendAhead(): Promise<void> {
+    sendAhead(this.manager);
   }
 
   async relaxCommit(): Promise<void> {
