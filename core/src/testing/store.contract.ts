@@ -685,6 +685,18 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(ids(await read((s) => s.agents.listByPresence('busy')))).toContain(agent.id);
         expect(await read((s) => s.agents.get(newId()))).toBeNull();
       });
+
+      it('getMany answers the agents that exist among the ids asked for, each once', async () => {
+        const a = anAgent({ skills: { english: 3 }, lastOfferAt: secondsAfter(T0, 2) });
+        const b = anAgent({ presence: 'away' });
+        await tx(async (s) => {
+          await s.agents.insert(a);
+          await s.agents.insert(b);
+        });
+        const found = await read((s) => s.agents.getMany([b.id, newId(), a.id, b.id, 'not-an-id']));
+        expect([...found].sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([a, b].sort((x, y) => (x.id < y.id ? -1 : 1)));
+        expect(await read((s) => s.agents.getMany([]))).toEqual([]);
+      });
     });
 
     describe('work items', () => {
@@ -697,6 +709,16 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.workItems.get(item.conversationId))).toEqual(offered);
         await tx((s) => s.workItems.delete(item.conversationId));
         expect(await read((s) => s.workItems.get(item.conversationId))).toBeNull();
+      });
+
+      it('getMany answers the items of the conversations that have one, each once', async () => {
+        const a = aWorkItem({ reasons: [{ code: 'nobody_available', detail: 'no agent is available' }] });
+        const b = aWorkItem({ state: 'offered' });
+        await tx((s) => s.workItems.insertMany([a, b]));
+        const found = await read((s) => s.workItems.getMany([a.conversationId, newId(), b.conversationId, a.conversationId]));
+        const byId = (x: { conversationId: string }, y: { conversationId: string }) => (x.conversationId < y.conversationId ? -1 : 1);
+        expect([...found].sort(byId)).toEqual([a, b].sort(byId));
+        expect(await read((s) => s.workItems.getMany([]))).toEqual([]);
       });
 
       it('listWaiting orders by priority desc, then enqueuedAt asc, and leaves offered items out', async () => {
@@ -755,6 +777,17 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         await tx((s) => s.offers.update(declined));
         expect(await read((s) => s.offers.get(offer.id))).toEqual(declined);
         expect(await read((s) => s.offers.get(newId()))).toBeNull();
+      });
+
+      it('insertMany writes every offer, and none when one of them is refused', async () => {
+        const first = anOffer({ createdAt: T0, expiresAt: secondsAfter(T0, 30) });
+        const second = anOffer({ createdAt: T0, expiresAt: secondsAfter(T0, 30), reason: "it's O'Brien\\" });
+        await tx((s) => s.offers.insertMany([first, second]));
+        expect(await read((s) => s.offers.get(first.id))).toEqual(first);
+        expect(await read((s) => s.offers.get(second.id))).toEqual(second);
+        const third = anOffer({ createdAt: T0, expiresAt: secondsAfter(T0, 30) });
+        await expect(tx((s) => s.offers.insertMany([third, first]))).rejects.toThrow();
+        expect(await read((s) => s.offers.get(third.id))).toBeNull();
       });
 
       it('lists by agent newest first, optionally by status, and pending ones by conversation', async () => {

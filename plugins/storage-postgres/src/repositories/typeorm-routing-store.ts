@@ -116,6 +116,14 @@ export class TypeormAgentRepository implements AgentRepository {
     return row ? toAgent(row) : null;
   }
 
+  async getMany(ids: readonly string[]): Promise<Agent[]> {
+    const valid = [...new Set(ids.filter(isId))];
+    if (valid.length === 0) return [];
+    // A routing pass re-reads its chosen agents with their locks: a plain statement, read with the others.
+    const rows = await this.rows.manager.query<AgentRow[]>(`SELECT ${selectList(this.rows.manager, AgentSchema)} FROM agents WHERE id IN (${placeholders(valid.length)})`, valid);
+    return rows.map(toAgent);
+  }
+
   async list(page: PageRequest): Promise<Page<Agent>> {
     const size = pageSize(page.limit);
     const query = this.rows.createQueryBuilder('a');
@@ -128,7 +136,11 @@ export class TypeormAgentRepository implements AgentRepository {
   }
 
   async listByPresence(presence: Agent['presence']): Promise<Agent[]> {
-    const rows = await this.rows.find({ where: { presence }, order: { name: 'ASC', id: 'ASC' } });
+    // Every routing pass reads them all: a plain statement rather than the query builder and hydration.
+    const rows = await this.rows.manager.query<AgentRow[]>(
+      `SELECT ${selectList(this.rows.manager, AgentSchema)} FROM agents WHERE presence = $1 ORDER BY name ASC, id ASC`,
+      [presence],
+    );
     return rows.map(toAgent);
   }
 
@@ -157,6 +169,16 @@ export class TypeormWorkItemRepository implements WorkItemRepository {
     if (!isId(conversationId)) return null;
     const row = await this.rows.findOneBy({ conversationId });
     return row ? toWorkItem(row) : null;
+  }
+
+  async getMany(conversationIds: readonly string[]): Promise<WorkItem[]> {
+    const valid = [...new Set(conversationIds.filter(isId))];
+    if (valid.length === 0) return [];
+    const rows = await this.manager.query<WorkItemRow[]>(
+      `SELECT ${selectList(this.manager, WorkItemSchema)} FROM work_items WHERE conversation_id IN (${placeholders(valid.length)})`,
+      valid,
+    );
+    return rows.map(toWorkItem);
   }
 
   async update(item: WorkItem): Promise<void> {
@@ -234,6 +256,11 @@ export class TypeormOfferRepository implements OfferRepository {
 
   async insert(offer: Offer): Promise<void> {
     await this.rows.insert(toOfferRow(offer));
+  }
+
+  async insertMany(offers: readonly Offer[]): Promise<void> {
+    if (offers.length === 0) return;
+    await bulkInsert(this.rows.manager, OfferSchema, offers.map(toOfferRow));
   }
 
   async get(id: string): Promise<Offer | null> {
