@@ -35,14 +35,17 @@ export class NotifyDesks {
       if (!offer) throw new PermanentJobError(`desk offer: offer ${offerId} does not exist`);
       // Answered before its job ran: the update job shows the outcome instead.
       if (offer.status !== 'pending') return null;
-      const agent = await session.agents.get(offer.agentId);
-      const conversation = await session.conversations.get(offer.conversationId);
+      const [agent, conversation] = await Promise.all([session.agents.get(offer.agentId), session.conversations.get(offer.conversationId)]);
       if (!agent || !conversation) return null;
-      return { offer, agent, context: await this.context(session, conversation, offer) };
+      // No desk reaches the agent (the offer is answered through the API): nothing to show, so the
+      // context (timeline, CRM facts) is not gathered for every offer routing makes.
+      const desks = this.desks.reaching(agent);
+      if (desks.length === 0) return null;
+      return { offer, agent, desks, context: await this.context(session, conversation, offer) };
     });
     if (!found) return;
-    const { offer, agent, context } = found;
-    await onEveryDesk(this.desks.reaching(agent), (desk) =>
+    const { offer, agent, desks, context } = found;
+    await onEveryDesk(desks, (desk) =>
       desk.deliverOffer({ offerId: offer.id, agentId: agent.id, queueName: context.queue?.name ?? '', expiresAt: offer.expiresAt, context }),
     );
   }

@@ -22,6 +22,8 @@ export interface ConversationRepository {
   insert(conversation: Conversation): Promise<void>;
   get(id: string): Promise<Conversation | null>;
   update(conversation: Conversation): Promise<void>;
+  /** `update` for several conversations (one each) at once (a routing pass offers many). */
+  updateMany(conversations: readonly Conversation[]): Promise<void>;
   /** The customer's most recently updated conversation that is neither resolved nor closed, updated at or after `since`. */
   findOpen(customerId: string, since: Date): Promise<Conversation | null>;
   /** Newest first (by createdAt, then id). */

@@ -3,7 +3,7 @@ import type { InMemoryStore } from '../../testing/in-memory-store.js';
 import { anOffer } from '../../testing/mothers.js';
 import { slowLocks } from '../../testing/slow-locks.js';
 import { ROUTING_JOBS, routingJobs } from '../routing.jobs.js';
-import { RouteQueue } from '../use-cases/route-queue.use-case.js';
+import { ROUTING_PAGE, RouteQueue } from '../use-cases/route-queue.use-case.js';
 import { routingWorld } from './routing-world.js';
 
 // Bugs the randomized concurrency test (tests/src/e2e/routing-concurrency.test.ts) found, one test each.
@@ -92,12 +92,12 @@ describe('a choice that fails its re-check under the lock', () => {
 });
 
 describe('no item waits behind the head of its queue while an agent has room for it', () => {
-  it('offers a cheap item from deep in the queue when nobody can take the fifty before it', async () => {
+  it('offers a cheap item from deep in the queue when nobody can take the page before it', async () => {
     const world = routingWorld();
     const queue = await world.addQueue({ cost: { chat: 25, email: 10 } });
     // Ada has 20 units: no chat (25) fits, an email (10) does.
     const ada = await world.addAgent({ name: 'Ada', capacity: { units: 20, perChannel: {} } });
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < ROUTING_PAGE + 10; i++) {
       await world.addItem(queue, { channel: 'chat', cost: 25 }, { channels: ['chat'], lastInboundChannel: 'chat' });
       world.clock.advance(1);
     }
@@ -111,7 +111,7 @@ describe('no item waits behind the head of its queue while an agent has room for
     const queue = await world.addQueue({ cost: { chat: 25, email: 10 } });
     const ada = await world.addAgent({ name: 'Ada', capacity: { units: 20, perChannel: {} } });
     await world.store.transaction((s) => s.offers.insert(anOffer({ agentId: ada.id, queueId: queue.id, channel: 'email', cost: 15, status: 'pending' })));
-    for (let i = 0; i < 60; i++) await world.addItem(queue, { channel: 'chat', cost: 25 }, { channels: ['chat'], lastInboundChannel: 'chat' });
+    for (let i = 0; i < ROUTING_PAGE + 10; i++) await world.addItem(queue, { channel: 'chat', cost: 25 }, { channels: ['chat'], lastInboundChannel: 'chat' });
     let reads = 0;
     const counting = new Proxy(world.store, {
       get(target, property, receiver) {

@@ -25,6 +25,8 @@ export interface AgentRepository {
   /** Every agent with that presence, by name then id: routing reads them all. */
   listByPresence(presence: Agent['presence']): Promise<Agent[]>;
   update(agent: Agent): Promise<void>;
+  /** `update` for several agents (one each) at once. */
+  updateMany(agents: readonly Agent[]): Promise<void>;
 }
 
 export interface WorkItemRepository {
@@ -34,6 +36,8 @@ export interface WorkItemRepository {
   /** The items of those conversations that exist, in no particular order. */
   getMany(conversationIds: readonly string[]): Promise<WorkItem[]>;
   update(item: WorkItem): Promise<void>;
+  /** `update` for several items (one per conversation) at once. */
+  updateMany(items: readonly WorkItem[]): Promise<void>;
   delete(conversationId: string): Promise<void>;
   /**
    * Waiting items of a queue: priority desc, then enqueuedAt asc (then conversation id). With

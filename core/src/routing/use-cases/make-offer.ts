@@ -35,7 +35,7 @@ export const makeOffer = async (session: OfferSession, input: OfferInput): Promi
 
 /**
  * `makeOffer` for many items at once (a routing pass): the same rows, written in a few statements
- * (one per table, and one update per row changed). An agent given several offers is written once,
+ * (one per table). An agent given several offers is written once,
  * as of its last; each offer's `agent` is the agent as of that offer.
  */
 export const makeOffers = async (session: OfferSession, inputs: readonly OfferInput[]): Promise<Array<{ offer: Offer; agent: Agent; conversation: Conversation }>> => {
@@ -63,10 +63,10 @@ export const makeOffers = async (session: OfferSession, inputs: readonly OfferIn
   await session.offers.insertMany(made.map((m) => m.offer));
   const fresh = made.filter((m) => !m.input.existing).map((m) => m.offered);
   if (fresh.length > 0) await session.workItems.insertMany(fresh);
-  for (const m of made) if (m.input.existing) await session.workItems.update(m.offered);
-  for (const m of made) await session.conversations.update(m.conversation);
-  const lastOf = new Map(made.map((m) => [m.agent.id, m.agent]));
-  for (const agent of lastOf.values()) await session.agents.update(agent);
+  await session.workItems.updateMany(made.filter((m) => m.input.existing).map((m) => m.offered));
+  await session.conversations.updateMany(made.map((m) => m.conversation));
+  // Several offers to one agent: the agent as of the last one.
+  await session.agents.updateMany([...new Map(made.map((m) => [m.agent.id, m.agent])).values()]);
   await session.decisions.insertMany(
     made.map(({ input, offer }) => ({
       id: newId(), conversationId: offer.conversationId, queueId: offer.queueId, at: input.now, outcome: 'offered' as const, agentId: offer.agentId,

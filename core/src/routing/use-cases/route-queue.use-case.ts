@@ -14,10 +14,15 @@ import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-setti
 import { makeOffers } from './make-offer.js';
 import { relaxationReason, relaxedNeeds, type RelaxedNeeds } from '../relaxation.js';
 
-const BATCH = 50;
+/**
+ * Items a routing pass decides at once. A page costs a few round trips whatever its size, so a
+ * larger one drains a backlog faster; it also holds that many conversation locks until it commits.
+ */
+export const ROUTING_PAGE = 200;
+const BATCH = ROUTING_PAGE;
 const STICKY_LOOKBACK = 5;
-// How deep one pass looks past a head of items nobody can take (BATCH items a page).
-const MAX_PAGES = 20;
+// How deep one pass looks past a head of items nobody can take (BATCH items a page): 1,000 items.
+const MAX_PAGES = 5;
 // How many of the ranked candidates a decision records (the explainer shows them).
 const RANKING_KEPT = 10;
 
@@ -353,12 +358,14 @@ export class RouteQueue {
       const items = await session.workItems.getMany(unread.map((item) => item.conversationId));
       for (const current of items) held.set(current.conversationId, { current, conversation: null });
     }
+    const writes: WorkItem[] = [];
     for (const { item, reasons } of changed) {
       const current = held.get(item.conversationId)?.current;
       if (!current || current.state !== 'waiting') continue;
-      await session.workItems.update({ ...current, reasons, updatedAt: now });
+      writes.push({ ...current, reasons, updatedAt: now });
       item.reasons = reasons;
     }
+    await session.workItems.updateMany(writes);
   }
 
   /** The agent who last accepted one of the customer's conversations at or after `since`. */

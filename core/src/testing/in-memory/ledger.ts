@@ -41,6 +41,10 @@ export class InMemoryConversationRepository implements ConversationRepository {
     if (this.db.conversations.has(conversation.id)) this.db.conversations.set(conversation.id, copy(conversation));
   }
 
+  async updateMany(conversations: readonly Conversation[]): Promise<void> {
+    for (const conversation of conversations) await this.update(conversation);
+  }
+
   async findOpen(customerId: string, since: Date): Promise<Conversation | null> {
     const [found] = this.openOf(customerId, since);
     return found ? copy(found) : null;

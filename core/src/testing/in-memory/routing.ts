@@ -92,6 +92,10 @@ export class InMemoryAgentRepository implements AgentRepository {
   async update(agent: Agent): Promise<void> {
     if (this.db.agents.has(agent.id)) this.db.agents.set(agent.id, copy(agent));
   }
+
+  async updateMany(agents: readonly Agent[]): Promise<void> {
+    for (const agent of agents) await this.update(agent);
+  }
 }
 
 const byName = (a: Agent, b: Agent) => byText(a.name, b.name) || byText(a.id, b.id);
@@ -126,6 +130,10 @@ export class InMemoryWorkItemRepository implements WorkItemRepository {
 
   async update(item: WorkItem): Promise<void> {
     if (this.db.workItems.has(item.conversationId)) this.db.workItems.set(item.conversationId, copy(item));
+  }
+
+  async updateMany(items: readonly WorkItem[]): Promise<void> {
+    for (const item of items) await this.update(item);
   }
 
   async delete(conversationId: string): Promise<void> {

@@ -1,7 +1,7 @@
 import type { EntityManager, EntitySchema, ObjectLiteral } from 'typeorm';
 import { execute, sqlLiteral } from '../statement-batch.js';
 
-type Literal = (value: unknown) => string;
+export type Literal = (value: unknown) => string;
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -20,7 +20,7 @@ const dateLiteral = (value: Date): string => {
 };
 
 // Per column type, the cheapest literal that is still exact; anything unexpected takes the general path.
-const literalFor = (type: string): Literal => {
+export const literalFor = (type: string): Literal => {
   switch (type) {
     case 'jsonb':
     case 'json':

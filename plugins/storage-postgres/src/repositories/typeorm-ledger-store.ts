@@ -39,6 +39,7 @@ import {
   type LedgerHeadRow,
 } from '../schemas/ledger.schema.js';
 import { bulkInsert } from './bulk-insert.js';
+import { bulkUpdate } from './bulk-update.js';
 import { pageSize, readKeyset, toPage } from './keyset.js';
 import { selectList } from './select-list.js';
 import { execute, sqlLiteral } from '../statement-batch.js';
@@ -64,6 +65,10 @@ export class TypeormConversationRepository implements ConversationRepository {
   async update(conversation: Conversation): Promise<void> {
     const { id, ...changes } = toConversationRow(conversation);
     await updateRows(this.rows, { id }, changes);
+  }
+
+  async updateMany(conversations: readonly Conversation[]): Promise<void> {
+    await bulkUpdate(this.rows.manager, ConversationSchema, 'id', conversations.filter((c) => isId(c.id)).map(toConversationRow));
   }
 
   async findOpen(customerId: string, since: Date): Promise<Conversation | null> {

@@ -49,6 +49,7 @@ import {
   type WorkItemRow,
 } from '../schemas/routing.schema.js';
 import { bulkInsert } from './bulk-insert.js';
+import { bulkUpdate } from './bulk-update.js';
 import { pageSize, placeholders, readKeyset, toPage } from './keyset.js';
 import { selectList } from './select-list.js';
 import { updateRows } from './update-rows.js';
@@ -148,6 +149,10 @@ export class TypeormAgentRepository implements AgentRepository {
     const { id, ...changes } = toAgentRow(agent);
     await updateRows(this.rows, { id }, changes);
   }
+
+  async updateMany(agents: readonly Agent[]): Promise<void> {
+    await bulkUpdate(this.rows.manager, AgentSchema, 'id', agents.filter((a) => isId(a.id)).map(toAgentRow));
+  }
 }
 
 export class TypeormWorkItemRepository implements WorkItemRepository {
@@ -184,6 +189,10 @@ export class TypeormWorkItemRepository implements WorkItemRepository {
   async update(item: WorkItem): Promise<void> {
     const { conversationId, ...changes } = toWorkItemRow(item);
     await updateRows(this.rows, { conversationId }, changes);
+  }
+
+  async updateMany(items: readonly WorkItem[]): Promise<void> {
+    await bulkUpdate(this.manager, WorkItemSchema, 'conversationId', items.filter((w) => isId(w.conversationId)).map(toWorkItemRow));
   }
 
   async delete(conversationId: string): Promise<void> {
