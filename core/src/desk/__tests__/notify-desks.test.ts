@@ -159,6 +159,15 @@ describe('desk jobs: what the hub shows on the desks after commit', () => {
     expect(crmLookups).toBe(1);
   });
 
+  it('plans no desk job when no desk is installed', async () => {
+    jobs = deskJobs({ notify: new NotifyDesks(store, { list: () => [], reaching: () => [] }) });
+    await ingest.ingest(anInboundMessage());
+    await route();
+    expect(await relay()).toEqual([]);
+    await commands.resolve({ kind: 'operator' }, (await store.read((s) => s.offers.listByAgent(ada.id, undefined, { limit: 10 }))).items[0]!.conversationId);
+    expect(await relay()).toEqual([]);
+  });
+
   it('updates an expired offer and tells the agent it was set away', async () => {
     await ingest.ingest(anInboundMessage());
     await route();

@@ -29,6 +29,11 @@ export class NotifyDesks {
     private readonly crmFacts?: CrmFacts,
   ) {}
 
+  /** Whether any desk is installed: without one, there is nothing to show and no job to plan. */
+  anyDesk(): boolean {
+    return this.desks.list().length > 0;
+  }
+
   async offerCreated(offerId: string): Promise<void> {
     const found = await this.store.read(async (session) => {
       const offer = await session.offers.get(offerId);
