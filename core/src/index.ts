@@ -123,6 +123,7 @@ export * from './desk/desk.errors.js';
 export * from './events/ports/event-log.port.js';
 export * from './events/use-cases/follow-events.use-case.js';
 export * from './events/events.jobs.js';
+export * from './outbox/outbox.jobs.js';
 // dead letters (admin)
 export * from './outbox/use-cases/manage-dead-letters.use-case.js';
 // webhooks
@@ -147,6 +148,9 @@ export * from './migration/use-cases/manage-migrations.use-case.js';
 export * from './migration/migration.jobs.js';
 export * from './crm/use-cases/crm-queries.js';
 export * from './crm/use-cases/backfill-crm.use-case.js';
+// reporting: cross-channel aggregates over the ledger
+export * from './reporting/ports/reporting-store.port.js';
+export * from './reporting/use-cases/report-queries.js';
 // portability: the whole hub out as JSON Lines, and back into an empty hub (no lock-in)
 export * from './portability/ports/portability-store.port.js';
 export * from './portability/export-format.js';

@@ -7,6 +7,11 @@
 # `dovecot -F`, so whoever spawns this script gets Dovecot itself as its direct child (no zombie
 # left to PID 1) and stops it with SIGTERM. Keep DIR short: Dovecot puts unix sockets under it and a
 # socket path must stay under 108 bytes. Ready when PORT accepts connections.
+#
+# With OAUTH2_INTROSPECTION_URL set, users may also log in with an OAuth2 access token (XOAUTH2 and
+# OAUTHBEARER): Dovecot POSTs the token to that URL (RFC 7662 introspection) and accepts the login
+# when the answer is {"active": true, "username": <the user>}; the user must also be listed.
+# OAUTH2_MECHANISMS narrows the mechanisms offered (e.g. "xoauth2" alone).
 set -euo pipefail
 DIR=${1:?usage: start-dovecot.sh DIR PORT [USER:PASSWORD ...]}
 PORT=${2:?usage: start-dovecot.sh DIR PORT [USER:PASSWORD ...]}
@@ -33,6 +38,24 @@ for entry in "${USERS[@]}"; do
 done
 chmod 0644 "$DIR/users"
 
+OAUTH2_PASSDB=
+if [ -n "${OAUTH2_INTROSPECTION_URL:-}" ]; then
+  cat >"$DIR/oauth2.conf" <<OAUTH
+introspection_mode = post
+introspection_url = $OAUTH2_INTROSPECTION_URL
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+OAUTH
+  chmod 0644 "$DIR/oauth2.conf"
+  OAUTH2_PASSDB="passdb {
+  driver = oauth2
+  mechanisms = ${OAUTH2_MECHANISMS:-xoauth2 oauthbearer}
+  args = $DIR/oauth2.conf
+}"
+fi
+
 cat >"$DIR/dovecot.conf" <<CONF
 instance_name = sb-dovecot-$PORT
 base_dir = $DIR/run
@@ -41,7 +64,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${OAUTH2_INTROSPECTION_URL:+ ${OAUTH2_MECHANISMS:-xoauth2 oauthbearer}}
 log_path = $DIR/dovecot.log
 default_internal_user = $internal_user
 default_internal_group = $internal_group
@@ -61,8 +84,10 @@ namespace inbox {
 }
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u $DIR/users
 }
+$OAUTH2_PASSDB
 userdb {
   driver = passwd-file
   args = username_format=%u $DIR/users

@@ -1,6 +1,7 @@
 import type {
   Clock,
   CrmQueries,
+  ReportQueries,
   CustomerQueries,
   DeskCommands,
   DeskRegistry,
@@ -43,6 +44,7 @@ import { pluginRoutes } from './routes/plugins/plugins.routes.js';
 import { queueRoutes } from './routes/queues/queues.routes.js';
 import { routingRuleRoutes } from './routes/routing-rules/routing-rules.routes.js';
 import { searchRoutes } from './routes/search/search.routes.js';
+import { reportRoutes } from './routes/reports/reports.routes.js';
 import { eventRoutes, eventsRouteDoc } from './routes/events/events.routes.js';
 import { webhookRoutes } from './routes/webhooks/webhooks.routes.js';
 import { deadLetterRoutes } from './routes/dead-letters/dead-letters.routes.js';
@@ -67,6 +69,8 @@ export interface AppDeps {
   erasure: EraseCustomer;
   /** The CRM sync's reads (customer 360's `crm`, the CRM log); absent in tests that build the app without one. */
   crm?: { queries: CrmQueries } | undefined;
+  /** Cross-channel reports over the ledger. */
+  reports: ReportQueries;
   routing: ManageRouting;
   routingRules: ManageRoutingRules;
   routingReads: RoutingQueries;
@@ -96,6 +100,7 @@ const DOCUMENT_TAGS = [
   { name: 'customers', description: 'Customers, their identities and timelines' },
   { name: 'conversations', description: 'Conversations, agent actions and the routing explainer' },
   { name: 'search', description: 'Full-text search over the ledger' },
+  { name: 'reports', description: 'Cross-channel reporting over the ledger' },
   { name: 'ledger', description: 'Whole-ledger integrity' },
   { name: 'queues', description: 'Queues and their statistics' },
   { name: 'routing-rules', description: 'Which queue, priority and skills an inbound conversation gets; first match wins' },
@@ -132,6 +137,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/customers', customerRoutes(deps));
   app.route('/v1/conversations', conversationRoutes(deps));
   app.route('/v1/search', searchRoutes(deps));
+  app.route('/v1/reports', reportRoutes(deps));
   app.route('/v1/ledger', ledgerRoutes(deps));
   app.route('/v1/queues', queueRoutes(deps));
   app.route('/v1/routing-rules', routingRuleRoutes(deps));
@@ -142,7 +148,7 @@ export const createApp = (deps: AppDeps) => {
   app.route('/v1/offers', offerRoutes(deps));
   app.route('/v1/plugins', pluginRoutes(deps));
   app.route('/v1/migrations', migrationRoutes(deps));
-  if (deps.crm) app.route('/v1/crm', crmRoutes({ crm: deps.crm }));
+  if (deps.crm) app.route('/v1/crm', crmRoutes({ crm: deps.crm, clock: deps.clock }));
   app.route('/v1/api-keys', apiKeyRoutes(deps));
   app.route('/v1/export', exportRoutes({ ...deps, hubVersion: HUB_VERSION }));
   app.route('/plugins', pluginHttpRoutes(deps.pluginRoutes));

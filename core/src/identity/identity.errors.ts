@@ -4,6 +4,8 @@ import { conflict, invalid, notFound } from '../shared/domain-error.js';
 export const identityErrors = {
   customerNotFound: (id: string) => notFound('CUSTOMER.NOT_FOUND', `customer ${id} does not exist`),
   customerMerged: (id: string, into: string) => conflict('CUSTOMER.MERGED', `customer ${id} is merged into ${into}; act on ${into}`),
+  tooManyAttributes: (count: number, max: number) =>
+    invalid('CUSTOMER.TOO_MANY_ATTRIBUTES', `a customer holds at most ${max} attributes; this change would leave ${count} (remove keys with null)`, 'attributes'),
   identityTaken: (identity: string, owner: string) =>
     conflict('IDENTITY.TAKEN', `${identity} belongs to customer ${owner}; merge the two customers instead of linking it`),
   identityNotLinked: (identity: string, customerId: string) => notFound('IDENTITY.NOT_LINKED', `${identity} is not an identity of customer ${customerId}`),

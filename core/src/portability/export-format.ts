@@ -4,6 +4,8 @@ import { MERGE_SUGGESTION_STATUSES } from '../identity/merge-suggestion.entity.j
 import { CONVERSATION_STATUSES } from '../ledger/conversation.entity.js';
 import { PRESENCES } from '../routing/agent.entity.js';
 import { ROUTING_STRATEGIES } from '../routing/queue.entity.js';
+import { CRM_LOG_STATUSES } from '../crm/crm-log.entity.js';
+import { ALL_LEGACY_ENTITIES } from '../plugin-api/legacy-source.port.js';
 import type { PortableRows, PortableTable } from './ports/portability-store.port.js';
 
 /** The name and version of the file format (docs/export-format.md); a reader refuses other versions. */
@@ -33,6 +35,8 @@ export const EXPORT_SECTIONS = [
   'assignment',
   'routing_decision',
   'sla_verdict',
+  'legacy_mapping',
+  'crm_log_entry',
 ] as const satisfies readonly PortableTable[];
 
 const date = z.iso.datetime({ offset: true }).transform((text) => new Date(text));
@@ -258,6 +262,34 @@ const slaVerdict = z.strictObject({
   recordedAt: date,
 });
 
+const legacyMapping = z.strictObject({
+  externalId: z.string().min(1).max(1000),
+  system: z.string().min(1).max(64),
+  entity: z.enum(ALL_LEGACY_ENTITIES as [string, ...string[]]),
+  hubId: id.nullable(),
+  contentHash: z.string().regex(/^[0-9a-f]{64}$/),
+  data: json,
+  runId: id,
+  updatedAt: date,
+});
+
+const crmLogEntry = z.strictObject({
+  instanceId: z.string().min(1).max(200),
+  interactionId: id,
+  position: z.number().int().min(1),
+  customerId: id,
+  conversationId: id,
+  kind: z.enum(['entry', 'summary']),
+  status: z.enum(CRM_LOG_STATUSES as [string, ...string[]]),
+  attempts: z.number().int().min(0),
+  leaseUntil: nullableDate,
+  contactId: z.string().max(200).nullable(),
+  activityId: z.string().max(200).nullable(),
+  lastError: z.string().nullable(),
+  createdAt: date,
+  updatedAt: date,
+});
+
 /** The fields of each record type (besides `type`); dates are ISO 8601 texts in the file. */
 export const RECORD_SCHEMAS: { readonly [T in PortableTable]: z.ZodType<unknown> } = {
   customer,
@@ -276,6 +308,8 @@ export const RECORD_SCHEMAS: { readonly [T in PortableTable]: z.ZodType<unknown>
   assignment,
   routing_decision: routingDecision,
   sla_verdict: slaVerdict,
+  legacy_mapping: legacyMapping,
+  crm_log_entry: crmLogEntry,
 };
 
 const counts = z.record(z.string(), z.number().int().min(0));

@@ -6,6 +6,7 @@ import type { IdentitySession } from '../identity/ports/identity-store.port.js';
 import type { LedgerSession } from '../ledger/ports/ledger-store.port.js';
 import type { MigrationSession } from '../migration/ports/migration-store.port.js';
 import type { PortabilitySession } from '../portability/ports/portability-store.port.js';
+import type { ReportingSession } from '../reporting/ports/reporting-store.port.js';
 import type { RoutingSession } from '../routing/ports/routing-store.port.js';
 import type { SlaSession } from '../routing/ports/sla-store.port.js';
 import type { Health } from '../shared/health.js';
@@ -21,7 +22,7 @@ import type { WebhookSession } from '../webhooks/ports/webhook-store.port.js';
  * Use cases lock in a fixed order (see `lockKeys`): identity, then the inbound receipt rows (taken
  * by `receipts.claimMany` right after the identity locks), customer, queue, conversation, agent.
  */
-export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession, MigrationSession, CrmSession, PortabilitySession, WebhookSession {}
+export interface StoreSession extends SessionLocks, IdentitySession, LedgerSession, RoutingSession, DeliverySession, OutboxSession, AccessSession, PluginStateSession, SlaSession, EventLogSession, MigrationSession, CrmSession, PortabilitySession, WebhookSession, ReportingSession {}
 
 /** The storage port: PostgreSQL in production, an embedded engine by default. */
 export interface Store extends Transactions<StoreSession> {

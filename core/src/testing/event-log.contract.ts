@@ -34,6 +34,17 @@ export const runEventLogContract = (name: string, makeStore: () => Promise<Store
       expect(await store().read((s) => s.eventLog.after(seqs[2] ?? 0, null, 10))).toEqual([]);
     });
 
+    it('finds the first event recorded at or after a time', async () => {
+      const [before, at, after] = [queued(), queued(), queued()];
+      await store().transaction((s) => s.eventLog.append([before], new Date('2030-01-01T00:00:00.000Z')));
+      await store().transaction((s) => s.eventLog.append([at], new Date('2030-01-01T00:00:05.000Z')));
+      await store().transaction((s) => s.eventLog.append([after], new Date('2030-01-01T00:00:09.000Z')));
+      const seqOf = async (id: string) => (await store().read((s) => s.eventLog.after(0, null, 10_000))).find((e) => e.id === id)!.seq;
+      expect(await store().read((s) => s.eventLog.firstSeqSince(new Date('2030-01-01T00:00:05.000Z')))).toBe(await seqOf(at.id));
+      expect(await store().read((s) => s.eventLog.firstSeqSince(new Date('2030-01-01T00:00:06.000Z')))).toBe(await seqOf(after.id));
+      expect(await store().read((s) => s.eventLog.firstSeqSince(new Date('2030-01-01T00:00:10.000Z')))).toBeNull();
+    });
+
     it('rolls an append back with its transaction, and prunes by age', async () => {
       const start = await store().read((s) => s.eventLog.latest());
       const lost = queued();

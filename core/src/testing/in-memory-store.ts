@@ -21,6 +21,7 @@ import { InMemorySlaRepository } from './in-memory/sla.js';
 import { InMemoryWebhookRepository } from './in-memory/webhooks.js';
 import { InMemoryLegacyMapRepository, InMemoryMigrationRunRepository, InMemoryMigrationSourceRepository } from './in-memory/migration.js';
 import { InMemoryPortabilityRepository } from './in-memory/portability.js';
+import { InMemoryReportingRepository } from './in-memory/reports.js';
 import { emptyTables, openDb, type Db, type Tables } from './in-memory/tables.js';
 
 /** Whether a statement of the session may run: a transaction whose statement failed refuses the rest, as PostgreSQL does. */
@@ -153,6 +154,7 @@ export class InMemoryStore implements Store {
       migrationSources: guard(new InMemoryMigrationSourceRepository(db)),
       crmLog: guard(new InMemoryCrmLogRepository(db, () => (this.crmSeq += 1))),
       portability: guard(new InMemoryPortabilityRepository(db)),
+      reports: guard(new InMemoryReportingRepository(db)),
     };
   }
 }

@@ -81,6 +81,15 @@ const aHubOfRows = (): Rows => {
     assignment: [anAssignment({ conversationId: conversation.id, agentId: agent.id, queueId: queue.id })],
     routing_decision: [aRoutingDecision({ conversationId: conversation.id, queueId: queue.id, agentId: agent.id, rule: 'longest-idle', candidates: null })],
     sla_verdict: [{ conversationId: conversation.id, kind: 'first_response', queueId: queue.id, met: true, dueAt: secondsAfter(T0, 60), decidedAt: secondsAfter(T0, 30), recordedAt: secondsAfter(T0, 61) }],
+    legacy_mapping: [
+      { externalId: 'legacy:osticket:ticket:17', system: 'osticket', entity: 'ticket', hubId: conversation.id, contentHash: 'a'.repeat(64), data: { channel: 'email' }, runId: newId(), updatedAt: T0 },
+      { externalId: 'legacy:osticket:user:4', system: 'osticket', entity: 'user', hubId: survivor.id, contentHash: 'b'.repeat(64), data: { joined: true }, runId: newId(), updatedAt: T0 },
+    ],
+    // Positions with gaps and out of key order: a restore keeps them, so the CRM sync keeps its order.
+    crm_log_entry: [
+      { instanceId: 'hubspot', interactionId: chain[1]!.id, position: 9, customerId: survivor.id, conversationId: conversation.id, kind: 'entry', status: 'pending', attempts: 0, leaseUntil: null, contactId: null, activityId: null, lastError: null, createdAt: T0, updatedAt: T0 },
+      { instanceId: 'hubspot', interactionId: chain[0]!.id, position: 5, customerId: survivor.id, conversationId: conversation.id, kind: 'entry', status: 'logged', attempts: 1, leaseUntil: null, contactId: '1001', activityId: 'note-7', lastError: null, createdAt: T0, updatedAt: secondsAfter(T0, 2) },
+    ],
   };
 };
 
@@ -162,6 +171,12 @@ export const runPortabilityStoreContract = (name: string, makeStore: () => Promi
           expect(restored, section).toEqual(original);
         }
         expect((await new LedgerQueries(to.store).verifyAll()).ok).toBe(true);
+        // The CRM sync picks up where it was: the restored open entry first, what is added after it later.
+        const survivorId = rows.customer[0]!.id;
+        const { position: _position, ...first } = rows.crm_log_entry[0]!;
+        const later = { ...first, interactionId: rows.interaction[3]!.id };
+        await to.store.transaction((s) => s.crmLog.addMany([later]));
+        expect((await to.store.read((s) => s.crmLog.open('hubspot', [survivorId], 10))).map((e) => e.interactionId)).toEqual([rows.crm_log_entry[0]!.interactionId, later.interactionId]);
 
         await expect(restoreHub(to.store, source(lines))).rejects.toMatchObject({ code: 'PORTABILITY.HUB_NOT_EMPTY' });
       } finally {

@@ -1045,6 +1045,62 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect((await read((s) => s.crmLog.listByStatus(a, 'skipped', 10))).map((e) => e.lastError)).toEqual(['the customer was erased', 'the customer was erased']);
         expect(await read((s) => s.crmLog.counts(a, []))).toMatchObject({ pending: 0 });
       });
+
+      it('retries dead entries of one instance (named ones, or all): open again, unleased, no attempts counted', async () => {
+        const [a, b] = [`hubspot-${newId().slice(0, 8)}`, `hubspot-${newId().slice(0, 8)}`];
+        const ann = newId();
+        const dead = (instance: string) => entry(instance, ann, { status: 'dead', attempts: 8, lastError: 'hubspot: 400 property refused', leaseUntil: T0 });
+        const [d1, d2, d3, other] = [dead(a), dead(a), dead(a), dead(b)];
+        const logged = entry(a, ann, { status: 'logged', attempts: 1 });
+        await tx((s) => s.crmLog.addMany([d1, d2, d3, logged]));
+        await tx((s) => s.crmLog.addMany([other]));
+        for (const row of [d1, d2, d3, logged, other]) await tx((s) => s.crmLog.update(row));
+        const later = secondsAfter(T0, 30);
+        expect(await tx((s) => s.crmLog.retryDead(a, [d1.interactionId, logged.interactionId, other.interactionId], later))).toBe(1);
+        expect(await read((s) => s.crmLog.open(a, [ann], 10))).toEqual([{ ...d1, status: 'sending', attempts: 0, leaseUntil: null, lastError: null, updatedAt: later }]);
+        expect(await tx((s) => s.crmLog.retryDead(a, null, later))).toBe(2);
+        expect(await read((s) => s.crmLog.counts(a, [ann]))).toMatchObject({ dead: 0, sending: 3, logged: 1 });
+        expect(await read((s) => s.crmLog.counts(b, [ann]))).toMatchObject({ dead: 1 });
+        expect(await read((s) => s.crmLog.customersWithOpen(a, later, 10))).toEqual([ann]);
+        expect(await tx((s) => s.crmLog.retryDead(a, null, later))).toBe(0);
+      });
+    });
+
+    describe('reports', () => {
+      it('aggregates messages by channel, counts channel hops and cross-channel conversations in a window', async () => {
+        // A window of its own, far from what other tests write.
+        const W = new Date('2041-01-01T00:00:00.000Z');
+        const at = (seconds: number) => secondsAfter(W, seconds);
+        const [ann, bob, cy] = [newId(), newId(), newId()];
+        const entry = (channel: string, direction: 'inbound' | 'outbound' | 'internal', occurredAt: Date, type: 'message' | 'note' = 'message') => ({ channel, direction, occurredAt, recordedAt: occurredAt, type });
+        const shape = (customerId: string, conversationId: string, entries: ReturnType<typeof entry>[]) => aChain(entries.length, (i) => ({ customerId, conversationId, ...entries[i]! }));
+        const a = shape(ann, newId(), [entry('email', 'inbound', at(0)), entry('email', 'outbound', at(60)), entry('sms', 'inbound', at(120)), entry('webchat', 'inbound', at(180)), entry('webchat', 'internal', at(200), 'note')]);
+        const b = shape(bob, newId(), [entry('sms', 'inbound', at(300)), entry('sms', 'outbound', at(400)), entry('sms', 'inbound', at(500))]);
+        // Began before the window: its hop inside counts, its first response does not.
+        const c = shape(cy, newId(), [entry('email', 'inbound', at(-60)), entry('webchat', 'inbound', at(30))]);
+        // After the window: nothing of it counts.
+        const late = shape(newId(), newId(), [entry('email', 'inbound', at(90_000)), entry('sms', 'inbound', at(90_060))]);
+        await tx(async (s) => {
+          await s.conversations.insertMany([a, b, c, late].map((chain) => aConversation({ id: chain[0]!.conversationId, customerId: chain[0]!.customerId })));
+          for (const chain of [a, b, c, late]) await s.interactions.insertMany(chain);
+        });
+        const until = at(86_400);
+        expect(await read((s) => s.reports.channelActivity(W, until))).toEqual([
+          { channel: 'email', inbound: 1, outbound: 1, conversations: 1, customers: 1, firstResponse: { answered: 1, medianSeconds: 60 } },
+          { channel: 'sms', inbound: 3, outbound: 1, conversations: 2, customers: 2, firstResponse: { answered: 1, medianSeconds: 100 } },
+          { channel: 'webchat', inbound: 2, outbound: 0, conversations: 2, customers: 2, firstResponse: { answered: 0, medianSeconds: null } },
+        ]);
+        expect(await read((s) => s.reports.channelHops(W, until))).toEqual([
+          { from: 'email', to: 'sms', count: 1 },
+          { from: 'email', to: 'webchat', count: 1 },
+          { from: 'sms', to: 'webchat', count: 1 },
+        ]);
+        expect(await read((s) => s.reports.conversationSpread(W, until))).toEqual({ conversations: 3, crossChannel: 1 });
+        expect(await read((s) => s.reports.channelActivity(at(-120), at(-1)))).toEqual([
+          { channel: 'email', inbound: 1, outbound: 0, conversations: 1, customers: 1, firstResponse: { answered: 0, medianSeconds: null } },
+        ]);
+        expect(await read((s) => s.reports.channelHops(at(-120), at(-1)))).toEqual([]);
+      });
     });
 
     describe('paginated lists', () => {
@@ -1199,6 +1255,23 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const [a, b] = await Promise.all([relayA, relayB]);
         expect(a.map((o) => o.event)).toEqual([e4]);
         expect(b.map((o) => o.event)).toEqual([e5]);
+      });
+
+      it('prunes dispatched events past the retention, never one still to dispatch', async () => {
+        await drain();
+        const [done, waiting] = [resolved(), resolved()];
+        await tx((s) => s.outbox.add([done]));
+        await tx(async (s) => s.outbox.markDispatched(ids(await s.outbox.claimUndispatched(10)), new Date()));
+        await tx((s) => s.outbox.add([waiting]));
+        const hourAgo = new Date(Date.now() - 3_600_000);
+        expect(await tx((s) => s.outbox.pruneDispatched(hourAgo, 1000))).toBe(0);
+        const later = new Date(Date.now() + 1000);
+        expect(await tx((s) => s.outbox.pruneDispatched(later, 0))).toBe(0);
+        let pruned = 0;
+        for (let n = await tx((s) => s.outbox.pruneDispatched(later, 1)); n > 0; n = await tx((s) => s.outbox.pruneDispatched(later, 1))) pruned += n;
+        expect(pruned).toBeGreaterThanOrEqual(1);
+        expect(await tx((s) => s.outbox.pruneDispatched(later, 1000))).toBe(0);
+        expect((await read((s) => s.outbox.claimUndispatched(10))).map((o) => o.event)).toEqual([waiting]);
       });
 
       it('runs two relays one after the other, so what they plan follows the outbox order (the CRM log depends on it)', async () => {

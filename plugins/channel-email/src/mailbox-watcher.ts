@@ -59,7 +59,17 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }, { once: true });
   });
 
-const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 500);
+/**
+ * What went wrong, for health and logs. imapflow's message is only 'Command failed': the server's
+ * own words are in `responseText`, and a refused login is flagged `authenticationFailed`.
+ */
+const errorText = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error).slice(0, 500);
+  const { authenticationFailed, responseText } = error as Error & { authenticationFailed?: boolean; responseText?: string };
+  const said = typeof responseText === 'string' && responseText.length > 0 ? ` (server: ${responseText})` : '';
+  if (authenticationFailed === true) return `authentication failed: the server refused the password or access token${said}`.slice(0, 500);
+  return `${error.message}${said}`.slice(0, 500);
+};
 
 /**
  * One mailbox, watched: IDLE for push, a poll as fallback, a NOOP watchdog; on any failure the

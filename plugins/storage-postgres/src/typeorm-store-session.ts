@@ -19,6 +19,7 @@ import { TypeormRoutingRuleRepository } from './repositories/typeorm-routing-rul
 import { TypeormLegacyMapRepository, TypeormMigrationRunRepository, TypeormMigrationSourceRepository } from './repositories/typeorm-migration-store.js';
 import { TypeormCrmLogRepository } from './repositories/typeorm-crm-log.js';
 import { TypeormPortabilityRepository } from './repositories/typeorm-portability-store.js';
+import { TypeormReportingRepository } from './repositories/typeorm-reports.js';
 import {
   TypeormAgentRepository,
   TypeormAssignmentRepository,
@@ -73,4 +74,5 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
   migrationSources: new TypeormMigrationSourceRepository(manager),
   crmLog: new TypeormCrmLogRepository(manager),
   portability: new TypeormPortabilityRepository(manager),
+  reports: new TypeormReportingRepository(manager),
 });

@@ -48,11 +48,17 @@ const portAnswers = (port: number) =>
  * `tools/dovecot/start-dovecot.sh`, which execs Dovecot: the server is a direct child of this
  * process, so stopping it is a SIGTERM and its exit is seen at once.
  */
-export const startDovecot = async (users: readonly DovecotUser[] = [{ user: 'support', password: 'supportpw' }]): Promise<DovecotServer> => {
+export interface DovecotOptions {
+  /** Also accept OAuth2 access tokens, checked by POSTing them to this RFC 7662 introspection URL. */
+  oauth2?: { introspectionUrl: string; mechanisms?: 'xoauth2' | 'oauthbearer' | 'xoauth2 oauthbearer' };
+}
+
+export const startDovecot = async (users: readonly DovecotUser[] = [{ user: 'support', password: 'supportpw' }], options: DovecotOptions = {}): Promise<DovecotServer> => {
   const port = await freePort();
   // Short on purpose: Dovecot's sockets live under it (108-byte limit).
   const dir = mkdtempSync('/tmp/dc.');
-  const child = spawn('bash', [SCRIPT, dir, String(port), ...users.map((u) => `${u.user}:${u.password}`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const oauth2 = options.oauth2 ? { OAUTH2_INTROSPECTION_URL: options.oauth2.introspectionUrl, OAUTH2_MECHANISMS: options.oauth2.mechanisms ?? 'xoauth2 oauthbearer' } : {};
+  const child = spawn('bash', [SCRIPT, dir, String(port), ...users.map((u) => `${u.user}:${u.password}`)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...oauth2 } });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');

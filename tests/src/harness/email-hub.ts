@@ -32,7 +32,7 @@ export const mailboxSpec = (dovecot: DovecotServer, sink: SmtpSink, m: MailboxSp
 });
 
 /** A hub in this process on a fresh PostgreSQL database, with the given email instances and a blob store. */
-export const startEmailHub = async (options: { database?: TestDatabase; mailboxes: PluginSpec[]; dataDir?: string }) => {
+export const startEmailHub = async (options: { database?: TestDatabase; mailboxes: PluginSpec[]; dataDir?: string; env?: Record<string, string> }) => {
   const database = options.database ?? (await createTestDatabase());
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'sb-email-')));
   const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
@@ -60,7 +60,7 @@ export const startEmailHub = async (options: { database?: TestDatabase; mailboxe
     ],
   };
   const hub: Hub = await createHub(config, {
-    env: { ...process.env, EMAIL_TEST_DATABASE_URL: database.url, EMAIL_TEST_IMAP_PASSWORD: 'supportpw', EMAIL_TEST_SMTP_PASSWORD: 'smtppw' },
+    env: { ...process.env, EMAIL_TEST_DATABASE_URL: database.url, EMAIL_TEST_IMAP_PASSWORD: 'supportpw', EMAIL_TEST_SMTP_PASSWORD: 'smtppw', ...options.env },
     print: () => {},
   });
   await hub.start();

@@ -11,21 +11,34 @@ export interface SunkMail {
 export interface SmtpSink {
   port: number;
   mails: SunkMail[];
+  /** Each successful login: the SASL method and the user. */
+  logins: { method: string; user: string }[];
   /** The next RCPT TO answers this SMTP code and text (e.g. 451 or 550), once per entry. */
   refuseNext(code: number, text: string): void;
   stop(): Promise<void>;
 }
 
 /** An in-process SMTP server on a free loopback port that keeps what it receives, parsed. */
-export const startSmtpSink = async (credentials: { user: string; password: string } = { user: 'support', password: 'smtppw' }): Promise<SmtpSink> => {
+export const startSmtpSink = async (
+  credentials: { user: string; password: string; accessToken?: string } = { user: 'support', password: 'smtppw' },
+): Promise<SmtpSink> => {
   const mails: SunkMail[] = [];
+  const logins: { method: string; user: string }[] = [];
   const refusals: { code: number; text: string }[] = [];
   const server = new SMTPServer({
     authOptional: false,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    authMethods: credentials.accessToken === undefined ? ['PLAIN', 'LOGIN'] : ['PLAIN', 'LOGIN', 'XOAUTH2'],
     onAuth(auth, _session, callback) {
-      if (auth.username === credentials.user && auth.password === credentials.password) return callback(null, { user: auth.username });
+      const valid =
+        auth.username === credentials.user &&
+        (auth.method === 'XOAUTH2' ? credentials.accessToken !== undefined && auth.accessToken === credentials.accessToken : auth.password === credentials.password);
+      if (valid) {
+        logins.push({ method: auth.method, user: auth.username ?? '' });
+        return callback(null, { user: auth.username });
+      }
+      if (auth.method === 'XOAUTH2') return callback(null, { data: { status: '401', schemes: 'bearer', scope: 'mail' } });
       return callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
     },
     onRcptTo(_address, _session, callback) {
@@ -54,6 +67,7 @@ export const startSmtpSink = async (credentials: { user: string; password: strin
   return {
     port: address.port,
     mails,
+    logins,
     refuseNext: (code, text) => refusals.push({ code, text }),
     stop: () => new Promise<void>((done) => server.close(() => done())),
   };

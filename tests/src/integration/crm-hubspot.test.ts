@@ -181,6 +181,28 @@ describe('HubSpot CRM in a hub: link, log every interaction once and in order, g
     expect((await call('POST', '/v1/plugins/hubspot/test')).json).toMatchObject({ ok: true });
   }, 90_000);
 
+  it('an entry HubSpot refuses is dead with the reason; an operator retry logs it once', async () => {
+    const first = await inbound('email', { kind: 'email', value: 'rex@example.com' }, 'first');
+    const contactId = await waitFor(() => linkOf(first.customerId), { timeoutMs: 15_000 });
+    await waitFor(() => fake.engagementsOf(contactId).length === 1, { timeoutMs: 15_000 });
+    fake.failNext(1, 400, { match: (method, path) => method === 'POST' && /^\/crm\/v3\/objects\/(notes|emails|communications)$/.test(path) });
+    const refused = await inbound('email', { kind: 'email', value: 'rex@example.com' }, 'refused once');
+    const dead = await waitFor(async () => {
+      const items = ((await call('GET', '/v1/crm/hubspot/log?status=dead')).json['items'] ?? []) as Json[];
+      return items.find((e) => e['interactionId'] === refused.interactionId) ?? null;
+    }, { timeoutMs: 15_000, description: 'the refused entry dead' });
+    expect(String(dead['lastError'])).toContain('hubspot: HubSpot:');
+    expect(fake.engagementsOf(contactId)).toHaveLength(1);
+
+    expect((await call('POST', '/v1/crm/nowhere/log/retry', {})).status).toBe(404);
+    expect((await call('POST', '/v1/crm/hubspot/log/retry', { interactionIds: ['not-an-id'] })).status).toBe(422);
+    expect((await call('POST', '/v1/crm/hubspot/log/retry', { interactionIds: [refused.interactionId] })).json).toEqual({ retried: 1 });
+    await waitFor(async () => (await customer(first.customerId)).crm['hubspot']?.sync['logged'] === 2, { timeoutMs: 15_000, description: 'the retried entry logged' });
+    expect(fake.engagementsOf(contactId)).toHaveLength(2);
+    expect(markerIds(fake, contactId)).toEqual([first.interactionId, refused.interactionId]);
+    expect((await call('POST', '/v1/crm/hubspot/log/retry')).json).toEqual({ retried: 0 });
+  }, 60_000);
+
   it('one CRM contact matching two hub customers is a merge suggestion, never a silent merge; after a merge, logging goes to the survivor’s contact', async () => {
     const shared = fake.addContact({ email: 'eve@example.com', phone: '+15551230001', firstname: 'Eve' });
     const byEmail = await inbound('email', { kind: 'email', value: 'eve@example.com' }, 'from my mail');

@@ -198,6 +198,34 @@ describe('outbound webhooks on the embedded hub', () => {
     expect(bad.text).toContain('afterSeq');
   }, 60_000);
 
+  it('replays what was recorded since a time, in order', async () => {
+    const r = await receiver();
+    const s = await subscribe(r, ['agent.presence']);
+    await flipPresence();
+    const [first] = await waitFor(async () => {
+      const logged = await eventsAfter(s.cursor, ['agent.presence']);
+      return logged.length === 1 ? logged : undefined;
+    }, { timeoutMs: 20_000, description: 'the first presence event logged' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const since = new Date();
+    for (let i = 0; i < 2; i += 1) await flipPresence();
+    const wanted = await waitFor(async () => {
+      const logged = await eventsAfter(s.cursor, ['agent.presence']);
+      return logged.length === 3 ? logged : undefined;
+    }, { timeoutMs: 20_000, description: 'three presence events logged' });
+    await waitFor(async () => (r.received.length === 3 ? true : undefined), { timeoutMs: 20_000, description: 'three delivered' });
+
+    const replay = await call('POST', `/v1/webhooks/${s.id}/replay`, { since: since.toISOString() });
+    expect(replay.status, replay.text).toBe(202);
+    expect(replay.json).toMatchObject({ cursor: wanted[1]!.seq - 1 });
+    await waitFor(async () => (r.received.length === 5 ? true : undefined), { timeoutMs: 20_000, description: 'the two since then delivered again' });
+    expect(r.received.map((x) => x.id)).toEqual([first!.id, wanted[1]?.id, wanted[2]?.id, wanted[1]?.id, wanted[2]?.id]);
+    for (const body of [{ since: since.toISOString(), afterSeq: 0 }, {}, { since: new Date(Date.now() + 3_600_000).toISOString() }, { since: 'yesterday' }]) {
+      const bad = await call('POST', `/v1/webhooks/${s.id}/replay`, body);
+      expect(bad.status, JSON.stringify(body)).toBe(422);
+    }
+  }, 60_000);
+
   it('disables a subscription that keeps failing, with the reason; re-enabled, it resumes at the same event and loses none', async () => {
     const r = await receiver();
     const s = await subscribe(r, ['agent.presence']);

@@ -45,6 +45,40 @@ describe('customers through the API', () => {
     expect((unlinked.json['identities'] as unknown[]).length).toBe(1);
   });
 
+  it('sets the display name and attributes by merge patch, refuses bad changes with a problem and changes nothing', async () => {
+    const ann = await inbound('webhook', { kind: 'email', value: `${unique('ann')}@example.com` });
+    const path = `/v1/customers/${ann.customerId}`;
+    const set = await call('PATCH', path, { displayName: 'Ann Lee', attributes: { tier: 'gold', seats: 40, beta: true, plan: 'pro' } });
+    expect(set).toMatchObject({ status: 200, json: { id: ann.customerId, displayName: 'Ann Lee', attributes: { tier: 'gold', seats: 40, beta: true, plan: 'pro' } } });
+    const changed = await call('PATCH', path, { attributes: { plan: null, tier: 'platinum' } });
+    expect(changed.json['attributes']).toEqual({ tier: 'platinum', seats: 40, beta: true });
+    const after = await call('GET', path);
+    expect(after.json).toMatchObject({ displayName: 'Ann Lee', attributes: { tier: 'platinum', seats: 40, beta: true } });
+
+    const refused = [
+      [{ attributes: { 'bad key': 'x' } }, 422],
+      [{ attributes: { nested: { a: 1 } } }, 422],
+      [{ displayName: '' }, 422],
+      [{}, 422],
+      [{ attributes: { tier: 'x' }, mergedInto: 'someone' }, 422],
+    ] as const;
+    for (const [body, status] of refused) {
+      const answer = await call('PATCH', path, body);
+      expect(answer.status, JSON.stringify(body)).toBe(status);
+      expect(answer.type).toContain('application/problem+json');
+    }
+    // 3 held + 62 new keys: one over the limit.
+    const tooMany = await call('PATCH', path, { attributes: Object.fromEntries(Array.from({ length: 62 }, (_, i) => [`k${i}`, i])) });
+    expect(tooMany).toMatchObject({ status: 422 });
+    expect(tooMany.json).toMatchObject({ code: 'CUSTOMER.TOO_MANY_ATTRIBUTES', errors: [expect.objectContaining({ field: 'attributes' })] });
+    expect((await call('GET', path)).json['attributes']).toEqual(after.json['attributes']);
+
+    expect((await call('PATCH', `/v1/customers/00000000-0000-4000-8000-000000000000`, { displayName: 'Nobody' })).status).toBe(404);
+    const bob = await inbound('webhook', { kind: 'email', value: `${unique('bob')}@example.com` });
+    expect((await call('POST', `${path}/merge`, { from: bob.customerId })).status).toBe(200);
+    expect(await call('PATCH', `/v1/customers/${bob.customerId}`, { displayName: 'Bob' })).toMatchObject({ status: 409, json: { code: 'CUSTOMER.MERGED' } });
+  });
+
   it('merges with a dry run first, answers the merged customer with mergedInto, unmerges; suggestions accept and dismiss', async () => {
     const annAddress = `${unique('ann')}@example.com`;
     const ann = await inbound('email', { kind: 'email', value: annAddress });

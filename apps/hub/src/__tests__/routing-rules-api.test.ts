@@ -163,3 +163,23 @@ describe('a gold-tier customer routed by a rule (end to end)', () => {
     expect(offers.map((o) => o['conversationId'])).toEqual([vip]);
   });
 });
+
+describe('a tier set through PATCH /v1/customers/{id}', () => {
+  it('is what the next routing decision matches', async () => {
+    await clearRules();
+    const queue = await created('/v1/queues', { name: unique('gold-desk') });
+    await created('/v1/routing-rules', { name: 'Gold', match: { attributes: { tier: 'gold' } }, actions: { queue: queue['id'], priority: 1 } });
+    const address = `${unique('gwen')}@example.com`;
+    // Recorded without routing first: the conversation stays open, unqueued, until the next message.
+    const first = await call('POST', '/v1/inbound', { channel: 'webhook', externalId: unique('msg'), from: { kind: 'email', value: address }, text: 'hello', routing: 'record' });
+    expect(first.status).toBe(202);
+    const customerId = String(first.json['customerId']);
+
+    const patched = await call('PATCH', `/v1/customers/${customerId}`, { attributes: { tier: 'gold' } });
+    expect(patched).toMatchObject({ status: 200, json: { id: customerId, attributes: { tier: 'gold' } } });
+
+    const second = await call('POST', '/v1/inbound', { channel: 'webhook', externalId: unique('msg'), from: { kind: 'email', value: address }, text: 'still there?' });
+    expect(second.json['conversationId']).toBe(first.json['conversationId']);
+    expect((await call('GET', `/v1/conversations/${String(second.json['conversationId'])}`)).json).toMatchObject({ status: 'queued', queueId: queue['id'], priority: 1 });
+  });
+});

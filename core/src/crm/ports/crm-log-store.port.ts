@@ -21,6 +21,12 @@ export interface CrmLogRepository {
   /** Entries in a status (newest change first), for the API's view of failures. */
   listByStatus(instanceId: string, status: CrmLogStatus, limit: number): Promise<CrmLogEntry[]>;
   /** Moves the entries of these customers from one status to another (erasure: open → skipped; a backfill: unmatched → pending); answers how many. */
+  /**
+   * An operator's retry: dead entries of one instance (these, or all when null) are open again, as
+   * `sending` with no lease and no attempts counted, so the next attempt first looks in the CRM for
+   * what an earlier one may have made. Answers how many.
+   */
+  retryDead(instanceId: string, interactionIds: readonly string[] | null, at: Date): Promise<number>;
   setStatusFor(instanceId: string | null, customerIds: readonly string[], from: readonly CrmLogStatus[], to: CrmLogStatus, at: Date, reason: string | null): Promise<number>;
 }
 

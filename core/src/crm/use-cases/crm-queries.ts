@@ -12,7 +12,7 @@ export interface CrmCustomerView {
   sync: Record<CrmLogStatus, number>;
 }
 
-/** What the API reads about the CRM sync. */
+/** What the API reads about the CRM sync, and the operator's retry of dead entries. */
 export class CrmQueries {
   constructor(
     private readonly store: Store,
@@ -39,6 +39,15 @@ export class CrmQueries {
         return [instance.instanceId, { system: instance.system, contact, sync: counts[n]! }];
       }),
     );
+  }
+
+  /**
+   * Dead entries of one instance (these, or all) go back to the sync: the sweeper hands them to a
+   * worker within one sweep interval, which looks in the CRM before it creates anything.
+   */
+  async retryDead(instanceId: string, interactionIds: readonly string[] | null, at: Date): Promise<number> {
+    if (!this.crms.get(instanceId)) throw new DomainError('not_found', 'CRM.INSTANCE_NOT_FOUND', `no CRM plugin instance '${instanceId}'`);
+    return this.store.transaction((s) => s.crmLog.retryDead(instanceId, interactionIds, at));
   }
 
   /** Entries of one instance in one status, newest change first: the dead letters with their reasons. */

@@ -36,6 +36,18 @@ export interface UnmergeOutcome {
   moved: { identities: IdentityKey[]; conversations: string[] };
 }
 
+/** A customer attribute's value: what routing rules match and desks show. */
+export type CustomerAttributeValue = string | number | boolean;
+
+/** A change to a customer: JSON merge patch semantics for `attributes` (null removes a key). */
+export interface CustomerPatch {
+  displayName?: string | null | undefined;
+  attributes?: Record<string, CustomerAttributeValue | null> | undefined;
+}
+
+/** Most attributes a customer holds: they ride along on every routing decision and desk card. */
+export const MAX_CUSTOMER_ATTRIBUTES = 64;
+
 const actorAgent = (actor: Actor): string | null => (actor.kind === 'agent' ? actor.agentId : null);
 
 /**
@@ -75,6 +87,31 @@ export class ManageCustomers {
       if (!held || held.customerId !== customer.id) throw identityErrors.identityNotLinked(formatIdentity(key), customer.id);
       await session.identities.remove(key);
       return this.view(session, customer);
+    });
+  }
+
+  /**
+   * Sets the display name and attributes of a customer (attribute keys not named stay as they
+   * are; a null value removes the key). What routing rules match on (`tier=gold`) is set here.
+   */
+  async update(_actor: Actor, customerId: string, patch: CustomerPatch): Promise<CustomerView> {
+    return this.store.transaction(async (session) => {
+      await session.lock(lockKeys.customer(customerId));
+      const customer = await this.active(session, customerId);
+      const attributes: Record<string, unknown> = { ...customer.attributes };
+      for (const [key, value] of Object.entries(patch.attributes ?? {})) {
+        if (value === null) delete attributes[key];
+        else attributes[key] = value;
+      }
+      if (Object.keys(attributes).length > MAX_CUSTOMER_ATTRIBUTES) throw identityErrors.tooManyAttributes(Object.keys(attributes).length, MAX_CUSTOMER_ATTRIBUTES);
+      const updated: Customer = {
+        ...customer,
+        displayName: patch.displayName === undefined ? customer.displayName : patch.displayName,
+        attributes,
+        updatedAt: this.clock.now(),
+      };
+      await session.customers.update(updated);
+      return this.view(session, updated);
     });
   }
 

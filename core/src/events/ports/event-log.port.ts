@@ -21,6 +21,8 @@ export interface EventLogRepository {
   after(after: number, types: readonly string[] | null, limit: number): Promise<LoggedEvent[]>;
   /** The highest sequence number logged, 0 when none: where a new follower starts. */
   latest(): Promise<number>;
+  /** The sequence number of the first event recorded at or after `at`, null when there is none (one index probe). */
+  firstSeqSince(at: Date): Promise<number | null>;
   /** Removes up to `limit` events recorded before `before` (the retention window); answers how many. */
   prune(before: Date, limit: number): Promise<number>;
 }

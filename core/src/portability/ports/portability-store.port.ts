@@ -11,6 +11,8 @@ import type { SlaVerdict } from '../../routing/ports/sla-store.port.js';
 import type { Queue } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { RoutingRule } from '../../routing/routing-rule.entity.js';
+import type { CrmLogEntry } from '../../crm/crm-log.entity.js';
+import type { LegacyMapping } from '../../migration/migration-run.entity.js';
 
 /**
  * The tables a hub export carries, by record type, with the domain row each holds. Plugin state,
@@ -34,6 +36,10 @@ export interface PortableRows {
   assignment: Assignment;
   routing_decision: RoutingDecision;
   sla_verdict: SlaVerdict;
+  /** What a migration made of each legacy record: a re-run after a restore recognises what is already in. */
+  legacy_mapping: LegacyMapping;
+  /** Where each entry stands on each CRM instance, with the order entries are logged in (`position`). */
+  crm_log_entry: CrmLogEntry & { position: number };
 }
 export type PortableTable = keyof PortableRows;
 
@@ -59,6 +65,8 @@ export const PORTABLE_KEYS = {
   assignment: ['id'],
   routing_decision: ['id'],
   sla_verdict: ['conversationId', 'kind'],
+  legacy_mapping: ['externalId'],
+  crm_log_entry: ['position'],
 } as const satisfies { [T in PortableTable]: readonly (keyof PortableRows[T] & string)[] };
 
 /** A row's key: the values of its table's `PORTABLE_KEYS`, in order (texts, uuids, whole numbers). */
@@ -78,8 +86,8 @@ export interface PortabilityRepository {
   pageAfter<T extends PortableTable>(table: T, after: RowKey | null, limit: number): Promise<PortableRows[T][]>;
   /**
    * Inserts rows exactly as given: ids, times, sequence numbers, digests and erasure tombstones.
-   * Interactions advance the hub-wide anchor of chain heads as every append does; a key already
-   * taken fails the statement.
+   * Interactions advance the hub-wide anchor of chain heads as every append does; CRM log rows keep
+   * their `position`, and entries added later come after them; a key already taken fails the statement.
    */
   insertMany<T extends PortableTable>(table: T, rows: readonly PortableRows[T][]): Promise<void>;
   /** Deletes a queue by id (a restore replaces an unused queue of the same name, such as the built-in `default`). */

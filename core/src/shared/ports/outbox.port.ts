@@ -8,6 +8,11 @@ export interface OutboxRepository {
   markDispatched(ids: readonly string[], at: Date): Promise<void>;
   /** Whether any event waits to be dispatched: one cheap read, for relays that poll. */
   hasUndispatched(): Promise<boolean>;
+  /**
+   * Removes up to `limit` dispatched events added before `before` (the outbox's retention; events
+   * not yet dispatched are never removed); answers how many.
+   */
+  pruneDispatched(before: Date, limit: number): Promise<number>;
 }
 
 export interface OutboxSession {

@@ -18,10 +18,17 @@ export class InMemoryCrmLogRepository implements CrmLogRepository {
     for (const entry of entries) {
       const key = rowKey(entry.instanceId, entry.interactionId);
       if (this.db.crmLog.has(key)) continue;
-      this.db.crmLog.set(key, { ...copy(entry), position: this.nextPosition() });
+      // After a restore the table holds positions it did not hand out: new entries come after them.
+      this.db.crmLog.set(key, { ...copy(entry), position: Math.max(this.nextPosition(), this.lastPosition() + 1) });
       added += 1;
     }
     return added;
+  }
+
+  private lastPosition(): number {
+    let last = 0;
+    for (const e of this.db.crmLog.values()) last = Math.max(last, e.position);
+    return last;
   }
 
   private ordered(instanceId: string, where: (e: CrmLogEntry) => boolean) {
@@ -76,6 +83,17 @@ export class InMemoryCrmLogRepository implements CrmLogRepository {
       .sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime() || b.position - a.position)
       .slice(0, limit)
       .map(strip);
+  }
+
+  async retryDead(instanceId: string, interactionIds: readonly string[] | null, at: Date): Promise<number> {
+    const only = interactionIds === null ? null : new Set(interactionIds);
+    let changed = 0;
+    for (const row of this.db.crmLog.values()) {
+      if (row.instanceId !== instanceId || row.status !== 'dead' || (only !== null && !only.has(row.interactionId))) continue;
+      this.db.crmLog.set(rowKey(row.instanceId, row.interactionId), { ...copy(row), status: 'sending', attempts: 0, leaseUntil: null, lastError: null, updatedAt: at });
+      changed += 1;
+    }
+    return changed;
   }
 
   async setStatusFor(instanceId: string | null, customerIds: readonly string[], from: readonly CrmLogStatus[], to: CrmLogStatus, at: Date, reason: string | null): Promise<number> {

@@ -30,6 +30,11 @@ export class InMemoryEventLogRepository implements EventLogRepository {
     return this.db.eventLog.values().reduce((max, e) => Math.max(max, e.seq), 0);
   }
 
+  async firstSeqSince(at: Date): Promise<number | null> {
+    const since = this.db.eventLog.values().filter((e) => e.recordedAt >= at);
+    return since.length === 0 ? null : since.reduce((min, e) => Math.min(min, e.seq), Number.POSITIVE_INFINITY);
+  }
+
   async prune(before: Date, limit: number): Promise<number> {
     const old = this.db.eventLog
       .values()

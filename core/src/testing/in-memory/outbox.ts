@@ -37,6 +37,16 @@ export class InMemoryOutboxRepository implements OutboxRepository {
     return this.db.outbox.values().some((row) => row.dispatchedAt === null);
   }
 
+  async pruneDispatched(before: Date, limit: number): Promise<number> {
+    const old = this.db.outbox
+      .values()
+      .filter((row) => row.dispatchedAt !== null && row.createdAt < before)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, Math.max(0, limit));
+    for (const row of old) this.db.outbox.delete(row.id);
+    return old.length;
+  }
+
   private undispatched(): StoredOutboxEvent[] {
     return this.db.outbox
       .values()

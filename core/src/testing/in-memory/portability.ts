@@ -29,12 +29,16 @@ const TABLES: TableOf = {
   assignment: 'assignments',
   routing_decision: 'decisions',
   sla_verdict: 'slaVerdicts',
+  legacy_mapping: 'legacyMap',
+  crm_log_entry: 'crmLog',
 };
 
 /** The key each in-memory table stores its rows under (see tables.ts). */
 const storageKey = <T extends PortableTable>(table: T, row: PortableRows[T]): string => {
   const key = rowKey(table, row).map(String);
   if (table === 'interaction') return (row as PortableRows['interaction']).id;
+  // Walked by position, stored by (instance, interaction) as crm-log.ts keeps it.
+  if (table === 'crm_log_entry') return `${(row as PortableRows['crm_log_entry']).instanceId}\0${(row as PortableRows['crm_log_entry']).interactionId}`;
   return key.length === 1 ? key[0]! : pairKey(key[0]!, key[1]!);
 };
 

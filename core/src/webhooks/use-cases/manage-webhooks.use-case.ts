@@ -159,13 +159,25 @@ export class ManageWebhooks {
    * finishes the attempt in flight, then starts over from the new cursor. Events older than the
    * log's retention are gone; the replay starts with the oldest still kept.
    */
-  async replay(id: string, afterSeq: number): Promise<WebhookView> {
+  /**
+   * Moves the subscription's cursor back: every event after `afterSeq`, or every event recorded
+   * at or after `since` (what the log still keeps), is sent again, in order.
+   */
+  async replay(id: string, from: number | { since: Date }): Promise<WebhookView> {
     const updated = await this.store.transaction(async (s) => {
       await s.lock(lockKeys.webhook(id));
       const current = await s.webhooks.get(id);
       if (current === null) throw webhookNotFound(id);
       const latest = await s.eventLog.latest();
-      if (!Number.isInteger(afterSeq) || afterSeq < 0 || afterSeq > latest) throw invalid('WEBHOOK.INVALID_REPLAY', `afterSeq is a sequence number from 0 to ${latest} (the latest event)`, 'afterSeq');
+      let afterSeq: number;
+      if (typeof from === 'number') {
+        afterSeq = from;
+        if (!Number.isInteger(afterSeq) || afterSeq < 0 || afterSeq > latest) throw invalid('WEBHOOK.INVALID_REPLAY', `afterSeq is a sequence number from 0 to ${latest} (the latest event)`, 'afterSeq');
+      } else {
+        if (from.since.getTime() > this.clock.now().getTime()) throw invalid('WEBHOOK.INVALID_REPLAY', 'since is in the future', 'since');
+        const first = await s.eventLog.firstSeqSince(from.since);
+        afterSeq = first === null ? latest : first - 1;
+      }
       const next: WebhookSubscription = { ...current, cursor: afterSeq, failures: 0, failingSince: null, nextAttemptAt: null, updatedAt: this.clock.now() };
       await s.webhooks.update(next);
       return next;

@@ -131,6 +131,16 @@ export class TypeormCrmLogRepository implements CrmLogRepository {
     return rows.map(toEntry);
   }
 
+  async retryDead(instanceId: string, interactionIds: readonly string[] | null, at: Date): Promise<number> {
+    const rows: { n: number }[] = await this.manager.query(
+      `WITH retried AS (UPDATE crm_log SET status = 'sending', attempts = 0, lease_until = NULL, last_error = NULL, updated_at = $3
+       WHERE instance_id = $1 AND status = 'dead' AND ($2::uuid[] IS NULL OR interaction_id = ANY($2::uuid[])) RETURNING 1)
+       SELECT count(*)::int AS n FROM retried`,
+      [instanceId, interactionIds, at],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   async setStatusFor(instanceId: string | null, customerIds: readonly string[], from: readonly CrmLogStatus[], to: CrmLogStatus, at: Date, reason: string | null): Promise<number> {
     if (customerIds.length === 0 || from.length === 0) return 0;
     const rows: { interaction_id: string }[] = await this.manager.query(

@@ -38,6 +38,12 @@ export class TypeormEventLogRepository implements EventLogRepository {
     return Number(row?.seq ?? 0);
   }
 
+  async firstSeqSince(at: Date): Promise<number | null> {
+    // ix_event_log_recorded: one probe. Relays append one at a time, so recorded_at follows seq.
+    const [row] = await this.manager.query<{ seq: string }[]>('SELECT seq FROM event_log WHERE recorded_at >= $1 ORDER BY recorded_at, seq LIMIT 1', [at]);
+    return row === undefined ? null : Number(row.seq);
+  }
+
   async prune(before: Date, limit: number): Promise<number> {
     // A CTE, so the driver answers rows (a bare DELETE … RETURNING comes back as [rows, count]).
     const [row] = await this.manager.query<{ n: number }[]>(

@@ -62,6 +62,21 @@ export class TypeormOutboxRepository implements OutboxRepository {
     return rows.length > 0;
   }
 
+  async pruneDispatched(before: Date, limit: number): Promise<number> {
+    if (limit <= 0) return 0;
+    // Ids are time-ordered (timeOrderedId): the smallest id of `before`'s millisecond bounds a range
+    // scan of the primary key, so pruning needs no index of its own.
+    const time = Math.max(0, before.getTime()).toString(16).padStart(12, '0');
+    const boundary = `${time.slice(0, 8)}-${time.slice(8)}-7000-8000-000000000000`;
+    const rows = await this.rows.manager.query<{ n: number }[]>(
+      `WITH gone AS (DELETE FROM outbox_events WHERE id IN (
+         SELECT id FROM outbox_events WHERE id < $1::uuid AND dispatched_at IS NOT NULL ORDER BY id LIMIT $2) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [boundary, limit],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   async markDispatched(ids: readonly string[], at: Date): Promise<void> {
     const valid = ids.filter(isId);
     if (valid.length === 0) return;

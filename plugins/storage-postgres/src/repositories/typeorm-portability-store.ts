@@ -6,6 +6,7 @@ import {
   type InboundReceipt,
   type RowKey,
   type SlaVerdict,
+  type LegacyMapping,
   type RoutingRule,
 } from '@switchboard/core';
 import type { EntityManager, EntitySchema, ObjectLiteral } from 'typeorm';
@@ -55,7 +56,9 @@ const mapped = <T, Row extends ObjectLiteral>(schema: EntitySchema<Row>, toRow: 
 });
 const same = <T extends ObjectLiteral>(value: T): T => ({ ...value });
 
-type Mapped = { [T in Exclude<PortableTable, 'sla_verdict'>]: MappedTable<PortableRows[T], ObjectLiteral> };
+/** Tables written with plain SQL elsewhere too (no EntitySchema): their columns, key and insert here. */
+type RawTable = 'sla_verdict' | 'legacy_mapping' | 'crm_log_entry';
+type Mapped = { [T in Exclude<PortableTable, RawTable>]: MappedTable<PortableRows[T], ObjectLiteral> };
 
 const TABLES: Mapped = {
   customer: mapped(CustomerSchema, toCustomerRow, toCustomer),
@@ -75,26 +78,128 @@ const TABLES: Mapped = {
   routing_decision: mapped(RoutingDecisionSchema, toRoutingDecisionRow, toRoutingDecision),
 } as unknown as Mapped;
 
-interface VerdictRow {
-  conversationId: string;
-  kind: SlaVerdict['kind'];
-  queueId: string;
-  met: boolean;
-  dueAt: Date;
-  decidedAt: Date;
-  recordedAt: Date;
+interface Raw<T> {
+  table: string;
+  keys: string[];
+  /** The select list, columns named as the row's properties. */
+  columns: string;
+  fromRow(row: ObjectLiteral): T;
+  insert(manager: EntityManager, rows: readonly T[]): Promise<void>;
 }
-const VERDICT_COLUMNS =
-  'conversation_id AS "conversationId", kind, queue_id AS "queueId", met, due_at AS "dueAt", decided_at AS "decidedAt", recorded_at AS "recordedAt"';
-const toVerdict = (r: VerdictRow): SlaVerdict => ({
-  conversationId: r.conversationId,
-  kind: r.kind,
-  queueId: r.queueId,
-  met: r.met,
-  dueAt: new Date(r.dueAt),
-  decidedAt: new Date(r.decidedAt),
-  recordedAt: new Date(r.recordedAt),
-});
+
+const dates = (values: readonly (Date | null)[]) => values.map((d) => (d === null ? null : d.toISOString()));
+
+const RAW: { [T in RawTable]: Raw<PortableRows[T]> } = {
+  sla_verdict: {
+    table: 'sla_verdicts',
+    keys: ['conversation_id', 'kind'],
+    columns: 'conversation_id AS "conversationId", kind, queue_id AS "queueId", met, due_at AS "dueAt", decided_at AS "decidedAt", recorded_at AS "recordedAt"',
+    fromRow: (r): SlaVerdict => ({
+      conversationId: r['conversationId'],
+      kind: r['kind'],
+      queueId: r['queueId'],
+      met: r['met'],
+      dueAt: new Date(r['dueAt']),
+      decidedAt: new Date(r['decidedAt']),
+      recordedAt: new Date(r['recordedAt']),
+    }),
+    insert: async (manager, verdicts) => {
+      await manager.query(
+        `INSERT INTO sla_verdicts (conversation_id, kind, queue_id, met, due_at, decided_at, recorded_at)
+         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])`,
+        [
+          verdicts.map((v) => v.conversationId),
+          verdicts.map((v) => v.kind),
+          verdicts.map((v) => v.queueId),
+          verdicts.map((v) => v.met),
+          dates(verdicts.map((v) => v.dueAt)),
+          dates(verdicts.map((v) => v.decidedAt)),
+          dates(verdicts.map((v) => v.recordedAt)),
+        ],
+      );
+    },
+  },
+  legacy_mapping: {
+    table: 'legacy_map',
+    keys: ['external_id'],
+    columns: 'external_id AS "externalId", system, entity, hub_id AS "hubId", content_hash AS "contentHash", data, run_id AS "runId", updated_at AS "updatedAt"',
+    fromRow: (r): LegacyMapping => ({
+      externalId: r['externalId'],
+      system: r['system'],
+      entity: r['entity'],
+      hubId: r['hubId'],
+      contentHash: String(r['contentHash']).trim(),
+      data: typeof r['data'] === 'string' ? JSON.parse(r['data']) : r['data'],
+      runId: r['runId'],
+      updatedAt: new Date(r['updatedAt']),
+    }),
+    insert: async (manager, mappings) => {
+      await manager.query(
+        `INSERT INTO legacy_map (external_id, system, entity, hub_id, content_hash, data, run_id, updated_at)
+         SELECT * FROM unnest($1::text[], $2::varchar[], $3::varchar[], $4::uuid[], $5::char(64)[], $6::jsonb[], $7::uuid[], $8::timestamptz[])`,
+        [
+          mappings.map((m) => m.externalId),
+          mappings.map((m) => m.system),
+          mappings.map((m) => m.entity),
+          mappings.map((m) => m.hubId),
+          mappings.map((m) => m.contentHash),
+          mappings.map((m) => JSON.stringify(m.data)),
+          mappings.map((m) => m.runId),
+          dates(mappings.map((m) => m.updatedAt)),
+        ],
+      );
+    },
+  },
+  crm_log_entry: {
+    table: 'crm_log',
+    keys: ['position'],
+    columns:
+      'instance_id AS "instanceId", interaction_id AS "interactionId", position, customer_id AS "customerId", conversation_id AS "conversationId", kind, status, attempts, ' +
+      'lease_until AS "leaseUntil", contact_id AS "contactId", activity_id AS "activityId", last_error AS "lastError", created_at AS "createdAt", updated_at AS "updatedAt"',
+    fromRow: (r): PortableRows['crm_log_entry'] => ({
+      instanceId: r['instanceId'],
+      interactionId: r['interactionId'],
+      position: Number(r['position']),
+      customerId: r['customerId'],
+      conversationId: r['conversationId'],
+      kind: r['kind'],
+      status: r['status'],
+      attempts: Number(r['attempts']),
+      leaseUntil: r['leaseUntil'] === null ? null : new Date(r['leaseUntil']),
+      contactId: r['contactId'],
+      activityId: r['activityId'],
+      lastError: r['lastError'],
+      createdAt: new Date(r['createdAt']),
+      updatedAt: new Date(r['updatedAt']),
+    }),
+    insert: async (manager, entries) => {
+      await manager.query(
+        `INSERT INTO crm_log (instance_id, interaction_id, position, customer_id, conversation_id, kind, status, attempts, lease_until, contact_id, activity_id, last_error, created_at, updated_at)
+         SELECT * FROM unnest($1::varchar[], $2::uuid[], $3::bigint[], $4::uuid[], $5::uuid[], $6::varchar[], $7::varchar[], $8::int[], $9::timestamptz[], $10::varchar[], $11::varchar[], $12::text[], $13::timestamptz[], $14::timestamptz[])`,
+        [
+          entries.map((e) => e.instanceId),
+          entries.map((e) => e.interactionId),
+          entries.map((e) => e.position),
+          entries.map((e) => e.customerId),
+          entries.map((e) => e.conversationId),
+          entries.map((e) => e.kind),
+          entries.map((e) => e.status),
+          entries.map((e) => e.attempts),
+          dates(entries.map((e) => e.leaseUntil)),
+          entries.map((e) => e.contactId),
+          entries.map((e) => e.activityId),
+          entries.map((e) => e.lastError),
+          dates(entries.map((e) => e.createdAt)),
+          dates(entries.map((e) => e.updatedAt)),
+        ],
+      );
+      // Positions were given, not drawn: entries added from now on must come after them.
+      await manager.query(`SELECT setval(pg_get_serial_sequence('crm_log', 'position'), (SELECT max(position) FROM crm_log))`);
+    },
+  },
+};
+
+const isRaw = (table: PortableTable): table is RawTable => Object.hasOwn(RAW, table);
 
 const pageLimit = (limit: number): number => (Number.isFinite(limit) ? Math.max(1, Math.floor(limit)) : 1);
 
@@ -106,7 +211,7 @@ export class TypeormPortabilityRepository implements PortabilityRepository {
   constructor(private readonly manager: EntityManager) {}
 
   private keyColumns(table: PortableTable): string[] {
-    if (table === 'sla_verdict') return ['conversation_id', 'kind'];
+    if (isRaw(table)) return RAW[table].keys;
     const metadata = this.manager.connection.getMetadata(TABLES[table].schema);
     return (PORTABLE_KEYS[table] as readonly string[]).map((property) => {
       const column = metadata.findColumnWithPropertyName(property);
@@ -116,7 +221,7 @@ export class TypeormPortabilityRepository implements PortabilityRepository {
   }
 
   private tableName(table: PortableTable): string {
-    return table === 'sla_verdict' ? 'sla_verdicts' : `"${this.manager.connection.getMetadata(TABLES[table].schema).tableName}"`;
+    return isRaw(table) ? RAW[table].table : `"${this.manager.connection.getMetadata(TABLES[table].schema).tableName}"`;
   }
 
   async count(table: PortableTable): Promise<number> {
@@ -129,13 +234,12 @@ export class TypeormPortabilityRepository implements PortabilityRepository {
     if (after !== null && after.length !== keys.length) throw new Error(`a key of ${table} has ${keys.length} parts`);
     const params: unknown[] = [pageLimit(limit)];
     const where = after === null ? '' : `WHERE (${keys.join(', ')}) > (${after.map((part) => `$${params.push(part)}`).join(', ')})`;
-    const columns = table === 'sla_verdict' ? VERDICT_COLUMNS : selectList(this.manager, TABLES[table as Exclude<T, 'sla_verdict'>].schema);
+    const columns = isRaw(table) ? RAW[table].columns : selectList(this.manager, TABLES[table as Exclude<T, RawTable>].schema);
     const rows = await this.manager.query<ObjectLiteral[]>(
       `SELECT ${columns} FROM ${this.tableName(table)} ${where} ORDER BY ${keys.join(', ')} LIMIT $1`,
       params,
     );
-    if (table === 'sla_verdict') return rows.map((r) => toVerdict(r as VerdictRow)) as PortableRows[T][];
-    const { fromRow } = TABLES[table as Exclude<T, 'sla_verdict'>];
+    const fromRow = isRaw(table) ? RAW[table].fromRow : TABLES[table as Exclude<T, RawTable>].fromRow;
     return rows.map((r) => fromRow(r)) as PortableRows[T][];
   }
 
@@ -145,24 +249,11 @@ export class TypeormPortabilityRepository implements PortabilityRepository {
       await new TypeormInteractionRepository(this.manager).insertMany(rows as readonly PortableRows['interaction'][]);
       return;
     }
-    if (table === 'sla_verdict') {
-      const verdicts = rows as readonly SlaVerdict[];
-      await this.manager.query(
-        `INSERT INTO sla_verdicts (conversation_id, kind, queue_id, met, due_at, decided_at, recorded_at)
-         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::boolean[], $5::timestamptz[], $6::timestamptz[], $7::timestamptz[])`,
-        [
-          verdicts.map((v) => v.conversationId),
-          verdicts.map((v) => v.kind),
-          verdicts.map((v) => v.queueId),
-          verdicts.map((v) => v.met),
-          verdicts.map((v) => v.dueAt.toISOString()),
-          verdicts.map((v) => v.decidedAt.toISOString()),
-          verdicts.map((v) => v.recordedAt.toISOString()),
-        ],
-      );
+    if (isRaw(table)) {
+      await (RAW[table] as Raw<PortableRows[T]>).insert(this.manager, rows);
       return;
     }
-    const { schema, toRow } = TABLES[table as Exclude<T, 'sla_verdict'>];
+    const { schema, toRow } = TABLES[table as Exclude<T, RawTable>];
     await bulkInsert(this.manager, schema, rows.map((row) => toRow(row as never)));
   }
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { CRM_LOG_STATUSES, type CrmCustomerView, type CrmLogEntry, type CrmQueries } from '@switchboard/core';
 import { requireScope } from '../../http/auth.js';
+import { optionalJson } from '../../http/optional-json.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { errorResponses, json } from '../shared/views.js';
 
@@ -60,6 +61,8 @@ const entryJson = (e: CrmLogEntry): z.infer<typeof CrmLogEntrySchema> => ({
   updatedAt: e.updatedAt.toISOString(),
 });
 
+const InstanceParam = z.object({ instanceId: z.string().regex(/^[a-z0-9-]+$/).openapi({ param: { name: 'instanceId', in: 'path' }, example: 'hubspot' }) });
+
 const logRoute = createRoute({
   method: 'get',
   path: '/{instanceId}/log',
@@ -68,7 +71,7 @@ const logRoute = createRoute({
   summary: 'Where ledger entries stand on a CRM instance’s timeline: dead letters with their reason, what is pending or unmatched',
   middleware: [requireScope('read')],
   request: {
-    params: z.object({ instanceId: z.string().regex(/^[a-z0-9-]+$/).openapi({ param: { name: 'instanceId', in: 'path' }, example: 'hubspot' }) }),
+    params: InstanceParam,
     query: z.object({
       status: z.enum(CRM_LOG_STATUSES as [string, ...string[]]).default('dead'),
       limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -77,9 +80,41 @@ const logRoute = createRoute({
   responses: { 200: json(z.object({ items: z.array(CrmLogEntrySchema) }), 'Entries, newest change first'), ...errorResponses },
 });
 
-export const crmRoutes = (deps: { crm: { queries: CrmQueries } }) =>
-  createRouter().openapi(logRoute, async (c) => {
-    const { status, limit } = c.req.valid('query');
-    const items = await deps.crm.queries.log(c.req.valid('param').instanceId, status as CrmLogEntry['status'], limit);
-    return c.json({ items: items.map(entryJson) }, 200);
-  });
+const retryRoute = createRoute({
+  method: 'post',
+  path: '/{instanceId}/log/retry',
+  operationId: 'retryCrmLog',
+  tags: ['plugins'],
+  summary: 'Send dead entries to the CRM again (these, or every dead entry of the instance)',
+  description:
+    'For entries that died of a cause since fixed (a property the CRM refused, a contact since restored). They are picked up by the next sweep; each attempt first looks in the CRM for an activity an earlier attempt made, so nothing is logged twice. Admin only.',
+  middleware: [requireScope('admin')],
+  request: {
+    params: InstanceParam,
+    body: {
+      required: false,
+      content: {
+        'application/json': {
+          schema: z
+            .object({ interactionIds: z.array(z.string().uuid()).min(1).max(500).optional().openapi({ description: 'Omit to retry every dead entry of the instance' }) })
+            .strict()
+            .openapi('CrmRetryRequest'),
+        },
+      },
+    },
+  },
+  responses: { 200: json(z.object({ retried: z.number().int().openapi({ description: 'Dead entries now open again' }) }).openapi('CrmRetry'), 'How many went back to the sync'), ...errorResponses },
+});
+
+export const crmRoutes = (deps: { crm: { queries: CrmQueries }; clock: { now(): Date } }) =>
+  createRouter()
+    .openapi(logRoute, async (c) => {
+      const { status, limit } = c.req.valid('query');
+      const items = await deps.crm.queries.log(c.req.valid('param').instanceId, status as CrmLogEntry['status'], limit);
+      return c.json({ items: items.map(entryJson) }, 200);
+    })
+    .openapi(retryRoute, async (c) => {
+      const { interactionIds } = await optionalJson(c, z.object({ interactionIds: z.array(z.string().uuid()).min(1).max(500).optional() }).strict());
+      const retried = await deps.crm.queries.retryDead(c.req.valid('param').instanceId, interactionIds ?? null, deps.clock.now());
+      return c.json({ retried }, 200);
+    });

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { MERGE_SUGGESTION_STATUSES, parseIdentity, type ManageCustomers, type MergeOutcome, type MergeSuggestion } from '@switchboard/core';
+import { MAX_CUSTOMER_ATTRIBUTES, MERGE_SUGGESTION_STATUSES, parseIdentity, type ManageCustomers, type MergeOutcome, type MergeSuggestion } from '@switchboard/core';
 import { actorOf, requireScope } from '../../http/auth.js';
 import { createRouter } from '../../http/openapi-router.js';
 import { optionalJson } from '../../http/optional-json.js';
@@ -77,6 +77,31 @@ const linkRoute = createRoute({
     body: { required: true, content: { 'application/json': { schema: z.object({ kind: z.string().min(1), value: z.string().min(1).max(320) }).openapi('IdentityLink') } } },
   },
   responses: { 200: json(CustomerSchema, 'The customer with the identity'), ...errorResponses },
+});
+
+const AttributeKey = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, 'an attribute key is 1–64 letters, digits, `_`, `.` or `-`');
+const CustomerPatchSchema = z
+  .object({
+    displayName: z.string().trim().min(1).max(200).nullable().optional().openapi({ description: 'null clears it' }),
+    attributes: z
+      .record(AttributeKey, z.union([z.string().max(1000), z.number().finite(), z.boolean()]).nullable())
+      .optional()
+      .openapi({ description: 'Merged into the attributes the customer holds (JSON merge patch): a key set to null is removed, keys not named stay', example: { tier: 'gold', region: 'EU', legacyPlan: null } }),
+  })
+  .strict()
+  .refine((patch) => patch.displayName !== undefined || patch.attributes !== undefined, { message: 'name displayName or attributes' })
+  .openapi('CustomerPatch');
+
+const updateRoute = createRoute({
+  method: 'patch',
+  path: '/{id}',
+  operationId: 'updateCustomer',
+  tags,
+  summary: 'Set the display name and attributes of a customer (what routing rules match: tier=gold)',
+  description: `Attributes merge into those held (a null value removes the key); at most ${MAX_CUSTOMER_ATTRIBUTES} per customer. A merged customer answers 409: change its survivor.`,
+  middleware: agent,
+  request: { params: IdParam, body: { required: true, content: { 'application/json': { schema: CustomerPatchSchema } } } },
+  responses: { 200: json(CustomerSchema, 'The customer as changed'), ...errorResponses },
 });
 
 const IdentityParams = IdParam.extend({
@@ -184,6 +209,7 @@ export const customerIdentityRoutes = (deps: { manageCustomers: ManageCustomers 
       return c.json({ suggestion: suggestionJson(suggestion), merge: mergeJson(merge) }, 200);
     })
     .openapi(dismissRoute, async (c) => c.json(suggestionJson(await deps.manageCustomers.dismissSuggestion(actorOf(c.var.principal), c.req.valid('param').id)), 200))
+    .openapi(updateRoute, async (c) => c.json(customerJson(await deps.manageCustomers.update(actorOf(c.var.principal), c.req.valid('param').id, c.req.valid('json'))), 200))
     .openapi(linkRoute, async (c) => c.json(customerJson(await deps.manageCustomers.link(actorOf(c.var.principal), c.req.valid('param').id, c.req.valid('json'))), 200))
     .openapi(unlinkRoute, async (c) => {
       const { id, identity } = c.req.valid('param');

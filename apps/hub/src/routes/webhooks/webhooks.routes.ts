@@ -56,8 +56,12 @@ const rotateRoute = createRoute({
 });
 
 const ReplaySchema = z
-  .object({ afterSeq: z.number().int().min(0).openapi({ description: 'Send again every event after this sequence number (0: all the log still keeps)' }) })
+  .object({
+    afterSeq: z.number().int().min(0).optional().openapi({ description: 'Send again every event after this sequence number (0: all the log still keeps)' }),
+    since: z.string().datetime({ offset: true }).optional().openapi({ description: 'Or: send again every event recorded at or after this time (ISO 8601)', example: '2026-12-01T14:05:00Z' }),
+  })
   .strict()
+  .refine((r) => (r.afterSeq === undefined) !== (r.since === undefined), { message: 'name either afterSeq or since' })
   .openapi('WebhookReplay');
 const replayRoute = createRoute({
   method: 'post', path: '/{id}/replay', operationId: 'replayWebhook', tags, middleware: admin, request: { params: IdParam, ...body(ReplaySchema) },
@@ -87,7 +91,10 @@ export const webhookRoutes = (deps: { webhooks: ManageWebhooks }) =>
       return c.json({ items: page.items.map(attemptJson), nextCursor: page.nextCursor }, 200);
     })
     .openapi(testRoute, async (c) => c.json(await deps.webhooks.ping(c.req.valid('param').id), 200))
-    .openapi(replayRoute, async (c) => c.json(webhookJson(await deps.webhooks.replay(c.req.valid('param').id, c.req.valid('json').afterSeq)), 202))
+    .openapi(replayRoute, async (c) => {
+      const { afterSeq, since } = c.req.valid('json');
+      return c.json(webhookJson(await deps.webhooks.replay(c.req.valid('param').id, since === undefined ? afterSeq! : { since: new Date(since) })), 202);
+    })
     .openapi(rotateRoute, async (c) => {
       const { graceSeconds } = await optionalJson(c, RotateSchema);
       const { webhook, secret } = await deps.webhooks.rotateSecret(c.req.valid('param').id, graceSeconds);
