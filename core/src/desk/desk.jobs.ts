@@ -17,14 +17,18 @@ const isOutcome = (status: string): status is (typeof OFFER_OUTCOMES)[number] =>
  * desks show the same offer or post once, so a relay or retry that runs one twice changes nothing.
  * A desk that fails is retried with backoff, then dead-lettered with its (scrubbed) error.
  */
-export const deskJobs = (deps: { notify: NotifyDesks }): JobContribution[] => [
+export const deskJobs = (deps: { notify: NotifyDesks }): JobContribution[] => {
+  // No desk installed (offers are answered through the API): a job per offer would find nobody to
+  // show it to, and would queue ahead of routing's own jobs.
+  const none = () => !deps.notify.anyDesk();
+  return [
   defineJob({
     name: DESK_JOBS.deliverOffer,
     payload: z.object({ offerId: z.string().min(1) }),
     concurrency: 8,
     handle: ({ offerId }) => deps.notify.offerCreated(offerId),
     plan: (events) =>
-      events.flatMap(({ event }) =>
+      none() ? [] : events.flatMap(({ event }) =>
         event.type === 'offer.created' ? [{ name: DESK_JOBS.deliverOffer, payload: { offerId: event.offerId }, jobId: `desk-offer:${event.offerId}` }] : [],
       ),
   }),
@@ -34,7 +38,7 @@ export const deskJobs = (deps: { notify: NotifyDesks }): JobContribution[] => [
     concurrency: 8,
     handle: ({ offerId, status }) => deps.notify.offerAnswered(offerId, status),
     plan: (events) =>
-      events.flatMap(({ event }) =>
+      none() ? [] : events.flatMap(({ event }) =>
         event.type === 'offer.answered' && isOutcome(event.status)
           ? [{ name: DESK_JOBS.updateOffer, payload: { offerId: event.offerId, status: event.status }, jobId: `desk-offer:${event.offerId}:${event.status}` }]
           : [],
@@ -46,10 +50,11 @@ export const deskJobs = (deps: { notify: NotifyDesks }): JobContribution[] => [
     concurrency: 8,
     handle: ({ interactionId, agentId }) => deps.notify.threadPost(interactionId, agentId),
     plan: (events) =>
-      events.flatMap(({ event }) =>
+      none() ? [] : events.flatMap(({ event }) =>
         event.type === 'desk.post'
           ? [{ name: DESK_JOBS.postToThread, payload: { interactionId: event.interactionId, agentId: event.agentId }, jobId: `desk-post:${event.interactionId}:${event.agentId}` }]
           : [],
       ),
   }),
-];
+  ];
+};

@@ -16,6 +16,9 @@ export const ROUTING_JOBS = {
 } as const;
 
 const SWEEP_LIMIT = 500;
+/** How long, and for how many passes, one job routes a queue whose pages keep coming full. */
+const CONTINUE_MS = 5000;
+const CONTINUE_PASSES = 100;
 /** Relaxation passes are planned per slot of this length: at most one per queue, step and slot. */
 const RELAXATION_SLOT_MS = 250;
 
@@ -56,12 +59,18 @@ export const routingJobs = (deps: RoutingJobDeps): JobContribution<Pick<RoutingS
       try {
         let offered = false;
         let result: Awaited<ReturnType<RouteQueue['run']>>;
+        const started = performance.now();
+        let passes = 0;
+        // A full page: route on in this job for a while. A job of its own would wait behind every job
+        // queued meanwhile (the desk and expiry jobs of the offers just made), and the backlog with it.
+        const goOn = () => (result.more ? passes < CONTINUE_PASSES && performance.now() - started < CONTINUE_MS : pass.again);
         do {
           pass.again = false;
+          passes += 1;
           result = await deps.route.run(queueId);
           offered ||= result.offers > 0;
-        } while (pass.again && !result.more);
-        // A full batch: the next pass is a job of its own, so that other queues' jobs take turns.
+        } while (goOn());
+        // Still a full page after a while: the next pass is a job of its own, so that other jobs take turns.
         if (result.more) await deps.jobs.enqueue(ROUTING_JOBS.evaluateQueue, { queueId }, { jobId: `route:${queueId}:more:${job.id}` });
         // An item still waiting reaches a relaxation step later (it may have come back after a decline
         // or by overflow, keeping its place): route the queue again when it does.

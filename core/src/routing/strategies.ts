@@ -22,6 +22,25 @@ const then =
     return 0;
   };
 
+const compareFor = (strategy: RoutingStrategy, skills: Record<string, number>): Compare => {
+  switch (strategy) {
+    case 'longest-idle':
+      return then((a, b) => idleSince(a) - idleSince(b), byLoad, byId);
+    case 'least-occupied':
+      return then((a, b) => a.load.units - b.load.units, (a, b) => idleSince(a) - idleSince(b), byId);
+    case 'most-available':
+      return then(
+        (a, b) => b.agent.capacity.units - b.load.units - (a.agent.capacity.units - a.load.units),
+        (a, b) => idleSince(a) - idleSince(b),
+        byId,
+      );
+    case 'best-skill':
+      return then((a, b) => skillScore(b, skills) - skillScore(a, skills), (a, b) => idleSince(a) - idleSince(b), byLoad, byId);
+    case 'round-robin':
+      return then((a, b) => (a.agent.lastOfferAt?.getTime() ?? 0) - (b.agent.lastOfferAt?.getTime() ?? 0), byLoad, byId);
+  }
+};
+
 /**
  * Ranks eligible candidates for an item, best first: the first is the agent the strategy picks.
  * - longest-idle: the agent whose last offer (or becoming available) is oldest
@@ -30,19 +49,26 @@ const then =
  * - best-skill: the highest summed level of the required skills, then longest idle
  * - round-robin: the agent offered least recently, treating never-offered agents as first
  */
-export const rankAgents = (strategy: RoutingStrategy, candidates: readonly Candidate[], skills: Record<string, number>): Candidate[] => {
-  const compare: Record<RoutingStrategy, Compare> = {
-    'longest-idle': then((a, b) => idleSince(a) - idleSince(b), byLoad, byId),
-    'least-occupied': then((a, b) => a.load.units - b.load.units, (a, b) => idleSince(a) - idleSince(b), byId),
-    'most-available': then(
-      (a, b) => b.agent.capacity.units - b.load.units - (a.agent.capacity.units - a.load.units),
-      (a, b) => idleSince(a) - idleSince(b),
-      byId,
-    ),
-    'best-skill': then((a, b) => skillScore(b, skills) - skillScore(a, skills), (a, b) => idleSince(a) - idleSince(b), byLoad, byId),
-    'round-robin': then((a, b) => (a.agent.lastOfferAt?.getTime() ?? 0) - (b.agent.lastOfferAt?.getTime() ?? 0), byLoad, byId),
-  };
-  return [...candidates].sort(compare[strategy]);
+export const rankAgents = (strategy: RoutingStrategy, candidates: readonly Candidate[], skills: Record<string, number>): Candidate[] =>
+  [...candidates].sort(compareFor(strategy, skills));
+
+/**
+ * The first `limit` of `rankAgents`, in its order, without sorting them all: the router ranks
+ * every eligible agent for every item, and only the head of the ranking is used or recorded.
+ */
+export const topAgents = (strategy: RoutingStrategy, candidates: readonly Candidate[], skills: Record<string, number>, limit: number): Candidate[] => {
+  const compare = compareFor(strategy, skills);
+  const best: Candidate[] = [];
+  if (limit <= 0) return best;
+  for (const candidate of candidates) {
+    if (best.length === limit && compare(candidate, best[limit - 1]!) >= 0) continue;
+    // Every order ends on the id, so no two candidates tie: the place is unique.
+    let at = best.length;
+    while (at > 0 && compare(candidate, best[at - 1]!) < 0) at -= 1;
+    best.splice(at, 0, candidate);
+    if (best.length > limit) best.pop();
+  }
+  return best;
 };
 
 export const chooseAgent = (strategy: RoutingStrategy, candidates: readonly Candidate[], skills: Record<string, number>): Candidate | null =>

@@ -333,6 +333,20 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.conversations.get(stranger.id))).toBeNull();
       });
 
+      it('updateMany writes every field of each conversation given, null or set, and leaves others alone', async () => {
+        const a = aConversation({ lastInboundChannel: null, lastInboundAt: null });
+        const b = aConversation({ assignment: { agentId: newId(), since: secondsAfter(T0, 3) }, lastInboundChannel: "it's", lastInboundAt: secondsAfter(T0, 4) });
+        const untouched = aConversation();
+        await tx((s) => s.conversations.insertMany([a, b, untouched]));
+        const a2 = { ...a, status: 'offered' as const, queueId: newId(), channels: ['email', 'sms'], lastInboundChannel: 'back\\slash', lastInboundAt: secondsAfter(T0, 9), updatedAt: secondsAfter(T0, 9) };
+        const b2 = { ...b, assignment: null, lastInboundChannel: null, lastInboundAt: null, hops: 4, updatedAt: secondsAfter(T0, 10) };
+        await tx((s) => s.conversations.updateMany([a2, b2, aConversation()]));
+        expect(await read((s) => s.conversations.get(a.id))).toEqual(a2);
+        expect(await read((s) => s.conversations.get(b.id))).toEqual(b2);
+        expect(await read((s) => s.conversations.get(untouched.id))).toEqual(untouched);
+        await tx((s) => s.conversations.updateMany([]));
+      });
+
       it('findOpen answers the most recently updated open conversation updated since the given time', async () => {
         const customerId = newId();
         const since = secondsAfter(T0, 100);
@@ -714,6 +728,33 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(ids(await read((s) => s.agents.listByPresence('busy')))).toContain(agent.id);
         expect(await read((s) => s.agents.get(newId()))).toBeNull();
       });
+
+      it('getMany answers the agents that exist among the ids asked for, each once', async () => {
+        const a = anAgent({ skills: { english: 3 }, lastOfferAt: secondsAfter(T0, 2) });
+        const b = anAgent({ presence: 'away' });
+        await tx(async (s) => {
+          await s.agents.insert(a);
+          await s.agents.insert(b);
+        });
+        const found = await read((s) => s.agents.getMany([b.id, newId(), a.id, b.id, 'not-an-id']));
+        expect([...found].sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([a, b].sort((x, y) => (x.id < y.id ? -1 : 1)));
+        expect(await read((s) => s.agents.getMany([]))).toEqual([]);
+      });
+
+      it('updateMany writes each agent given, the last of two with the same id', async () => {
+        const a = anAgent({ lastOfferAt: null });
+        const b = anAgent({ email: 'b@example.com' });
+        await tx(async (s) => {
+          await s.agents.insert(a);
+          await s.agents.insert(b);
+        });
+        const a1 = { ...a, lastOfferAt: secondsAfter(T0, 1), updatedAt: secondsAfter(T0, 1) };
+        const a2 = { ...a, lastOfferAt: secondsAfter(T0, 2), updatedAt: secondsAfter(T0, 2), skills: { english: 4 } };
+        const b2 = { ...b, email: null, presence: 'away' as const, capacity: { units: 50, perChannel: { chat: 2 } }, desk: { slack: 'T1/U1' } };
+        await tx((s) => s.agents.updateMany([a1, b2, a2]));
+        expect(await read((s) => s.agents.get(a.id))).toEqual(a2);
+        expect(await read((s) => s.agents.get(b.id))).toEqual(b2);
+      });
     });
 
     describe('work items', () => {
@@ -726,6 +767,27 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.workItems.get(item.conversationId))).toEqual(offered);
         await tx((s) => s.workItems.delete(item.conversationId));
         expect(await read((s) => s.workItems.get(item.conversationId))).toBeNull();
+      });
+
+      it('getMany answers the items of the conversations that have one, each once', async () => {
+        const a = aWorkItem({ reasons: [{ code: 'nobody_available', detail: 'no agent is available' }] });
+        const b = aWorkItem({ state: 'offered' });
+        await tx((s) => s.workItems.insertMany([a, b]));
+        const found = await read((s) => s.workItems.getMany([a.conversationId, newId(), b.conversationId, a.conversationId]));
+        const byId = (x: { conversationId: string }, y: { conversationId: string }) => (x.conversationId < y.conversationId ? -1 : 1);
+        expect([...found].sort(byId)).toEqual([a, b].sort(byId));
+        expect(await read((s) => s.workItems.getMany([]))).toEqual([]);
+      });
+
+      it('updateMany writes every field of each item given', async () => {
+        const a = aWorkItem({ declinedAt: null });
+        const b = aWorkItem({ excludedAgents: [newId()], declinedAt: secondsAfter(T0, 1) });
+        await tx((s) => s.workItems.insertMany([a, b]));
+        const a2 = { ...a, state: 'offered' as const, priority: 7, relaxationStep: 2, reasons: [], declinedAt: secondsAfter(T0, 5), updatedAt: secondsAfter(T0, 5) };
+        const b2 = { ...b, excludedAgents: [], declinedAt: null, reasons: [{ code: 'all_at_capacity' as const, detail: "all 3 skilled agents are at capacity for O'Brien's chat" }], updatedAt: secondsAfter(T0, 6) };
+        await tx((s) => s.workItems.updateMany([a2, b2]));
+        expect(await read((s) => s.workItems.get(a.conversationId))).toEqual(a2);
+        expect(await read((s) => s.workItems.get(b.conversationId))).toEqual(b2);
       });
 
       it('listWaiting orders by priority desc, then enqueuedAt asc, and leaves offered items out', async () => {
@@ -784,6 +846,17 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         await tx((s) => s.offers.update(declined));
         expect(await read((s) => s.offers.get(offer.id))).toEqual(declined);
         expect(await read((s) => s.offers.get(newId()))).toBeNull();
+      });
+
+      it('insertMany writes every offer, and none when one of them is refused', async () => {
+        const first = anOffer({ createdAt: T0, expiresAt: secondsAfter(T0, 30) });
+        const second = anOffer({ createdAt: T0, expiresAt: secondsAfter(T0, 30), reason: "it's O'Brien\\" });
+        await tx((s) => s.offers.insertMany([first, second]));
+        expect(await read((s) => s.offers.get(first.id))).toEqual(first);
+        expect(await read((s) => s.offers.get(second.id))).toEqual(second);
+        const third = anOffer({ createdAt: T0, expiresAt: secondsAfter(T0, 30) });
+        await expect(tx((s) => s.offers.insertMany([third, first]))).rejects.toThrow();
+        expect(await read((s) => s.offers.get(third.id))).toBeNull();
       });
 
       it('lists by agent newest first, optionally by status, and pending ones by conversation', async () => {

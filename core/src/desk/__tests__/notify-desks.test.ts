@@ -13,6 +13,7 @@ import type { AgentDesk, DeskOffer, DeskOfferUpdate, DeskThreadPost } from '../p
 import type { DeskRegistry } from '../ports/desk-registry.port.js';
 import { DeskActions } from '../use-cases/desk-commands.use-case.js';
 import { NotifyDesks } from '../use-cases/notify-desks.use-case.js';
+import { CrmFacts } from '../../crm/use-cases/crm-facts.js';
 
 /** A desk that records every call, reaching agents bound under `desk.slack`. */
 class RecordingDesk implements AgentDesk {
@@ -138,6 +139,35 @@ describe('desk jobs: what the hub shows on the desks after commit', () => {
     const before = desk.offers.length;
     await relay();
     expect(desk.offers).toHaveLength(before);
+  });
+
+  it('gathers an offer\'s context only for an agent some desk reaches', async () => {
+    let crmLookups = 0;
+    const crmFacts = new CrmFacts({ list: () => ((crmLookups += 1), []), get: () => undefined }, clock, 60);
+    const registry: DeskRegistry = { list: () => [{ instanceId: 'memory', desk }], reaching: (agent) => (desk.reaches(agent) ? [desk] : []) };
+    jobs = deskJobs({ notify: new NotifyDesks(store, registry, crmFacts) });
+    await routing.updateAgent(ada.id, { desk: {} });
+    await ingest.ingest(anInboundMessage());
+    await route();
+    await relay();
+    expect(desk.offers).toHaveLength(0);
+    expect(crmLookups).toBe(0);
+
+    await routing.updateAgent(ada.id, { desk: { slack: 'U0ADA' } });
+    await ingest.ingest(anInboundMessage({ from: { kind: 'email', value: 'bo@example.com' } }));
+    await route();
+    await relay();
+    expect(desk.offers).toHaveLength(1);
+    expect(crmLookups).toBe(1);
+  });
+
+  it('plans no desk job when no desk is installed', async () => {
+    jobs = deskJobs({ notify: new NotifyDesks(store, { list: () => [], reaching: () => [] }) });
+    await ingest.ingest(anInboundMessage());
+    await route();
+    expect(await relay()).toEqual([]);
+    await commands.resolve({ kind: 'operator' }, (await store.read((s) => s.offers.listByAgent(ada.id, undefined, { limit: 10 }))).items[0]!.conversationId);
+    expect(await relay()).toEqual([]);
   });
 
   it('updates an expired offer and tells the agent it was set away', async () => {

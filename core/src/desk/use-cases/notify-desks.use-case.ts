@@ -28,6 +28,11 @@ export class NotifyDesks {
     private readonly crmFacts?: CrmFacts,
   ) {}
 
+  /** Whether any desk is installed: without one, there is nothing to show and no job to plan. */
+  anyDesk(): boolean {
+    return this.desks.list().length > 0;
+  }
+
   async offerCreated(offerId: string): Promise<void> {
     // One read for the offer and all it shows (one statement on PostgreSQL): this runs for every offer.
     const shown = await this.store.read((session) => session.deskOffers.toShow(offerId, DESK_RECENT_ENTRIES * 3));
@@ -35,8 +40,11 @@ export class NotifyDesks {
     const { offer, agent } = shown;
     // Answered before its job ran: the update job shows the outcome instead.
     if (offer.status !== 'pending' || !agent || !shown.conversation) return;
+    // No desk reaches the agent (the offer is answered through the API): nothing to show.
+    const desks = this.desks.reaching(agent);
+    if (desks.length === 0) return;
     const context = await this.context(shown, shown.conversation);
-    await onEveryDesk(this.desks.reaching(agent), (desk) =>
+    await onEveryDesk(desks, (desk) =>
       desk.deliverOffer({ offerId: offer.id, agentId: agent.id, queueName: context.queue?.name ?? '', expiresAt: offer.expiresAt, context, agentDesk: agent.desk }),
     );
   }

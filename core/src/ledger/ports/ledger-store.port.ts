@@ -22,7 +22,7 @@ export interface ConversationRepository {
   insert(conversation: Conversation): Promise<void>;
   get(id: string): Promise<Conversation | null>;
   update(conversation: Conversation): Promise<void>;
-  /** `update` of each, in one write; conversations not stored are left out. */
+  /** `update` of each, in one write (a routing pass offers many, an import batch touches many); conversations not stored are left out. */
   updateMany(conversations: readonly Conversation[]): Promise<void>;
   /** The customer's most recently updated conversation that is neither resolved nor closed, updated at or after `since`. */
   findOpen(customerId: string, since: Date): Promise<Conversation | null>;

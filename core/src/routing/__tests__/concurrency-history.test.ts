@@ -3,7 +3,7 @@ import type { InMemoryStore } from '../../testing/in-memory-store.js';
 import { anOffer } from '../../testing/mothers.js';
 import { slowLocks } from '../../testing/slow-locks.js';
 import { ROUTING_JOBS, routingJobs } from '../routing.jobs.js';
-import { RouteQueue } from '../use-cases/route-queue.use-case.js';
+import { ROUTING_PAGE, RouteQueue } from '../use-cases/route-queue.use-case.js';
 import { routingWorld } from './routing-world.js';
 
 // Bugs the randomized concurrency test (tests/src/e2e/routing-concurrency.test.ts) found, one test each.
@@ -38,13 +38,66 @@ describe('routing history stays in the order things happened', () => {
 
 });
 
+/** The store as if another router gave `agentId` work while this pass waited for the agent's lock. */
+const busiedOnLock = (store: InMemoryStore, agentId: string, cost: number): InMemoryStore =>
+  new Proxy(store, {
+    get(target, property, receiver) {
+      if (property !== 'transaction') return Reflect.get(target, property, receiver);
+      return <T>(work: Parameters<InMemoryStore['transaction']>[0]): Promise<T> =>
+        target.transaction((session) => {
+          const lockAll = session.lockAll.bind(session);
+          let done = false;
+          const busied = new Proxy(session, {
+            get: (s, p, r) =>
+              p === 'lockAll'
+                ? async (keys: readonly string[]) => {
+                    if (!done && keys.includes(`agent:${agentId}`)) {
+                      done = true;
+                      await session.offers.insert(anOffer({ agentId, cost, status: 'pending' }));
+                    }
+                    await lockAll(keys);
+                  }
+                : Reflect.get(s, p, r),
+          });
+          return work(busied) as Promise<T>;
+        });
+    },
+  });
+
+describe('a choice that fails its re-check under the lock', () => {
+  it('goes to the next candidate, not back to waiting', async () => {
+    const world = routingWorld();
+    const queue = await world.addQueue({ strategy: 'longest-idle' });
+    // Ada has been idle longest, so she is the first choice; Bo is next.
+    const ada = await world.addAgent({ name: 'Ada', presenceSince: new Date(world.clock.now().getTime() - 60_000), capacity: { units: 10, perChannel: {} } });
+    const bo = await world.addAgent({ name: 'Bo', capacity: { units: 10, perChannel: {} } });
+    const conversationId = await world.addItem(queue);
+    const result = await new RouteQueue(busiedOnLock(world.store, ada.id, 10), world.clock).run(queue.id);
+    expect(result.offers).toBe(1);
+    expect(await world.pendingOf(bo.id)).toMatchObject([{ conversationId }]);
+    // Ada holds only the work the other router gave her: her capacity is not exceeded.
+    expect((await world.pendingOf(ada.id)).map((o) => o.conversationId)).not.toContain(conversationId);
+    expect(await world.item(conversationId)).toMatchObject({ state: 'offered' });
+  });
+
+  it('leaves the item waiting, with the reason, when nobody else can take it', async () => {
+    const world = routingWorld();
+    const queue = await world.addQueue();
+    const ada = await world.addAgent({ name: 'Ada', capacity: { units: 10, perChannel: {} } });
+    const conversationId = await world.addItem(queue);
+    const result = await new RouteQueue(busiedOnLock(world.store, ada.id, 10), world.clock).run(queue.id);
+    expect(result.offers).toBe(0);
+    expect(await world.item(conversationId)).toMatchObject({ state: 'waiting', reasons: [{ code: 'all_at_capacity' }] });
+  });
+});
+
 describe('no item waits behind the head of its queue while an agent has room for it', () => {
-  it('offers a cheap item from deep in the queue when nobody can take the fifty before it', async () => {
+  it('offers a cheap item from deep in the queue when nobody can take the page before it', async () => {
     const world = routingWorld();
     const queue = await world.addQueue({ cost: { chat: 25, email: 10 } });
     // Ada has 20 units: no chat (25) fits, an email (10) does.
     const ada = await world.addAgent({ name: 'Ada', capacity: { units: 20, perChannel: {} } });
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < ROUTING_PAGE + 10; i++) {
       await world.addItem(queue, { channel: 'chat', cost: 25 }, { channels: ['chat'], lastInboundChannel: 'chat' });
       world.clock.advance(1);
     }
@@ -58,7 +111,7 @@ describe('no item waits behind the head of its queue while an agent has room for
     const queue = await world.addQueue({ cost: { chat: 25, email: 10 } });
     const ada = await world.addAgent({ name: 'Ada', capacity: { units: 20, perChannel: {} } });
     await world.store.transaction((s) => s.offers.insert(anOffer({ agentId: ada.id, queueId: queue.id, channel: 'email', cost: 15, status: 'pending' })));
-    for (let i = 0; i < 60; i++) await world.addItem(queue, { channel: 'chat', cost: 25 }, { channels: ['chat'], lastInboundChannel: 'chat' });
+    for (let i = 0; i < ROUTING_PAGE + 10; i++) await world.addItem(queue, { channel: 'chat', cost: 25 }, { channels: ['chat'], lastInboundChannel: 'chat' });
     let reads = 0;
     const counting = new Proxy(world.store, {
       get(target, property, receiver) {

@@ -2,11 +2,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { OutboxEvent } from '../../shared/events.js';
 import { isPermanentJobError, PermanentJobError, type JobOptions } from '../../shared/ports/job-queue.port.js';
 import { InMemoryStore } from '../../testing/in-memory-store.js';
-import { aClock, anOffer, aWorkItem, secondsAfter } from '../../testing/mothers.js';
+import { aClock, aConversation, anAgent, anOffer, aQueue, aWorkItem, secondsAfter } from '../../testing/mothers.js';
 import { ROUTING_JOBS, routingJobs } from '../routing.jobs.js';
 import { AnswerOffer } from '../use-cases/answer-offer.use-case.js';
 import { ManageRouting } from '../use-cases/manage-routing.use-case.js';
-import { RouteQueue } from '../use-cases/route-queue.use-case.js';
+import { ROUTING_PAGE, RouteQueue } from '../use-cases/route-queue.use-case.js';
 
 const outbox = (...events: [string, OutboxEvent['event']][]): OutboxEvent[] =>
   events.map(([id, event]) => ({ id, event, createdAt: new Date(), dispatchedAt: null }));
@@ -32,6 +32,20 @@ describe('routing job contributions', () => {
       manage: new ManageRouting(store, clock),
       jobs: { enqueue: async (name, payload, options) => void enqueued.push({ name, payload, options }) },
     });
+  });
+
+  it('routes on in the same job while pages come full, rather than queue a job behind the others', async () => {
+    const queue = aQueue({ skills: {}, cost: 1, offerTimeoutSeconds: 30 });
+    await store.transaction(async (s) => {
+      await s.queues.insert(queue);
+      await s.agents.insert(anAgent({ skills: {}, presence: 'available', capacity: { units: ROUTING_PAGE * 3, perChannel: {} } }));
+      const conversations = Array.from({ length: ROUTING_PAGE * 2 + 5 }, () => aConversation({ status: 'queued', queueId: queue.id }));
+      await s.conversations.insertMany(conversations);
+      await s.workItems.insertMany(conversations.map((c, i) => aWorkItem({ conversationId: c.id, queueId: queue.id, skills: {}, cost: 1, enqueuedAt: secondsAfter(clock.now(), -1000 + i) })));
+    });
+    expect(await job(ROUTING_JOBS.evaluateQueue).run({ id: 'j1', name: ROUTING_JOBS.evaluateQueue, payload: { queueId: queue.id }, attempt: 1 })).toBe(true);
+    expect((await store.read((s) => s.workItems.countByQueue(queue.id))).waiting).toBe(0);
+    expect(enqueued.filter((e) => e.name === ROUTING_JOBS.evaluateQueue)).toEqual([]);
   });
 
   it('names its jobs', () => {

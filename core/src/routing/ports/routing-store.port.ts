@@ -18,18 +18,26 @@ export interface QueueRepository {
 export interface AgentRepository {
   insert(agent: Agent): Promise<void>;
   get(id: string): Promise<Agent | null>;
+  /** The agents of those ids that exist, in no particular order (a routing pass re-reads the agents it chose). */
+  getMany(ids: readonly string[]): Promise<Agent[]>;
   /** By name, then id. */
   list(page: PageRequest): Promise<Page<Agent>>;
   /** Every agent with that presence, by name then id: routing reads them all. */
   listByPresence(presence: Agent['presence']): Promise<Agent[]>;
   update(agent: Agent): Promise<void>;
+  /** `update` for several agents (one each) at once. */
+  updateMany(agents: readonly Agent[]): Promise<void>;
 }
 
 export interface WorkItemRepository {
   insert(item: WorkItem): Promise<void>;
   insertMany(items: readonly WorkItem[]): Promise<void>;
   get(conversationId: string): Promise<WorkItem | null>;
+  /** The items of those conversations that exist, in no particular order. */
+  getMany(conversationIds: readonly string[]): Promise<WorkItem[]>;
   update(item: WorkItem): Promise<void>;
+  /** `update` for several items (one per conversation) at once. */
+  updateMany(items: readonly WorkItem[]): Promise<void>;
   delete(conversationId: string): Promise<void>;
   /**
    * Waiting items of a queue: priority desc, then enqueuedAt asc (then conversation id). With
@@ -43,6 +51,8 @@ export interface WorkItemRepository {
 
 export interface OfferRepository {
   insert(offer: Offer): Promise<void>;
+  /** Several at once (a routing pass writes its offers together). */
+  insertMany(offers: readonly Offer[]): Promise<void>;
   get(id: string): Promise<Offer | null>;
   update(offer: Offer): Promise<void>;
   /** Newest first (createdAt, then id); `status` undefined means every status. */

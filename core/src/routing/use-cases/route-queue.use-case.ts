@@ -3,20 +3,28 @@ import type { Clock } from '../../shared/ports/clock.port.js';
 import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import { BusinessClock } from '../business-hours.js';
 import { eligibleFor, type Candidate } from '../eligibility.js';
-import type { Offer } from '../offer.entity.js';
+import type { RankedCandidate } from '../offer.entity.js';
+import { emptyLoad, type AgentLoad } from '../agent.entity.js';
 import { costFor, DEFAULT_ITEM_COST, type Queue } from '../queue.entity.js';
 import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
 import { newId } from '../../shared/ids.js';
-import { describeRanking, rankAgents } from '../strategies.js';
+import { describeRanking, topAgents } from '../strategies.js';
 import type { WaitReason, WorkItem } from '../work-item.entity.js';
 import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-settings.js';
-import { makeOffer } from './make-offer.js';
+import { makeOffers } from './make-offer.js';
 import { relaxationReason, relaxedNeeds, type RelaxedNeeds } from '../relaxation.js';
 
-const BATCH = 50;
+/**
+ * Items a routing pass decides at once. A page costs a few round trips whatever its size, so a
+ * larger one drains a backlog faster; it also holds that many conversation locks until it commits.
+ */
+export const ROUTING_PAGE = 200;
+const BATCH = ROUTING_PAGE;
 const STICKY_LOOKBACK = 5;
-// How deep one pass looks past a head of items nobody can take (BATCH items a page).
-const MAX_PAGES = 20;
+// How deep one pass looks past a head of items nobody can take (BATCH items a page): 1,000 items.
+const MAX_PAGES = 5;
+// How many of the ranked candidates a decision records (the explainer shows them).
+const RANKING_KEPT = 10;
 
 /** A waiting item's rows as read under its conversation's lock. */
 interface Held {
@@ -24,14 +32,47 @@ interface Held {
   conversation: Conversation | null;
 }
 
+/** An offer a page's plan would make. */
+interface Planned {
+  item: WorkItem;
+  agentId: string;
+  rule: string;
+  why: string;
+  ranking: RankedCandidate[];
+  eligible: number;
+}
+
+/** What a page's items get, decided in memory: offers, and why the others wait. */
+interface PagePlan {
+  offers: Planned[];
+  waits: Array<{ item: WorkItem; reasons: WaitReason[] }>;
+  nextAt: number;
+}
+
 /** The least an item of the queue can cost (channels it does not name cost its default). */
 const cheapestCost = (queue: Pick<Queue, 'cost'>): number =>
   typeof queue.cost === 'number' ? queue.cost : Math.min(...Object.values(queue.cost), queue.cost['default'] ?? DEFAULT_ITEM_COST);
 
+const waiting = (held: Held | undefined): held is { current: WorkItem; conversation: Conversation } =>
+  held !== undefined && held.current !== null && held.current.state === 'waiting' && held.conversation !== null;
+
+const sameLoad = (a: AgentLoad, b: AgentLoad): boolean => {
+  if (a.units !== b.units) return false;
+  const channels = new Set([...Object.keys(a.perChannel), ...Object.keys(b.perChannel)]);
+  return [...channels].every((channel) => (a.perChannel[channel] ?? 0) === (b.perChannel[channel] ?? 0));
+};
+
+/** Whether an agent re-read under its lock is what the plan assumed (agents are plain JSON-able rows). */
+const sameCandidate = (a: Candidate | undefined, b: Candidate | null): boolean =>
+  a !== undefined && b !== null && sameLoad(a.load, b.load) && JSON.stringify(a.agent) === JSON.stringify(b.agent);
+
 /**
  * One routing pass over a queue: offers waiting items, by priority then age, to eligible agents.
- * Safe with many workers: the queue lock makes one router per queue at a time, and each agent is
- * locked and its load re-read before an offer, so capacity holds across queues.
+ * Safe with many workers: the queue lock makes one router per queue at a time, and the agents a
+ * page's offers go to are locked and re-read before the offers are written, so capacity holds
+ * across queues. A page is decided in memory as one pass over its items, in order; when an agent
+ * read under its lock is not what the plan assumed (another router gave it work meanwhile), the
+ * page is decided again with the agent as it is, so its items go to the next candidate instead.
  */
 export class RouteQueue {
   constructor(
@@ -47,138 +88,201 @@ export class RouteQueue {
   async run(queueId: string): Promise<{ offers: number; more: boolean; nextRelaxationAt?: Date }> {
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queue(queueId));
-      const queue = await session.queues.get(queueId);
+      // Read together (one round trip); the agents are only used if the queue is there and open.
+      const [queue, agents] = await Promise.all([session.queues.get(queueId), session.agents.listByPresence('available')]);
       if (!queue) return { offers: 0, more: false };
       // Closed: items wait (the explainer says `outside_hours`); the sweeper routes again once open.
       if (!BusinessClock.of(queue.businessHours).isOpen(this.clock.now())) return { offers: 0, more: false };
       // With nobody available there is nothing to decide: skip reading the backlog.
-      const agents = await session.agents.listByPresence('available');
       // Overflow moves items whoever is available.
       if (agents.length === 0 && !queue.overflow) return { offers: 0, more: false };
-      const items = await session.workItems.listWaiting(queueId, BATCH, { now: this.clock.now(), aging: queue.aging });
+      const [items, loads, others] = await Promise.all([
+        session.workItems.listWaiting(queueId, BATCH, { now: this.clock.now(), aging: queue.aging }),
+        session.assignments.loads(agents.map((a) => a.id)),
+        this.widenedTo(session, queue),
+      ]);
       if (items.length === 0) return { offers: 0, more: false };
 
       const staying = queue.overflow ? await this.overflow(session, queue, items) : items;
       if (agents.length === 0) return { offers: 0, more: false };
 
-      const loads = await session.assignments.loads(agents.map((a) => a.id));
-      const candidates: Candidate[] = agents.map((agent) => ({ agent, load: loads.get(agent.id) ?? { units: 0, perChannel: {} } }));
-      const others = await this.widenedTo(session, queue);
+      // The agents as this pass knows them, by id (in listing order); replaced once read under their lock.
+      const base = new Map<string, Candidate>(agents.map((agent) => [agent.id, { agent, load: loads.get(agent.id) ?? emptyLoad() }]));
       const next = { at: Number.POSITIVE_INFINITY };
-      let offers = 0;
-      const done = (more: boolean) => (Number.isFinite(next.at) ? { offers, more, nextRelaxationAt: new Date(next.at) } : { offers, more });
+      const done = (offers: number, more: boolean) => (Number.isFinite(next.at) ? { offers, more, nextRelaxationAt: new Date(next.at) } : { offers, more });
       let batch = staying;
       const cheapest = cheapestCost(queue);
       for (let page = 1; ; page++) {
         // Deeper pages lock only the items someone can take: a pass must not hold a thousand locks.
         const held = page === 1 ? await this.holdItems(session, batch) : new Map<string, Held>();
-        for (const item of batch) {
-          const offer = await this.routeItem(session, queue, item, candidates, others, next, held.get(item.conversationId));
-          if (offer) offers += 1;
-        }
+        const offers = await this.routePage(session, queue, batch, base, others, next, held);
         // Offers made: another pass starts again from the head (keeps each pass's transaction short).
-        if (offers > 0) return done(batch.length === BATCH);
-        if (batch.length < BATCH) return done(false);
+        if (offers > 0) return done(offers, batch.length === BATCH);
+        if (batch.length < BATCH) return done(0, false);
         // Nobody could take the head of the queue, but an agent has room for a cheaper item (another
         // channel): look further back rather than leave those waiting behind it despite spare capacity.
-        if (page >= MAX_PAGES || !candidates.some((c) => c.agent.capacity.units - c.load.units >= cheapest)) return done(false);
+        if (page >= MAX_PAGES || ![...base.values()].some((c) => c.agent.capacity.units - c.load.units >= cheapest)) return done(0, false);
         const deeper = await session.workItems.listWaiting(queueId, BATCH * (page + 1), { now: this.clock.now(), aging: queue.aging });
         batch = deeper.slice(BATCH * page);
-        if (batch.length === 0) return done(false);
+        if (batch.length === 0) return done(0, false);
       }
     });
   }
 
   /**
    * Locks a page's conversations (sorted, in one statement) and reads their items and conversations
-   * in one round trip, rather than two round trips per item; held until the pass commits.
+   * in one round trip; held until the pass commits.
    */
   private async holdItems(session: RoutingUnit, batch: readonly WorkItem[]): Promise<Map<string, Held>> {
     await session.lockAll(batch.map((item) => lockKeys.conversation(item.conversationId)));
-    const rows = await Promise.all(
-      batch.map(async (item): Promise<[string, Held]> => {
-        const [current, conversation] = await Promise.all([session.workItems.get(item.conversationId), session.conversations.get(item.conversationId)]);
-        return [item.conversationId, { current, conversation }];
-      }),
-    );
-    return new Map(rows);
+    return this.readHeld(session, batch);
   }
 
-  private async routeItem(
+  private async readHeld(session: RoutingUnit, batch: readonly WorkItem[]): Promise<Map<string, Held>> {
+    const ids = batch.map((item) => item.conversationId);
+    const [items, conversations] = await Promise.all([session.workItems.getMany(ids), session.conversations.getMany(ids)]);
+    const itemOf = new Map(items.map((w) => [w.conversationId, w]));
+    const conversationOf = new Map(conversations.map((c) => [c.id, c]));
+    return new Map(ids.map((id) => [id, { current: itemOf.get(id) ?? null, conversation: conversationOf.get(id) ?? null }]));
+  }
+
+  /**
+   * Routes one page: records relaxation steps reached, decides the page in memory, locks and
+   * re-reads what the decision relies on (until what is read is what was assumed), then writes
+   * the offers and the reasons of the items left waiting together. Answers the offers made.
+   */
+  private async routePage(
     session: RoutingUnit,
     queue: Queue,
-    item: WorkItem,
-    candidates: Candidate[],
+    batch: readonly WorkItem[],
+    base: Map<string, Candidate>,
     others: Map<string, Queue>,
     next: { at: number },
-    held: Held | undefined,
-  ): Promise<Offer | null> {
+    held: Map<string, Held>,
+  ): Promise<number> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
     const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
+    // Items read under their lock that no longer wait (answered, moved) are left out.
+    const live = batch.filter((item) => !held.has(item.conversationId) || waiting(held.get(item.conversationId)));
     // Relaxation widens what the item needs with its wait; its place (priority, enqueue time) stays.
-    const needs = relaxedNeeds(item, queue.relaxation, others, now);
-    if (needs.step > item.relaxationStep) {
-      await this.recordRelaxation(session, queue, item, needs, now);
-      // The page's rows were read before the step was written: the offer must not write it back.
-      if (held?.current) held = { ...held, current: { ...held.current, relaxationStep: item.relaxationStep } };
+    const needsOf = new Map<string, RelaxedNeeds>();
+    for (const item of live) {
+      const needs = relaxedNeeds(item, queue.relaxation, others, now);
+      needsOf.set(item.conversationId, needs);
+      if (needs.step > item.relaxationStep) await this.recordRelaxation(session, queue, item, needs, now, held);
     }
-    const wanted = { ...item, skills: needs.skills, alternatives: needs.alternatives };
-    const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy);
-    if (eligible.length === 0) {
-      if (needs.nextAt) next.at = Math.min(next.at, needs.nextAt.getTime());
-      const relaxed = relaxationReason(needs, queue.relaxation);
-      await this.recordWait(session, item, relaxed ? [...reasons, relaxed] : reasons, now);
-      return null;
+    // Sticky: the customer's last agent within the window (read for the page at once).
+    const stickyOf = new Map<string, string | null>();
+    if (queue.sticky) {
+      const since = new Date(now.getTime() - queue.sticky.windowSeconds * 1000);
+      const found = await Promise.all(live.map((item) => this.lastAgentOf(session, item.conversationId, since)));
+      live.forEach((item, i) => stickyOf.set(item.conversationId, found[i] ?? null));
     }
-    // Sticky: the customer's last agent, if eligible now and seen within the window; else the strategy.
-    const sticky = queue.sticky ? await this.lastAgentOf(session, item.conversationId, new Date(now.getTime() - queue.sticky.windowSeconds * 1000)) : null;
-    const ranked = rankAgents(queue.strategy, eligible, needs.skills);
-    const stuckAt = sticky ? ranked.findIndex((c) => c.agent.id === sticky) : -1;
-    if (stuckAt > 0) ranked.unshift(...ranked.splice(stuckAt, 1));
-    const choice = ranked[0];
-    if (!choice) return null;
-    const rule = stuckAt >= 0 ? 'sticky' : redeclined ? 'after-decline-cooldown' : queue.strategy;
-    const why =
-      rule === 'sticky'
-        ? `sticky (the customer's last agent within ${queue.sticky?.windowSeconds ?? 0} s)`
-        : rule === 'after-decline-cooldown'
-          ? 'the decline cool-down (every eligible agent had declined; the earliest decliner is asked again)'
-          : queue.strategy;
-    const ranking = describeRanking(ranked, needs.skills);
-    const { current, conversation } = held ?? (await this.holdItems(session, [item])).get(item.conversationId) ?? { current: null, conversation: null };
-    if (!current || current.state !== 'waiting' || !conversation) return null;
 
-    // The lock and the reads it guards go out together (one round trip on PostgreSQL).
-    await session.lock(lockKeys.agent(choice.agent.id));
-    const [agent, loads] = await Promise.all([session.agents.get(choice.agent.id), session.assignments.loads([choice.agent.id])]);
-    const load = loads.get(choice.agent.id);
-    if (!agent || !load || agent.presence !== 'available') return null;
-    choice.agent = agent;
-    choice.load = load;
-    // The load may have grown in another queue's router since the pass began.
-    if (eligibleFor({ ...current, skills: needs.skills, alternatives: needs.alternatives }, [choice], policy).eligible.length === 0) return null;
-    // Stamped once the locks are held and the load is read: the offer never predates the end of an
+    const locked = new Map<string, Candidate | null>();
+    let plan: PagePlan;
+    for (;;) {
+      const items = live.flatMap((item) => {
+        const h = held.get(item.conversationId);
+        if (h === undefined) return [item];
+        return waiting(h) ? [h.current] : [];
+      });
+      plan = this.plan(queue, items, base, needsOf, stickyOf, policy);
+      // Lock what the plan relies on and is not locked yet: its items (deeper pages) and its agents.
+      const newItems = plan.offers.filter((p) => !held.has(p.item.conversationId)).map((p) => p.item);
+      const newAgents = [...new Set(plan.offers.map((p) => p.agentId))].filter((id) => !locked.has(id));
+      if (newItems.length === 0 && newAgents.length === 0) break;
+      // Conversations before agents, each set sorted: the order every other writer takes them in.
+      if (newItems.length > 0) await session.lockAll(newItems.map((item) => lockKeys.conversation(item.conversationId)));
+      if (newAgents.length > 0) await session.lockAll(newAgents.map((id) => lockKeys.agent(id)));
+      // The reads go out together, after the locks (one round trip on PostgreSQL).
+      const [rows, agents, loads] = await Promise.all([
+        newItems.length > 0 ? this.readHeld(session, newItems) : new Map<string, Held>(),
+        newAgents.length > 0 ? session.agents.getMany(newAgents) : [],
+        newAgents.length > 0 ? session.assignments.loads(newAgents) : new Map<string, AgentLoad>(),
+      ]);
+      let changed = newItems.length > 0;
+      for (const [id, h] of rows) held.set(id, h);
+      const agentOf = new Map(agents.map((a) => [a.id, a]));
+      for (const id of newAgents) {
+        const agent = agentOf.get(id);
+        const fresh = agent && agent.presence === 'available' ? { agent, load: loads.get(id) ?? emptyLoad() } : null;
+        locked.set(id, fresh);
+        // The load may have grown in another queue's router since the pass began, or the agent left.
+        if (!sameCandidate(base.get(id), fresh)) changed = true;
+        if (fresh) base.set(id, fresh);
+        else base.delete(id);
+      }
+      if (!changed) break;
+    }
+
+    // Stamped once the locks are held and the loads are read: an offer never predates the end of an
     // offer or assignment whose freed capacity it relies on (the history stays true to the order).
     const at = this.clock.now();
-
-    const made = await makeOffer(session, {
-      conversation,
-      item: current,
-      existing: true,
-      queue,
-      agent,
-      detail: `offered to ${agent.name} by ${why} among ${eligible.length} eligible agent(s)`,
-      rule,
-      candidates: ranking,
-      now: at,
+    const inputs = plan.offers.map((p) => {
+      const h = held.get(p.item.conversationId)!;
+      const agent = locked.get(p.agentId)!.agent;
+      return {
+        conversation: h.conversation!,
+        item: h.current!,
+        existing: true,
+        queue,
+        agent,
+        detail: `offered to ${agent.name} by ${p.why} among ${p.eligible} eligible agent(s)`,
+        rule: p.rule,
+        candidates: p.ranking,
+        now: at,
+      };
     });
-    choice.agent = made.agent;
-    choice.load = {
-      units: load.units + item.cost,
-      perChannel: { ...load.perChannel, [item.channel]: (load.perChannel[item.channel] ?? 0) + 1 },
-    };
-    return made.offer;
+    await makeOffers(session, inputs);
+    next.at = Math.min(next.at, plan.nextAt);
+    await this.recordWaits(session, plan.waits, now, held);
+    return inputs.length;
+  }
+
+  /**
+   * Decides a page in memory, item by item in queue order, as if each offer were made before the
+   * next item is looked at (the chosen agent's load and last offer move on). `base` is not changed.
+   */
+  private plan(
+    queue: Queue,
+    items: readonly WorkItem[],
+    base: ReadonlyMap<string, Candidate>,
+    needsOf: ReadonlyMap<string, RelaxedNeeds>,
+    stickyOf: ReadonlyMap<string, string | null>,
+    policy: { now: Date; cooldownSeconds: number },
+  ): PagePlan {
+    const candidates: Candidate[] = [...base.values()].map((c) => ({ agent: c.agent, load: c.load }));
+    const plan: PagePlan = { offers: [], waits: [], nextAt: Number.POSITIVE_INFINITY };
+    for (const item of items) {
+      const needs = needsOf.get(item.conversationId) ?? relaxedNeeds(item, queue.relaxation, new Map(), policy.now);
+      const wanted = { ...item, skills: needs.skills, alternatives: needs.alternatives };
+      const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy);
+      if (eligible.length === 0) {
+        if (needs.nextAt) plan.nextAt = Math.min(plan.nextAt, needs.nextAt.getTime());
+        const relaxed = relaxationReason(needs, queue.relaxation);
+        plan.waits.push({ item, reasons: relaxed ? [...reasons, relaxed] : reasons });
+        continue;
+      }
+      const stickyId = stickyOf.get(item.conversationId) ?? null;
+      const stuck = stickyId === null ? undefined : eligible.find((c) => c.agent.id === stickyId);
+      const rest = stuck ? eligible.filter((c) => c !== stuck) : eligible;
+      const ranked = stuck ? [stuck, ...topAgents(queue.strategy, rest, needs.skills, RANKING_KEPT - 1)] : topAgents(queue.strategy, rest, needs.skills, RANKING_KEPT);
+      const choice = ranked[0]!;
+      const rule = stuck ? 'sticky' : redeclined ? 'after-decline-cooldown' : queue.strategy;
+      const why =
+        rule === 'sticky'
+          ? `sticky (the customer's last agent within ${queue.sticky?.windowSeconds ?? 0} s)`
+          : rule === 'after-decline-cooldown'
+            ? 'the decline cool-down (every eligible agent had declined; the earliest decliner is asked again)'
+            : queue.strategy;
+      plan.offers.push({ item, agentId: choice.agent.id, rule, why, ranking: describeRanking(ranked, needs.skills, RANKING_KEPT), eligible: eligible.length });
+      // The candidates are this plan's copies: what the offer would change, the next item sees.
+      choice.agent = { ...choice.agent, lastOfferAt: policy.now, updatedAt: policy.now };
+      choice.load = { units: choice.load.units + item.cost, perChannel: { ...choice.load.perChannel, [item.channel]: (choice.load.perChannel[item.channel] ?? 0) + 1 } };
+    }
+    return plan;
   }
 
   /**
@@ -219,12 +323,20 @@ export class RouteQueue {
   }
 
   /** Records, once per step, that the item's wait reached a relaxation step and what it widened. */
-  private async recordRelaxation(session: RoutingUnit, queue: Queue, item: WorkItem, needs: RelaxedNeeds, now: Date): Promise<void> {
-    await session.lock(lockKeys.conversation(item.conversationId));
-    const current = await session.workItems.get(item.conversationId);
+  private async recordRelaxation(session: RoutingUnit, queue: Queue, item: WorkItem, needs: RelaxedNeeds, now: Date, held: Map<string, Held>): Promise<void> {
+    const h = held.get(item.conversationId);
+    let current: WorkItem | null;
+    if (h !== undefined) {
+      current = h.current;
+    } else {
+      await session.lock(lockKeys.conversation(item.conversationId));
+      current = await session.workItems.get(item.conversationId);
+    }
     if (!current || current.state !== 'waiting' || current.relaxationStep >= needs.step) return;
     await session.workItems.update({ ...current, relaxationStep: needs.step, updatedAt: now });
     item.relaxationStep = needs.step;
+    // The page's rows were read before the step was written: the offer must not write it back.
+    if (h !== undefined) held.set(item.conversationId, { ...h, current: { ...current, relaxationStep: needs.step } });
     const reason = relaxationReason(needs, queue.relaxation);
     await session.decisions.insert({
       id: newId(), conversationId: item.conversationId, queueId: queue.id, at: now, outcome: 'relaxed', agentId: null,
@@ -232,15 +344,28 @@ export class RouteQueue {
     });
   }
 
-  /** Keeps on the item why it waits, as of this pass (written only when the reason changed). */
-  private async recordWait(session: RoutingUnit, item: WorkItem, reasons: WaitReason[], now: Date): Promise<void> {
-    const same = item.reasons.length === reasons.length && item.reasons.every((r, i) => r.code === reasons[i]?.code && r.detail === reasons[i]?.detail);
-    if (same) return;
-    await session.lock(lockKeys.conversation(item.conversationId));
-    const current = await session.workItems.get(item.conversationId);
-    if (!current || current.state !== 'waiting') return;
-    await session.workItems.update({ ...current, reasons, updatedAt: now });
-    item.reasons = reasons;
+  /**
+   * Keeps on each item why it waits, as of this pass (written only when the reason changed). Items
+   * of the page read under their lock are written as read; the others are locked and read first,
+   * all in one round trip.
+   */
+  private async recordWaits(session: RoutingUnit, waits: PagePlan['waits'], now: Date, held: Map<string, Held>): Promise<void> {
+    const changed = waits.filter(({ item, reasons }) => !(item.reasons.length === reasons.length && item.reasons.every((r, i) => r.code === reasons[i]?.code && r.detail === reasons[i]?.detail)));
+    if (changed.length === 0) return;
+    const unread = changed.filter(({ item }) => !held.has(item.conversationId)).map(({ item }) => item);
+    if (unread.length > 0) {
+      await session.lockAll(unread.map((item) => lockKeys.conversation(item.conversationId)));
+      const items = await session.workItems.getMany(unread.map((item) => item.conversationId));
+      for (const current of items) held.set(current.conversationId, { current, conversation: null });
+    }
+    const writes: WorkItem[] = [];
+    for (const { item, reasons } of changed) {
+      const current = held.get(item.conversationId)?.current;
+      if (!current || current.state !== 'waiting') continue;
+      writes.push({ ...current, reasons, updatedAt: now });
+      item.reasons = reasons;
+    }
+    await session.workItems.updateMany(writes);
   }
 
   /** The agent who last accepted one of the customer's conversations at or after `since`. */

@@ -85,6 +85,13 @@ export class InMemoryAgentRepository implements AgentRepository {
     return row ? copy(row) : null;
   }
 
+  async getMany(ids: readonly string[]): Promise<Agent[]> {
+    return [...new Set(ids)].flatMap((id) => {
+      const row = this.db.agents.get(id);
+      return row ? [copy(row)] : [];
+    });
+  }
+
   async list(page: PageRequest): Promise<Page<Agent>> {
     return keysetPage(this.db.agents.values(), byAgentName, page);
   }
@@ -95,6 +102,10 @@ export class InMemoryAgentRepository implements AgentRepository {
 
   async update(agent: Agent): Promise<void> {
     if (this.db.agents.has(agent.id)) this.db.agents.set(agent.id, copy(agent));
+  }
+
+  async updateMany(agents: readonly Agent[]): Promise<void> {
+    for (const agent of agents) await this.update(agent);
   }
 }
 
@@ -121,8 +132,19 @@ export class InMemoryWorkItemRepository implements WorkItemRepository {
     return row ? copy(row) : null;
   }
 
+  async getMany(conversationIds: readonly string[]): Promise<WorkItem[]> {
+    return [...new Set(conversationIds)].flatMap((id) => {
+      const row = this.db.workItems.get(id);
+      return row ? [copy(row)] : [];
+    });
+  }
+
   async update(item: WorkItem): Promise<void> {
     if (this.db.workItems.has(item.conversationId)) this.db.workItems.set(item.conversationId, copy(item));
+  }
+
+  async updateMany(items: readonly WorkItem[]): Promise<void> {
+    for (const item of items) await this.update(item);
   }
 
   async delete(conversationId: string): Promise<void> {
@@ -157,8 +179,16 @@ export class InMemoryOfferRepository implements OfferRepository {
   constructor(private readonly db: Db) {}
 
   async insert(offer: Offer): Promise<void> {
-    if (this.db.offers.has(offer.id)) throw new ConstraintError('offers', offer.id);
-    this.db.offers.set(offer.id, copy(offer));
+    await this.insertMany([offer]);
+  }
+
+  async insertMany(offers: readonly Offer[]): Promise<void> {
+    const ids = new Set<string>();
+    for (const o of offers) {
+      if (this.db.offers.has(o.id) || ids.has(o.id)) throw new ConstraintError('offers', o.id);
+      ids.add(o.id);
+    }
+    for (const o of offers) this.db.offers.set(o.id, copy(o));
   }
 
   async get(id: string): Promise<Offer | null> {

@@ -1,7 +1,7 @@
 import type { EntityManager, EntitySchema, ObjectLiteral } from 'typeorm';
 import { execute, sqlLiteral } from '../statement-batch.js';
 
-type Literal = (value: unknown) => string;
+export type Literal = (value: unknown) => string;
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -20,7 +20,7 @@ const dateLiteral = (value: Date): string => {
 };
 
 // Per column type, the cheapest literal that is still exact; anything unexpected takes the general path.
-const literalFor = (type: string): Literal => {
+export const literalFor = (type: string): Literal => {
   switch (type) {
     case 'jsonb':
     case 'json':
@@ -94,16 +94,3 @@ export const bulkInsert = async <Row extends ObjectLiteral>(manager: EntityManag
   await execute(manager, head + valuesOf(columns, rows));
 };
 
-/**
- * Writes whole rows over the stored rows with the same primary key, in one statement
- * (`UPDATE … FROM (VALUES …)`), as `update` row by row would; rows that are not stored are left
- * out. Held back inside a transaction like `bulkInsert`. A key given twice takes one of its rows.
- */
-export const bulkUpdate = async <Row extends ObjectLiteral>(manager: EntityManager, schema: EntitySchema<Row>, rows: readonly Row[]): Promise<void> => {
-  if (rows.length === 0) return;
-  const { columns, table, names, casts, primary } = planFor(manager, schema);
-  if (primary.length === 0) throw new Error(`bulkUpdate: ${table} has no primary key`);
-  const set = names.flatMap((name, i) => (primary.includes(name) ? [] : [`${name} = v.${name}${casts[i]}`])).join(', ');
-  const on = primary.map((name) => `t.${name} = v.${name}${casts[names.indexOf(name)]}`).join(' AND ');
-  await execute(manager, `UPDATE "${table}" AS t SET ${set} FROM (VALUES ${valuesOf(columns, rows)}) AS v (${names.join(', ')}) WHERE ${on}`);
-};

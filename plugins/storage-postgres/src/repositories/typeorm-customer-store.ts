@@ -15,7 +15,8 @@ import {
   type PageRequest,
 } from '@switchboard/core';
 import { In, type EntityManager, type Repository } from 'typeorm';
-import { bulkInsert, bulkUpdate } from './bulk-insert.js';
+import { bulkInsert } from './bulk-insert.js';
+import { bulkUpdate } from './bulk-update.js';
 import { toCustomer, toCustomerMerge, toCustomerMergeRow, toCustomerRow, toIdentity, toIdentityRow, toMergeSuggestion, toMergeSuggestionRow } from '../mappers/identity.mapper.js';
 import {
   CustomerMergeSchema,
@@ -54,7 +55,7 @@ export class TypeormCustomerRepository implements CustomerRepository {
   }
 
   async updateMany(customers: readonly Customer[]): Promise<void> {
-    await bulkUpdate(this.rows.manager, CustomerSchema, customers.map(toCustomerRow));
+    await bulkUpdate(this.rows.manager, CustomerSchema, 'id', customers.filter((c) => isId(c.id)).map(toCustomerRow));
   }
 
   async getMany(ids: readonly string[]): Promise<Customer[]> {

@@ -38,7 +38,8 @@ import {
   type InteractionRow,
   type LedgerHeadRow,
 } from '../schemas/ledger.schema.js';
-import { bulkInsert, bulkUpdate } from './bulk-insert.js';
+import { bulkInsert } from './bulk-insert.js';
+import { bulkUpdate } from './bulk-update.js';
 import { pageSize, readKeyset, toPage } from './keyset.js';
 import { selectList } from './select-list.js';
 import { execute, sqlLiteral } from '../statement-batch.js';
@@ -67,7 +68,7 @@ export class TypeormConversationRepository implements ConversationRepository {
   }
 
   async updateMany(conversations: readonly Conversation[]): Promise<void> {
-    await bulkUpdate(this.rows.manager, ConversationSchema, conversations.map(toConversationRow));
+    await bulkUpdate(this.rows.manager, ConversationSchema, 'id', conversations.filter((c) => isId(c.id)).map(toConversationRow));
   }
 
   async findOpen(customerId: string, since: Date): Promise<Conversation | null> {

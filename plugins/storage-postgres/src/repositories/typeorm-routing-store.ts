@@ -49,6 +49,7 @@ import {
   type WorkItemRow,
 } from '../schemas/routing.schema.js';
 import { bulkInsert } from './bulk-insert.js';
+import { bulkUpdate } from './bulk-update.js';
 import { pageSize, placeholders, readKeyset, toPage } from './keyset.js';
 import { selectList } from './select-list.js';
 import { updateRows } from './update-rows.js';
@@ -116,6 +117,14 @@ export class TypeormAgentRepository implements AgentRepository {
     return row ? toAgent(row) : null;
   }
 
+  async getMany(ids: readonly string[]): Promise<Agent[]> {
+    const valid = [...new Set(ids.filter(isId))];
+    if (valid.length === 0) return [];
+    // A routing pass re-reads its chosen agents with their locks: a plain statement, read with the others.
+    const rows = await this.rows.manager.query<AgentRow[]>(`SELECT ${selectList(this.rows.manager, AgentSchema)} FROM agents WHERE id IN (${placeholders(valid.length)})`, valid);
+    return rows.map(toAgent);
+  }
+
   async list(page: PageRequest): Promise<Page<Agent>> {
     const size = pageSize(page.limit);
     const query = this.rows.createQueryBuilder('a');
@@ -128,13 +137,21 @@ export class TypeormAgentRepository implements AgentRepository {
   }
 
   async listByPresence(presence: Agent['presence']): Promise<Agent[]> {
-    const rows = await this.rows.find({ where: { presence }, order: { name: 'ASC', id: 'ASC' } });
+    // Every routing pass reads them all: a plain statement rather than the query builder and hydration.
+    const rows = await this.rows.manager.query<AgentRow[]>(
+      `SELECT ${selectList(this.rows.manager, AgentSchema)} FROM agents WHERE presence = $1 ORDER BY name ASC, id ASC`,
+      [presence],
+    );
     return rows.map(toAgent);
   }
 
   async update(agent: Agent): Promise<void> {
     const { id, ...changes } = toAgentRow(agent);
     await updateRows(this.rows, { id }, changes);
+  }
+
+  async updateMany(agents: readonly Agent[]): Promise<void> {
+    await bulkUpdate(this.rows.manager, AgentSchema, 'id', agents.filter((a) => isId(a.id)).map(toAgentRow));
   }
 }
 
@@ -159,9 +176,23 @@ export class TypeormWorkItemRepository implements WorkItemRepository {
     return row ? toWorkItem(row) : null;
   }
 
+  async getMany(conversationIds: readonly string[]): Promise<WorkItem[]> {
+    const valid = [...new Set(conversationIds.filter(isId))];
+    if (valid.length === 0) return [];
+    const rows = await this.manager.query<WorkItemRow[]>(
+      `SELECT ${selectList(this.manager, WorkItemSchema)} FROM work_items WHERE conversation_id IN (${placeholders(valid.length)})`,
+      valid,
+    );
+    return rows.map(toWorkItem);
+  }
+
   async update(item: WorkItem): Promise<void> {
     const { conversationId, ...changes } = toWorkItemRow(item);
     await updateRows(this.rows, { conversationId }, changes);
+  }
+
+  async updateMany(items: readonly WorkItem[]): Promise<void> {
+    await bulkUpdate(this.manager, WorkItemSchema, 'conversationId', items.filter((w) => isId(w.conversationId)).map(toWorkItemRow));
   }
 
   async delete(conversationId: string): Promise<void> {
@@ -234,6 +265,11 @@ export class TypeormOfferRepository implements OfferRepository {
 
   async insert(offer: Offer): Promise<void> {
     await this.rows.insert(toOfferRow(offer));
+  }
+
+  async insertMany(offers: readonly Offer[]): Promise<void> {
+    if (offers.length === 0) return;
+    await bulkInsert(this.rows.manager, OfferSchema, offers.map(toOfferRow));
   }
 
   async get(id: string): Promise<Offer | null> {
