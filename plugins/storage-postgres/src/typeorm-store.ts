@@ -51,6 +51,16 @@ const migrationNames = (): string[] => migrations.map((Migration) => new Migrati
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The Store port on TypeORM; opens its DataSource on first use and again after a failed open. */
+/** How many times a transaction chosen as a deadlock's victim is run before its error is answered. */
+const DEADLOCK_ATTEMPTS = 4;
+
+/** PostgreSQL's deadlock_detected (40P01), as TypeORM wraps it. */
+const isDeadlock = (error: unknown): boolean => {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
+  return code === '40P01' || driverError?.code === '40P01';
+};
+
 export class TypeormStore implements Store {
   private opening: Promise<DataSource> | null = null;
   private closed = false;
@@ -62,7 +72,24 @@ export class TypeormStore implements Store {
     this.snapshot = engine.name === 'postgres' ? (work) => this.inSnapshot(work) : undefined;
   }
 
+  /**
+   * Runs `work` in a transaction. A transaction PostgreSQL picks as a deadlock's victim is rolled
+   * back and run again (up to DEADLOCK_ATTEMPTS times, after a short random pause), so two use
+   * cases that meet in opposite lock order cost a retry, not a 500: `work` only touches the
+   * session, and what it wrote is gone with the rollback.
+   */
   async transaction<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.transactionOnce(work);
+      } catch (error) {
+        if (attempt >= DEADLOCK_ATTEMPTS || !isDeadlock(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 25 * attempt));
+      }
+    }
+  }
+
+  private async transactionOnce<T>(work: (session: StoreSession) => Promise<T>): Promise<T> {
     const dataSource = await this.dataSource();
     const runner = dataSource.createQueryRunner();
     // BEGIN, locks and writes wait for the next statement that needs an answer (statement-batch.ts).
