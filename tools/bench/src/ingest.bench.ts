@@ -14,7 +14,7 @@ import {
   REPO_ROOT,
 } from '@switchboard/tests';
 import { HubspotFake } from '@switchboard/crm-hubspot/testing';
-import { summarizeCpuProfile } from './cpu-profile.js';
+import { printProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
 import { HttpLoad } from './http-load.js';
 import { intFromEnv } from './bench-env.js';
 import { cpuSeconds, pidsNamed } from './process-cpu.js';
@@ -362,17 +362,7 @@ export const runIngestBench = async (): Promise<void> => {
       if (file === undefined) {
         console.log('\n(no CPU profile was written by the api process)');
       } else {
-        const summary = summarizeCpuProfile(join(profileDir, file), REPO_ROOT, windowStart, windowEnd);
-        console.log(`\napi process CPU profile during the ingest run (${fmt(summary.totalMs / 1000, 2)} s sampled), self time:`);
-        const share = (ms: number) => `${fmt((100 * ms) / summary.totalMs, 1).padStart(5)}%`;
-        const callers = new Map(summary.byCallerArea);
-        console.log('    self  incl. native and node-internal calls made on its behalf');
-        for (const [area, ms] of summary.byArea) console.log(`  ${share(ms)}  ${share(callers.get(area) ?? 0)}  ${area}`);
-        for (const [area, ms] of summary.byCallerArea) {
-          if (!summary.byArea.some(([name]) => name === area)) console.log(`  ${'-'.padStart(6)}  ${share(ms)}  ${area}`);
-        }
-        console.log('  top functions:');
-        for (const [name, ms] of summary.byFunction) console.log(`  ${share(ms)}  ${name}`);
+        printProfileSummary('api process CPU profile during the ingest run', summarizeCpuProfile(join(profileDir, file), REPO_ROOT, windowStart, windowEnd));
       }
     }
     if (ingest.errors > 0 || rawBefore.errors > 0 || rawAfter.errors > 0) process.exitCode = 1;
