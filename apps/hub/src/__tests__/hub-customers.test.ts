@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, startReceiver } from './hub-fixture.js';
 
-// Links, merges and suggestions through the API, on the embedded store, with a default phone region.
+// Links, merges, suggestions and reports through the API, on the embedded store, with a default phone region.
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let hub: Awaited<ReturnType<typeof startHub>>;
 const call = (...args: Parameters<typeof hub.call>) => hub.call(...args);
@@ -108,5 +108,38 @@ describe('customers through the API', () => {
     const accepted = await call('POST', `/v1/customers/merge-suggestions/${id}/accept`, {});
     expect(accepted).toMatchObject({ status: 200, json: { suggestion: { status: 'accepted' }, merge: { merged: { mergedInto: ann.customerId } } } });
     expect((await call('POST', `/v1/customers/merge-suggestions/${id}/dismiss`, {})).status).toBe(409);
+  });
+});
+
+describe('cross-channel reports', () => {
+  it('counts each channel’s messages and the hops between channels in the window asked for', async () => {
+    const ann = { kind: 'email', value: `${unique('ann')}@example.com` };
+    const bob = { kind: 'email', value: `${unique('bob')}@example.com` };
+    // Dated in a window of their own, so what other tests record does not count.
+    const first = await inbound('email', ann, { occurredAt: '2019-05-01T09:00:00Z' });
+    const again = await inbound('webchat', ann, { occurredAt: '2019-05-01T09:05:00Z' });
+    expect(again.conversationId).toBe(first.conversationId);
+    await inbound('webchat', bob, { occurredAt: '2019-05-01T10:00:00Z' });
+    await inbound('email', bob, { occurredAt: '2019-05-03T10:00:00Z' });
+
+    const report = await call('GET', '/v1/reports/channels?from=2019-05-01T00:00:00Z&to=2019-05-02T00:00:00Z');
+    expect(report.status).toBe(200);
+    expect(report.json).toEqual({
+      from: '2019-05-01T00:00:00.000Z',
+      to: '2019-05-02T00:00:00.000Z',
+      channels: [
+        { channel: 'email', inbound: 1, outbound: 0, conversations: 1, customers: 1, firstResponse: { answered: 0, medianSeconds: null } },
+        { channel: 'webchat', inbound: 2, outbound: 0, conversations: 2, customers: 2, firstResponse: { answered: 0, medianSeconds: null } },
+      ],
+      hops: [{ from: 'email', to: 'webchat', count: 1 }],
+      totals: { inbound: 3, outbound: 0, conversations: 2, crossChannelConversations: 1, hops: 1 },
+    });
+
+    for (const query of ['from=2019-05-02T00:00:00Z&to=2019-05-01T00:00:00Z', 'from=2010-01-01T00:00:00Z&to=2019-05-01T00:00:00Z', 'from=yesterday']) {
+      const refused = await call('GET', `/v1/reports/channels?${query}`);
+      expect(refused.status, query).toBe(422);
+      expect(refused.type).toContain('application/problem+json');
+    }
+    expect((await call('GET', '/v1/reports/channels', undefined, null)).status).toBe(401);
   });
 });
