@@ -50,12 +50,7 @@ export class InMemoryCustomerRepository implements CustomerRepository {
   }
 
   async insertMany(customers: readonly Customer[]): Promise<void> {
-    const ids = new Set<string>();
-    for (const c of customers) {
-      if (this.db.customers.has(c.id) || ids.has(c.id)) throw new ConstraintError('customers', c.id);
-      ids.add(c.id);
-    }
-    for (const c of customers) this.db.customers.set(c.id, stored(c));
+    this.db.customers.insertNew('customers', customers, (c) => c.id, stored);
   }
 
   async familyOf(id: string): Promise<string[]> {

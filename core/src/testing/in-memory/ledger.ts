@@ -76,12 +76,7 @@ export class InMemoryConversationRepository implements ConversationRepository {
   }
 
   async insertMany(conversations: readonly Conversation[]): Promise<void> {
-    const ids = new Set<string>();
-    for (const c of conversations) {
-      if (this.db.conversations.has(c.id) || ids.has(c.id)) throw new ConstraintError('conversations', c.id);
-      ids.add(c.id);
-    }
-    for (const c of conversations) this.db.conversations.set(c.id, copy(c));
+    this.db.conversations.insertNew('conversations', conversations, (c) => c.id);
   }
 
   async listByCustomers(customerIds: readonly string[]): Promise<Conversation[]> {

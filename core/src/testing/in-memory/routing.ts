@@ -119,12 +119,7 @@ export class InMemoryWorkItemRepository implements WorkItemRepository {
   }
 
   async insertMany(items: readonly WorkItem[]): Promise<void> {
-    const ids = new Set<string>();
-    for (const w of items) {
-      if (this.db.workItems.has(w.conversationId) || ids.has(w.conversationId)) throw new ConstraintError('work_items', w.conversationId);
-      ids.add(w.conversationId);
-    }
-    for (const w of items) this.db.workItems.set(w.conversationId, copy(w));
+    this.db.workItems.insertNew('work_items', items, (w) => w.conversationId);
   }
 
   async get(conversationId: string): Promise<WorkItem | null> {
@@ -183,12 +178,7 @@ export class InMemoryOfferRepository implements OfferRepository {
   }
 
   async insertMany(offers: readonly Offer[]): Promise<void> {
-    const ids = new Set<string>();
-    for (const o of offers) {
-      if (this.db.offers.has(o.id) || ids.has(o.id)) throw new ConstraintError('offers', o.id);
-      ids.add(o.id);
-    }
-    for (const o of offers) this.db.offers.set(o.id, copy(o));
+    this.db.offers.insertNew('offers', offers, (o) => o.id);
   }
 
   async get(id: string): Promise<Offer | null> {

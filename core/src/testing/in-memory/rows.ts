@@ -45,6 +45,20 @@ export class Rows<V> {
     else this.committed.set(key, value);
   }
 
+  /**
+   * Stores rows whose keys are all new (none stored, none given twice), or none of them, as a
+   * multi-row INSERT into a primary key does; `store` makes the copy the table keeps.
+   */
+  insertNew(table: string, rows: readonly V[], keyOf: (row: V) => string, store: (row: V) => V = copy): void {
+    const keys = new Set<string>();
+    for (const row of rows) {
+      const key = keyOf(row);
+      if (this.has(key) || keys.has(key)) throw new ConstraintError(table, key);
+      keys.add(key);
+    }
+    for (const row of rows) this.set(keyOf(row), store(row));
+  }
+
   delete(key: string): void {
     if (this.buffered) this.changes.set(key, GONE);
     else this.committed.delete(key);
