@@ -104,6 +104,7 @@ export * from './plugin-api/define-plugin.js';
 export * from './plugin-api/channel.port.js';
 export * from './plugin-api/http-route.js';
 export * from './plugin-api/secret.js';
+export * from './plugin-api/state-retention.js';
 export * from './plugin-api/crm.port.js';
 export * from './crm/crm-log.entity.js';
 export * from './crm/ports/crm-log-store.port.js';
