@@ -10,6 +10,7 @@ export * from './shared/group-commit.js';
 export * from './shared/inbound-limits.js';
 export * from './shared/jobs.js';
 export * from './shared/redact.js';
+export * from './shared/secret-box.js';
 export * from './shared/ports/clock.port.js';
 export * from './shared/ports/logger.port.js';
 export * from './shared/ports/job-queue.port.js';
