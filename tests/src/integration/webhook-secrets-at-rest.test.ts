@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHub, loadHubConfig, type Hub, type HubConfig, type PluginSpec } from '@switchboard/hub';
+import { createHub, loadHubConfig, type Hub, type HubConfig } from '@switchboard/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, startEventWebhookReceiver, waitFor, type EventWebhookReceiver, type TestDatabase } from '../harness/index.js';
+import { createTestDatabase, hubCaller, pluginSpec, startEventWebhookReceiver, testHubSettings, waitFor, type EventWebhookReceiver, type TestDatabase } from '../harness/index.js';
 
 // Webhook signing secrets sealed at rest under SWITCHBOARD_SECRET_KEY, on PostgreSQL: what the
 // table holds, deliveries still verified by the receiver (the `standardwebhooks` package), a key
@@ -12,7 +12,6 @@ import { createTestDatabase, startEventWebhookReceiver, waitFor, type EventWebho
 const ADMIN_KEY = 'secrets-at-rest-admin-key-0123456789abcdef';
 const KEY_1 = 'first-secret-key-for-tests-0123456789abcdef';
 const KEY_2 = 'second-secret-key-for-tests-0123456789abcdef';
-const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
 type Json = Record<string, unknown>;
 
 describe('webhook signing secrets sealed at rest (PostgreSQL)', () => {
@@ -31,17 +30,8 @@ describe('webhook signing secrets sealed at rest (PostgreSQL)', () => {
       logLevel: 'debug',
       configFile: null,
       ...keys,
-      hub: {
-        bodyLimit: 1024 * 1024,
-        continuityWindowSeconds: 3600,
-        offerExpiry: { setAway: true },
-        delivery: { maxAttempts: 3, baseDelayMs: 50 },
-        sweepIntervalMs: 300,
-        channelQueues: {},
-        identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] },
-        webhooks: { allowPrivateNetworks: true, timeoutMs: 5000, baseDelayMs: 200, maxDelayMs: 400, disableAfterFailures: 50 },
-      },
-      plugins: [spec('store', '@switchboard/storage-postgres', { url: { env: 'SECRETS_TEST_DATABASE_URL' } }), spec('queue', '@switchboard/queue-local', { backoffMs: 20 })],
+      hub: testHubSettings({ webhooks: { allowPrivateNetworks: true, timeoutMs: 5000, baseDelayMs: 200, maxDelayMs: 400, disableAfterFailures: 50 } }),
+      plugins: [pluginSpec('store', '@switchboard/storage-postgres', { url: { env: 'SECRETS_TEST_DATABASE_URL' } }), pluginSpec('queue', '@switchboard/queue-local', { backoffMs: 20 })],
     };
     const started = await createHub(config, { env: { ...process.env, SECRETS_TEST_DATABASE_URL: db.url }, print: () => {}, logDestination: { write: (line) => logLines.push(line) } });
     await started.start();
@@ -52,18 +42,7 @@ describe('webhook signing secrets sealed at rest (PostgreSQL)', () => {
     await hub?.stop(2000);
     hub = undefined;
   };
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json; text: string }> => {
-    if (!hub) throw new Error('no hub running');
-    const response = await hub.fetch(
-      new Request(`http://hub.test${path}`, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
-    );
-    const text = await response.text();
-    return { status: response.status, json: text ? (JSON.parse(text) as Json) : {}, text };
-  };
+  const call = hubCaller(() => hub, ADMIN_KEY);
   const stored = async (id: string) => (await db.pool.query<{ secret: string }>('SELECT secret FROM webhook_subscriptions WHERE id = $1', [id])).rows[0]?.secret ?? '';
   let agentId = '';
   let flips = 0;
@@ -102,7 +81,7 @@ describe('webhook signing secrets sealed at rest (PostgreSQL)', () => {
     expect(sealed1).toMatch(/^sb1\.[A-Za-z0-9_-]{8}\./);
     expect(sealed1).not.toContain(secret.slice('whsec_'.length));
     await flip();
-    await waitFor(async () => verifiedCount() >= 1, 'a delivery the receiver verifies with the secret answered at creation');
+    await waitFor(async () => verifiedCount() >= 1, { timeoutMs: 10_000, description: 'a delivery the receiver verifies with the secret answered at creation' });
 
     // The key changes (the old one kept as previous): the next start reseals, and signing goes on.
     await stop();
@@ -112,7 +91,7 @@ describe('webhook signing secrets sealed at rest (PostgreSQL)', () => {
     expect(sealed2.split('.')[1]).not.toBe(sealed1.split('.')[1]);
     expect(logLines.some((l) => l.includes('webhook signing secrets sealed under the current SWITCHBOARD_SECRET_KEY'))).toBe(true);
     await flip();
-    await waitFor(async () => verifiedCount() >= 2, 'a delivery signed with the resealed secret');
+    await waitFor(async () => verifiedCount() >= 2, { timeoutMs: 10_000, description: 'a delivery signed with the resealed secret' });
 
     // A hub that lacks the key: the attempt fails with the reason, nothing is sent unsigned, the secret stays sealed.
     await stop();
@@ -122,7 +101,7 @@ describe('webhook signing secrets sealed at rest (PostgreSQL)', () => {
     const failed = await waitFor(async () => {
       const attempts = await call('GET', `/v1/webhooks/${id}/deliveries?limit=50`);
       return (attempts.json['items'] as Json[]).find((a) => a['outcome'] === 'failed');
-    }, 'a failed attempt');
+    }, { timeoutMs: 10_000, description: 'a failed attempt' });
     expect(String(failed['error'])).toContain(`sealed with key ${sealed2.split('.')[1]}`);
     expect(receiver.received.length).toBe(sentBefore);
     expect(await stored(id)).toBe(sealed2);
@@ -132,7 +111,7 @@ describe('webhook signing secrets sealed at rest (PostgreSQL)', () => {
     // With the key back, the event the failure held back is delivered (nothing skipped).
     await stop();
     await start({ secretKey: KEY_2 });
-    await waitFor(async () => verifiedCount() >= 3, 'the held-back event, delivered once the key is back', 15_000);
+    await waitFor(async () => verifiedCount() >= 3, { timeoutMs: 15_000, description: 'the held-back event, delivered once the key is back' });
   }, 120_000);
 
   it('refuses a key shorter than 32 characters at start, naming the variable', async () => {
