@@ -234,7 +234,7 @@ export const mailToInbound = async (raw: Buffer, options: ConvertOptions, fallba
   // What the ledger would not hold without the source: the quoted history cut from the reply,
   // whatever the limits clip, the report's own parts.
   const needed =
-    visible !== fullText.split(/\r?\n/).join('\n').trim() || fullText.length > INBOUND_LIMITS.text || (html?.length ?? 0) > INBOUND_LIMITS.text || (fullSubject?.length ?? 0) > INBOUND_LIMITS.subject || report !== null;
+    (visible !== fullText && visible !== fullText.split(/\r?\n/).join('\n').trim()) || fullText.length > INBOUND_LIMITS.text || (html?.length ?? 0) > INBOUND_LIMITS.text || (fullSubject?.length ?? 0) > INBOUND_LIMITS.subject || report !== null;
   original ??= needed ? storeOriginal(raw, options) : null;
   // Stored side by side, kept in the mail's order; the whole mail, as received, last.
   const attachments: AttachmentRef[] = await Promise.all([
