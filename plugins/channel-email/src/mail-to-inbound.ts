@@ -151,12 +151,16 @@ export const parseHere = async (raw: Buffer): Promise<ParsedParts> => {
   };
 };
 
+const QUOTE_HINT = /wrote:|schrieb|--|^>/im;
+
 /**
  * What agents see of a reply: the new text, without the quoted history below it ("On … wrote:",
  * "-----Original Message-----", `>` lines). The ledger keeps the whole mail: a mail that loses
  * anything here has its source kept as an attachment.
  */
 export const visibleReply = (text: string): string => {
+  // No line can start the quoted history without one of these: most mails skip the line-by-line look.
+  if (!QUOTE_HINT.test(text)) return text.replaceAll('\r\n', '\n').trim();
   const lines = text.split(/\r?\n/);
   const cut = lines.findIndex(
     (line, i) =>
