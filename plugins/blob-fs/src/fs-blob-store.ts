@@ -30,6 +30,11 @@ interface BlobFile extends BlobMeta {
   offset: number;
 }
 
+interface DirSync {
+  running: Promise<void> | null;
+  queued: Promise<void> | null;
+}
+
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 const STALE_TMP_MS = 60 * 60 * 1000;
 // A blob file: this magic, the content type's length (2 bytes, big-endian) and UTF-8 bytes, then the content.
@@ -51,17 +56,16 @@ const headOf = (contentType: string): Buffer => {
  * Blobs as files: `<dir>/sha256/ab/cd/<hex>.blob`, the content type in the file's head (blobs of
  * earlier versions, `<hex>` with a `<hex>.json` beside it, are read as they are). A put writes to
  * `<dir>/tmp`, hashing as it goes, fdatasyncs, then links the file into place, so a blob is either
- * whole or absent and the first put of some bytes sets their content type; the shard folder is
- * synced once for the puts that are in flight together.
+ * whole or absent and the first put of some bytes sets their content type; then the shard folder is
+ * synced (once for the puts into one folder that wait together).
  */
 export class FsBlobStore implements BlobStore {
   readonly maxBytes: number;
   private readonly dir: string;
   /** Shard folders known to exist: no mkdir for them. */
   private readonly shards = new Set<string>();
-  /** Folders whose new names wait for the next sync, and who waits for it. */
-  private dirtyDirs = new Map<string, { resolve(): void; reject(error: unknown): void }[]>();
-  private syncing = false;
+  /** Folder syncs in flight, and the one queued behind each. */
+  private readonly dirSyncs = new Map<string, DirSync>();
 
   constructor(options: FsBlobStoreOptions) {
     this.dir = options.dir;
@@ -313,42 +317,39 @@ export class FsBlobStore implements BlobStore {
   }
 
   /**
-   * The rename is durable only once the folder holding the new name is synced. Puts in flight
-   * together share the syncs: the folders named while one round runs are synced in the next.
+   * The new name is durable only once the folder holding it is synced. Puts into one folder share
+   * a sync that has not started yet; one that started before this put's link does not count, so
+   * the next is queued behind it. Other folders sync side by side, each at once.
    */
   private syncDir(dir: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const waiting = this.dirtyDirs.get(dir);
-      if (waiting) waiting.push({ resolve, reject });
-      else this.dirtyDirs.set(dir, [{ resolve, reject }]);
-      if (!this.syncing) void this.syncRound();
-    });
+    const state = this.dirSyncs.get(dir) ?? { running: null, queued: null };
+    this.dirSyncs.set(dir, state);
+    if (state.queued) return state.queued;
+    if (state.running) {
+      state.queued = state.running
+        .catch(() => undefined)
+        .then(() => {
+          state.queued = null;
+          return this.startSync(dir, state);
+        });
+      return state.queued;
+    }
+    return this.startSync(dir, state);
   }
 
-  private async syncRound(): Promise<void> {
-    this.syncing = true;
-    try {
-      while (this.dirtyDirs.size > 0) {
-        const round = this.dirtyDirs;
-        this.dirtyDirs = new Map();
-        await Promise.all(
-          [...round].map(async ([dir, waiters]) => {
-            try {
-              const handle = await open(dir, 'r');
-              try {
-                await handle.sync();
-              } finally {
-                await handle.close();
-              }
-              for (const waiter of waiters) waiter.resolve();
-            } catch (error) {
-              for (const waiter of waiters) waiter.reject(error);
-            }
-          }),
-        );
+  private startSync(dir: string, state: DirSync): Promise<void> {
+    const running = (async () => {
+      const handle = await open(dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-    } finally {
-      this.syncing = false;
-    }
+    })().finally(() => {
+      if (state.running === running) state.running = null;
+      if (state.running === null && state.queued === null) this.dirSyncs.delete(dir);
+    });
+    state.running = running;
+    return running;
   }
 }

@@ -61,6 +61,18 @@ describe('FsBlobStore', () => {
     expect(await store.has(`sha256:${hex}`)).toBe(false);
   });
 
+  it('stores many blobs of one shard folder at once, each whole (they share its syncs)', async () => {
+    const { store, dir } = await makeStore();
+    // Contents whose hashes share the first four digits: one shard folder.
+    const prefix = hexOf('shard 0').slice(0, 4);
+    const same: string[] = ['shard 0'];
+    for (let i = 1; same.length < 6; i++) if (hexOf(`shard ${i}`).startsWith(prefix)) same.push(`shard ${i}`);
+    const stored = await Promise.all(same.map((text) => store.put(new TextEncoder().encode(text), { contentType: 'text/plain' })));
+    expect((await readdir(join(dir, 'sha256', prefix.slice(0, 2), prefix.slice(2)))).length).toBe(6);
+    for (const [i, { ref }] of stored.entries()) expect(Buffer.from(await (await store.get(ref))!.bytes()).toString()).toBe(same[i]);
+    expect(await store.pending()).toEqual([]);
+  });
+
   it('streams a blob from after its head, and answers its size without it', async () => {
     const { store } = await makeStore();
     const content = Buffer.from('x'.repeat(100_000));
