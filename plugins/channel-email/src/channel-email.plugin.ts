@@ -51,6 +51,12 @@ export const emailConfigSchema = z.strictObject({
   smtp: smtpSchema,
   /** Mails larger than this (RFC822.SIZE) are recorded with the reason and not downloaded. */
   maxMessageBytes: z.number().int().min(1024).default(26_214_400),
+  /**
+   * When a mail's source is kept in the blob store as `original.eml`: `when-needed` — when the
+   * ledger would not hold all of it (unreadable, quoted history cut from the reply, text clipped,
+   * a delivery report) — or `always` (every mail's headers and MIME as received, one more blob per mail).
+   */
+  keepOriginal: z.enum(['when-needed', 'always']).default('when-needed'),
 });
 export type EmailConfig = z.output<typeof emailConfigSchema>;
 
@@ -70,7 +76,7 @@ export const emailPlugin = definePlugin({
     const watcher = new MailboxWatcher({
       imap: config.imap,
       maxMessageBytes: config.maxMessageBytes,
-      convert: { channel: config.channel, instanceId: context.instanceId, ownAddresses, blobs: context.blobs, maxAttachmentBytes: config.maxMessageBytes },
+      convert: { channel: config.channel, instanceId: context.instanceId, ownAddresses, blobs: context.blobs, maxAttachmentBytes: config.maxMessageBytes, keepOriginal: config.keepOriginal },
       ingest: context.ingest,
       deliveries: context.deliveries,
       state: context.state,

@@ -33,7 +33,16 @@ export interface ConvertOptions {
   maxAttachmentBytes: number;
   /** Parses a source (a parser thread's); mailparser in this thread when not given. */
   parse?: ((raw: Buffer) => Promise<ParsedParts>) | undefined;
+  /**
+   * When the source goes to the blob store as `original.eml`: `always`, or `when-needed` — only
+   * when the ledger would not hold all of the mail otherwise (unreadable, quoted history cut from
+   * what agents see, text or HTML clipped, a delivery report). Default `always`.
+   */
+  keepOriginal?: KeepOriginal | undefined;
 }
+
+export type KeepOriginal = 'always' | 'when-needed';
+
 
 const MESSAGE_ID = /<[^<>\s]{1,500}>/g;
 const stripNul = (text: string) => text.replaceAll('\u0000', '');
@@ -142,11 +151,16 @@ export const parseHere = async (raw: Buffer): Promise<ParsedParts> => {
   };
 };
 
+const QUOTE_HINT = /wrote:|schrieb|--|^>/im;
+
 /**
  * What agents see of a reply: the new text, without the quoted history below it ("On … wrote:",
- * "-----Original Message-----", `>` lines). The ledger keeps the whole mail (the raw source as an attachment).
+ * "-----Original Message-----", `>` lines). The ledger keeps the whole mail: a mail that loses
+ * anything here has its source kept as an attachment.
  */
 export const visibleReply = (text: string): string => {
+  // No line can start the quoted history without one of these: most mails skip the line-by-line look.
+  if (!QUOTE_HINT.test(text)) return text.replaceAll('\r\n', '\n').trim();
   const lines = text.split(/\r?\n/);
   const cut = lines.findIndex(
     (line, i) =>
@@ -159,6 +173,10 @@ export const visibleReply = (text: string): string => {
   const kept = (cut > 0 ? lines.slice(0, cut) : lines).join('\n').trim();
   return kept.length > 0 ? kept : text.trim();
 };
+
+/** The source as the attachment `original.eml` (without its bytes when there is no store or it refuses them). */
+export const storeOriginal = (raw: Buffer, options: Pick<ConvertOptions, 'blobs' | 'maxAttachmentBytes'>): Promise<AttachmentRef> =>
+  storeBlob(options.blobs, raw, 'message/rfc822', 'original.eml', options.maxAttachmentBytes);
 
 const storeBlob = async (blobs: BlobStore | undefined, content: Buffer, contentType: string, name: string, maxBytes: number): Promise<AttachmentRef> => {
   if (!blobs) return { name, contentType, size: content.length };
@@ -179,8 +197,9 @@ const storeBlob = async (blobs: BlobStore | undefined, content: Buffer, contentT
 export const mailToInbound = async (raw: Buffer, options: ConvertOptions, fallbackId: string | (() => string)): Promise<MailFacts> => {
   const fallback = () => (typeof fallbackId === 'string' ? fallbackId : fallbackId());
   let parsed: ParsedParts;
-  // The original is stored while the mail is parsed: it does not depend on the parse.
-  const original = raw.length > 0 ? storeBlob(options.blobs, raw, 'message/rfc822', 'original.eml', options.maxAttachmentBytes) : null;
+  // Always kept: the original is stored while the mail is parsed (it does not depend on the parse).
+  // Otherwise it is stored once the parse shows the ledger needs it.
+  let original: Promise<AttachmentRef> | null = raw.length > 0 && (options.keepOriginal ?? 'always') === 'always' ? storeOriginal(raw, options) : null;
   // Settled below in every case; until then a failure must not count as unhandled.
   original?.catch(() => undefined);
   try {
@@ -190,6 +209,7 @@ export const mailToInbound = async (raw: Buffer, options: ConvertOptions, fallba
     // Stopping is not the mail's fault: it is read again, not recorded as unreadable.
     if (error instanceof ParsePoolClosedError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
+    original ??= raw.length > 0 ? storeOriginal(raw, options) : null;
     const source = original ? [await original] : [];
     return {
       parseError: reason,
@@ -213,17 +233,23 @@ export const mailToInbound = async (raw: Buffer, options: ConvertOptions, fallba
   const report = noise === 'delivery-report' ? deliveryReportOf(parsed, raw) : null;
   const html = parsed.html ? stripNul(parsed.html) : undefined;
   const fullText = stripNul(parsed.text ?? '').trim();
-  // Stored side by side (each put waits on its own fsyncs), kept in the mail's order; the whole
-  // mail, as received, last: the ledger keeps the original while agents read the reply alone.
+  const visible = visibleReply(fullText);
+  const fullSubject = parsed.subject ? stripNul(parsed.subject) : undefined;
+  // What the ledger would not hold without the source: the quoted history cut from the reply,
+  // whatever the limits clip, the report's own parts.
+  const needed =
+    (visible !== fullText && visible !== fullText.split(/\r?\n/).join('\n').trim()) || fullText.length > INBOUND_LIMITS.text || (html?.length ?? 0) > INBOUND_LIMITS.text || (fullSubject?.length ?? 0) > INBOUND_LIMITS.subject || report !== null;
+  original ??= needed ? storeOriginal(raw, options) : null;
+  // Stored side by side, kept in the mail's order; the whole mail, as received, last.
   const attachments: AttachmentRef[] = await Promise.all([
     ...parsed.attachments.map((attachment, i) =>
       storeBlob(options.blobs, attachment.content, attachment.contentType || 'application/octet-stream', stripNul(attachment.filename ?? `attachment-${i + 1}`).slice(0, 200), options.maxAttachmentBytes),
     ),
-    original!,
+    ...(original ? [original] : []),
   ]);
-  const visible = visibleReply(fullText);
-  const text = visible.length > 0 ? visible : attachments.length > 1 ? `(${attachments.length - 1} attachment${attachments.length > 2 ? 's' : ''}, no text)` : '(no text)';
-  const subject = parsed.subject ? clip(stripNul(parsed.subject), INBOUND_LIMITS.subject) : undefined;
+  const files = parsed.attachments.length;
+  const text = visible.length > 0 ? visible : files > 0 ? `(${files} attachment${files > 1 ? 's' : ''}, no text)` : '(no text)';
+  const subject = fullSubject ? clip(fullSubject, INBOUND_LIMITS.subject) : undefined;
   const occurredAt = parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : undefined;
   return {
     parseError: null,

@@ -1,6 +1,6 @@
 import type { DeliveryFeedback, Health, IngestPort, IngestResult, Logger, PluginState, ResyncRequest, ResyncResult } from '@switchboard/core';
 import { ImapFlow } from 'imapflow';
-import { mailToInbound, normaliseMessageId, rawDigestId, type ConvertOptions, type MailFacts } from './mail-to-inbound.js';
+import { mailToInbound, normaliseMessageId, rawDigestId, storeOriginal, type ConvertOptions, type MailFacts } from './mail-to-inbound.js';
 import { acquireParsePool, ParsePoolClosedError, releaseParsePool, type ParsePool } from './parse-pool.js';
 import { subjectTokenIn, type SubjectTokens } from './subject-token.js';
 
@@ -309,7 +309,7 @@ export class MailboxWatcher {
         next?.fetched.catch(() => undefined);
         next?.prepared.catch(() => undefined);
         const prepared = await reading.prepared;
-        const { lastUid, acknowledged } = await this.#commit(prepared);
+        const { lastUid, acknowledged } = await this.#commit(client, prepared);
         const size = batches[i]!.length;
         settled = settled.then(async () => {
           if (acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
@@ -331,7 +331,7 @@ export class MailboxWatcher {
 
   /** Ingests the given UIDs (resync: without acknowledging them). Answers the last UID handled and how many were new. */
   async #process(client: ImapFlow, pool: ParsePool | null, uids: number[], options: { acknowledge: boolean }): Promise<{ lastUid: number; added: number }> {
-    const { lastUid, added, acknowledged } = await this.#commit(await this.#read(client, pool, uids).prepared);
+    const { lastUid, added, acknowledged } = await this.#commit(client, await this.#read(client, pool, uids).prepared);
     if (options.acknowledge && acknowledged.length > 0) await this.#acknowledge(client, acknowledged);
     return { lastUid, added };
   }
@@ -401,7 +401,7 @@ export class MailboxWatcher {
   }
 
   /** Records a prepared batch: every mail at once, so the ingest port commits them in a few transactions. */
-  async #commit(prepared: Prepared[]): Promise<{ lastUid: number; added: number; acknowledged: number[] }> {
+  async #commit(client: ImapFlow, prepared: Prepared[]): Promise<{ lastUid: number; added: number; acknowledged: number[] }> {
     // Handed over together, so the batch fills the hub's ingest transactions (one per mail otherwise starts the first alone).
     const mails = prepared.flatMap((item) => (item.kind === 'mail' ? [item.facts.message] : []));
     const { ingest } = this.#options;
@@ -409,7 +409,7 @@ export class MailboxWatcher {
     let next = 0;
     const outcomes = await Promise.all(
       prepared.map((item) =>
-        item.kind === 'oversized' ? this.#recordOversized(item.uid, item.facts) : item.kind === 'mail' ? this.#ingestMail(item.uid, item.facts, pending[next++]!) : Promise.resolve('parked' as const),
+        item.kind === 'oversized' ? this.#recordOversized(item.uid, item.facts) : item.kind === 'mail' ? this.#ingestMail(client, item.uid, item.facts, pending[next++]!) : Promise.resolve('parked' as const),
       ),
     );
     let added = 0;
@@ -462,7 +462,7 @@ export class MailboxWatcher {
   }
 
   /** Settles one mail's ingest (`recorded`, already submitted): a refusal is recorded as a placeholder, a failure parks it. */
-  async #ingestMail(uid: number, facts: MailFacts, recorded: Promise<IngestResult>): Promise<'added' | 'duplicate' | 'parked'> {
+  async #ingestMail(client: ImapFlow, uid: number, facts: MailFacts, recorded: Promise<IngestResult>): Promise<'added' | 'duplicate' | 'parked'> {
     const { convert } = this.#options;
     try {
       let result;
@@ -471,13 +471,19 @@ export class MailboxWatcher {
       } catch (error) {
         // The ledger refused what we made of it: keep the mail as a placeholder with its source.
         this.#options.logger.warn({ mailbox: this.mailbox, uid, err: errorText(error) }, 'mail refused by the ledger; recording a placeholder');
+        const kept = (facts.message.attachments ?? []).filter((a) => a.name === 'original.eml');
+        // Not kept while it was parsed: read again, so the placeholder carries it.
+        if (kept.length === 0) {
+          const again = await client.fetchOne(String(uid), { source: true }, { uid: true });
+          if (again && again.source) kept.push(await storeOriginal(again.source, convert));
+        }
         result = await this.#options.ingest.ingest({
           channel: convert.channel,
           externalId: facts.message.externalId,
           from: { kind: 'external', value: `email:${convert.instanceId}-unreadable` },
           subject: '(mail the ledger refused)',
           text: `This mail was recorded without its content: ${errorText(error)}`,
-          attachments: (facts.message.attachments ?? []).filter((a) => a.name === 'original.eml'),
+          attachments: kept,
           routing: 'record',
           sourcePlugin: convert.instanceId,
         });

@@ -68,39 +68,67 @@ parentPort.on('message', (job) => {
 
 interface Job {
   id: number;
+  /** The caller's source: sent again when the job is retried alone. */
+  raw: Buffer;
   resolve(parts: ParsedParts): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 interface Thread {
   worker: Worker;
   jobs: Map<number, Job>;
+  /** The lane of retried jobs: one job at a time. */
+  solo: boolean;
+  dead: boolean;
 }
 
 type Reply = { id: number; parts: Omit<ParsedParts, 'attachments'> & { attachments: { filename?: string; contentType: string; content: Uint8Array }[] } } | { id: number; error: string };
 
-/** A parse that takes longer than this is given up (the thread is replaced); the mail is kept as unreadable. */
-const PARSE_TIMEOUT_MS = 120_000;
+export interface ParsePoolOptions {
+  /** Threads parsing side by side (default: cores − 1, 1 to 4). */
+  size?: number;
+  /** A thread whose heap grows past this is ended (the mail is kept as unreadable), not the hub. */
+  heapMb?: number;
+  /** A parse that takes longer than this is given up (the thread is replaced). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_HEAP_MB = 1024;
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 /**
  * mailparser and sanitize-html in worker threads, so that parsing (most of the CPU an ingested
  * mail costs in this process) runs beside the IMAP reads and the ledger's commits instead of
  * between them. A mail that kills or hangs its thread no longer takes the hub with it: the thread
- * is replaced, and the mails it was parsing fail (they are kept as unreadable, with their source).
+ * is replaced, and the other mails it was parsing are parsed again one at a time in a thread of
+ * their own, so only the mail that did it fails (and is kept as unreadable, with its source).
  */
 export class ParsePool {
   readonly #size: number;
+  readonly #heapMb: number;
+  readonly #timeoutMs: number;
   readonly #threads: (Thread | null)[];
+  #solo: Thread | null = null;
+  readonly #soloQueue: Job[] = [];
   #nextId = 1;
   #closed = false;
+  #retried = 0;
   readonly #paths: { mailparser: string; sanitizeHtml: string };
 
-  constructor(size = Math.min(4, Math.max(1, availableParallelism() - 1))) {
+  constructor(options: ParsePoolOptions | number = {}) {
+    const { size = Math.min(4, Math.max(1, availableParallelism() - 1)), heapMb = DEFAULT_HEAP_MB, timeoutMs = DEFAULT_TIMEOUT_MS } = typeof options === 'number' ? { size: options } : options;
     this.#size = size;
+    this.#heapMb = heapMb;
+    this.#timeoutMs = timeoutMs;
     this.#threads = Array.from({ length: size }, () => null);
     const require = createRequire(import.meta.url);
     this.#paths = { mailparser: require.resolve('mailparser'), sanitizeHtml: require.resolve('sanitize-html') };
+  }
+
+  /** Mails parsed again alone because their thread died under them (for diagnostics and tests). */
+  get retried(): number {
+    return this.#retried;
   }
 
   /** Parses one source in the least busy thread. */
@@ -108,30 +136,35 @@ export class ParsePool {
     if (this.#closed) return Promise.reject(new ParsePoolClosedError());
     let index = 0;
     for (let i = 1; i < this.#size; i++) if ((this.#threads[i]?.jobs.size ?? 0) < (this.#threads[index]?.jobs.size ?? 0)) index = i;
-    const thread = this.#threads[index] ?? this.#spawn(index);
-    const id = this.#nextId++;
+    const thread = this.#threads[index] ?? (this.#threads[index] = this.#spawn(false));
     return new Promise<ParsedParts>((resolve, reject) => {
-      const timer = setTimeout(() => this.#fail(index, thread, new Error(`parsing took longer than ${PARSE_TIMEOUT_MS / 1000} s`)), PARSE_TIMEOUT_MS);
-      thread.jobs.set(id, { id, resolve, reject, timer });
-      // A copy of exactly the source's bytes, moved: the caller keeps its own (stored as the
-      // original), and a view into a larger buffer would send all of that buffer.
-      const copy = new Uint8Array(raw);
-      thread.worker.postMessage({ id, raw: copy }, [copy.buffer]);
+      this.#send(thread, { id: this.#nextId++, raw, resolve, reject, timer: undefined });
     });
   }
 
-  /** Stops the threads; parses still running reject with ParsePoolClosedError. */
+  /** Stops the threads; parses still running or waiting reject with ParsePoolClosedError. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all(this.#threads.map((thread, index) => (thread ? this.#fail(index, thread, new ParsePoolClosedError()) : undefined)));
+    for (const job of this.#soloQueue.splice(0)) job.reject(new ParsePoolClosedError());
+    await Promise.all([...this.#threads, this.#solo].map((thread) => (thread ? this.#fail(thread, new ParsePoolClosedError()) : undefined)));
   }
 
-  #spawn(index: number): Thread {
+  #send(thread: Thread, job: Job): void {
+    job.timer = setTimeout(() => void this.#fail(thread, new Error(`parsing took longer than ${this.#timeoutMs / 1000} s`)), this.#timeoutMs);
+    thread.jobs.set(job.id, job);
+    // A copy of exactly the source's bytes, moved: the caller keeps its own (stored as the
+    // original, or sent again), and a view into a larger buffer would send all of that buffer.
+    const copy = new Uint8Array(job.raw);
+    thread.worker.postMessage({ id: job.id, raw: copy }, [copy.buffer]);
+  }
+
+  #spawn(solo: boolean): Thread {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { ...this.#paths, parserOptions: PARSER_OPTIONS, sanitize: SANITIZE_EXTRAS },
+      resourceLimits: { maxOldGenerationSizeMb: this.#heapMb },
     });
-    const thread: Thread = { worker, jobs: new Map() };
+    const thread: Thread = { worker, jobs: new Map(), solo, dead: false };
     // An idle pool must not keep the process alive.
     worker.unref();
     worker.on('message', (reply: Reply) => {
@@ -139,26 +172,49 @@ export class ParsePool {
       if (!job) return;
       thread.jobs.delete(reply.id);
       clearTimeout(job.timer);
-      if ('error' in reply) return job.reject(new Error(reply.error));
-      const attachments = reply.parts.attachments.map((a) => ({ ...a, content: Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength) }));
-      job.resolve({ ...reply.parts, attachments });
+      if ('error' in reply) job.reject(new Error(reply.error));
+      else {
+        const attachments = reply.parts.attachments.map((a) => ({ ...a, content: Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength) }));
+        job.resolve({ ...reply.parts, attachments });
+      }
+      if (thread.solo) this.#nextSolo();
     });
-    worker.on('error', (error) => void this.#fail(index, thread, new Error(`the parser thread failed: ${error.message}`)));
-    worker.on('exit', (code) => void this.#fail(index, thread, new Error(`the parser thread exited (code ${code})`)));
-    this.#threads[index] = thread;
+    worker.on('error', (error) => void this.#fail(thread, new Error(`the parser thread failed: ${error.message}`)));
+    worker.on('exit', (code) => void this.#fail(thread, new Error(`the parser thread exited (code ${code})`)));
     return thread;
   }
 
-  /** Rejects a thread's jobs and drops it; the next parse starts a new one. */
-  async #fail(index: number, thread: Thread, error: Error): Promise<void> {
-    if (this.#threads[index] === thread) this.#threads[index] = null;
+  /**
+   * Drops a dead (or hung) thread; the next parse starts a new one. Which of its mails did it is
+   * not known when it held several: each is parsed again alone, and only one that fails alone
+   * fails for good.
+   */
+  async #fail(thread: Thread, error: Error): Promise<void> {
+    if (thread.dead) return;
+    thread.dead = true;
+    const slot = this.#threads.indexOf(thread);
+    if (slot >= 0) this.#threads[slot] = null;
+    if (this.#solo === thread) this.#solo = null;
     const jobs = [...thread.jobs.values()];
     thread.jobs.clear();
-    for (const job of jobs) {
-      clearTimeout(job.timer);
-      job.reject(error);
+    for (const job of jobs) clearTimeout(job.timer);
+    const alone = thread.solo || jobs.length === 1 || this.#closed || error instanceof ParsePoolClosedError;
+    if (alone) for (const job of jobs) job.reject(this.#closed ? new ParsePoolClosedError() : error);
+    else {
+      this.#retried += jobs.length;
+      this.#soloQueue.push(...jobs);
     }
     await thread.worker.terminate().catch(() => undefined);
+    this.#nextSolo();
+  }
+
+  /** Runs the next retried job once the solo lane is free. */
+  #nextSolo(): void {
+    if (this.#closed || (this.#solo && this.#solo.jobs.size > 0)) return;
+    const job = this.#soloQueue.shift();
+    if (!job) return;
+    this.#solo ??= this.#spawn(true);
+    this.#send(this.#solo, job);
   }
 }
 

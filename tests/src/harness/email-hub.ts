@@ -14,6 +14,7 @@ export interface MailboxSpec {
   mailbox?: string;
   pollSeconds?: number;
   maxMessageBytes?: number;
+  keepOriginal?: 'always' | 'when-needed';
 }
 
 export const mailboxSpec = (dovecot: DovecotServer, sink: SmtpSink, m: MailboxSpec): PluginSpec => ({
@@ -28,6 +29,7 @@ export const mailboxSpec = (dovecot: DovecotServer, sink: SmtpSink, m: MailboxSp
     imap: { host: '127.0.0.1', port: dovecot.port, user: 'support', password: { env: 'EMAIL_TEST_IMAP_PASSWORD' }, mailbox: m.mailbox ?? 'INBOX', pollSeconds: m.pollSeconds ?? 2, noopSeconds: 30 },
     smtp: { host: '127.0.0.1', port: sink.port, user: 'support', password: { env: 'EMAIL_TEST_SMTP_PASSWORD' } },
     ...(m.maxMessageBytes ? { maxMessageBytes: m.maxMessageBytes } : {}),
+    ...(m.keepOriginal ? { keepOriginal: m.keepOriginal } : {}),
   },
 });
 

@@ -13,10 +13,12 @@ import { printProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
 // mailbox (sizes and envelopes, then the sources), in the same run. Then a live phase: mails
 // appended one at a time while the hub runs, latency from APPEND to the committed row.
 // Usage: npm run bench -- imap   (env: BENCH_IMAP_N=1000, BENCH_IMAP_LIVE=50; BENCH_PROFILE=1 also
-// CPU-profiles this process while the channel reads the mailbox)
+// CPU-profiles this process while the channel reads the mailbox; BENCH_IMAP_KEEP_ORIGINAL=always
+// stores every mail's source, as the channel's `keepOriginal: always` does, instead of the default)
 
 const N = intFromEnv('BENCH_IMAP_N', 1000);
 const LIVE = intFromEnv('BENCH_IMAP_LIVE', 50);
+const KEEP_ORIGINAL = process.env['BENCH_IMAP_KEEP_ORIGINAL'] === 'always' ? 'always' : undefined;
 // 1 KB to ~200 KB, mostly small, as a support mailbox is.
 const bodyOf = (i: number) => 'Customer text line, with a little detail about the problem.\r\n'.repeat([15, 15, 15, 60, 300, 3000][i % 6]!);
 
@@ -62,7 +64,7 @@ const countStatements = () => {
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 
 export const runImapBench = async (): Promise<void> => {
-  console.log(`== IMAP ingest: ${N} mails of mixed sizes from Dovecot into the ledger (PostgreSQL) ==`);
+  console.log(`== IMAP ingest: ${N} mails of mixed sizes from Dovecot into the ledger (PostgreSQL; keepOriginal ${KEEP_ORIGINAL ?? 'default'}) ==`);
   const [dovecot, sink] = await Promise.all([startDovecot(), startSmtpSink()]);
   try {
     const imap = await dovecot.client();
@@ -102,7 +104,7 @@ export const runImapBench = async (): Promise<void> => {
     }
     const statements = countStatements();
     const hubStart = performance.now();
-    const hub = await startEmailHub({ mailboxes: [mailboxSpec(dovecot, sink, { id: 'bench-mail', channel: 'email', mailbox: 'Bench', pollSeconds: 1 })] });
+    const hub = await startEmailHub({ mailboxes: [mailboxSpec(dovecot, sink, { id: 'bench-mail', channel: 'email', mailbox: 'Bench', pollSeconds: 1, ...(KEEP_ORIGINAL ? { keepOriginal: KEEP_ORIGINAL } : {}) })] });
     try {
       const started = performance.now();
       const hubCpu = process.cpuUsage();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, systemClock, type BlobStore } from '@switchboard/core';
@@ -29,21 +29,66 @@ runBlobStoreContract('blob-fs', makeStore);
 const hexOf = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('FsBlobStore', () => {
-  it('shards files by hash prefix, private to the hub, and leaves no temporary file', async () => {
+  it('shards files by hash prefix, one file per blob with its content type in the head, private to the hub, and leaves no temporary file', async () => {
     const { store, dir } = await makeStore();
     const { ref } = await store.put(new TextEncoder().encode('sharded'), { contentType: 'text/plain' });
     const hex = hexOf('sharded');
     expect(ref).toBe(`sha256:${hex}`);
-    const file = await stat(join(dir, 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex));
+    const shard = join(dir, 'sha256', hex.slice(0, 2), hex.slice(2, 4));
+    expect(await readdir(shard)).toEqual([`${hex}.blob`]);
+    const file = await stat(join(shard, `${hex}.blob`));
     expect(file.mode & 0o777).toBe(0o600);
+    expect((await readFile(join(shard, `${hex}.blob`))).toString('latin1')).toBe('SBBLOB1\n\u0000\u000atext/plainsharded');
     expect(await store.pending()).toEqual([]);
+  });
+
+  it('reads, keeps and deletes blobs an earlier version stored (content alone, content type beside it)', async () => {
+    const { store, dir } = await makeStore();
+    const hex = hexOf('from before');
+    const shard = join(dir, 'sha256', hex.slice(0, 2), hex.slice(2, 4));
+    await mkdir(shard, { recursive: true });
+    await writeFile(join(shard, hex), 'from before');
+    await writeFile(join(shard, `${hex}.json`), JSON.stringify({ contentType: 'application/pdf', size: 11 }));
+    const read = await store.get(`sha256:${hex}`);
+    expect(read).toMatchObject({ size: 11, contentType: 'application/pdf' });
+    expect(Buffer.from(await read!.bytes()).toString()).toBe('from before');
+    expect(await store.has(`sha256:${hex}`)).toBe(true);
+    // The same bytes again: the stored blob answers, with its content type, and nothing new is written.
+    expect(await store.put(new TextEncoder().encode('from before'), { contentType: 'text/plain' })).toEqual({ ref: `sha256:${hex}`, size: 11, contentType: 'application/pdf' });
+    expect((await readdir(shard)).sort()).toEqual([hex, `${hex}.json`]);
+    expect(await store.delete(`sha256:${hex}`)).toBe(true);
+    expect(await readdir(shard)).toEqual([]);
+    expect(await store.has(`sha256:${hex}`)).toBe(false);
+  });
+
+  it('stores many blobs of one shard folder at once, each whole (they share its syncs)', async () => {
+    const { store, dir } = await makeStore();
+    // Contents whose hashes share the first four digits: one shard folder.
+    const prefix = hexOf('shard 0').slice(0, 4);
+    const same: string[] = ['shard 0'];
+    for (let i = 1; same.length < 6; i++) if (hexOf(`shard ${i}`).startsWith(prefix)) same.push(`shard ${i}`);
+    const stored = await Promise.all(same.map((text) => store.put(new TextEncoder().encode(text), { contentType: 'text/plain' })));
+    expect((await readdir(join(dir, 'sha256', prefix.slice(0, 2), prefix.slice(2)))).length).toBe(6);
+    for (const [i, { ref }] of stored.entries()) expect(Buffer.from(await (await store.get(ref))!.bytes()).toString()).toBe(same[i]);
+    expect(await store.pending()).toEqual([]);
+  });
+
+  it('streams a blob from after its head, and answers its size without it', async () => {
+    const { store } = await makeStore();
+    const content = Buffer.from('x'.repeat(100_000));
+    const { ref } = await store.put(content, { contentType: 'text/plain; charset=utf-8' });
+    const read = await store.get(ref);
+    expect(read).toMatchObject({ size: 100_000, contentType: 'text/plain; charset=utf-8' });
+    const parts: Buffer[] = [];
+    for await (const part of read!.stream()) parts.push(Buffer.from(part));
+    expect(Buffer.concat(parts).equals(content)).toBe(true);
   });
 
   it('stores bytes it holds already without writing them again, and finds its folders when something removed the temporary one', async () => {
     const { store, dir } = await makeStore();
     const bytes = new TextEncoder().encode('kept once');
     const first = await store.put(bytes, { contentType: 'text/plain' });
-    const path = join(dir, 'sha256', first.ref.slice(7, 9), first.ref.slice(9, 11), first.ref.slice(7));
+    const path = join(dir, 'sha256', first.ref.slice(7, 9), first.ref.slice(9, 11), `${first.ref.slice(7)}.blob`);
     const before = await stat(path);
     expect(await store.put(bytes, { contentType: 'application/pdf' })).toEqual(first);
     const after = await stat(path);

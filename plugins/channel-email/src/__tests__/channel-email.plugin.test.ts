@@ -40,6 +40,9 @@ describe('email helpers', () => {
     expect(visibleReply('Thanks, works now.\n\nOn Tue, 1 Dec 2026 Ada <support@acme.test> wrote:\n> Try again\n')).toBe('Thanks, works now.');
     expect(visibleReply('Yes.\n-----Original Message-----\nFrom: us')).toBe('Yes.');
     expect(visibleReply('> only a quote')).toBe('> only a quote');
+    expect(visibleReply('Hello\r\n\r\nNo quote here.\r\n')).toBe('Hello\n\nNo quote here.');
+    expect(visibleReply('Fine.\r\nAm 1. Dez. 2026 schrieb Ada <a@b.de>:\r\n> alt')).toBe('Fine.');
+    expect(visibleReply('Fine.\n\n> quoted\n> more\n')).toBe('Fine.');
   });
 
   it('maps SMTP 5xx to permanent and 4xx or network trouble to temporary delivery errors', () => {

@@ -85,6 +85,32 @@ describe('mail parser threads', () => {
     await expect(pool.parse(mixed)).rejects.toBeInstanceOf(ParsePoolClosedError);
   });
 
+  it('parse again, one at a time, the mails of a thread that a mail killed: only that mail fails', { timeout: 60_000 }, async () => {
+    // One thread with a small heap: a 60 MB text body runs it out of memory, which ends the thread, not the process.
+    pool = new ParsePool({ size: 1, heapMb: 64 });
+    const small = (i: number) => Buffer.from(`From: c${i}@customer.example.com\r\nSubject: small ${i}\r\nMessage-ID: <s-${i}@x>\r\n\r\nbody ${i}\r\n`);
+    const killer = Buffer.from(`Subject: too big for the thread\r\n\r\n${'a line of text that goes on\r\n'.repeat(2_000_000)}`);
+    let settled = false;
+    const killed = pool.parse(killer).then(
+      () => 'parsed',
+      (error: Error) => error.message,
+    );
+    void killed.finally(() => {
+      settled = true;
+    });
+    // Mails keep coming while it is parsed, so some are in the thread when it dies.
+    const others: Promise<string | undefined>[] = [];
+    while (!settled) {
+      others.push(pool.parse(small(others.length)).then((parsed) => parsed.subject));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    expect(await killed).toMatch(/the parser thread failed: .*memory/);
+    expect(await Promise.all(others)).toEqual(others.map((_, i) => `small ${i}`));
+    expect(pool.retried).toBeGreaterThan(1);
+    // The pool goes on with a new thread.
+    expect((await pool.parse(mixed)).subject).toBe('Drucker kaputt – hilfe');
+  });
+
   it('share one pool between mailboxes until the last lets go', async () => {
     const first = acquireParsePool();
     const second = acquireParsePool();

@@ -57,8 +57,8 @@ describe('poison mail never blocks a mailbox', () => {
       expect(html.rows[0]?.html).toContain('<b>agent</b>');
       expect(html.rows[0]?.html).not.toMatch(/script|onclick|tracker\.example\.com/);
       const seventy = await hub.database.pool.query<{ attachments: unknown[] }>("SELECT attachments FROM interactions WHERE external_id = '<poison-seventy-attachments@customer.example.com>'");
-      // 70 attachments and the original source, each in the blob store.
-      expect(seventy.rows[0]?.attachments).toHaveLength(71);
+      // 70 attachments, each in the blob store; the ledger holds all the rest, so no original.
+      expect(seventy.rows[0]?.attachments).toHaveLength(70);
       const euro = await hub.database.pool.query<{ attachments: { name: string }[] }>("SELECT attachments FROM interactions WHERE external_id = '<poison-rfc2231-filename@customer.example.com>'");
       expect(euro.rows[0]?.attachments.map((a) => a.name)).toContain('€ rates.pdf');
       const latin = await hub.database.pool.query<{ text: string }>("SELECT text FROM interactions WHERE external_id = '<poison-latin1@customer.example.com>'");
