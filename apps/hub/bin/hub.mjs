@@ -142,8 +142,12 @@ const rebuild = async (plugins) => {
     outdir: out,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
-    // Class and function names as in the sources (error names, logs), though the bundle renames clashes.
-    keepNames: true,
+    // No keepNames: it wraps every named function and class the sources create in a helper that
+    // redefines its `name`, closures made per message on the ingest path too, and each such closure
+    // then has a shape of its own, so call sites that see it deoptimise (see README, "Ingest").
+    // Names are the sources' anyway: esbuild renames only a top-level clash between modules
+    // (`Foo2`), and errors set their own `name`.
+    keepNames: false,
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',

@@ -204,13 +204,18 @@ export interface PostgresStoreOptions {
   poolSize?: number | undefined;
 }
 
+const IDLE_CONNECTION_MS = 60_000;
+
 /** The Store on a PostgreSQL server (15 or newer) through `pg`. */
 export const createPostgresStore = ({ url, poolSize = 10 }: PostgresStoreOptions): TypeormStore => {
   const secrets = secretsOf(url);
   return new TypeormStore({
     name: 'postgres',
     async open() {
-      const dataSource = new DataSource({ ...baseOptions, url, poolSize, applicationName: 'switchboard', connectTimeoutMS: 10_000 });
+      // A connection idle for a minute is closed (pg's default is 10 s): under steady load the few
+      // beyond the ones always busy would otherwise close and open again every few seconds, and a
+      // new PostgreSQL backend costs milliseconds of CPU to start, warm its caches and end.
+      const dataSource = new DataSource({ ...baseOptions, url, poolSize, applicationName: 'switchboard', connectTimeoutMS: 10_000, extra: { idleTimeoutMillis: IDLE_CONNECTION_MS } });
       return dataSource.initialize();
     },
     async close(dataSource) {

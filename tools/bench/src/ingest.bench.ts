@@ -121,6 +121,25 @@ const cpuSnapshot = (hubs: HubProcess[], redisPid: number | undefined): CpuSnaps
   return snapshot;
 };
 
+/**
+ * CPU of this database's own PostgreSQL backends (hub connections and autovacuum on it): on a
+ * shared machine "postgres (all processes)" also counts other databases' work, and the WAL writer's.
+ */
+const backendCpu = async (pool: pg.Pool, database: string): Promise<Map<number, number>> => {
+  const { rows } = await pool.query<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND (application_name = 'switchboard' OR backend_type = 'autovacuum worker')",
+    [database],
+  );
+  return new Map(rows.flatMap((row) => {
+    const seconds = cpuSeconds(row.pid);
+    return seconds === undefined ? [] : [[row.pid, seconds] as const];
+  }));
+};
+
+/** Seconds of CPU between two readings; a backend that started in between counts from zero. */
+const backendCpuDelta = (before: Map<number, number>, after: Map<number, number>): number =>
+  [...after.entries()].reduce((sum, [pid, seconds]) => sum + Math.max(0, seconds - (before.get(pid) ?? 0)), 0);
+
 const cpuDelta = (before: CpuSnapshot, after: CpuSnapshot): Array<[string, number]> =>
   [...after.entries()].map(([key, value]) => [key, Math.max(0, value - (before.get(key) ?? 0))]);
 
@@ -287,6 +306,7 @@ export const runIngestBench = async (): Promise<void> => {
     const hubs = [stack.api, ...stack.workers];
     const sqlBefore = counterDir === undefined ? new Map<string, SqlCounts>() : await sqlCounts(counterDir, hubs);
     const cpuBefore = cpuSnapshot(hubs, redis.pid);
+    const backendsBefore = await backendCpu(db.pool, db.name);
     const dbBefore = await dbCounters(db.pool, db.name);
     const tablesBefore = await tableCounters(db.pool);
     const windowStart = monotonicMicros();
@@ -294,6 +314,7 @@ export const runIngestBench = async (): Promise<void> => {
     const windowEnd = monotonicMicros();
     const batches = await ingestBatches(stack.api.baseUrl);
     const cpuAfter = cpuSnapshot(hubs, redis.pid);
+    const backendsAfter = await backendCpu(db.pool, db.name);
     const sqlAfter = counterDir === undefined ? new Map<string, SqlCounts>() : await sqlCounts(counterDir, hubs);
     // PostgreSQL's statistics arrive with a short delay: let them catch up before reading.
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -316,6 +337,8 @@ export const runIngestBench = async (): Promise<void> => {
     for (const [name, seconds] of cpuDelta(cpuBefore, cpuAfter)) {
       console.log(`  ${name.padEnd(30)} ${fmt(seconds, 2).padStart(7)} s CPU  ${fmt((100 * seconds) / ingest.seconds, 0).padStart(4)}% of one core  ${fmt((1000 * seconds) / Math.max(1, ingest.count), 2)} ms/msg`);
     }
+    const backendSeconds = backendCpuDelta(backendsBefore, backendsAfter);
+    console.log(`  ${'postgres, this database only'.padEnd(30)} ${fmt(backendSeconds, 2).padStart(7)} s CPU  ${fmt((100 * backendSeconds) / ingest.seconds, 0).padStart(4)}% of one core  ${fmt((1000 * backendSeconds) / Math.max(1, ingest.count), 2)} ms/msg (hub connections, autovacuum; not the WAL writer)`);
     console.log(
       `  database per message: ${perMessage(dbAfter.commits - dbBefore.commits)} commits, ${perMessage(dbAfter.inserted - dbBefore.inserted)} rows inserted, ` +
         `${perMessage(dbAfter.updated - dbBefore.updated)} rows updated, ${perMessage(dbAfter.returned - dbBefore.returned)} rows read (includes the worker's routing)`,

@@ -31,6 +31,17 @@ export const authenticate = (store: ApiKeyAccess | ManageApiKeys, options: Authe
   const ttlMs = Math.min(options.cacheTtlMs ?? 5000, 5000);
   const now = options.now ?? Date.now;
   const cache = new Map<string, { principal: Principal; expiresAt: number }>();
+  // Requests that miss the cache at once (every request in flight, when a busy key's entry
+  // expires) share one read of the store rather than each taking a connection for it.
+  const verifying = new Map<string, Promise<Principal | null>>();
+  const verify = (hash: string, key: string): Promise<Principal | null> => {
+    let pending = verifying.get(hash);
+    if (pending === undefined) {
+      pending = keys.authenticate(key).finally(() => verifying.delete(hash));
+      verifying.set(hash, pending);
+    }
+    return pending;
+  };
 
   return async (c, next) => {
     const header = c.req.header('authorization');
@@ -44,7 +55,7 @@ export const authenticate = (store: ApiKeyAccess | ManageApiKeys, options: Authe
     let principal = cached !== undefined && cached.expiresAt > now() ? cached.principal : undefined;
     if (principal === undefined) {
       cache.delete(hash);
-      const verified = await keys.authenticate(key);
+      const verified = await verify(hash, key);
       if (verified === null) return unauthorized('Invalid or revoked API key', 'AUTH.INVALID_API_KEY');
       principal = verified;
       // Bounded: a flood of distinct valid keys cannot grow memory without limit.

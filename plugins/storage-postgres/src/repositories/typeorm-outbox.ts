@@ -46,19 +46,27 @@ export class TypeormOutboxRepository implements OutboxRepository {
   }
 
   async claimUndispatched(limit: number): Promise<OutboxEvent[]> {
+    const manager = this.rows.manager;
+    const select = `SELECT ${selectList(manager, OutboxEventSchema)} FROM outbox_events
+        WHERE dispatched_at IS NULL ORDER BY created_at, id LIMIT $1`;
+    if (!this.inTransaction) return (await manager.query<OutboxEventRow[]>(select, [pageSize(limit)])).map(toOutboxEvent);
     // Row locks only mean something inside a transaction: there a second relay skips what this
-    // one claimed instead of waiting for it. The order matches ix_outbox_events_undispatched.
-    const rows = await this.rows.manager.query<OutboxEventRow[]>(
-      `SELECT ${selectList(this.rows.manager, OutboxEventSchema)} FROM outbox_events
-        WHERE dispatched_at IS NULL ORDER BY created_at, id LIMIT $1${this.inTransaction ? ' FOR UPDATE SKIP LOCKED' : ''}`,
-      [pageSize(limit)],
-    );
+    // one claimed instead of waiting for it. The claim walks ix_outbox_events_undispatched in
+    // order. A bitmap scan (the planner's pick without fresh statistics, or whenever it expects few
+    // rows) reads every entry the index still holds for events dispatched since the last VACUUM,
+    // then sorts what is left, so each pass cost more the longer the hub ran; an index scan also
+    // marks those entries dead as it passes them, so the next pass skips them. The setting holds
+    // for this one statement (sent with it: no round trip of its own).
+    await execute(manager, 'SET LOCAL enable_bitmapscan = off');
+    const rows = await manager.query<OutboxEventRow[]>(`${select} FOR UPDATE SKIP LOCKED`, [pageSize(limit)]);
+    await execute(manager, 'SET LOCAL enable_bitmapscan TO DEFAULT');
     return rows.map(toOutboxEvent);
   }
 
   async hasUndispatched(): Promise<boolean> {
-    // One probe of the partial index ix_outbox_events_undispatched.
-    const rows = await this.rows.manager.query<unknown[]>('SELECT 1 FROM outbox_events WHERE dispatched_at IS NULL LIMIT 1');
+    // One probe of the partial index ix_outbox_events_undispatched: ordered as the index is, so the
+    // planner walks it rather than scanning the table (the whole of it when nothing waits).
+    const rows = await this.rows.manager.query<unknown[]>('SELECT 1 FROM outbox_events WHERE dispatched_at IS NULL ORDER BY created_at, id LIMIT 1');
     return rows.length > 0;
   }
 

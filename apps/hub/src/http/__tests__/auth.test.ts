@@ -138,6 +138,27 @@ describe('authenticate', () => {
     clock.now += 1_001;
     expect((await app.request('/v1/whoami', bearer(key))).status).toBe(401);
   });
+
+  it('reads the store once for requests that miss the cache together, and again once they are answered', async () => {
+    const key = await addKey('busy', ['ingest']);
+    const other = await addKey('other', ['read']);
+    const clock = { now: 1_000 };
+    const app = appWith(clock);
+    const answers = await Promise.all([...Array.from({ length: 8 }, () => app.request('/v1/whoami', bearer(key))), app.request('/v1/whoami', bearer(other))]);
+    expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 9 }, () => 200));
+    expect(await answers[0]!.json()).toMatchObject({ name: 'busy' });
+    expect(await answers[8]!.json()).toMatchObject({ name: 'other' });
+    expect(repo.reads).toBe(2);
+
+    // Nothing is kept beyond the cache: once the entry expires, a revoked key is refused.
+    const stored = await repo.findByHash(hashApiKey(key));
+    if (stored === null) throw new Error('key not stored');
+    await repo.update({ ...stored, revokedAt: new Date() });
+    clock.now += 5_001;
+    const later = await Promise.all(Array.from({ length: 4 }, () => app.request('/v1/whoami', bearer(key))));
+    expect(later.map((r) => r.status)).toEqual([401, 401, 401, 401]);
+    expect(repo.reads).toBe(4);
+  });
 });
 
 describe('requireScope', () => {
