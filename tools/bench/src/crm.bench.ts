@@ -1,5 +1,9 @@
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { IngestInbound, SyncCrm, crmRegistry, newId, systemClock, type CrmLogEntry } from '@switchboard/core';
 import { HubspotClient, HubspotCrmConnector } from '@switchboard/crm-hubspot';
@@ -7,6 +11,7 @@ import { HubspotFake } from '@switchboard/crm-hubspot/testing';
 import { createPostgresStore } from '@switchboard/storage-postgres';
 import { createTestDatabase, mapConcurrent } from '@switchboard/tests';
 import { intFromEnv } from './bench-env.js';
+import { printProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
 import { cpuSeconds } from './process-cpu.js';
 
 // CRM sync: ledger entries logged to HubSpot (the loopback fake) per second by SyncCrm — take the
@@ -14,13 +19,19 @@ import { cpuSeconds } from './process-cpu.js';
 // answer, in order per customer, several customers at once as the sync job runs them — against the
 // raw baseline: the same POSTs made directly to the same fake, at the same concurrency.
 // Usage: npm run bench -- crm   (env: BENCH_CRM_CUSTOMERS=40, BENCH_CRM_MESSAGES=25,
-//        BENCH_CRM_CONCURRENCY=4 (the job's), BENCH_CRM_LATENCY_MS=0 added by the fake to each answer)
+//        BENCH_CRM_CONCURRENCY=4 (the job's), BENCH_CRM_LATENCY_MS=0 added by the fake to each answer,
+//        BENCH_PROFILE=1 to print where this process's CPU goes while SyncCrm runs)
+// CPU per entry is printed for this process (the fake's share included, on both sides) and for the
+// PostgreSQL backends of the bench's database, with the round trips and statements SyncCrm sent.
 
 const CUSTOMERS = intFromEnv('BENCH_CRM_CUSTOMERS', 40);
 const MESSAGES = intFromEnv('BENCH_CRM_MESSAGES', 25);
 const CONCURRENCY = intFromEnv('BENCH_CRM_CONCURRENCY', 4);
 const LATENCY_MS = process.env['BENCH_CRM_LATENCY_MS'] ? Number(process.env['BENCH_CRM_LATENCY_MS']) : 0;
 const TOKEN = 'pat-bench';
+// BENCH_PROFILE=1: CPU-profile this process while SyncCrm runs (the fake included) and print where its time goes.
+const PROFILE = process.env['BENCH_PROFILE'] === '1';
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** Round trips and statements this process sends to PostgreSQL while `counting` (statement-batch.ts joins statements with ";\n"). */
 const sent = { counting: false, roundTrips: 0, statements: 0 };
@@ -167,7 +178,15 @@ export const runCrmBench = async (): Promise<void> => {
     const run = await seed(`run-${newId().slice(0, 6)}`);
     const createdBefore = fake.engagementCreates().length;
     const raw = await measure(total, backends, rawRun([...run.contacts.values()]));
+    const profiler = PROFILE ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const hub = await measure(total, backends, syncRun(run.customers));
+    const profile = profiler ? (await profiler.post('Profiler.stop')).profile : null;
+    profiler?.disconnect();
     const created = fake.engagementCreates().length - createdBefore;
     if (created !== 2 * total) throw new Error(`expected ${2 * total} engagements at the fake, saw ${created}`);
 
@@ -178,6 +197,15 @@ export const runCrmBench = async (): Promise<void> => {
     console.log(`SyncCrm (claim, log, record)    : ${f(hub.perSecond)}/s  p50 ${f(hub.p50)} ms  p99 ${f(hub.p99)} ms  ${cpu(hub)} (per entry; latencies are a customer's time per entry)`);
     console.log(`SyncCrm PostgreSQL              : ${hub.roundTripsPerOp.toFixed(3)} round trips, ${hub.statementsPerOp.toFixed(3)} statements per entry`);
     console.log(`ratio (sync / raw)              : throughput ${(hub.perSecond / raw.perSecond).toFixed(2)}x (target ≥ 0.5x); CPU per entry ${((hub.cpuMicrosPerOp + hub.pgMicrosPerOp) / raw.cpuMicrosPerOp).toFixed(2)}x raw's (this process includes the fake; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+    if (profile) {
+      const dir = mkdtempSync(join(tmpdir(), 'crm-profile-'));
+      try {
+        writeFileSync(join(dir, 'sync.cpuprofile'), JSON.stringify(profile));
+        printProfileSummary('this process while SyncCrm ran (the HubSpot fake included)', summarizeCpuProfile(join(dir, 'sync.cpuprofile'), REPO_ROOT, 0, Number.POSITIVE_INFINITY, 30));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   } finally {
     await store.close();
     await Promise.all([fake.stop(), db.drop()]);
