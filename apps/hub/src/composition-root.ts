@@ -21,6 +21,7 @@ import {
   FollowEvents,
   ManageWebhooks,
   ManageDeadLetters,
+  SecretBox,
   Sweep,
   storedPluginState,
   systemClock,
@@ -195,7 +196,12 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
     routingModule,
     slaModule,
     eventsModule,
-    webhooksModule(config.hub.webhooks ?? DEFAULT_WEBHOOK_SETTINGS, webhookTransport, (outcome) => metrics.webhookCounter.inc({ outcome })),
+    webhooksModule(
+      config.hub.webhooks ?? DEFAULT_WEBHOOK_SETTINGS,
+      webhookTransport,
+      (outcome) => metrics.webhookCounter.inc({ outcome }),
+      SecretBox.of(config.secretKey, config.previousSecretKeys ?? []),
+    ),
     inboundModule((size) => metrics.ingestBatchSize.observe(size)),
     deskModule,
     deliveryModule((channel, outcome) => metrics.deliveryCounter.inc({ channel, status: outcome })),
@@ -322,6 +328,9 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
       if (runWorkers) {
         registerJobHandlers(queue, container.getAll<JobContributionList>(JobContributions).flat(), afterJobWrite);
         await queue.start();
+        // A key set or changed since the last start: seal what was stored before under the current one.
+        const resealed = await container.get(ManageWebhooks).resealSecrets();
+        if (resealed > 0) logger.info({ subscriptions: resealed }, 'webhook signing secrets sealed under the current SWITCHBOARD_SECRET_KEY');
         const sweep = container.get(Sweep);
         every(config.hub.sweepIntervalMs, () => sweep.run(config.hub.sweepIntervalMs), 'sweep');
         await sweep.run(config.hub.sweepIntervalMs);

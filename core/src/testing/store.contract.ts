@@ -1064,6 +1064,22 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         ).rejects.toThrow('boom');
         expect(await read((s) => s.pluginState.get(a, 'offer:rolled'))).toBeNull();
       });
+
+      it('deletes an instance\'s entries under a prefix written before a time, at most `limit` at once', async () => {
+        const a = `slack-${newId()}`;
+        const put = (instanceId: string, key: string, at: Date) => tx((s) => s.pluginState.put({ instanceId, key, value: key, updatedAt: at }));
+        for (const key of ['offer:1', 'offer:2', 'offer:3']) await put(a, key, T0);
+        await put(a, 'offer:fresh', secondsAfter(T0, 60));
+        await put(a, 'offer_lookalike', T0);
+        await put(a, 'thread:c1', T0);
+        await put(`${a}x`, 'offer:other-instance', T0);
+        const cutoff = secondsAfter(T0, 30);
+        expect(await read((s) => s.pluginState.deleteWrittenBefore(a, 'offer:', cutoff, 2))).toBe(2);
+        expect(await read((s) => s.pluginState.deleteWrittenBefore(a, 'offer:', cutoff, 2))).toBe(1);
+        expect(await read((s) => s.pluginState.deleteWrittenBefore(a, 'offer:', cutoff, 2))).toBe(0);
+        expect((await read((s) => s.pluginState.list(a, ''))).map((e) => e.key)).toEqual(['offer:fresh', 'offer_lookalike', 'thread:c1']);
+        expect(await read((s) => s.pluginState.get(`${a}x`, 'offer:other-instance'))).not.toBeNull();
+      });
     });
 
     describe('CRM log', () => {

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { definePlugin, secret, type Health } from '@switchboard/core';
+import { definePlugin, secret, stateRetention, type Health } from '@switchboard/core';
 import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { SlackAgentDesk } from './slack-agent-desk.js';
 import { HubReceiver } from './slack-http-receiver.js';
 import { registerListeners } from './slack-listeners.js';
-import { LEGACY_STATE_FILE, SlackState } from './slack-state.js';
+import { LEGACY_STATE_FILE, SLACK_EXPIRING_PREFIXES, SlackState } from './slack-state.js';
 
 export const deskSlackConfigSchema = z
   .strictObject({
@@ -23,6 +23,12 @@ export const deskSlackConfigSchema = z
     appToken: secret(z.string().min(1)).optional(),
     /** Web API retries (429s wait for Retry-After, then count as a retry). */
     retries: z.number().int().min(0).max(10).default(3),
+    /**
+     * Days the desk remembers the DM of an offer and the posts it made (to update a DM once the
+     * offer is answered, and to show a post once however often its job runs). Longer than the
+     * longest offer timeout (one day); conversation threads are kept.
+     */
+    stateRetentionDays: z.number().int().min(2).max(3650).default(30),
   })
   .superRefine((config, ctx) => {
     if (config.socketMode && config.appToken === undefined) ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'appToken (xapp-…) is required with socketMode: true' });
@@ -61,6 +67,7 @@ export const deskSlackPlugin = definePlugin({
       ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken ?? '' }),
     });
     const state = new SlackState(ctx.state);
+    const retention = stateRetention({ state: ctx.state, clock: ctx.clock, logger, prefixes: SLACK_EXPIRING_PREFIXES, maxAgeMs: config.stateRetentionDays * 86_400_000 });
     const ownPosts = new Set<string>();
     const agentDesk = new SlackAgentDesk(app.client, state, ctx.reads, ctx.clock, config.notePrefix, ownPosts);
     registerListeners(app, { desk: ctx.desk, reads: ctx.reads, agentDesk, state, notePrefix: config.notePrefix, logger, command: config.command, ownPosts });
@@ -84,8 +91,10 @@ export const deskSlackPlugin = definePlugin({
         await app.init();
         if (config.socketMode) await app.start();
         health = { status: 'up', detail: config.socketMode ? 'Socket Mode' : `HTTP mode: Request URL /plugins/${ctx.instanceId}${EVENTS_PATH}` };
+        if (ctx.role !== 'api') retention.start();
       },
       async stop() {
+        await retention.stop();
         await app.stop().catch(() => undefined);
         await receiver?.stop();
       },

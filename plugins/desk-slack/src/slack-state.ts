@@ -46,6 +46,9 @@ const IMPORTED_KEY = `imported:${LEGACY_STATE_FILE}`;
  * works on, `post:<entry id>:<agent>` a post shown, `dm:<Slack user>` the DM channel with the bot.
  * The last two mappings never change once written, so they are also cached in memory.
  */
+/** The keys written per offer and per post, which `stateRetentionDays` expires. */
+export const SLACK_EXPIRING_PREFIXES = ['offer:', 'claim:offer:', 'post:'] as const;
+
 export class SlackState {
   private readonly dms = new Map<string, string>();
   private readonly threadConversations = new Map<string, string>();

@@ -1,9 +1,9 @@
-import { definePlugin, secret, type Health, type PluginHttpRoute } from '@switchboard/core';
+import { definePlugin, secret, stateRetention, type Health, type PluginHttpRoute } from '@switchboard/core';
 import { z } from 'zod';
 import { BotFrameworkConnection, DEFAULT_LOGIN_URL, DEFAULT_OPENID_METADATA_URL, DEFAULT_TOKEN_ISSUER, UnauthorizedActivity } from './bot-framework.adapter.js';
 import { TeamsAgentDesk } from './teams-agent-desk.js';
 import { TeamsBot } from './teams-bot.js';
-import { TeamsDeskState } from './teams-state.js';
+import { TEAMS_EXPIRING_PREFIXES, TeamsDeskState } from './teams-state.js';
 
 export const teamsConfigSchema = z
   .strictObject({
@@ -19,6 +19,12 @@ export const teamsConfigSchema = z
     loginUrl: z.url({ protocol: /^https?$/ }).default(DEFAULT_LOGIN_URL),
     /** Told to unknown Teams users: how they get linked to an agent. */
     linkHint: z.string().min(1).default('Ask a Switchboard admin to link your Teams id to your agent (PATCH /v1/agents/{id} with desk.teams).'),
+    /**
+     * Days the desk remembers the card of an offer and the posts it made (to update a card once the
+     * offer is answered, and to show a post once however often its job runs). Longer than the
+     * longest offer timeout (one day); references and reply chains are kept.
+     */
+    stateRetentionDays: z.number().int().min(2).max(3650).default(30),
   })
   .superRefine((config, ctx) => {
     if (config.appId !== undefined && config.appPassword === undefined) {
@@ -41,6 +47,7 @@ export const teamsPlugin = definePlugin({
     const logger = context.logger;
     const connection = new BotFrameworkConnection(config);
     const state = new TeamsDeskState(context.state);
+    const retention = stateRetention({ state: context.state, clock: context.clock, logger, prefixes: TEAMS_EXPIRING_PREFIXES, maxAgeMs: config.stateRetentionDays * 86_400_000 });
     const desk = new TeamsAgentDesk(connection, state, context.reads, context.clock);
     const bot = new TeamsBot({ desk: context.desk, reads: context.reads, state, agentDesk: desk, logger, linkHint: config.linkHint });
     let lastError: string | null = null;
@@ -95,12 +102,16 @@ export const teamsPlugin = definePlugin({
       },
       routes: [messages],
       async start() {
+        if (context.role !== 'api') retention.start();
         if (connection.developmentMode) {
           logger.warn(
             { package: '@switchboard/desk-teams' },
             'Teams desk in DEVELOPMENT MODE: no appId configured, so inbound activities are NOT authenticated (no JWT check). Never expose this hub to the internet like this.',
           );
         }
+      },
+      async stop() {
+        await retention.stop();
       },
       async health(): Promise<Health> {
         const references = await state.referenceCount().catch(() => null);

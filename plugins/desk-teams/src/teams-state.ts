@@ -28,6 +28,9 @@ export type Thread = z.infer<typeof threadSchema>;
  * `ref:<teams user id or aad id>` conversation references; `offer:<offer id>` shown cards;
  * `thread:<agent>:<conversation>` and `root:<activity id>` reply chains; `post:<post id>` posted ids.
  */
+/** The keys written per offer and per post, which `stateRetentionDays` expires. */
+export const TEAMS_EXPIRING_PREFIXES = ['offer:', 'post:'] as const;
+
 export class TeamsDeskState {
   /**
    * References read or written here, by user: every card needs one, and they seldom change. One

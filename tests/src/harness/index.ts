@@ -14,3 +14,4 @@ export * from './smtp-sink.js';
 export * from './email-hub.js';
 export * from './slack-fake.js';
 export * from './event-webhook-receiver.js';
+export * from './in-process-hub.js';

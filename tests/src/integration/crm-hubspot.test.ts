@@ -2,13 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HubspotFake } from '@switchboard/crm-hubspot/testing';
-import { createHub, type Hub, type HubConfig, type PluginSpec } from '@switchboard/hub';
+import { createHub, type Hub, type HubConfig } from '@switchboard/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, waitFor, type TestDatabase } from '../harness/index.js';
+import { createTestDatabase, hubCaller, pluginSpec as spec, testHubSettings, waitFor, type TestDatabase } from '../harness/index.js';
 
 const ADMIN_KEY = 'crm-hubspot-test-admin-key-0123456789';
 const TOKEN = 'pat-na1-test-token';
-const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
 type Json = Record<string, unknown>;
 
 /** The interaction ids an engagement's marker names, in the order the fake received them. */
@@ -25,17 +24,7 @@ describe('HubSpot CRM in a hub: link, log every interaction once and in order, g
   const fake = new HubspotFake({ token: TOKEN });
   const eu = new HubspotFake({ token: TOKEN });
 
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
-    const response = await hub.fetch(
-      new Request(`http://hub.test${path}`, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
-    );
-    const text = await response.text();
-    return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
-  };
+  const call = hubCaller(() => hub, ADMIN_KEY);
   let seq = 0;
   const inbound = async (channel: string, from: { kind: string; value: string; name?: string }, text: string, extra: Json = {}) => {
     const answer = await call('POST', '/v1/inbound', { channel, externalId: `m-${++seq}-${Date.now()}`, from, text, ...extra });
@@ -65,16 +54,7 @@ describe('HubSpot CRM in a hub: link, log every interaction once and in order, g
       adminKey: ADMIN_KEY,
       logLevel: 'silent',
       configFile: null,
-      hub: {
-        bodyLimit: 1024 * 1024,
-        continuityWindowSeconds: 3600,
-        offerExpiry: { setAway: true },
-        delivery: { maxAttempts: 3, baseDelayMs: 50 },
-        sweepIntervalMs: 300,
-        channelQueues: {},
-        identity: { defaultRegion: null, rules: ['exact', 'shared-contact', 'crm-match'] },
-        crm: { factsTtlSeconds: 60, maxAttempts: 8, leaseSeconds: 1 },
-      },
+      hub: testHubSettings({ identity: { defaultRegion: null, rules: ['exact', 'shared-contact', 'crm-match'] }, crm: { factsTtlSeconds: 60, maxAttempts: 8, leaseSeconds: 1 } }),
       plugins: [
         spec('store', '@switchboard/storage-postgres', { url: { env: 'CRM_TEST_DATABASE_URL' } }),
         spec('queue', '@switchboard/queue-local', { backoffMs: 20 }),

@@ -7,7 +7,7 @@ import { DomainError, silentLogger, storedPluginState, systemClock, type Agent, 
 import { aConversation, aCustomer, anAgent, InMemoryStore, runAgentDeskContract } from '@switchboard/core/testing';
 import slackPlugin from '@switchboard/desk-slack';
 import { createPostgresStore, type TypeormStore } from '@switchboard/storage-postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, startSlackFake, type SlackFake, type TestDatabase } from '../harness/index.js';
 
 const unused = (): never => {
@@ -15,14 +15,21 @@ const unused = (): never => {
 };
 
 /** A desk-slack instance as the hub makes one: its state on the given plugin state, Web API on the fake. */
-const startSlackDesk = async (options: { fake: SlackFake; state: PluginState; agents: readonly Agent[]; dataDir?: string }): Promise<PluginInstance> => {
+const startSlackDesk = async (options: {
+  fake: SlackFake;
+  state: PluginState;
+  agents: readonly Agent[];
+  dataDir?: string;
+  role?: PluginContext['role'];
+  config?: Record<string, unknown>;
+}): Promise<PluginInstance> => {
   const byId = new Map(options.agents.map((a) => [a.id, a]));
   const context: PluginContext<'desk'> = {
     instanceId: 'slack',
     logger: silentLogger,
     clock: systemClock,
     dataDir: options.dataDir ?? join(tmpdir(), `sb-slack-${randomUUID()}`),
-    role: 'all',
+    role: options.role ?? 'all',
     state: options.state,
     desk: { accept: unused, decline: unused, reply: unused, note: unused, resolve: unused, reopen: unused, transfer: unused, setPresence: unused, lookUpCustomer: unused, listWork: unused },
     reads: {
@@ -43,7 +50,7 @@ const startSlackDesk = async (options: { fake: SlackFake; state: PluginState; ag
       agentByDesk: async (_desk, user) => [...byId.values()].find((a) => a.desk.slack === user) ?? null,
     },
   };
-  const instance = await slackPlugin.create(context, slackPlugin.configSchema.parse({ botToken: 'xoxb-test', signingSecret: 'test-signing-secret', slackApiUrl: options.fake.url, retries: 0 }));
+  const instance = await slackPlugin.create(context, slackPlugin.configSchema.parse({ botToken: 'xoxb-test', signingSecret: 'test-signing-secret', slackApiUrl: options.fake.url, retries: 0, ...options.config }));
   await instance.start?.();
   return instance;
 };
@@ -206,6 +213,44 @@ describe('desk-slack state in the hub store (PostgreSQL), shared by several hub 
       expect(await instanceState.get(`imported:slack-state.json`)).toMatchObject({ entries: 6 });
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('expires the keys of old offers and posts where workers run, and keeps threads, DMs and recent keys', async () => {
+    const instanceId = `slack-retention-${randomUUID()}`;
+    const days = (n: number) => new Date(Date.now() - n * 86_400_000);
+    // What a desk wrote 40 days ago (its state stamped then), and an offer shown today.
+    const old = await startSlackDesk({ fake, state: storedPluginState(store, instanceId, () => days(40)), agents: [ann], role: 'api' });
+    const oldOffer = offerFor(ann.id);
+    const oldPost = { postId: randomUUID(), conversationId: oldOffer.context.conversationId, agentId: ann.id, kind: 'note' as const, text: 'old note', occurredAt: days(40) };
+    await old.desk?.deliverOffer(oldOffer);
+    await old.desk?.updateOffer({ offerId: oldOffer.offerId, agentId: ann.id, status: 'accepted' });
+    await old.desk?.postToThread(oldPost);
+    await old.stop?.();
+    const state = storedPluginState(store, instanceId, () => new Date());
+    const recent = await startSlackDesk({ fake, state, agents: [ann], role: 'api', config: { stateRetentionDays: 30 } });
+    const recentOffer = offerFor(ann.id);
+    await recent.desk?.deliverOffer(recentOffer);
+    await recent.stop?.();
+    const keys = async () => (await state.list('')).map((e) => e.key).sort();
+    const everything = await keys();
+    expect(everything).toEqual(
+      expect.arrayContaining([`offer:${oldOffer.offerId}`, `claim:offer:${oldOffer.offerId}`, `post:${oldPost.postId}:${ann.id}`, `offer:${recentOffer.offerId}`]),
+    );
+    // An api process prunes nothing (it started and stopped above); a worker prunes at start.
+    const worker = await startSlackDesk({ fake, state, agents: [ann], role: 'worker', config: { stateRetentionDays: 30 } });
+    try {
+      const expired = [`offer:${oldOffer.offerId}`, `claim:offer:${oldOffer.offerId}`, `post:${oldPost.postId}:${ann.id}`];
+      await vi.waitFor(async () => expect(await keys()).toEqual(everything.filter((k) => !expired.includes(k))), { timeout: 10_000 });
+      expect(await keys()).toEqual(
+        expect.arrayContaining([`thread:${oldOffer.context.conversationId}:${ann.id}`, 'dm:UANN', `offer:${recentOffer.offerId}`, `claim:offer:${recentOffer.offerId}`]),
+      );
+      // A late answer to the expired offer changes nothing in Slack and fails nothing.
+      const updatesBefore = fake.callsTo('chat.update').length;
+      await worker.desk?.updateOffer({ offerId: oldOffer.offerId, agentId: ann.id, status: 'expired' });
+      expect(fake.callsTo('chat.update').length).toBe(updatesBefore);
+    } finally {
+      await worker.stop?.();
     }
   });
 

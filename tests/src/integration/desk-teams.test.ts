@@ -5,7 +5,7 @@ import { DeskRegistry, type AgentDesk, type DeskContext } from '@switchboard/cor
 import { FakeBotFramework, teamsActivity, type ConnectorCall } from '@switchboard/desk-teams/testing';
 import { createHub, type Hub, type HubConfig, type PluginSpec } from '@switchboard/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, newWebhookSecret, startWebhookReceiver, waitFor, type TestDatabase, type WebhookReceiver } from '../harness/index.js';
+import { createTestDatabase, hubCaller, newWebhookSecret, startWebhookReceiver, waitFor, type TestDatabase, type WebhookReceiver } from '../harness/index.js';
 
 const ADMIN_KEY = 'desk-teams-test-admin-key-0123456789';
 const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
@@ -51,17 +51,7 @@ describe('desk-teams in a hub: offer card → accept → thread → reply to the
   const bob = { id: '29:bob', aadObjectId: 'aad-bob', name: 'Bob' };
   const agents: Record<string, string> = {};
 
-  const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> => {
-    const response = await hub.fetch(
-      new Request(`http://hub.test${path}`, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      }),
-    );
-    const text = await response.text();
-    return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
-  };
+  const call = hubCaller<Json>(() => hub, ADMIN_KEY);
   /** Posts an activity as Teams would, and answers the bot's reply in that chat (if any). */
   const activity = async (user: { id: string; aadObjectId?: string; name?: string }, fields: Record<string, unknown>): Promise<{ status: number; answer: string | undefined }> => {
     const posted = teamsActivity(fake, user, fields);

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { matchesTypes, Store, type LoggedEvent } from '@switchboard/core';
-import { createHub, type Hub, type HubConfig, type PluginSpec } from '@switchboard/hub';
+import { createHub, type Hub, type HubConfig } from '@switchboard/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEventWebhookReceiver, waitFor, type EventWebhookReceiver } from '../harness/index.js';
+import { pluginSpec as spec, startEventWebhookReceiver, testHubSettings, waitFor, type EventWebhookReceiver } from '../harness/index.js';
 
 // Outbound webhooks on the embedded default (PGlite, the in-process queue), in one process whose
 // log lines are captured: order and once-only delivery, signatures checked with the
@@ -12,7 +12,6 @@ import { startEventWebhookReceiver, waitFor, type EventWebhookReceiver } from '.
 // again nor logged.
 
 const ADMIN_KEY = 'webhooks-test-admin-key-0123456789abcdef';
-const spec = (id: string, use: string, config: Record<string, unknown>): PluginSpec => ({ id, use, enabled: true, config, resolveFrom: process.cwd(), source: 'test' });
 type Json = Record<string, unknown>;
 type Answer = { status: number; json: Json; text: string; contentType: string };
 
@@ -77,16 +76,7 @@ describe('outbound webhooks on the embedded hub', () => {
       adminKey: ADMIN_KEY,
       logLevel: 'debug',
       configFile: null,
-      hub: {
-        bodyLimit: 1024 * 1024,
-        continuityWindowSeconds: 3600,
-        offerExpiry: { setAway: true },
-        delivery: { maxAttempts: 3, baseDelayMs: 50 },
-        sweepIntervalMs: 300,
-        channelQueues: {},
-        identity: { defaultRegion: null, rules: ['exact', 'shared-contact'] },
-        webhooks: { allowPrivateNetworks: true, timeoutMs: 5000, baseDelayMs: 300, maxDelayMs: 1200, disableAfterFailures: 5 },
-      },
+      hub: testHubSettings({ webhooks: { allowPrivateNetworks: true, timeoutMs: 5000, baseDelayMs: 300, maxDelayMs: 1200, disableAfterFailures: 5 } }),
       plugins: [spec('store', '@switchboard/storage-postgres', { dataDir: 'memory://' }), spec('queue', '@switchboard/queue-local', { backoffMs: 20 })],
     };
     hub = await createHub(config, { print: () => {}, logDestination: { write: (line) => logLines.push(line) } });

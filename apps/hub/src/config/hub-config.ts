@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { DEFAULT_WEBHOOK_SETTINGS, RESOLUTION_RULES, isPhoneRegion, type CrmSettings, type IdentitySettings, type WebhookSettings } from '@switchboard/core';
+import { DEFAULT_WEBHOOK_SETTINGS, MIN_SECRET_KEY_LENGTH, RESOLUTION_RULES, isPhoneRegion, type CrmSettings, type IdentitySettings, type WebhookSettings } from '@switchboard/core';
 import { z } from 'zod';
 
 export type HubRole = 'all' | 'api' | 'worker';
@@ -53,6 +53,10 @@ export interface HubConfig {
   role: HubRole;
   adminKey?: string;
   metricsKey?: string;
+  /** `SWITCHBOARD_SECRET_KEY`: seals the secrets the hub generates (webhook signing secrets) at rest. */
+  secretKey?: string;
+  /** `SWITCHBOARD_SECRET_KEY_PREVIOUS` (comma-separated): keys that still open what they sealed, until resealed. */
+  previousSecretKeys?: string[];
   logLevel: LogLevel;
   /** Absolute path of the configuration file read, or null when there is none. */
   configFile: string | null;
@@ -150,6 +154,13 @@ export const loadHubConfig = async (env: NodeJS.ProcessEnv = process.env, cwd = 
   checkUrl('REDIS_URL', redisUrl, ['redis:', 'rediss:']);
   const adminKey = envValue(env, 'SWITCHBOARD_ADMIN_KEY');
   const metricsKey = envValue(env, 'SWITCHBOARD_METRICS_KEY');
+  const secretKey = envValue(env, 'SWITCHBOARD_SECRET_KEY');
+  const previousSecretKeys = (envValue(env, 'SWITCHBOARD_SECRET_KEY_PREVIOUS') ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+  for (const [name, keys] of [['SWITCHBOARD_SECRET_KEY', secretKey === undefined ? [] : [secretKey]], ['SWITCHBOARD_SECRET_KEY_PREVIOUS', previousSecretKeys]] as const) {
+    if (keys.some((k) => k.length < MIN_SECRET_KEY_LENGTH)) {
+      throw new ConfigError(`${name}: a key is at least ${MIN_SECRET_KEY_LENGTH} characters (make one with: openssl rand -base64 32)`);
+    }
+  }
 
   const configFile = locateConfigFile(envValue(env, 'SWITCHBOARD_CONFIG'), cwd);
   const baseDir = configFile === null ? cwd : dirname(configFile);
@@ -206,6 +217,8 @@ export const loadHubConfig = async (env: NodeJS.ProcessEnv = process.env, cwd = 
   const config: HubConfig = { port, dataDir, role, logLevel, configFile, hub: file.hub, plugins };
   if (adminKey !== undefined) config.adminKey = adminKey;
   if (metricsKey !== undefined) config.metricsKey = metricsKey;
+  if (secretKey !== undefined) config.secretKey = secretKey;
+  if (previousSecretKeys.length > 0) config.previousSecretKeys = previousSecretKeys;
   return config;
 };
 

@@ -93,6 +93,7 @@ export const latePluginPorts = (ingest: IngestPort) => {
       setIfAbsent: async (key, value) => get().stateFor(instanceId).setIfAbsent(key, value),
       delete: async (key) => get().stateFor(instanceId).delete(key),
       list: async (prefix) => get().stateFor(instanceId).list(prefix),
+      prune: async (prefix, before) => get().stateFor(instanceId).prune(prefix, before),
     }),
     get blobs() {
       return bound?.blobs;

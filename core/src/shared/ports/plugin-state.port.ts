@@ -13,6 +13,11 @@ export interface PluginState {
   delete(key: string): Promise<void>;
   /** Every entry whose key starts with `prefix`, by key. */
   list(prefix: string): Promise<{ key: string; value: unknown }[]>;
+  /**
+   * Deletes the entries whose key starts with `prefix` and that were last written before `before`
+   * (retention of per-offer and per-post keys); answers how many went. Runs in bounded batches.
+   */
+  prune(prefix: string, before: Date): Promise<number>;
 }
 
 /** One stored entry of a plugin instance's state. */
@@ -31,6 +36,8 @@ export interface PluginStateRepository {
   delete(instanceId: string, key: string): Promise<void>;
   /** Entries of the instance whose key starts with `prefix`, by key. */
   list(instanceId: string, prefix: string): Promise<PluginStateEntry[]>;
+  /** Deletes up to `limit` entries of the instance whose key starts with `prefix` and whose `updatedAt` is before `before`; answers how many. */
+  deleteWrittenBefore(instanceId: string, prefix: string, before: Date, limit: number): Promise<number>;
 }
 
 export interface PluginStateSession {
@@ -44,6 +51,8 @@ interface PluginStateTransactions {
 }
 
 const MAX_KEY_LENGTH = 512;
+/** Entries a prune deletes per statement: short statements, so no write waits long behind one. */
+const PRUNE_BATCH = 500;
 const checkKey = (key: string): string => {
   if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw new RangeError(`a plugin state key is 1 to ${MAX_KEY_LENGTH} characters`);
   return key;
@@ -70,5 +79,14 @@ export const storedPluginState = (store: PluginStateTransactions, instanceId: st
   async list(prefix) {
     const entries = await store.read((s) => s.pluginState.list(instanceId, prefix));
     return entries.map((e) => ({ key: e.key, value: e.value }));
+  },
+  async prune(prefix, before) {
+    if (prefix.length === 0) throw new RangeError('a prune needs a key prefix: it never empties a whole instance');
+    let deleted = 0;
+    for (;;) {
+      const batch = await store.read((s) => s.pluginState.deleteWrittenBefore(instanceId, prefix, before, PRUNE_BATCH));
+      deleted += batch;
+      if (batch < PRUNE_BATCH) return deleted;
+    }
   },
 });

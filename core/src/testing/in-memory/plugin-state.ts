@@ -34,4 +34,13 @@ export class InMemoryPluginStateRepository implements PluginStateRepository {
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
       .map((e) => copy(e));
   }
+
+  async deleteWrittenBefore(instanceId: string, prefix: string, before: Date, limit: number): Promise<number> {
+    const stale = this.db.pluginState
+      .values()
+      .filter((e) => e.instanceId === instanceId && e.key.startsWith(prefix) && e.updatedAt.getTime() < before.getTime())
+      .slice(0, limit);
+    for (const e of stale) this.db.pluginState.delete(rowKey(e.instanceId, e.key));
+    return stale.length;
+  }
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../../shared/ports/clock.port.js';
 import type { JobQueue } from '../../shared/ports/job-queue.port.js';
 import type { Logger } from '../../shared/ports/logger.port.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
+import { SecretBox } from '../../shared/secret-box.js';
 import type { WebhookSession } from '../ports/webhook-store.port.js';
 import type { WebhookTransport } from '../ports/webhook-transport.port.js';
 import { leaseMs, retryDelayMs, type WebhookSettings } from '../webhook-settings.js';
@@ -48,6 +49,8 @@ export class DeliverWebhooks {
     private readonly logger: Logger,
     /** Told each attempt's outcome (metrics). */
     private readonly onOutcome: (outcome: 'delivered' | 'failed' | 'disabled') => void = () => {},
+    /** Opens the signing secrets sealed at rest. */
+    private readonly secrets: SecretBox = SecretBox.none,
   ) {}
 
   async run(subscriptionId: string): Promise<void> {
@@ -104,7 +107,7 @@ export class DeliverWebhooks {
           continue;
         }
         const attempt = subscription.failures + 1;
-        const outcome = await sendWebhook({ transport: this.transport, clock: this.clock, settings: this.settings }, subscription, webhookMessage(event));
+        const outcome = await sendWebhook({ transport: this.transport, clock: this.clock, settings: this.settings, secrets: this.secrets }, subscription, webhookMessage(event));
         const next = await this.settle({ id: subscription.id, owner, event, attempt, outcome, persisted, cursor });
         if (next === null) return { kind: 'stopped' };
         if (next === 'rewound') return { kind: 'rewound' };

@@ -2,10 +2,11 @@ import type { EventLogSession } from '../../events/ports/event-log.port.js';
 import { invalid } from '../../shared/domain-error.js';
 import { newId } from '../../shared/ids.js';
 import { lockKeys } from '../../shared/lock-keys.js';
-import type { Page, PageRequest } from '../../shared/page.js';
+import { allPages, type Page, type PageRequest } from '../../shared/page.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { JobQueue } from '../../shared/ports/job-queue.port.js';
 import type { Transactions } from '../../shared/ports/transactions.port.js';
+import { SecretBox, SecretBoxKeyMissing } from '../../shared/secret-box.js';
 import type { WebhookSession } from '../ports/webhook-store.port.js';
 import type { WebhookTransport } from '../ports/webhook-transport.port.js';
 import { newWebhookSecret } from '../webhook-signature.js';
@@ -57,6 +58,8 @@ export class ManageWebhooks {
     private readonly transport: WebhookTransport,
     private readonly settings: WebhookSettings,
     private readonly jobs: Pick<JobQueue, 'enqueue'>,
+    /** Seals signing secrets at rest (`SWITCHBOARD_SECRET_KEY`); without a key they are stored as they are. */
+    private readonly secrets: SecretBox = SecretBox.none,
   ) {}
 
   /** Creates a subscription that starts with the events committed from now on; the secret is answered here only. */
@@ -64,13 +67,14 @@ export class ManageWebhooks {
     const url = checkWebhookUrl(input.url, this.settings.allowPrivateNetworks);
     const types = checkTypes(input.types);
     const now = this.clock.now();
+    const secret = newWebhookSecret();
     const subscription = await this.store.transaction(async (s) => {
       const created: WebhookSubscription = {
         id: newId(),
         url,
         types,
         description: input.description ?? null,
-        secret: newWebhookSecret(),
+        secret: this.secrets.seal(secret),
         previousSecret: null,
         previousSecretUntil: null,
         enabled: true,
@@ -88,7 +92,7 @@ export class ManageWebhooks {
       await s.webhooks.insert(created);
       return created;
     });
-    return { webhook: view(subscription), secret: subscription.secret };
+    return { webhook: view(subscription), secret };
   }
 
   async get(id: string): Promise<WebhookView> {
@@ -135,6 +139,7 @@ export class ManageWebhooks {
    */
   async rotateSecret(id: string, graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS): Promise<{ webhook: WebhookView; secret: string }> {
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > 30 * 86_400) throw invalid('WEBHOOK.INVALID_GRACE', 'graceSeconds is a whole number from 0 to 2592000 (30 days)', 'graceSeconds');
+    const secret = newWebhookSecret();
     const rotated = await this.store.transaction(async (s) => {
       await s.lock(lockKeys.webhook(id));
       const current = await s.webhooks.get(id);
@@ -142,7 +147,7 @@ export class ManageWebhooks {
       const now = this.clock.now();
       const next: WebhookSubscription = {
         ...current,
-        secret: newWebhookSecret(),
+        secret: this.secrets.seal(secret),
         previousSecret: graceSeconds > 0 ? current.secret : null,
         previousSecretUntil: graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null,
         updatedAt: now,
@@ -150,7 +155,39 @@ export class ManageWebhooks {
       await s.webhooks.update(next);
       return next;
     });
-    return { webhook: view(rotated), secret: rotated.secret };
+    return { webhook: view(rotated), secret };
+  }
+
+  /**
+   * Seals every stored signing secret under the current key: those stored before a key was set,
+   * and those under a previous key (after `SWITCHBOARD_SECRET_KEY` changed, the old one listed in
+   * `SWITCHBOARD_SECRET_KEY_PREVIOUS`). Workers run it at start; answers how many subscriptions
+   * changed. A secret no configured key opens is left as it is (its deliveries fail, saying so).
+   */
+  async resealSecrets(): Promise<number> {
+    if (this.secrets.keyId === null) return 0;
+    const stored = await allPages((page) => this.store.read((s) => s.webhooks.list(page)));
+    const stale = stored.filter((w) => this.secrets.needsReseal(w.secret) || (w.previousSecret !== null && this.secrets.needsReseal(w.previousSecret)));
+    const reseal = (value: string) => (this.secrets.needsReseal(value) ? this.secrets.seal(this.secrets.open(value)) : value);
+    let resealed = 0;
+    for (const { id } of stale) {
+      const changed = await this.store.transaction(async (s) => {
+        await s.lock(lockKeys.webhook(id));
+        const current = await s.webhooks.get(id);
+        if (current === null) return false;
+        let next: WebhookSubscription;
+        try {
+          next = { ...current, secret: reseal(current.secret), previousSecret: current.previousSecret === null ? null : reseal(current.previousSecret) };
+        } catch (error) {
+          if (error instanceof SecretBoxKeyMissing) return false;
+          throw error;
+        }
+        await s.webhooks.update(next);
+        return true;
+      });
+      if (changed) resealed += 1;
+    }
+    return resealed;
   }
 
   /**
@@ -206,7 +243,7 @@ export class ManageWebhooks {
     const subscription = await this.store.read((s) => s.webhooks.get(id));
     if (subscription === null) throw webhookNotFound(id);
     const pingId = newId();
-    const outcome = await sendWebhook({ transport: this.transport, clock: this.clock, settings: this.settings }, subscription, {
+    const outcome = await sendWebhook({ transport: this.transport, clock: this.clock, settings: this.settings, secrets: this.secrets }, subscription, {
       id: pingId,
       seq: null,
       type: WEBHOOK_PING_TYPE,

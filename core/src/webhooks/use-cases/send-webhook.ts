@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/ports/clock.port.js';
+import { SecretBox } from '../../shared/secret-box.js';
 import { signWebhook } from '../webhook-signature.js';
 import type { WebhookTransport } from '../ports/webhook-transport.port.js';
 import type { WebhookSettings } from '../webhook-settings.js';
@@ -23,22 +24,27 @@ const ERROR_LENGTH = 300;
 
 /** Signs and POSTs one message; never throws: a failure is an outcome with its reason. */
 export const sendWebhook = async (
-  deps: { transport: WebhookTransport; clock: Clock; settings: WebhookSettings },
+  deps: { transport: WebhookTransport; clock: Clock; settings: WebhookSettings; secrets?: SecretBox },
   target: { url: string; secret: string; previousSecret: string | null; previousSecretUntil: Date | null },
   message: WebhookMessage,
 ): Promise<SendOutcome> => {
   const body = JSON.stringify({ id: message.id, seq: message.seq, type: message.type, timestamp: message.timestamp.toISOString(), data: message.data });
-  const headers = {
-    'content-type': 'application/json',
-    'user-agent': 'Switchboard-Webhooks/1.0',
-    ...signWebhook({
-      secret: target.secret,
-      previousSecret: target.previousSecretUntil !== null && target.previousSecretUntil > deps.clock.now() ? target.previousSecret : null,
+  const secrets = deps.secrets ?? SecretBox.none;
+  const previousSecret = target.previousSecretUntil !== null && target.previousSecretUntil > deps.clock.now() ? target.previousSecret : null;
+  let signature: Record<string, string>;
+  try {
+    signature = signWebhook({
+      secret: secrets.open(target.secret),
+      previousSecret: previousSecret === null ? null : secrets.open(previousSecret),
       id: message.id,
       timestamp: deps.clock.now(),
       body,
-    }),
-  };
+    });
+  } catch (error) {
+    // A secret sealed under a key this hub lacks: an attempt that failed, with the reason (no secret in it).
+    return { ok: false, httpStatus: null, error: (error instanceof Error ? error.message : String(error)).slice(0, ERROR_LENGTH), durationMs: 0 };
+  }
+  const headers = { 'content-type': 'application/json', 'user-agent': 'Switchboard-Webhooks/1.0', ...signature };
   const started = performance.now();
   try {
     const response = await deps.transport.post({ url: target.url, headers, body, timeoutMs: deps.settings.timeoutMs, allowPrivateNetworks: deps.settings.allowPrivateNetworks });

@@ -1,6 +1,7 @@
-import { secretPathsOf, storedPluginState, systemClock, type Logger, type PluginContext } from '@switchboard/core';
+import { secretPathsOf, storedPluginState, systemClock, type Logger, type PluginContext, type PluginState } from '@switchboard/core';
 import { InMemoryStore } from '@switchboard/core/testing';
-import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
 import plugin from '../index.js';
 
 const unused = (): never => {
@@ -18,13 +19,13 @@ const recordingLogger = (lines: { level: string; message: string }[]): Logger =>
   return logger;
 };
 
-const contextWith = (logger: Logger): PluginContext<'desk'> => ({
+const contextWith = (logger: Logger, options: { role?: PluginContext['role']; state?: PluginState } = {}): PluginContext<'desk'> => ({
   instanceId: 'teams',
   logger,
   clock: systemClock,
   dataDir: '/tmp/desk-teams',
-  role: 'all',
-  state: storedPluginState(new InMemoryStore(), 'teams', () => new Date()),
+  role: options.role ?? 'all',
+  state: options.state ?? storedPluginState(new InMemoryStore(), 'teams', () => new Date()),
   desk: { accept: unused, decline: unused, reply: unused, note: unused, resolve: unused, reopen: unused, transfer: unused, setPresence: unused, lookUpCustomer: unused, listWork: unused },
   reads: { customer: unused, customersByIdentity: unused, conversation: unused, timeline: unused, work: unused, agent: unused, agentByDesk: unused, queueByName: unused, agents: unused, queues: unused },
 });
@@ -51,5 +52,31 @@ describe('@switchboard/desk-teams manifest and modes', () => {
     await instance.start?.();
     expect(lines.filter((l) => l.level === 'warn')).toEqual([]);
     expect((await instance.health()).detail).toContain('app app-1');
+  });
+
+  it('expires old offer cards and post ids where workers run, and keeps references, reply chains and recent keys', async () => {
+    const store = new InMemoryStore();
+    const written40DaysAgo = storedPluginState(store, 'teams', () => new Date(Date.now() - 40 * 86_400_000));
+    const state = storedPluginState(store, 'teams', () => new Date());
+    for (const key of ['offer:old', 'post:old', 'ref:29:1', 'root:1600000000', 'thread:agent:conversation']) await written40DaysAgo.set(key, { key });
+    await state.set('offer:recent', { key: 'offer:recent' });
+    const keys = async () => (await state.list('')).map((e) => e.key);
+    const all = await keys();
+    const config = plugin.configSchema.parse({ stateRetentionDays: 30 });
+    // An api process leaves the state alone.
+    const api = await plugin.create(contextWith(recordingLogger([]), { role: 'api', state }), config);
+    await api.start?.();
+    await sleep(200);
+    await api.stop?.();
+    expect(await keys()).toEqual(all);
+    const lines: { level: string; message: string }[] = [];
+    const worker = await plugin.create(contextWith(recordingLogger(lines), { role: 'worker', state }), config);
+    await worker.start?.();
+    try {
+      await vi.waitFor(async () => expect(await keys()).toEqual(['offer:recent', 'ref:29:1', 'root:1600000000', 'thread:agent:conversation']));
+      expect(lines).toContainEqual({ level: 'info', message: 'plugin state: expired entries pruned' });
+    } finally {
+      await worker.stop?.();
+    }
   });
 });

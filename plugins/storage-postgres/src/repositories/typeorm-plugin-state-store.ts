@@ -48,4 +48,18 @@ export class TypeormPluginStateRepository implements PluginStateRepository {
       .getMany();
     return rows.map(toEntry);
   }
+
+  async deleteWrittenBefore(instanceId: string, prefix: string, before: Date, limit: number): Promise<number> {
+    // `key >= prefix` lets the primary key's range scan start at the prefix (keys are COLLATE "C").
+    // A CTE, so the driver answers rows (a bare DELETE … RETURNING comes back as [rows, count]).
+    const rows = await this.manager.query<{ n: number }[]>(
+      `WITH gone AS (DELETE FROM plugin_state WHERE instance_id = $1 AND key IN (
+         SELECT key FROM plugin_state
+          WHERE instance_id = $1 AND key >= $2 AND starts_with(key, $2) AND updated_at < $3
+          LIMIT $4) RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [instanceId, prefix, before, limit],
+    );
+    return rows[0]?.n ?? 0;
+  }
 }
