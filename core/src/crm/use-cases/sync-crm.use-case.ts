@@ -14,6 +14,7 @@ import type { CrmInstance, CrmRegistry } from '../ports/crm-registry.port.js';
 
 /** Longest excerpt of a message sent to a CRM (the port asks for a summary, never the whole body). */
 const MAX_EXCERPT = 4000;
+/** Entries taken per claim: one commit per page; after a crash at most a page is rechecked. */
 const PAGE = 50;
 
 export interface CrmSyncReport {
@@ -54,8 +55,9 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
  * says so), then logs the entries its `crm_log` rows hold open. Runs in jobs after commit, never
  * in the ingest transaction.
  *
- * Exactly once, even across crashes: each attempt first takes the row (`sending`, leased) in its
- * own commit, then calls the CRM, then records the answer. A row found `sending` may have been
+ * Exactly once, even across crashes: an attempt first takes a page of rows (`sending`, leased, in
+ * order) in its own commit, then calls the CRM for each in turn, then records the page's answers
+ * with the commit that takes the next page. A row found `sending` may have been
  * logged by an attempt whose answer was lost, so that attempt asks the connector to `recheck`: it
  * looks for the activity it made for that interaction id (HubSpot: the contact's associated
  * engagements carry the id) before it creates one.
