@@ -1119,21 +1119,59 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const row = entry(instance, customer);
         await tx((s) => s.crmLog.addMany([row]));
         const until = secondsAfter(T0, 30);
-        const claimed = await tx((s) => s.crmLog.claim(instance, row.interactionId, T0, until));
-        expect(claimed).toMatchObject({ status: 'sending', attempts: 1, leaseUntil: until, updatedAt: T0 });
-        expect(await tx((s) => s.crmLog.claim(instance, row.interactionId, secondsAfter(T0, 10), secondsAfter(T0, 40)))).toBeNull();
+        const first = await tx((s) => s.crmLog.claimNext(instance, [customer], 10, T0, until));
+        expect(first).toEqual({ claimed: [{ entry: { ...row, status: 'sending', attempts: 1, leaseUntil: until, updatedAt: T0 }, previous: { status: 'pending', attempts: 0 } }], held: false });
+        expect(await tx((s) => s.crmLog.claimNext(instance, [customer], 10, secondsAfter(T0, 10), secondsAfter(T0, 40)))).toEqual({ claimed: [], held: true });
         expect(await read((s) => s.crmLog.customersWithOpen(instance, secondsAfter(T0, 10), 10))).toEqual([]);
-        expect(await tx((s) => s.crmLog.renew(instance, row.interactionId, 1, secondsAfter(T0, 60)))).toBe(true);
-        expect(await tx((s) => s.crmLog.renew(instance, row.interactionId, 2, secondsAfter(T0, 90)))).toBe(false);
-        expect(await tx((s) => s.crmLog.claim(instance, row.interactionId, secondsAfter(T0, 45), secondsAfter(T0, 75)))).toBeNull();
-        // The lease ran out (the worker died): another attempt takes it.
-        const again = await tx((s) => s.crmLog.claim(instance, row.interactionId, secondsAfter(T0, 61), secondsAfter(T0, 91)));
-        expect(again).toMatchObject({ status: 'sending', attempts: 2 });
-        await tx((s) => s.crmLog.update({ ...again!, status: 'logged', leaseUntil: null, activityId: 'act-1', contactId: '1001', updatedAt: secondsAfter(T0, 62) }));
+        expect(await tx((s) => s.crmLog.renew(instance, [{ interactionId: row.interactionId, attempts: 1 }], secondsAfter(T0, 60)))).toBe(1);
+        expect(await tx((s) => s.crmLog.renew(instance, [{ interactionId: row.interactionId, attempts: 2 }], secondsAfter(T0, 90)))).toBe(0);
+        expect(await tx((s) => s.crmLog.claimNext(instance, [customer], 10, secondsAfter(T0, 45), secondsAfter(T0, 75)))).toMatchObject({ claimed: [], held: true });
+        // The lease ran out (the worker died): another attempt takes it, and knows it was being sent.
+        const again = await tx((s) => s.crmLog.claimNext(instance, [customer], 10, secondsAfter(T0, 61), secondsAfter(T0, 91)));
+        expect(again.claimed).toEqual([{ entry: expect.objectContaining({ status: 'sending', attempts: 2 }), previous: { status: 'sending', attempts: 1 } }]);
+        await tx((s) => s.crmLog.updateMany([{ ...again.claimed[0]!.entry, status: 'logged', leaseUntil: null, activityId: 'act-1', contactId: '1001', updatedAt: secondsAfter(T0, 62) }]));
         expect(await read((s) => s.crmLog.open(instance, [customer], 10))).toEqual([]);
-        expect(await tx((s) => s.crmLog.renew(instance, row.interactionId, 2, secondsAfter(T0, 120)))).toBe(false);
+        expect(await tx((s) => s.crmLog.renew(instance, [{ interactionId: row.interactionId, attempts: 2 }], secondsAfter(T0, 120)))).toBe(0);
         expect(await read((s) => s.crmLog.listByStatus(instance, 'logged', 10))).toEqual([{ ...row, status: 'logged', attempts: 2, leaseUntil: null, activityId: 'act-1', contactId: '1001', updatedAt: secondsAfter(T0, 62) }]);
-        expect(await tx((s) => s.crmLog.claim(instance, row.interactionId, secondsAfter(T0, 200), secondsAfter(T0, 230)))).toBeNull();
+        expect(await tx((s) => s.crmLog.claimNext(instance, [customer], 10, secondsAfter(T0, 200), secondsAfter(T0, 230)))).toEqual({ claimed: [], held: false });
+      });
+
+      it('claims a page of a customer family\'s open entries in order, never past one whose lease is not over, and records many outcomes at once', async () => {
+        const instance = `hubspot-${newId().slice(0, 8)}`;
+        const [ann, annMerged, bob] = [newId(), newId(), newId()];
+        const rows = [entry(instance, ann), entry(instance, bob), entry(instance, annMerged), entry(instance, ann, { kind: 'summary' }), entry(instance, ann), entry(instance, annMerged)];
+        await tx((s) => s.crmLog.addMany(rows));
+        const until = secondsAfter(T0, 30);
+        const page = await tx((s) => s.crmLog.claimNext(instance, [ann, annMerged], 3, T0, until));
+        expect(page.held).toBe(false);
+        expect(page.claimed.map((c) => c.entry.interactionId)).toEqual([rows[0]!, rows[2]!, rows[3]!].map((r) => r.interactionId));
+        expect(page.claimed.map((c) => c.entry.kind)).toEqual(['entry', 'entry', 'summary']);
+        // The next page waits: the first open entry is leased.
+        expect(await tx((s) => s.crmLog.claimNext(instance, [ann, annMerged], 3, secondsAfter(T0, 1), until))).toEqual({ claimed: [], held: true });
+        // The first two logged, the third backing off: the page stops before it, nothing after it is taken.
+        const [a, b, c] = page.claimed.map((x) => x.entry);
+        await tx((s) =>
+          s.crmLog.updateMany([
+            { ...a!, status: 'logged', leaseUntil: null, activityId: 'act-a', updatedAt: secondsAfter(T0, 2) },
+            { ...b!, status: 'logged', leaseUntil: null, activityId: 'act-b', updatedAt: secondsAfter(T0, 2) },
+            { ...c!, status: 'sending', leaseUntil: secondsAfter(T0, 60), lastError: 'crm: 503', updatedAt: secondsAfter(T0, 2) },
+          ]),
+        );
+        expect(await read((s) => s.crmLog.counts(instance, [ann, annMerged]))).toEqual({ pending: 2, sending: 1, logged: 2, unmatched: 0, dead: 0, skipped: 0 });
+        expect(await tx((s) => s.crmLog.claimNext(instance, [ann, annMerged], 3, secondsAfter(T0, 3), until))).toEqual({ claimed: [], held: true });
+        // Other customers are not held up.
+        expect((await tx((s) => s.crmLog.claimNext(instance, [bob], 3, secondsAfter(T0, 3), until))).claimed.map((x) => x.entry.interactionId)).toEqual([rows[1]!.interactionId]);
+        // Once the backoff is over the page starts at that entry again, previous attempt named.
+        const later = await tx((s) => s.crmLog.claimNext(instance, [ann, annMerged], 10, secondsAfter(T0, 61), secondsAfter(T0, 91)));
+        expect(later.held).toBe(false);
+        expect(later.claimed.map((x) => [x.entry.interactionId, x.previous.status, x.previous.attempts, x.entry.attempts])).toEqual([
+          [rows[3]!.interactionId, 'sending', 1, 2],
+          [rows[4]!.interactionId, 'pending', 0, 1],
+          [rows[5]!.interactionId, 'pending', 0, 1],
+        ]);
+        expect(await tx((s) => s.crmLog.renew(instance, later.claimed.map((x) => ({ interactionId: x.entry.interactionId, attempts: x.entry.attempts })), secondsAfter(T0, 120)))).toBe(3);
+        expect((await read((s) => s.crmLog.open(instance, [ann, annMerged], 10))).map((e) => e.leaseUntil)).toEqual([secondsAfter(T0, 120), secondsAfter(T0, 120), secondsAfter(T0, 120)]);
+        expect(await tx((s) => s.crmLog.claimNext(instance, [], 10, secondsAfter(T0, 200), secondsAfter(T0, 230)))).toEqual({ claimed: [], held: false });
       });
 
       it('counts by status and moves a customer\'s entries from some statuses to another, for one instance or all', async () => {
@@ -1159,7 +1197,7 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const logged = entry(a, ann, { status: 'logged', attempts: 1 });
         await tx((s) => s.crmLog.addMany([d1, d2, d3, logged]));
         await tx((s) => s.crmLog.addMany([other]));
-        for (const row of [d1, d2, d3, logged, other]) await tx((s) => s.crmLog.update(row));
+        await tx((s) => s.crmLog.updateMany([d1, d2, d3, logged, other]));
         const later = secondsAfter(T0, 30);
         expect(await tx((s) => s.crmLog.retryDead(a, [d1.interactionId, logged.interactionId, other.interactionId], later))).toBe(1);
         expect(await read((s) => s.crmLog.open(a, [ann], 10))).toEqual([{ ...d1, status: 'sending', attempts: 0, leaseUntil: null, lastError: null, updatedAt: later }]);

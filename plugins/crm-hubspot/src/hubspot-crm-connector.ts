@@ -33,6 +33,7 @@ interface Paged<T> {
 
 /** The marker every engagement we create carries: how a recheck finds it again by interaction id. */
 export const interactionMarker = (interactionId: string): string => `switchboard:${interactionId}`;
+const MARKERS = /\[switchboard:([^\]\s]+)\]/g;
 
 const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -60,6 +61,8 @@ export class HubspotCrmConnector implements CrmConnector {
   readonly policy: CrmSyncPolicy;
   private readonly logged = new Map<string, string>();
   private readonly ownerNames = new Map<string, string>();
+  /** Per contact and engagement type: the engagements a recheck read already (their markers are in `logged`). */
+  private readonly scanned = new Map<string, Set<string>>();
   private portalId: number | null;
 
   constructor(
@@ -224,7 +227,12 @@ export class HubspotCrmConnector implements CrmConnector {
     if (this.logged.size > 50_000) this.logged.delete(this.logged.keys().next().value!);
   }
 
-  /** The engagement of this type on the contact that carries the interaction's marker (associations are read-your-writes; search is not). */
+  /**
+   * The engagement of this type on the contact that carries the interaction's marker (associations
+   * are read-your-writes; search is not). Every engagement read is remembered by its marker, and
+   * not read again for the next recheck on the contact: after a crash a page of entries is
+   * rechecked, and each recheck then costs one association list, not a read of the whole timeline.
+   */
   private async findLogged(contactId: string, type: EngagementType, interactionId: string): Promise<string | null> {
     const ids: string[] = [];
     let after: string | undefined;
@@ -236,15 +244,25 @@ export class HubspotCrmConnector implements CrmConnector {
       ids.push(...page.results.map((r) => String(r.toObjectId)));
       after = page.paging?.next?.after;
     } while (after);
-    const marker = interactionMarker(interactionId);
+    const key = `${contactId}\0${type}`;
+    const read = this.scanned.get(key) ?? new Set<string>();
+    this.scanned.delete(key);
+    this.scanned.set(key, read);
+    if (this.scanned.size > 1000) this.scanned.delete(this.scanned.keys().next().value!);
+    const unread = ids.filter((id) => !read.has(id));
     // Newest first: an entry being rechecked was most likely the last one made.
-    for (let end = ids.length; end > 0; end -= this.maxBatch) {
-      const chunk = ids.slice(Math.max(0, end - this.maxBatch), end);
+    for (let end = unread.length; end > 0 && !this.logged.has(interactionId); end -= this.maxBatch) {
+      const chunk = unread.slice(Math.max(0, end - this.maxBatch), end);
       const answer = await this.client.request<{ results: HubspotObject[] }>('POST', `/crm/v3/objects/${type}/batch/read`, { properties: [BODY_PROPERTY[type]], inputs: chunk.map((id) => ({ id })) });
-      const hit = answer.results.find((o) => (o.properties[BODY_PROPERTY[type]] ?? '').includes(marker));
-      if (hit) return hit.id;
+      for (const object of answer.results) {
+        read.add(String(object.id));
+        const body = object.properties[BODY_PROPERTY[type]] ?? '';
+        // Ours is the last marker of a body (a message may quote another).
+        const marked = body.includes(interactionMarker(interactionId)) ? interactionId : [...body.matchAll(MARKERS)].at(-1)?.[1];
+        if (marked !== undefined && !this.logged.has(marked)) this.remember(marked, String(object.id));
+      }
     }
-    return null;
+    return this.logged.get(interactionId) ?? null;
   }
 
   private propertiesOf(type: EngagementType, summary: CrmInteractionSummary, channelType?: string): Record<string, string> {

@@ -1,3 +1,9 @@
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { IngestInbound, SyncCrm, crmRegistry, newId, systemClock, type CrmLogEntry } from '@switchboard/core';
 import { HubspotClient, HubspotCrmConnector } from '@switchboard/crm-hubspot';
@@ -5,19 +11,49 @@ import { HubspotFake } from '@switchboard/crm-hubspot/testing';
 import { createPostgresStore } from '@switchboard/storage-postgres';
 import { createTestDatabase, mapConcurrent } from '@switchboard/tests';
 import { intFromEnv } from './bench-env.js';
+import { printProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
+import { cpuSeconds } from './process-cpu.js';
 
 // CRM sync: ledger entries logged to HubSpot (the loopback fake) per second by SyncCrm — take the
 // entry's crm_log row, build the summary, POST the engagement with its association, record the
 // answer, in order per customer, several customers at once as the sync job runs them — against the
 // raw baseline: the same POSTs made directly to the same fake, at the same concurrency.
 // Usage: npm run bench -- crm   (env: BENCH_CRM_CUSTOMERS=40, BENCH_CRM_MESSAGES=25,
-//        BENCH_CRM_CONCURRENCY=4 (the job's), BENCH_CRM_LATENCY_MS=0 added by the fake to each answer)
+//        BENCH_CRM_CONCURRENCY=4 (the job's), BENCH_CRM_LATENCY_MS=0 added by the fake to each answer,
+//        BENCH_PROFILE=1 to print where this process's CPU goes while SyncCrm runs)
+// CPU per entry is printed for this process (the fake's share included, on both sides) and for the
+// PostgreSQL backends of the bench's database, with the round trips and statements SyncCrm sent.
 
 const CUSTOMERS = intFromEnv('BENCH_CRM_CUSTOMERS', 40);
 const MESSAGES = intFromEnv('BENCH_CRM_MESSAGES', 25);
 const CONCURRENCY = intFromEnv('BENCH_CRM_CONCURRENCY', 4);
 const LATENCY_MS = process.env['BENCH_CRM_LATENCY_MS'] ? Number(process.env['BENCH_CRM_LATENCY_MS']) : 0;
 const TOKEN = 'pat-bench';
+// BENCH_PROFILE=1: CPU-profile this process while SyncCrm runs (the fake included) and print where its time goes.
+const PROFILE = process.env['BENCH_PROFILE'] === '1';
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Round trips and statements this process sends to PostgreSQL while `counting` (statement-batch.ts joins statements with ";\n"). */
+const sent = { counting: false, roundTrips: 0, statements: 0 };
+{
+  const Connection = createRequire(import.meta.url)('pg/lib/connection.js') as { prototype: { query(text: string): unknown; parse(query: { text?: string }): unknown; sync(): unknown } };
+  const { query, parse, sync } = Connection.prototype;
+  Connection.prototype.query = function (this: unknown, text: string) {
+    if (sent.counting) {
+      sent.roundTrips += 1;
+      sent.statements += String(text).split(';\n').length;
+    }
+    return query.call(this, text);
+  };
+  Connection.prototype.parse = function (this: unknown, message: { text?: string }) {
+    if (sent.counting) sent.statements += 1;
+    return parse.call(this, message);
+  };
+  Connection.prototype.sync = function (this: unknown) {
+    if (sent.counting) sent.roundTrips += 1;
+    return sync.call(this);
+  };
+}
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 
@@ -26,17 +62,37 @@ interface Measured {
   p50: number;
   p99: number;
   cpuMicrosPerOp: number;
+  /** CPU of the PostgreSQL backends serving the bench's database, per op. */
+  pgMicrosPerOp: number;
+  roundTripsPerOp: number;
+  statementsPerOp: number;
 }
 
-const measure = async (count: number, run: (latencies: number[]) => Promise<void>): Promise<Measured> => {
+const measure = async (count: number, backends: () => Promise<number[]>, run: (latencies: number[]) => Promise<void>): Promise<Measured> => {
   const latencies: number[] = [];
+  const pg0 = new Map((await backends()).map((pid) => [pid, cpuSeconds(pid) ?? 0]));
   const cpu = process.cpuUsage();
+  sent.roundTrips = 0;
+  sent.statements = 0;
+  sent.counting = true;
   const started = performance.now();
   await run(latencies);
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  sent.counting = false;
+  // A backend the pool opened meanwhile counts from zero (one that closed is lost: the pool keeps them).
+  let pg = 0;
+  for (const pid of new Set([...pg0.keys(), ...(await backends())])) pg += (cpuSeconds(pid) ?? pg0.get(pid) ?? 0) - (pg0.get(pid) ?? 0);
   latencies.sort((a, b) => a - b);
-  return { perSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMicrosPerOp: (used.user + used.system) / count };
+  return {
+    perSecond: count / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuMicrosPerOp: (used.user + used.system) / count,
+    pgMicrosPerOp: (pg * 1e6) / count,
+    roundTripsPerOp: sent.roundTrips / count,
+    statementsPerOp: sent.statements / count,
+  };
 };
 
 export const runCrmBench = async (): Promise<void> => {
@@ -113,22 +169,43 @@ export const runCrmBench = async (): Promise<void> => {
         for (let m = 0; m < MESSAGES; m += 1) latencies.push(each);
       }).then(() => undefined);
 
+    // The backends serving this fresh database are this run's alone.
+    const backends = async () => (await store.sql<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()')).map((b) => Number(b.pid));
     // Warm both paths (JIT, pools, keep-alive), then measure on fresh data.
     const warm = await seed('warm');
-    await measure(total, rawRun([...warm.contacts.values()]));
-    await measure(total, syncRun(warm.customers));
+    await measure(total, backends, rawRun([...warm.contacts.values()]));
+    await measure(total, backends, syncRun(warm.customers));
     const run = await seed(`run-${newId().slice(0, 6)}`);
     const createdBefore = fake.engagementCreates().length;
-    const raw = await measure(total, rawRun([...run.contacts.values()]));
-    const hub = await measure(total, syncRun(run.customers));
+    const raw = await measure(total, backends, rawRun([...run.contacts.values()]));
+    const profiler = PROFILE ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    const hub = await measure(total, backends, syncRun(run.customers));
+    const profile = profiler ? (await profiler.post('Profiler.stop')).profile : null;
+    profiler?.disconnect();
     const created = fake.engagementCreates().length - createdBefore;
     if (created !== 2 * total) throw new Error(`expected ${2 * total} engagements at the fake, saw ${created}`);
 
     const f = (n: number) => n.toFixed(1);
     console.log(`## crm: entries logged to HubSpot (loopback fake${LATENCY_MS ? `, +${LATENCY_MS} ms per answer` : ''}), ${CUSTOMERS} customers × ${MESSAGES} entries, concurrency ${CONCURRENCY}, PostgreSQL`);
-    console.log(`raw POST /crm/v3/objects/emails : ${f(raw.perSecond)}/s  p50 ${f(raw.p50)} ms  p99 ${f(raw.p99)} ms  cpu ${f(raw.cpuMicrosPerOp)} µs/op`);
-    console.log(`SyncCrm (claim, log, record)    : ${f(hub.perSecond)}/s  p50 ${f(hub.p50)} ms  p99 ${f(hub.p99)} ms  cpu ${f(hub.cpuMicrosPerOp)} µs/op (per entry; latencies are a customer's time per entry)`);
-    console.log(`ratio (sync / raw)              : throughput ${(hub.perSecond / raw.perSecond).toFixed(2)}x (target ≥ 0.5x)`);
+    const cpu = (m: Measured) => `cpu ${f(m.cpuMicrosPerOp)} µs/op here + ${f(m.pgMicrosPerOp)} µs/op in PostgreSQL`;
+    console.log(`raw POST /crm/v3/objects/emails : ${f(raw.perSecond)}/s  p50 ${f(raw.p50)} ms  p99 ${f(raw.p99)} ms  ${cpu(raw)}`);
+    console.log(`SyncCrm (claim, log, record)    : ${f(hub.perSecond)}/s  p50 ${f(hub.p50)} ms  p99 ${f(hub.p99)} ms  ${cpu(hub)} (per entry; latencies are a customer's time per entry)`);
+    console.log(`SyncCrm PostgreSQL              : ${hub.roundTripsPerOp.toFixed(3)} round trips, ${hub.statementsPerOp.toFixed(3)} statements per entry`);
+    console.log(`ratio (sync / raw)              : throughput ${(hub.perSecond / raw.perSecond).toFixed(2)}x (target ≥ 0.5x); CPU per entry ${((hub.cpuMicrosPerOp + hub.pgMicrosPerOp) / raw.cpuMicrosPerOp).toFixed(2)}x raw's (this process includes the fake; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+    if (profile) {
+      const dir = mkdtempSync(join(tmpdir(), 'crm-profile-'));
+      try {
+        writeFileSync(join(dir, 'sync.cpuprofile'), JSON.stringify(profile));
+        printProfileSummary('this process while SyncCrm ran (the HubSpot fake included)', summarizeCpuProfile(join(dir, 'sync.cpuprofile'), REPO_ROOT, 0, Number.POSITIVE_INFINITY, 30));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   } finally {
     await store.close();
     await Promise.all([fake.stop(), db.drop()]);

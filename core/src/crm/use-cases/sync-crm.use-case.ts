@@ -14,6 +14,7 @@ import type { CrmInstance, CrmRegistry } from '../ports/crm-registry.port.js';
 
 /** Longest excerpt of a message sent to a CRM (the port asks for a summary, never the whole body). */
 const MAX_EXCERPT = 4000;
+/** Entries taken per claim: one commit per page; after a crash at most a page is rechecked. */
 const PAGE = 50;
 
 export interface CrmSyncReport {
@@ -54,8 +55,9 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
  * says so), then logs the entries its `crm_log` rows hold open. Runs in jobs after commit, never
  * in the ingest transaction.
  *
- * Exactly once, even across crashes: each attempt first takes the row (`sending`, leased) in its
- * own commit, then calls the CRM, then records the answer. A row found `sending` may have been
+ * Exactly once, even across crashes: an attempt first takes a page of rows (`sending`, leased, in
+ * order) in its own commit, then calls the CRM for each in turn, then records the page's answers
+ * with the commit that takes the next page. A row found `sending` may have been
  * logged by an attempt whose answer was lost, so that attempt asks the connector to `recheck`: it
  * looks for the activity it made for that interaction id (HubSpot: the contact's associated
  * engagements carry the id) before it creates one.
@@ -105,77 +107,87 @@ export class SyncCrm {
       return report;
     }
 
-    // Entries left unmatched before the customer had a contact (linked since, or created now) go too.
-    await this.store.transaction((s) => s.crmLog.setStatusFor(instanceId, family, ['unmatched'], 'pending', this.clock.now(), null));
     const agentNames = new Map<string, string>();
-    // The outcome of one entry is recorded in the transaction that takes the next (one commit per
-    // entry, not two); a crash before it leaves the entry `sending`, which the next attempt rechecks.
-    let outcome: { claimed: CrmLogEntry; change: Partial<CrmLogEntry> } | null = null;
-    const settle = async () => {
-      if (outcome === null) return;
-      const { claimed, change } = outcome;
-      outcome = null;
-      await this.finish(claimed, change);
-    };
+    // Outcomes are recorded in the transaction that claims the next page (one commit per page, not
+    // per entry); a crash before it leaves the page's entries `sending`, which the next attempt rechecks.
+    const outcomes: CrmLogEntry[] = [];
+    let first = true;
     try {
       for (;;) {
-        await settle();
-        const open = await this.store.read((s) => s.crmLog.open(instanceId, family, PAGE));
-        if (open.length === 0) return report;
-        const interactions = new Map((await this.store.read((s) => s.interactions.getMany(open.map((r) => r.interactionId)))).map((i) => [i.id, i]));
-        for (const row of open) {
-          const now = this.clock.now();
-          const leaseUntil = new Date(now.getTime() + this.settings.leaseSeconds * 1000);
-          const previous = outcome as { claimed: CrmLogEntry; change: Partial<CrmLogEntry> } | null;
-          outcome = null;
-          const claimed = await this.store.transaction(async (s) => {
-            if (previous) await s.crmLog.update({ ...previous.claimed, leaseUntil: null, ...previous.change, updatedAt: now });
-            return s.crmLog.claim(instanceId, row.interactionId, now, leaseUntil);
-          });
-          if (!claimed) {
-            // Another worker holds it (or it waits out a backoff): stop here so the order holds.
-            report.yielded = true;
-            return report;
-          }
-          const interaction = interactions.get(row.interactionId);
-          if (!interaction || interaction.erasedAt !== null || !target.policy.logInteractions) {
-            outcome = { claimed, change: { status: 'skipped', lastError: interaction ? null : 'the ledger entry is missing' } };
-            report.skipped += 1;
-            continue;
-          }
-          const summary = row.kind === 'summary' ? await this.resolvedSummary(interaction) : await this.entrySummary(interaction, agentNames);
-          try {
-            const { activityId } = await this.holdingLease(claimed, () =>
-              target.crm.logInteraction(contactId, summary, { recheck: row.status === 'sending' || row.attempts > 0 }),
-            );
-            outcome = { claimed, change: { status: 'logged', activityId, contactId, lastError: null } };
-            report.logged += 1;
-          } catch (error) {
-            const reason = reasonOf(error);
-            const code = crmErrorCode(error);
-            if (code === 'invalid' || code === 'not_found' || (code === 'unavailable' && claimed.attempts >= this.settings.maxAttempts)) {
-              outcome = { claimed, change: { status: 'dead', contactId, lastError: `${target.system}: ${reason}` } };
-              this.logger?.warn({ instanceId, interactionId: row.interactionId, attempts: claimed.attempts }, 'CRM entry dead-lettered');
-              report.dead += 1;
-              continue;
-            }
-            // Rate limits and refused tokens cost no attempt (nothing is given up while they last); a refused
-            // token is tried again each lease period, other failures back off exponentially.
-            const retryAt = code === 'rate_limited' && error instanceof Error && (error as CrmError).retryAt instanceof Date ? (error as CrmError).retryAt : null;
-            const backoffMs = Math.min(300_000, 1000 * 2 ** Math.min(claimed.attempts, 8));
-            const free = code === 'rate_limited' || code === 'unauthorized';
-            await this.finish(claimed, {
-              status: 'sending',
-              attempts: free ? Math.max(0, claimed.attempts - 1) : claimed.attempts,
-              leaseUntil: retryAt ?? new Date(this.clock.now().getTime() + (code === 'unauthorized' ? this.settings.leaseSeconds * 1000 : backoffMs)),
-              lastError: `${target.system}: ${reason}`,
-            });
+        const now = this.clock.now();
+        const recorded = outcomes.splice(0);
+        const page = await this.store
+          .transaction(async (s) => {
+            // Entries left unmatched before the customer had a contact (linked since, or created now) go too.
+            if (first) await s.crmLog.setStatusFor(instanceId, family, ['unmatched'], 'pending', now, null);
+            await s.crmLog.updateMany(recorded);
+            const next = await s.crmLog.claimNext(instanceId, family, PAGE, now, new Date(now.getTime() + this.settings.leaseSeconds * 1000));
+            const interactions = next.claimed.length === 0 ? [] : await s.interactions.getMany(next.claimed.map((c) => c.entry.interactionId));
+            return { ...next, interactions: new Map(interactions.map((i) => [i.id, i])) };
+          })
+          .catch((error: unknown) => {
+            outcomes.unshift(...recorded);
             throw error;
-          }
+          });
+        first = false;
+        if (page.claimed.length === 0) {
+          // Another worker holds the next entry (or it waits out a backoff): stop here so the order holds.
+          report.yielded = page.held;
+          return report;
+        }
+        let done = 0;
+        try {
+          await this.holdingLease(
+            page.claimed.map((c) => c.entry),
+            async () => {
+              for (; done < page.claimed.length; done += 1) {
+                const { entry: claimed, previous } = page.claimed[done]!;
+                const interaction = page.interactions.get(claimed.interactionId);
+                if (!interaction || interaction.erasedAt !== null || !target.policy.logInteractions) {
+                  outcomes.push(this.outcome(claimed, { status: 'skipped', lastError: interaction ? null : 'the ledger entry is missing' }));
+                  report.skipped += 1;
+                  continue;
+                }
+                const summary = claimed.kind === 'summary' ? await this.resolvedSummary(interaction) : await this.entrySummary(interaction, agentNames);
+                try {
+                  const { activityId } = await target.crm.logInteraction(contactId, summary, { recheck: previous.status === 'sending' || previous.attempts > 0 });
+                  outcomes.push(this.outcome(claimed, { status: 'logged', activityId, contactId, lastError: null }));
+                  report.logged += 1;
+                } catch (error) {
+                  const reason = reasonOf(error);
+                  const code = crmErrorCode(error);
+                  if (code === 'invalid' || code === 'not_found' || (code === 'unavailable' && claimed.attempts >= this.settings.maxAttempts)) {
+                    outcomes.push(this.outcome(claimed, { status: 'dead', contactId, lastError: `${target.system}: ${reason}` }));
+                    this.logger?.warn({ instanceId, interactionId: claimed.interactionId, attempts: claimed.attempts }, 'CRM entry dead-lettered');
+                    report.dead += 1;
+                    continue;
+                  }
+                  // Rate limits and refused tokens cost no attempt (nothing is given up while they last); a refused
+                  // token is tried again each lease period, other failures back off exponentially.
+                  const retryAt = code === 'rate_limited' && error instanceof Error && (error as CrmError).retryAt instanceof Date ? (error as CrmError).retryAt : null;
+                  const backoffMs = Math.min(300_000, 1000 * 2 ** Math.min(claimed.attempts, 8));
+                  const free = code === 'rate_limited' || code === 'unauthorized';
+                  outcomes.push(
+                    this.outcome(claimed, {
+                      status: 'sending',
+                      attempts: free ? Math.max(0, claimed.attempts - 1) : claimed.attempts,
+                      leaseUntil: retryAt ?? new Date(this.clock.now().getTime() + (code === 'unauthorized' ? this.settings.leaseSeconds * 1000 : backoffMs)),
+                      lastError: `${target.system}: ${reason}`,
+                    }),
+                  );
+                  done += 1;
+                  throw error;
+                }
+              }
+            },
+          );
+        } finally {
+          // Entries of the page not tried (an error stopped it) go back as they were: no call was made for them.
+          for (const { entry, previous } of page.claimed.slice(done)) outcomes.push(this.outcome(entry, { status: previous.status, attempts: previous.attempts }));
         }
       }
     } finally {
-      await settle();
+      if (outcomes.length > 0) await this.store.transaction((s) => s.crmLog.updateMany(outcomes));
     }
   }
 
@@ -218,16 +230,19 @@ export class SyncCrm {
   }
 
   /**
-   * Runs the CRM call while renewing the entry's lease (a third of it at a time): a call that waits
-   * out rate limits may outlast one lease, and no other worker may take the entry meanwhile. A
-   * worker that dies stops renewing, so another takes the entry once the lease runs out (and rechecks).
+   * Runs a page of CRM calls while renewing the page's leases (a third of a lease at a time, one
+   * statement): a call that waits out rate limits may outlast one lease, and no other worker may take
+   * an entry of the page meanwhile. A worker that dies stops renewing, so another takes the entries
+   * once the leases run out (and rechecks).
    */
-  private async holdingLease<T>(claimed: CrmLogEntry, work: () => Promise<T>): Promise<T> {
+  private async holdingLease<T>(claimed: readonly CrmLogEntry[], work: () => Promise<T>): Promise<T> {
     const leaseMs = this.settings.leaseSeconds * 1000;
+    const instanceId = claimed[0]?.instanceId ?? '';
+    const held = claimed.map((c) => ({ interactionId: c.interactionId, attempts: c.attempts }));
     const timer = setInterval(() => {
       const until = new Date(this.clock.now().getTime() + leaseMs);
-      this.store.transaction((s) => s.crmLog.renew(claimed.instanceId, claimed.interactionId, claimed.attempts, until)).catch((error: unknown) => {
-        this.logger?.warn({ err: String(error), interactionId: claimed.interactionId }, 'CRM lease renewal failed; the lease may run out');
+      this.store.transaction((s) => s.crmLog.renew(instanceId, held, until)).catch((error: unknown) => {
+        this.logger?.warn({ err: String(error), instanceId, entries: held.length }, 'CRM lease renewal failed; the leases may run out');
       });
     }, Math.max(100, Math.floor(leaseMs / 3)));
     try {
@@ -237,8 +252,9 @@ export class SyncCrm {
     }
   }
 
-  private finish(claimed: CrmLogEntry, change: Partial<CrmLogEntry>): Promise<void> {
-    return this.store.transaction((s) => s.crmLog.update({ ...claimed, leaseUntil: null, ...change, updatedAt: this.clock.now() }));
+  /** An entry as an attempt left it: its lease given back unless the change sets one. */
+  private outcome(claimed: CrmLogEntry, change: Partial<CrmLogEntry>): CrmLogEntry {
+    return { ...claimed, leaseUntil: null, ...change, updatedAt: this.clock.now() };
   }
 
   private async entrySummary(interaction: Interaction, agentNames: Map<string, string>): Promise<CrmInteractionSummary> {

@@ -1,5 +1,5 @@
 import { CRM_LOG_STATUSES, isOpenCrmStatus, type CrmLogEntry, type CrmLogStatus } from '../../crm/crm-log.entity.js';
-import type { CrmLogRepository } from '../../crm/ports/crm-log-store.port.js';
+import type { ClaimedCrmLogEntry, CrmLogClaim, CrmLogRepository } from '../../crm/ports/crm-log-store.port.js';
 import { copy } from './rows.js';
 import type { Db } from './tables.js';
 
@@ -43,27 +43,37 @@ export class InMemoryCrmLogRepository implements CrmLogRepository {
     return this.ordered(instanceId, (e) => ids.has(e.customerId) && isOpenCrmStatus(e.status)).slice(0, limit).map(strip);
   }
 
-  async claim(instanceId: string, interactionId: string, now: Date, leaseUntil: Date): Promise<CrmLogEntry | null> {
-    const key = rowKey(instanceId, interactionId);
-    const row = this.db.crmLog.get(key);
-    if (!row || !isOpenCrmStatus(row.status) || !leaseOver(row, now)) return null;
-    const taken = { ...copy(row), status: 'sending' as const, attempts: row.attempts + 1, leaseUntil, updatedAt: now };
-    this.db.crmLog.set(key, taken);
-    return strip(taken);
+  async claimNext(instanceId: string, customerIds: readonly string[], limit: number, now: Date, leaseUntil: Date): Promise<CrmLogClaim> {
+    const ids = new Set(customerIds);
+    const claimed: ClaimedCrmLogEntry[] = [];
+    for (const row of this.ordered(instanceId, (e) => ids.has(e.customerId) && isOpenCrmStatus(e.status))) {
+      if (claimed.length >= limit) break;
+      if (!leaseOver(row, now)) return { claimed, held: true };
+      const taken = { ...copy(row), status: 'sending' as const, attempts: row.attempts + 1, leaseUntil, updatedAt: now };
+      this.db.crmLog.set(rowKey(instanceId, row.interactionId), taken);
+      claimed.push({ entry: strip(taken), previous: { status: row.status, attempts: row.attempts } });
+    }
+    return { claimed, held: false };
   }
 
-  async renew(instanceId: string, interactionId: string, attempts: number, leaseUntil: Date): Promise<boolean> {
-    const key = rowKey(instanceId, interactionId);
-    const row = this.db.crmLog.get(key);
-    if (!row || row.status !== 'sending' || row.attempts !== attempts) return false;
-    this.db.crmLog.set(key, { ...copy(row), leaseUntil });
-    return true;
+  async renew(instanceId: string, held: readonly { interactionId: string; attempts: number }[], leaseUntil: Date): Promise<number> {
+    let renewed = 0;
+    for (const { interactionId, attempts } of held) {
+      const key = rowKey(instanceId, interactionId);
+      const row = this.db.crmLog.get(key);
+      if (!row || row.status !== 'sending' || row.attempts !== attempts) continue;
+      this.db.crmLog.set(key, { ...copy(row), leaseUntil });
+      renewed += 1;
+    }
+    return renewed;
   }
 
-  async update(entry: CrmLogEntry): Promise<void> {
-    const key = rowKey(entry.instanceId, entry.interactionId);
-    const row = this.db.crmLog.get(key);
-    if (row) this.db.crmLog.set(key, { ...copy(entry), position: row.position });
+  async updateMany(entries: readonly CrmLogEntry[]): Promise<void> {
+    for (const entry of entries) {
+      const key = rowKey(entry.instanceId, entry.interactionId);
+      const row = this.db.crmLog.get(key);
+      if (row) this.db.crmLog.set(key, { ...copy(entry), position: row.position });
+    }
   }
 
   async customersWithOpen(instanceId: string, now: Date, limit: number): Promise<string[]> {

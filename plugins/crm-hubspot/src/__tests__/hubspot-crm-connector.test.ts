@@ -91,6 +91,29 @@ describe('HubSpot connector', () => {
     expect(fake.engagementsOf(contact.id)).toHaveLength(1);
   });
 
+  it('rechecks a page of entries after a crash reading each engagement once: found ones answered, the others made', async () => {
+    const contact = fake.addContact({ email: `recheck-page-${randomUUID()}@example.com` });
+    const entries = Array.from({ length: 6 }, (_, i) => summary({ channel: 'webchat', address: null, text: `entry ${i}` }));
+    const crashed = connectorFor(fake).crm;
+    const made = [];
+    for (const entry of entries.slice(0, 4)) made.push(await crashed.logInteraction(contact.id, entry));
+    // The next worker holds all six as `sending`: four were made, two never were.
+    const { crm } = connectorFor(fake);
+    const before = fake.calls.length;
+    const answers = [];
+    for (const entry of entries) answers.push(await crm.logInteraction(contact.id, entry, { recheck: true }));
+    expect(answers.slice(0, 4)).toEqual(made.map((m) => ({ activityId: m.activityId, created: false })));
+    expect(answers.slice(4).map((a) => a.created)).toEqual([true, true]);
+    const engagements = fake.engagementsOf(contact.id);
+    expect(engagements.map((e) => e.id)).toEqual(answers.map((a) => a.activityId));
+    const calls = fake.calls.slice(before).map((c) => `${c.method} ${c.path}`);
+    // One read of the four engagements; the first four answered from it, the last two listed again (one call each) before made.
+    expect(calls.filter((c) => c === 'POST /crm/v3/objects/notes/batch/read')).toHaveLength(2);
+    expect(calls.filter((c) => c.startsWith('GET /crm/v4/objects/contacts/'))).toHaveLength(3);
+    const reads = fake.calls.slice(before).filter((c) => c.path === '/crm/v3/objects/notes/batch/read').map((c) => (c.body as { inputs: unknown[] }).inputs.length);
+    expect(reads).toEqual([4, 1]);
+  });
+
   it('waits out a 429 for its Retry-After and makes the call once it is allowed', async () => {
     const contact = fake.addContact({ email: `storm-${randomUUID()}@example.com` });
     const { crm, client } = connectorFor(fake);

@@ -1,4 +1,4 @@
-import { CRM_LOG_STATUSES, type CrmLogEntry, type CrmLogRepository, type CrmLogStatus } from '@switchboard/core';
+import { CRM_LOG_STATUSES, type CrmLogClaim, type CrmLogEntry, type CrmLogRepository, type CrmLogStatus } from '@switchboard/core';
 import type { EntityManager } from 'typeorm';
 import { execute } from '../statement-batch.js';
 
@@ -74,33 +74,74 @@ export class TypeormCrmLogRepository implements CrmLogRepository {
     return rows.map(toEntry);
   }
 
-  async claim(instanceId: string, interactionId: string, now: Date, leaseUntil: Date): Promise<CrmLogEntry | null> {
+  async claimNext(instanceId: string, customerIds: readonly string[], limit: number, now: Date, leaseUntil: Date): Promise<CrmLogClaim> {
+    if (customerIds.length === 0 || limit <= 0) return { claimed: [], held: false };
+    // The first open rows, locked in order, waiting for (not skipping) rows another claim or outcome
+    // holds: a row skipped would let this page run ahead of it. A row waited for is answered as its
+    // holder committed it: just taken by another claim, it is leased (the page stops before it);
+    // just logged, it is no longer open (the page goes past it).
+    const [customers, customerParam] = customerIds.length === 1 ? ['customer_id = $2', customerIds[0]] : ['customer_id = ANY($2::uuid[])', customerIds];
     const rows: CrmLogRow[] = await this.manager.query(
-      // A CTE, so the driver answers rows (a bare UPDATE … RETURNING comes back as [rows, count]).
-      `WITH taken AS (UPDATE crm_log SET status = 'sending', attempts = attempts + 1, lease_until = $3, updated_at = $4
-       WHERE instance_id = $1 AND interaction_id = $2 AND ${OPEN} AND (lease_until IS NULL OR lease_until <= $4)
-       RETURNING ${COLUMNS}) SELECT * FROM taken`,
-      [instanceId, interactionId, leaseUntil, now],
+      `SELECT ${COLUMNS} FROM crm_log WHERE instance_id = $1 AND ${customers} AND ${OPEN} ORDER BY position LIMIT $3 FOR UPDATE`,
+      [instanceId, customerParam, limit],
     );
-    return rows[0] ? toEntry(rows[0]) : null;
+    const open = rows.map(toEntry);
+    const stop = open.findIndex((e) => e.leaseUntil !== null && e.leaseUntil.getTime() > now.getTime());
+    const free = stop === -1 ? open : open.slice(0, stop);
+    if (free.length > 0) {
+      // Held back until the next statement that needs an answer, inside the transaction that holds the locks.
+      await execute(
+        this.manager,
+        `UPDATE crm_log SET status = 'sending', attempts = attempts + 1, lease_until = $3, updated_at = $4
+         WHERE instance_id = $1 AND ${customers.replace('$2', '$5')} AND interaction_id = ANY($2::uuid[])`,
+        [instanceId, free.map((e) => e.interactionId), leaseUntil, now, customerParam],
+      );
+    }
+    return {
+      claimed: free.map((e) => ({ entry: { ...e, status: 'sending', attempts: e.attempts + 1, leaseUntil, updatedAt: now }, previous: { status: e.status, attempts: e.attempts } })),
+      held: stop !== -1,
+    };
   }
 
-  async renew(instanceId: string, interactionId: string, attempts: number, leaseUntil: Date): Promise<boolean> {
+  async renew(instanceId: string, held: readonly { interactionId: string; attempts: number }[], leaseUntil: Date): Promise<number> {
+    if (held.length === 0) return 0;
     const rows: { n: number }[] = await this.manager.query(
-      `WITH renewed AS (UPDATE crm_log SET lease_until = $4 WHERE instance_id = $1 AND interaction_id = $2 AND status = 'sending' AND attempts = $3 RETURNING 1)
+      `WITH renewed AS (UPDATE crm_log AS c SET lease_until = $2 FROM unnest($3::uuid[], $4::int[]) AS v(interaction_id, attempts)
+       WHERE c.instance_id = $1 AND c.interaction_id = v.interaction_id AND c.status = 'sending' AND c.attempts = v.attempts RETURNING 1)
        SELECT count(*)::int AS n FROM renewed`,
-      [instanceId, interactionId, attempts, leaseUntil],
+      [instanceId, leaseUntil, held.map((h) => h.interactionId), held.map((h) => h.attempts)],
     );
-    return (rows[0]?.n ?? 0) > 0;
+    return rows[0]?.n ?? 0;
   }
 
-  async update(entry: CrmLogEntry): Promise<void> {
+  async updateMany(entries: readonly CrmLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const instanceId = entries[0]!.instanceId;
+    // One row per entry (the last given wins), as UPDATE … FROM would pick one at random.
+    const mine = [...new Map(entries.filter((e) => e.instanceId === instanceId).map((e) => [e.interactionId, e])).values()];
     await execute(
       this.manager,
-      `UPDATE crm_log SET status = $3, attempts = $4, lease_until = $5, contact_id = $6, activity_id = $7, last_error = $8, updated_at = $9
-       WHERE instance_id = $1 AND interaction_id = $2`,
-      [entry.instanceId, entry.interactionId, entry.status, entry.attempts, entry.leaseUntil, entry.contactId, entry.activityId, entry.lastError, entry.updatedAt],
+      `UPDATE crm_log AS c SET status = v.status, attempts = v.attempts, lease_until = v.lease_until, contact_id = v.contact_id,
+         activity_id = v.activity_id, last_error = v.last_error, updated_at = v.updated_at
+       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::timestamptz[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+         AS v(interaction_id, status, attempts, lease_until, contact_id, activity_id, last_error, updated_at)
+       WHERE c.instance_id = $1 AND c.customer_id = ANY($10::uuid[]) AND c.interaction_id = v.interaction_id`,
+      [
+        instanceId,
+        mine.map((e) => e.interactionId),
+        mine.map((e) => e.status),
+        mine.map((e) => e.attempts),
+        mine.map((e) => e.leaseUntil),
+        mine.map((e) => e.contactId),
+        mine.map((e) => e.activityId),
+        mine.map((e) => e.lastError),
+        mine.map((e) => e.updatedAt),
+        // Narrows the rows PostgreSQL looks at to the customers' (an entry's customer never changes).
+        [...new Set(mine.map((e) => e.customerId))],
+      ],
     );
+    const others = entries.filter((e) => e.instanceId !== instanceId);
+    if (others.length > 0) await this.updateMany(others);
   }
 
   async customersWithOpen(instanceId: string, now: Date, limit: number): Promise<string[]> {
