@@ -74,13 +74,16 @@ import { PluginSupervisor } from './plugins/plugin-supervisor.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { registerJobHandlers } from './workers/job-handlers.js';
 
-// At most one relay pass per interval: the first write after a quiet spell is relayed at once,
-// writes during a busy spell share one pass at the end of the interval. Writes of ingest and the
-// API: 50 ms, so that under load one pass (and one routing job) carries many messages. Writes of
-// jobs (a routing pass that made offers, an expiry): 10 ms, because every hop of inbound → offer →
-// desk waits for it, and jobs write far less often than messages arrive.
+// At most one relay pass per interval once writes come fast: writes during a busy spell share one
+// pass at the end of the interval. Writes of ingest and the API: 50 ms, so that under load one pass
+// (and one routing job) carries many messages. Writes of jobs (a routing pass that made offers, an
+// expiry): 10 ms, because every hop of inbound → offer → desk waits for it, and jobs write far less
+// often than messages arrive. While the last pass carried fewer than RELAY_BUSY_EVENTS events the
+// writes are sparse (30 messages/s relay one or two a pass): the next write is relayed at once, so
+// a lone message is not held for the interval (enqueue → offer waits for the relay).
 const RELAY_INTERVAL_MS = 50;
 const JOB_RELAY_INTERVAL_MS = 10;
+const RELAY_BUSY_EVENTS = 8;
 
 export interface HubOptions {
   /** Where the one-time admin key line goes (stdout by default). */
@@ -232,13 +235,19 @@ export const createHub = async (config: HubConfig, options: HubOptions = {}): Pr
   const relayAfterWrites = (intervalMs: number) => {
     let timer: NodeJS.Timeout | null = null;
     let lastRelayAt = 0;
+    let busy = false;
     return () => {
       if (timer !== null) return;
-      const wait = Math.max(0, lastRelayAt + intervalMs - Date.now());
+      const wait = busy ? Math.max(0, lastRelayAt + intervalMs - Date.now()) : 0;
       timer = setTimeout(() => {
         timer = null;
         lastRelayAt = Date.now();
-        relay.run().catch((error: unknown) => logger.warn({ err: String(error) }, 'outbox relay failed; the next pass retries'));
+        relay
+          .run()
+          .then((relayed) => {
+            busy = relayed >= RELAY_BUSY_EVENTS;
+          })
+          .catch((error: unknown) => logger.warn({ err: String(error) }, 'outbox relay failed; the next pass retries'));
       }, wait);
       timer.unref();
     };

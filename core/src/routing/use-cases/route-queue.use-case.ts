@@ -2,7 +2,7 @@ import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import { BusinessClock } from '../business-hours.js';
-import { eligibleFor, type Candidate } from '../eligibility.js';
+import { eligibleFor, hasSkills, type Candidate } from '../eligibility.js';
 import type { RankedCandidate } from '../offer.entity.js';
 import { emptyLoad, type AgentLoad } from '../agent.entity.js';
 import { costFor, DEFAULT_ITEM_COST, type Queue } from '../queue.entity.js';
@@ -96,9 +96,8 @@ export class RouteQueue {
       // With nobody available there is nothing to decide: skip reading the backlog.
       // Overflow moves items whoever is available.
       if (agents.length === 0 && !queue.overflow) return { offers: 0, more: false };
-      const [items, loads, others] = await Promise.all([
+      const [items, others] = await Promise.all([
         session.workItems.listWaiting(queueId, BATCH, { now: this.clock.now(), aging: queue.aging }),
-        session.assignments.loads(agents.map((a) => a.id)),
         this.widenedTo(session, queue),
       ]);
       if (items.length === 0) return { offers: 0, more: false };
@@ -107,21 +106,47 @@ export class RouteQueue {
       if (agents.length === 0) return { offers: 0, more: false };
 
       // The agents as this pass knows them, by id (in listing order); replaced once read under their lock.
-      const base = new Map<string, Candidate>(agents.map((agent) => [agent.id, { agent, load: loads.get(agent.id) ?? emptyLoad() }]));
+      // Loads are read only for agents skilled for some item of a page (`loadSkilled`): the others
+      // cannot be eligible, so their placeholder load is never looked at, and a queue served by 20
+      // of 1,000 available agents reads 20 loads. An agent whose load turns out other than read (or
+      // than the placeholder) under its lock makes the page be decided again, as before.
+      const base = new Map<string, Candidate>(agents.map((agent) => [agent.id, { agent, load: emptyLoad() }]));
+      const loaded = new Set<string>();
+      const loadAgents = async (ids: readonly string[]) => {
+        if (ids.length === 0) return;
+        const loads = await session.assignments.loads(ids);
+        for (const id of ids) {
+          const candidate = base.get(id);
+          if (candidate) base.set(id, { agent: candidate.agent, load: loads.get(id) ?? emptyLoad() });
+          loaded.add(id);
+        }
+      };
+      const loadSkilled = (batch: readonly WorkItem[]) => {
+        const now = this.clock.now();
+        const wanted = new Map<string, Record<string, number>>();
+        for (const item of batch) {
+          const needs = relaxedNeeds(item, queue.relaxation, others, now);
+          for (const skills of [needs.skills, ...needs.alternatives]) wanted.set(JSON.stringify(skills), skills);
+        }
+        const sets = [...wanted.values()];
+        return loadAgents(agents.filter((a) => !loaded.has(a.id) && sets.some((skills) => hasSkills(a, skills))).map((a) => a.id));
+      };
       const next = { at: Number.POSITIVE_INFINITY };
       const done = (offers: number, more: boolean) => (Number.isFinite(next.at) ? { offers, more, nextRelaxationAt: new Date(next.at) } : { offers, more });
       let batch = staying;
       const cheapest = cheapestCost(queue);
       for (let page = 1; ; page++) {
         // Deeper pages lock only the items someone can take: a pass must not hold a thousand locks.
-        const held = page === 1 ? await this.holdItems(session, batch) : new Map<string, Held>();
+        const [held] = await Promise.all([page === 1 ? this.holdItems(session, batch) : new Map<string, Held>(), loadSkilled(batch)]);
         const offers = await this.routePage(session, queue, batch, base, others, next, held);
         // Offers made: another pass starts again from the head (keeps each pass's transaction short).
         if (offers > 0) return done(offers, batch.length === BATCH);
         if (batch.length < BATCH) return done(0, false);
         // Nobody could take the head of the queue, but an agent has room for a cheaper item (another
         // channel): look further back rather than leave those waiting behind it despite spare capacity.
-        if (page >= MAX_PAGES || ![...base.values()].some((c) => c.agent.capacity.units - c.load.units >= cheapest)) return done(0, false);
+        if (page >= MAX_PAGES) return done(0, false);
+        await loadAgents(agents.filter((a) => !loaded.has(a.id)).map((a) => a.id));
+        if (![...base.values()].some((c) => c.agent.capacity.units - c.load.units >= cheapest)) return done(0, false);
         const deeper = await session.workItems.listWaiting(queueId, BATCH * (page + 1), { now: this.clock.now(), aging: queue.aging });
         batch = deeper.slice(BATCH * page);
         if (batch.length === 0) return done(0, false);
