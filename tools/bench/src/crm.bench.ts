@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { createTestDatabase, mapConcurrent } from '@switchboard/tests';
 import { intFromEnv } from './bench-env.js';
 import { printProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
 import { cpuSeconds } from './process-cpu.js';
+import { pgSent } from './pg-sent.js';
 
 // CRM sync: ledger entries logged to HubSpot (the loopback fake) per second by SyncCrm — take the
 // entry's crm_log row, build the summary, POST the engagement with its association, record the
@@ -33,27 +33,7 @@ const TOKEN = 'pat-bench';
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-/** Round trips and statements this process sends to PostgreSQL while `counting` (statement-batch.ts joins statements with ";\n"). */
-const sent = { counting: false, roundTrips: 0, statements: 0 };
-{
-  const Connection = createRequire(import.meta.url)('pg/lib/connection.js') as { prototype: { query(text: string): unknown; parse(query: { text?: string }): unknown; sync(): unknown } };
-  const { query, parse, sync } = Connection.prototype;
-  Connection.prototype.query = function (this: unknown, text: string) {
-    if (sent.counting) {
-      sent.roundTrips += 1;
-      sent.statements += String(text).split(';\n').length;
-    }
-    return query.call(this, text);
-  };
-  Connection.prototype.parse = function (this: unknown, message: { text?: string }) {
-    if (sent.counting) sent.statements += 1;
-    return parse.call(this, message);
-  };
-  Connection.prototype.sync = function (this: unknown) {
-    if (sent.counting) sent.roundTrips += 1;
-    return sync.call(this);
-  };
-}
+const sent = pgSent;
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 

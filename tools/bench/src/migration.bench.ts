@@ -1,6 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -13,31 +12,12 @@ import { createPostgresStore } from '@switchboard/storage-postgres';
 import { createTestDatabase } from '@switchboard/storage-postgres/testing';
 import { intFromEnv } from './bench-env.js';
 import { summarizeCpuProfile } from './cpu-profile.js';
+import { pgSent } from './pg-sent.js';
 
 // BENCH_PROFILE=1: CPU-profile this process during the import and print where its time goes.
 const PROFILE = process.env['BENCH_PROFILE'] === '1';
 
-/** Round trips and statements this process sends to PostgreSQL while `counting` (statement-batch.ts joins statements with ";\n"). */
-const sent = { counting: false, roundTrips: 0, statements: 0 };
-{
-  const Connection = createRequire(import.meta.url)('pg/lib/connection.js') as { prototype: { query(text: string): unknown; parse(query: { text?: string }): unknown; sync(): unknown } };
-  const { query, parse, sync } = Connection.prototype;
-  Connection.prototype.query = function (this: unknown, text: string) {
-    if (sent.counting) {
-      sent.roundTrips += 1;
-      sent.statements += String(text).split(';\n').length;
-    }
-    return query.call(this, text);
-  };
-  Connection.prototype.parse = function (this: unknown, message: { text?: string }) {
-    if (sent.counting) sent.statements += 1;
-    return parse.call(this, message);
-  };
-  Connection.prototype.sync = function (this: unknown) {
-    if (sent.counting) sent.roundTrips += 1;
-    return sync.call(this);
-  };
-}
+const sent = pgSent;
 
 const percentile = (sorted: readonly number[], p: number): number => {
   if (sorted.length === 0) return Number.NaN;

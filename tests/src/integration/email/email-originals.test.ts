@@ -1,32 +1,24 @@
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDovecot, type DovecotServer } from '../../harness/dovecot-server.js';
-import { startSmtpSink, type SmtpSink } from '../../harness/smtp-sink.js';
+import { describe, expect, it } from 'vitest';
+import { useMailServers } from '../../harness/mail-servers.js';
 import { aMail, mailboxSpec, startEmailHub, waitUntil } from '../../harness/email-hub.js';
 
 type Attachment = { name: string; url?: string };
 
 // keepOriginal: when-needed (the default): a mail's source is kept only when the ledger would not hold all of it.
 describe('the source of a mail, kept when the ledger needs it', () => {
-  let dovecot: DovecotServer;
-  let sink: SmtpSink;
-  beforeAll(async () => {
-    [dovecot, sink] = await Promise.all([startDovecot(), startSmtpSink()]);
-  });
-  afterAll(async () => {
-    await Promise.all([dovecot?.stop(), sink?.stop()]);
-  });
+  const servers = useMailServers();
 
   it('is not kept for a mail the ledger holds whole, is kept for a quoted reply, and is read again for a mail the ledger refuses', { timeout: 90_000 }, async () => {
-    const hub = await startEmailHub({ mailboxes: [mailboxSpec(dovecot, sink, { id: 'originals-mail', channel: 'email', pollSeconds: 1 })] });
+    const hub = await startEmailHub({ mailboxes: [mailboxSpec(servers.dovecot, servers.sink, { id: 'originals-mail', channel: 'email', pollSeconds: 1 })] });
     try {
       const plain = aMail('plain');
       const quoted = aMail('quoted', { body: 'Still broken.\r\n\r\nOn Tue, 1 Dec 2026, Support wrote:\r\n> Have you tried turning it off?' });
       // Passes the channel's address check, not the ledger's (no underscore in a DNS name): the ledger refuses it.
       const refused = aMail('refused', { from: 'Ann <ann@exa_mple.com>' });
-      await dovecot.append('INBOX', [plain, quoted, refused]);
+      await servers.dovecot.append('INBOX', [plain, quoted, refused]);
       await waitUntil(async () => (await hub.count("channel = 'email'")) === 3, 'three mails recorded', 60_000);
       const rows = await hub.database.pool.query<{ external_id: string; subject: string; text: string; attachments: Attachment[] }>(
         "SELECT external_id, subject, text, attachments FROM interactions WHERE channel = 'email' ORDER BY external_id",
