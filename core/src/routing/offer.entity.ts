@@ -37,7 +37,7 @@ export interface RoutingDecision {
   agentId: string | null;
   detail: string;
   /**
-   * For an offer by the router: the rule that picked the winner (a strategy, `sticky`, `after-decline-cooldown`);
+   * For an offer by the router: the rule that picked the winner (a strategy, `sticky`, `after-decline-cooldown`, `on-available`);
    * for `queued`, the routing rule that matched (`routing-rule:<id>`); for `relaxed`, `relaxation_step:<n>`.
    */
   rule?: string | null | undefined;

@@ -815,6 +815,21 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const overtaking = { now: secondsAfter(T0, 45), aging: { everySeconds: 5, maxBoost: 100 } };
         expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, overtaking)))).toEqual(order([highOld, lowOld, highNew, lowNew]));
         expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, { now: T0, aging: null })))).toEqual(order([highOld, highNew, lowOld, lowNew]));
+        // listSettled: the same order, with the effective priority and the enqueue time, of the items
+        // enqueued before `settledBefore` or left waiting by a pass with a reason.
+        const place = (w: typeof lowOld, priority: number) => ({ conversationId: w.conversationId, priority, enqueuedAt: w.enqueuedAt });
+        const all = { now: T0, aging: null, settledBefore: secondsAfter(T0, 100) };
+        expect(await read((s) => s.workItems.listSettled(queueId, 10, all))).toEqual([place(highOld, 5), place(highNew, 5), place(lowOld, 0), place(lowNew, 0)]);
+        expect(await read((s) => s.workItems.listSettled(queueId, 3, { ...overtaking, settledBefore: all.settledBefore }))).toEqual([place(highOld, 12), place(lowOld, 8), place(highNew, 8)]);
+        expect(await read((s) => s.workItems.listSettled(queueId, 10, { ...capped, settledBefore: all.settledBefore }))).toEqual([place(highOld, 65), place(highNew, 65), place(lowOld, 60), place(lowNew, 60)]);
+        expect(await read((s) => s.workItems.listSettled(newId(), 10, all))).toEqual([]);
+        // As of T0 + 20 s, lowOld and highOld are settled by age; of the fresh ones, only lowNew, which a pass left waiting.
+        await tx((s) => s.workItems.update({ ...lowNew, reasons: [{ code: 'all_at_capacity', detail: 'every skilled agent is at capacity' }] }));
+        expect(await read((s) => s.workItems.listSettled(queueId, 10, { now: T0, aging: null, settledBefore: secondsAfter(T0, 20) }))).toEqual([
+          place(highOld, 5),
+          place(lowOld, 0),
+          place(lowNew, 0),
+        ]);
       });
 
       it('queuesWithWaiting and countByQueue describe what waits where', async () => {
@@ -1646,6 +1661,55 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         });
         await Promise.all([a, b]);
         expect(events).toEqual(['a locked', 'a done', 'b locked']);
+      });
+
+      it('tryLockFirst() takes the first key no other transaction holds, skips held ones without waiting, and locks nothing after it', async () => {
+        const [k1, k2, k3] = [1, 2, 3].map((n) => `contract:${newId()}:${n}`) as [string, string, string];
+        expect(await tx((s) => s.tryLockFirst([]))).toBeNull();
+        expect(await tx((s) => s.tryLockFirst([k1, k2]))).toBe(k1);
+        const gate = () => {
+          let open: () => void = () => {};
+          const opened = new Promise<void>((resolve) => {
+            open = resolve;
+          });
+          return { open, opened };
+        };
+        const aLocked = gate();
+        const releaseA = gate();
+        const releaseB = gate();
+        let bTook: (key: string | null) => void = () => {};
+        const bTaken = new Promise<string | null>((resolve) => {
+          bTook = resolve;
+        });
+        const a = tx(async (s) => {
+          await s.lock(k1);
+          await s.customers.get(newId());
+          aLocked.open();
+          await Promise.race([releaseA.opened, sleep(5000)]);
+        });
+        await aLocked.opened;
+        const b = tx(async (s) => {
+          const taken = await s.tryLockFirst([k1, k2, k3]);
+          bTook(taken);
+          await Promise.race([releaseB.opened, sleep(5000)]);
+          return taken;
+        });
+        const early = await Promise.race([bTaken, sleep(1000).then(() => 'still waiting' as const)]);
+        if (early === 'still waiting') {
+          // A store that runs one transaction at a time starts B once A has ended: k1 is free then.
+          releaseA.open();
+          releaseB.open();
+          await a;
+          expect(await b).toBe(k1);
+          return;
+        }
+        // While A holds k1, B skipped it for k2 and left k3 free: a third transaction takes k3 without waiting.
+        expect(early).toBe(k2);
+        const third = await Promise.race([tx((t) => t.tryLockFirst([k2, k3])), sleep(1000).then(() => 'blocked')]);
+        releaseA.open();
+        releaseB.open();
+        await Promise.all([a, b]);
+        expect(third).toBe(k3);
       });
 
       it('lock() in a read session does not fail', async () => {

@@ -13,21 +13,28 @@ import { cpuSeconds, pidsNamed } from './process-cpu.js';
 // 1. backlog: BENCH_ROUTING_ITEMS (10,000) items wait, then BENCH_ROUTING_AGENTS (1,000) agents
 //    come online, room for 10 items each: offers per second sustained, and the time from an agent
 //    becoming available (its presence stamp) to its first offer, p50/p99;
+//    Then late arrivals: 200 more items wait while every agent is full, and BENCH_ROUTING_LATE (50)
+//    new agents come online one at a time, 10/s: available → first offer, p50/p99;
 // 2. fresh work: BENCH_ROUTING_FRESH (300) items sent at BENCH_ROUTING_RATE (30)/s to a queue
 //    whose agents are free: the time from enqueue (the ingest's stamp) to the offer, p50/p99.
 // Raw baseline, same database server, same run: one "take the next item" transaction per offer —
 // SELECT … FOR UPDATE SKIP LOCKED, INSERT the offer, UPDATE the item — at the same concurrency as
 // the workers' routing jobs. CPU per offer of each process from /proc; BENCH_PROFILE=1 profiles
-// the worker and prints where its time goes. Usage: npm run bench -- routing
+// the worker (BENCH_PROFILE=api the api) and prints where its time goes. Usage: npm run bench -- routing
 
 const ITEMS = intFromEnv('BENCH_ROUTING_ITEMS', 10_000);
 const AGENTS = intFromEnv('BENCH_ROUTING_AGENTS', 1_000);
 const FRESH = intFromEnv('BENCH_ROUTING_FRESH', 300);
 const RATE = intFromEnv('BENCH_ROUTING_RATE', 30);
 const WORKERS = intFromEnv('BENCH_ROUTING_WORKERS', 1);
-const PROFILE = process.env['BENCH_PROFILE'] === '1';
+// BENCH_PROFILE=1 (or worker) profiles the worker, BENCH_PROFILE=api the api.
+const PROFILED = process.env['BENCH_PROFILE'] === 'api' ? 'api' : 'worker';
+const PROFILE = process.env['BENCH_PROFILE'] === '1' || process.env['BENCH_PROFILE'] === 'worker' || PROFILED === 'api';
 const PER_AGENT = Math.ceil(ITEMS / AGENTS);
 const FRESH_AGENTS = 20;
+const LATE_ITEMS = 200;
+const LATE_AGENTS = intFromEnv('BENCH_ROUTING_LATE', 50);
+const LATE_RATE = 10;
 
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 const stats = (values: number[]) => {
@@ -101,7 +108,8 @@ export const runRoutingBench = async (): Promise<void> => {
       databaseUrl: db.url,
       redisUrl: redis.url,
       workers: WORKERS,
-      workerNodeArgs: profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      workerNodeArgs: profileDir === undefined || PROFILED !== 'worker' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      apiNodeArgs: profileDir === undefined || PROFILED !== 'api' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
       config: { hub: { sweepIntervalMs: 2000, channelQueues: { backlog: 'backlog', fresh: 'fresh' } } },
     });
     cleanup.unshift(async () => {
@@ -161,11 +169,48 @@ export const runRoutingBench = async (): Promise<void> => {
     console.log(`  backlog: ${ITEMS} offers in ${wall.toFixed(1)} s from the first presence change (agents online after ${((online - started) / 1000).toFixed(1)} s)`);
     console.log(`    offers/s sustained ${sustained.toFixed(0)} (first to last offer)   raw take-next transactions ${raw.perSecond.toFixed(0)}/s   ratio ${(sustained / raw.perSecond).toFixed(2)}×   (target ≥ 1,000 offers/s)`);
     console.log(`    agent available → its first offer  p50 ${ms(availableToOffer.p50)} p99 ${ms(availableToOffer.p99)} (${availableToOffer.n} agents)   raw transaction p50 ${ms(raw.latency.p50)} p99 ${ms(raw.latency.p99)}`);
+    // The first offers made in the presence change's own commit (the rest came from routing passes).
+    const instant = await db.pool.query<{ n: string; late: string }>(
+      `SELECT count(*)::text AS n, count(*) FILTER (WHERE o.created_at - a.presence_since > interval '50 ms')::text AS late
+         FROM routing_decisions d JOIN offers o ON o.conversation_id = d.conversation_id AND o.agent_id = d.agent_id JOIN agents a ON a.id = d.agent_id
+        WHERE d.rule = 'on-available'`,
+    );
+    console.log(`    offered as the agent became available (rule on-available): ${instant.rows[0]?.n ?? 0} of ${toOffer.rows.length} agents, ${instant.rows[0]?.late ?? 0} of them after more than 50 ms`);
     console.log('    CPU per offer while routing the backlog:');
     for (const [name, seconds] of cpuAfter) {
       const used = seconds - (cpuBefore.get(name) ?? 0);
       console.log(`      ${name.padEnd(26)} ${used.toFixed(2).padStart(7)} s   ${((1000 * used) / ITEMS).toFixed(2)} ms/offer`);
     }
+
+    // 1b. Late arrivals: more work waits while every agent is full, and agents come online one at a
+    // time (not in a burst that queues their requests behind each other): available → first offer.
+    load = new HttpLoad(new URL('/v1/inbound', stack.api.baseUrl), 8, { authorization: `Bearer ${stack.adminKey}` });
+    await mapConcurrent(Array.from({ length: LATE_ITEMS }, (_, i) => ITEMS + i), 8, (i) => inbound('backlog', i));
+    load.close();
+    // Settled: a pass has seen each of them and left it waiting, with its reason.
+    const settledCount = async () => Number((await db.pool.query<{ n: string }>("SELECT count(*)::text AS n FROM work_items WHERE state = 'waiting' AND reasons <> '[]'::jsonb")).rows[0]?.n);
+    await waitFor(async () => (await settledCount()) >= LATE_ITEMS, { timeoutMs: 120_000, description: `${LATE_ITEMS} late items waiting with a reason` });
+    const late = await mapConcurrent(Array.from({ length: LATE_AGENTS }, (_, i) => i), 4, (i) =>
+      hub.createAgent({ name: `Late ${String(i).padStart(3, '0')}`, skills: { backlog: 1 }, capacity: { units: 10 * Math.ceil(LATE_ITEMS / LATE_AGENTS) } }),
+    );
+    const lateStart = performance.now();
+    for (const [i, agent] of late.entries()) {
+      const wait = lateStart + (i * 1000) / LATE_RATE - performance.now();
+      if (wait > 0) await sleep(wait);
+      await hub.setPresence(agent.id, 'available');
+    }
+    const lateIds = late.map((a) => a.id);
+    const lateOffered = async () => Number((await db.pool.query<{ n: string }>('SELECT count(DISTINCT agent_id)::text AS n FROM offers WHERE agent_id = ANY($1::uuid[])', [lateIds])).rows[0]?.n);
+    await waitFor(async () => (await lateOffered()) >= LATE_AGENTS, { timeoutMs: 120_000, description: `an offer to each of ${LATE_AGENTS} late agents` });
+    const lateToOffer = await db.pool.query<{ ms: number }>(
+      `SELECT extract(epoch FROM (min(o.created_at) - a.presence_since)) * 1000 AS ms
+         FROM agents a JOIN offers o ON o.agent_id = a.id WHERE a.id = ANY($1::uuid[]) GROUP BY a.id, a.presence_since`,
+      [lateIds],
+    );
+    const lateStats = stats(lateToOffer.rows.map((r) => Number(r.ms)));
+    console.log(
+      `  late arrivals: agent available → its first offer p50 ${ms(lateStats.p50)} p99 ${ms(lateStats.p99)} (${lateStats.n} agents at ${LATE_RATE}/s, ${LATE_ITEMS} items waiting; target p99 < 50 ms)`,
+    );
 
     // 2. Fresh work for free agents: enqueue → offer.
     const fresh = await mapConcurrent(
@@ -211,11 +256,11 @@ export const runRoutingBench = async (): Promise<void> => {
     if (profileDir !== undefined) {
       await stack.stop();
       const [file] = readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'));
-      if (file === undefined) console.log('  (no CPU profile was written by the worker)');
+      if (file === undefined) console.log(`  (no CPU profile was written by the ${PROFILED})`);
       else {
         const summary = summarizeCpuProfile(join(profileDir, file), REPO_ROOT, windowStart, windowEnd);
         const share = (value: number) => `${((100 * value) / summary.totalMs).toFixed(1).padStart(5)}%`;
-        console.log(`  worker CPU profile while routing the backlog (${(summary.totalMs / 1000).toFixed(2)} s sampled), self time by area (incl. native calls made for it):`);
+        console.log(`  ${PROFILED} CPU profile while routing the backlog (${(summary.totalMs / 1000).toFixed(2)} s sampled), self time by area (incl. native calls made for it):`);
         const callers = new Map(summary.byCallerArea);
         for (const [area, value] of summary.byArea) console.log(`    ${share(value)}  ${share(callers.get(area) ?? 0)}  ${area}`);
         console.log('  top functions:');

@@ -29,6 +29,14 @@ export interface AgentRepository {
   updateMany(agents: readonly Agent[]): Promise<void>;
 }
 
+/** Where a waiting item stands in its queue. */
+export interface WaitingPlace {
+  conversationId: string;
+  /** The effective priority as of the listing's `now` (the stored one without aging). */
+  priority: number;
+  enqueuedAt: Date;
+}
+
 export interface WorkItemRepository {
   insert(item: WorkItem): Promise<void>;
   insertMany(items: readonly WorkItem[]): Promise<void>;
@@ -44,6 +52,14 @@ export interface WorkItemRepository {
    * `aging`, by effective priority as of `now` instead (see `effectivePriority`).
    */
   listWaiting(queueId: string, limit: number, order?: { now: Date; aging: QueueAging | null }): Promise<WorkItem[]>;
+  /**
+   * The settled waiting items in `listWaiting`'s order, without the items: each one's conversation,
+   * priority (effective, with `aging`) and enqueue time, so that several queues' heads can be
+   * merged. Settled: a routing pass has left the item waiting with a reason, or it was enqueued
+   * before `settledBefore` (a pass has had time to see it). A light read for a deep look: an agent
+   * who becomes available looks past the page a pass may hold.
+   */
+  listSettled(queueId: string, limit: number, order: { now: Date; aging: QueueAging | null; settledBefore: Date }): Promise<WaitingPlace[]>;
   /** Ids of queues that have waiting items (the sweeper routes them). */
   queuesWithWaiting(): Promise<string[]>;
   countByQueue(queueId: string): Promise<{ waiting: number; offered: number; oldestEnqueuedAt: Date | null }>;

@@ -1,5 +1,6 @@
 import { conversationLifecycle, type Conversation } from '../../ledger/conversation.entity.js';
 import { newId } from '../../shared/ids.js';
+import type { DomainEvent } from '../../shared/events.js';
 import type { OutboxSession } from '../../shared/ports/outbox.port.js';
 import type { Agent } from '../agent.entity.js';
 import type { Offer, RankedCandidate } from '../offer.entity.js';
@@ -38,7 +39,12 @@ export const makeOffer = async (session: OfferSession, input: OfferInput): Promi
  * (one per table). An agent given several offers is written once,
  * as of its last; each offer's `agent` is the agent as of that offer.
  */
-export const makeOffers = async (session: OfferSession, inputs: readonly OfferInput[]): Promise<Array<{ offer: Offer; agent: Agent; conversation: Conversation }>> => {
+export const makeOffers = async (
+  session: OfferSession,
+  inputs: readonly OfferInput[],
+  /** Events that come before the offers' own in the same outbox write (a presence change's). */
+  leading: readonly DomainEvent[] = [],
+): Promise<Array<{ offer: Offer; agent: Agent; conversation: Conversation }>> => {
   const made = inputs.map((input) => {
     const { conversation, item, queue, agent, now } = input;
     const offer: Offer = {
@@ -73,6 +79,6 @@ export const makeOffers = async (session: OfferSession, inputs: readonly OfferIn
       detail: input.detail, rule: input.rule ?? null, candidates: input.candidates ?? null,
     })),
   );
-  await session.outbox.add(made.map(({ offer }) => ({ type: 'offer.created' as const, offerId: offer.id, conversationId: offer.conversationId, agentId: offer.agentId, expiresAt: offer.expiresAt.toISOString() })));
+  await session.outbox.add([...leading, ...made.map(({ offer }) => ({ type: 'offer.created' as const, offerId: offer.id, conversationId: offer.conversationId, agentId: offer.agentId, expiresAt: offer.expiresAt.toISOString() }))]);
   return made.map(({ offer, agent, conversation }) => ({ offer, agent, conversation }));
 };

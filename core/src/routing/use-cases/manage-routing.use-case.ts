@@ -9,6 +9,7 @@ import { routingErrors } from '../routing.errors.js';
 import { DEFAULT_ROUTING_SETTINGS, type RoutingSettings } from '../routing-settings.js';
 import { DEFAULT_QUEUE_NAME } from './resolve-queue.js';
 import { settlePresence } from './settle-presence.js';
+import { offerOnAvailable } from './offer-on-available.js';
 import { relaxationFault } from '../relaxation.js';
 import type { RoutingSession } from '../ports/routing-store.port.js';
 import { isId } from '../../shared/ids.js';
@@ -61,7 +62,7 @@ export class ManageRouting {
   constructor(
     private readonly store: RoutingStore,
     private readonly clock: Clock,
-    private readonly settings: Pick<RoutingSettings, 'requeueOnOffline'> = DEFAULT_ROUTING_SETTINGS,
+    private readonly settings: Pick<RoutingSettings, 'requeueOnOffline'> & Partial<Pick<RoutingSettings, 'declineCooldownSeconds'>> = DEFAULT_ROUTING_SETTINGS,
   ) {}
 
   /** The queue every conversation without another destination goes to; created on first start. */
@@ -165,7 +166,12 @@ export class ManageRouting {
 
   /** Sets presence; an agent who is not available keeps no pending offer, and one who goes offline may hand back its work. */
   async setPresence(id: string, presence: Presence): Promise<Agent> {
-    const settled = await this.store.transaction((session) => settlePresence(session, id, presence, this.clock, this.settings));
+    const cooldown = { declineCooldownSeconds: this.settings.declineCooldownSeconds ?? DEFAULT_ROUTING_SETTINGS.declineCooldownSeconds };
+    const settled = await this.store.transaction((session) =>
+      // Just became available: the best waiting item it can take is offered in the same commit, not
+      // at the next pass (which the presence change plans all the same, for the rest of its room).
+      settlePresence(session, id, presence, this.clock, this.settings, (agent, events) => offerOnAvailable(session, this.clock, cooldown, agent, events)),
+    );
     if (!settled) throw routingErrors.agentNotFound(id);
     // An offer made in the instant between reading the agent's work and locking it: settle again.
     if (settled.missed > 0) await this.settle(id);

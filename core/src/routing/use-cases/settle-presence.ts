@@ -18,7 +18,17 @@ export interface Settled {
   requeued: number;
   /** Offers made to the agent after its work was read (a race with a router): settle again. */
   missed: number;
+  /** Whether the presence was changed (false: it was already `next`, or `next` was null). */
+  changed: boolean;
 }
+
+/**
+ * Called, with the agent's lock held, when an agent has just been set available (`agent`, not yet
+ * written, and the events to commit with it): it may offer the agent work, writing the agent and
+ * the events along with the offer, and then answers the agent as written; null: nothing was
+ * written, and the presence change writes them itself.
+ */
+export type OnAvailable = (agent: Agent, events: readonly DomainEvent[]) => Promise<Agent | null>;
 
 /**
  * Sets an agent's presence (or, with `next` null, re-applies the one it has) and what follows from
@@ -33,10 +43,12 @@ export const settlePresence = async (
   next: Presence | null,
   clock: Clock,
   settings: Pick<RoutingSettings, 'requeueOnOffline'>,
+  onAvailable?: OnAvailable,
 ): Promise<Settled | null> => {
-  const before = await session.agents.get(agentId);
-  if (!before) return null;
-  const target = next ?? before.presence;
+  // Going available touches no conversation: the agent's lock comes first, and one read of it.
+  const before = next === 'available' ? null : await session.agents.get(agentId);
+  if (next !== 'available' && !before) return null;
+  const target = next ?? before?.presence ?? 'available';
   const leaving = target !== 'available';
   const requeue = target === 'offline' && settings.requeueOnOffline;
 
@@ -51,10 +63,14 @@ export const settlePresence = async (
   let agent = await session.agents.get(agentId);
   if (!agent) return null;
   const events: DomainEvent[] = [];
-  if (next !== null && agent.presence !== next) {
+  const changed = next !== null && agent.presence !== next;
+  if (changed) {
     agent = { ...agent, presence: next, presenceSince: now, updatedAt: now };
-    await session.agents.update(agent);
     events.push({ type: 'agent.presence', agentId, presence: next });
+    // An offer made now writes the agent and these events with its own (one statement each).
+    const offered = next === 'available' && onAvailable ? await onAvailable(agent, events) : null;
+    if (offered) return { agent: offered, rescinded: 0, requeued: 0, missed: 0, changed };
+    await session.agents.update(agent);
   }
   let rescinded = 0;
   let requeued = 0;
@@ -91,7 +107,7 @@ export const settlePresence = async (
     }
   }
   if (events.length > 0) await session.outbox.add(events);
-  return { agent, rescinded, requeued, missed };
+  return { agent, rescinded, requeued, missed, changed };
 };
 
 /** Ends the agent's assignment of a conversation and records why. */

@@ -7,6 +7,7 @@ import type {
   QueueRepository,
   RoutingDecisionRepository,
   RoutingRuleRepository,
+  WaitingPlace,
   WorkItemRepository,
 } from '../../routing/ports/routing-store.port.js';
 import { effectivePriority, type Queue, type QueueAging } from '../../routing/queue.entity.js';
@@ -153,6 +154,14 @@ export class InMemoryWorkItemRepository implements WorkItemRepository {
       (a, b) => rank(b) - rank(a) || byTime(a.enqueuedAt, b.enqueuedAt) || byText(a.conversationId, b.conversationId),
       limit,
     );
+  }
+
+  async listSettled(queueId: string, limit: number, order: { now: Date; aging: QueueAging | null; settledBefore: Date }): Promise<WaitingPlace[]> {
+    const all = await this.listWaiting(queueId, Number.MAX_SAFE_INTEGER, order);
+    return all
+      .filter((w) => w.reasons.length > 0 || w.enqueuedAt.getTime() < order.settledBefore.getTime())
+      .slice(0, limit)
+      .map((w) => ({ conversationId: w.conversationId, priority: effectivePriority(w, order.aging, order.now), enqueuedAt: w.enqueuedAt }));
   }
 
   async queuesWithWaiting(): Promise<string[]> {

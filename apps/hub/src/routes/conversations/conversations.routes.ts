@@ -112,7 +112,7 @@ const routingRoute = createRoute({
             agentId: z.string().nullable(),
             queueId: z.string().nullable(),
             detail: z.string(),
-            rule: z.string().nullable().openapi({ description: 'offered: the rule that picked the winner (a strategy, sticky, after-decline-cooldown); queued: the routing rule that matched (routing-rule:<id>); relaxed: relaxation_step:<n>' }),
+            rule: z.string().nullable().openapi({ description: 'offered: the rule that picked the winner (a strategy, sticky, after-decline-cooldown, on-available: offered in the presence change that made the agent available); queued: the routing rule that matched (routing-rule:<id>); relaxed: relaxation_step:<n>' }),
             candidates: z
               .array(z.object({ agentId: z.string(), name: z.string(), rank: z.number(), unitsInUse: z.number(), freeUnits: z.number(), skillScore: z.number(), idleSince: z.string() }))
               .nullable()
