@@ -128,7 +128,6 @@ export class InMemoryStore implements Store {
       // Transactions already run one at a time: every lock is held from the start.
       lock: async () => {},
       lockAll: async () => {},
-      tryLockFirst: async (keys) => keys[0] ?? null,
       customers: guard(new InMemoryCustomerRepository(db)),
       identities: guard(new InMemoryIdentityRepository(db)),
       mergeSuggestions: guard(new InMemoryMergeSuggestionRepository(db)),

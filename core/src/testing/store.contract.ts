@@ -12,6 +12,8 @@ import type { JobQueue } from '../shared/ports/job-queue.port.js';
 import { systemClock } from '../shared/ports/clock.port.js';
 import { allPages, encodeCursor, type Page, type PageRequest } from '../shared/page.js';
 import type { Store, StoreSession } from '../store/store.port.js';
+import type { SettledQueue } from '../routing/ports/routing-store.port.js';
+import { lockKeys } from '../shared/lock-keys.js';
 import {
   aChain,
   aConversation,
@@ -815,21 +817,38 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const overtaking = { now: secondsAfter(T0, 45), aging: { everySeconds: 5, maxBoost: 100 } };
         expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, overtaking)))).toEqual(order([highOld, lowOld, highNew, lowNew]));
         expect(order(await read((s) => s.workItems.listWaiting(queueId, 10, { now: T0, aging: null })))).toEqual(order([highOld, highNew, lowOld, lowNew]));
-        // listSettled: the same order, with the effective priority and the enqueue time, of the items
-        // enqueued before `settledBefore` or left waiting by a pass with a reason.
-        const place = (w: typeof lowOld, priority: number) => ({ conversationId: w.conversationId, priority, enqueuedAt: w.enqueuedAt });
-        const all = { now: T0, aging: null, settledBefore: secondsAfter(T0, 100) };
-        expect(await read((s) => s.workItems.listSettled(queueId, 10, all))).toEqual([place(highOld, 5), place(highNew, 5), place(lowOld, 0), place(lowNew, 0)]);
-        expect(await read((s) => s.workItems.listSettled(queueId, 3, { ...overtaking, settledBefore: all.settledBefore }))).toEqual([place(highOld, 12), place(lowOld, 8), place(highNew, 8)]);
-        expect(await read((s) => s.workItems.listSettled(queueId, 10, { ...capped, settledBefore: all.settledBefore }))).toEqual([place(highOld, 65), place(highNew, 65), place(lowOld, 60), place(lowNew, 60)]);
-        expect(await read((s) => s.workItems.listSettled(newId(), 10, all))).toEqual([]);
+        // lockFirstSettled: in the same order, the items enqueued before `settledBefore` or left
+        // waiting by a pass with a reason; taken one after another in one transaction (its own
+        // locks are free to it, so what it took is passed as `except`).
+        const settledOrder = (queues: SettledQueue[], depth: number, at: { now: Date; settledBefore: Date }) =>
+          tx(async (s) => {
+            const taken: string[] = [];
+            for (;;) {
+              const id = await s.workItems.lockFirstSettled(queues, depth, taken.length === 0 ? at : { ...at, except: taken });
+              if (id === null) return taken;
+              taken.push(id);
+            }
+          });
+        const late = secondsAfter(T0, 100);
+        expect(await settledOrder([{ id: queueId, aging: null }], 10, { now: T0, settledBefore: late })).toEqual(order([highOld, highNew, lowOld, lowNew]));
+        // Each queue's head is `depth` deep, in its own aging's order.
+        expect(await settledOrder([{ id: queueId, aging: overtaking.aging }], 3, { now: overtaking.now, settledBefore: late })).toEqual(order([highOld, lowOld, highNew]));
+        expect(await settledOrder([{ id: newId(), aging: null }], 10, { now: T0, settledBefore: late })).toEqual([]);
+        expect(await tx((s) => s.workItems.lockFirstSettled([], 10, { now: T0, settledBefore: late }))).toBeNull();
+        // Two queues' heads merged: effective priority (each with its queue's aging), then age.
+        const otherId = newId();
+        const mid = aWorkItem({ queueId: otherId, priority: 3, enqueuedAt: secondsAfter(T0, 5) });
+        await tx((s) => s.workItems.insert(mid));
+        expect(await settledOrder([{ id: queueId, aging: null }, { id: otherId, aging: null }], 10, { now: T0, settledBefore: late })).toEqual(
+          order([highOld, highNew, mid, lowOld, lowNew]),
+        );
+        // As of T0 + 100 s, a step per second up to 10: mid is 3 + 10, ahead of the unaged 5s.
+        expect(
+          await settledOrder([{ id: queueId, aging: null }, { id: otherId, aging: { everySeconds: 1, maxBoost: 10 } }], 10, { now: late, settledBefore: late }),
+        ).toEqual(order([mid, highOld, highNew, lowOld, lowNew]));
         // As of T0 + 20 s, lowOld and highOld are settled by age; of the fresh ones, only lowNew, which a pass left waiting.
         await tx((s) => s.workItems.update({ ...lowNew, reasons: [{ code: 'all_at_capacity', detail: 'every skilled agent is at capacity' }] }));
-        expect(await read((s) => s.workItems.listSettled(queueId, 10, { now: T0, aging: null, settledBefore: secondsAfter(T0, 20) }))).toEqual([
-          place(highOld, 5),
-          place(lowOld, 0),
-          place(lowNew, 0),
-        ]);
+        expect(await settledOrder([{ id: queueId, aging: null }], 10, { now: T0, settledBefore: secondsAfter(T0, 20) })).toEqual(order([highOld, lowOld, lowNew]));
       });
 
       it('queuesWithWaiting and countByQueue describe what waits where', async () => {
@@ -1663,10 +1682,14 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(events).toEqual(['a locked', 'a done', 'b locked']);
       });
 
-      it('tryLockFirst() takes the first key no other transaction holds, skips held ones without waiting, and locks nothing after it', async () => {
-        const [k1, k2, k3] = [1, 2, 3].map((n) => `contract:${newId()}:${n}`) as [string, string, string];
-        expect(await tx((s) => s.tryLockFirst([]))).toBeNull();
-        expect(await tx((s) => s.tryLockFirst([k1, k2]))).toBe(k1);
+      it('lockFirstSettled() skips an item whose lock another transaction holds, without waiting, and locks nothing after it', async () => {
+        const queueId = newId();
+        const [first, second, third] = [1, 2, 3].map((n) => aWorkItem({ queueId, enqueuedAt: secondsAfter(T0, n) }));
+        await tx(async (s) => {
+          for (const w of [first!, second!, third!]) await s.workItems.insert(w);
+        });
+        const heads = [{ id: queueId, aging: null }];
+        const at = { now: secondsAfter(T0, 60), settledBefore: secondsAfter(T0, 60) };
         const gate = () => {
           let open: () => void = () => {};
           const opened = new Promise<void>((resolve) => {
@@ -1677,39 +1700,43 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         const aLocked = gate();
         const releaseA = gate();
         const releaseB = gate();
-        let bTook: (key: string | null) => void = () => {};
+        let bTook: (id: string | null) => void = () => {};
         const bTaken = new Promise<string | null>((resolve) => {
           bTook = resolve;
         });
+        // A router holds the first item's conversation.
         const a = tx(async (s) => {
-          await s.lock(k1);
+          await s.lock(lockKeys.conversation(first!.conversationId));
           await s.customers.get(newId());
           aLocked.open();
           await Promise.race([releaseA.opened, sleep(5000)]);
         });
         await aLocked.opened;
         const b = tx(async (s) => {
-          const taken = await s.tryLockFirst([k1, k2, k3]);
+          const taken = await s.workItems.lockFirstSettled(heads, 10, at);
           bTook(taken);
           await Promise.race([releaseB.opened, sleep(5000)]);
           return taken;
         });
         const early = await Promise.race([bTaken, sleep(1000).then(() => 'still waiting' as const)]);
         if (early === 'still waiting') {
-          // A store that runs one transaction at a time starts B once A has ended: k1 is free then.
+          // A store that runs one transaction at a time starts B once A has ended: the first is free then.
           releaseA.open();
           releaseB.open();
           await a;
-          expect(await b).toBe(k1);
+          expect(await b).toBe(first!.conversationId);
           return;
         }
-        // While A holds k1, B skipped it for k2 and left k3 free: a third transaction takes k3 without waiting.
-        expect(early).toBe(k2);
-        const third = await Promise.race([tx((t) => t.tryLockFirst([k2, k3])), sleep(1000).then(() => 'blocked')]);
+        // While A holds the first, B took the second and left the third free: a third transaction
+        // takes it without waiting, and one that may not take the third finds nothing free.
+        expect(early).toBe(second!.conversationId);
+        const next = await Promise.race([tx((t) => t.workItems.lockFirstSettled(heads, 10, at)), sleep(1000).then(() => 'blocked')]);
+        const none = await Promise.race([tx((t) => t.workItems.lockFirstSettled(heads, 10, { ...at, except: [third!.conversationId] })), sleep(1000).then(() => 'blocked')]);
         releaseA.open();
         releaseB.open();
         await Promise.all([a, b]);
-        expect(third).toBe(k3);
+        expect(next).toBe(third!.conversationId);
+        expect(none).toBeNull();
       });
 
       it('lock() in a read session does not fail', async () => {

@@ -48,16 +48,6 @@ export const createStoreSession = (manager: EntityManager, inTransaction: boolea
     // count() answers one row however many keys (the locks are still taken row by row, in order).
     await execute(manager, 'SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k', [sorted]);
   },
-  async tryLockFirst(keys: readonly string[]): Promise<string | null> {
-    if (!inTransaction || keys.length === 0) return null;
-    // No ORDER BY: the rows come from unnest in array order and LIMIT stops at the first lock taken,
-    // so the keys after it are never tried (a sort would try, and take, every free one first).
-    const rows = await manager.query<{ k: string }[]>(
-      'SELECT k FROM unnest($1::text[]) AS k WHERE pg_try_advisory_xact_lock(hashtextextended(k, 0)) LIMIT 1',
-      [keys],
-    );
-    return rows[0]?.k ?? null;
-  },
   customers: new TypeormCustomerRepository(manager),
   identities: new TypeormIdentityRepository(manager),
   mergeSuggestions: new TypeormMergeSuggestionRepository(manager),

@@ -29,12 +29,10 @@ export interface AgentRepository {
   updateMany(agents: readonly Agent[]): Promise<void>;
 }
 
-/** Where a waiting item stands in its queue. */
-export interface WaitingPlace {
-  conversationId: string;
-  /** The effective priority as of the listing's `now` (the stored one without aging). */
-  priority: number;
-  enqueuedAt: Date;
+/** A queue whose settled items `lockFirstSettled` looks at, with its aging. */
+export interface SettledQueue {
+  id: string;
+  aging: QueueAging | null;
 }
 
 export interface WorkItemRepository {
@@ -53,13 +51,17 @@ export interface WorkItemRepository {
    */
   listWaiting(queueId: string, limit: number, order?: { now: Date; aging: QueueAging | null }): Promise<WorkItem[]>;
   /**
-   * The settled waiting items in `listWaiting`'s order, without the items: each one's conversation,
-   * priority (effective, with `aging`) and enqueue time, so that several queues' heads can be
-   * merged. Settled: a routing pass has left the item waiting with a reason, or it was enqueued
-   * before `settledBefore` (a pass has had time to see it). A light read for a deep look: an agent
-   * who becomes available looks past the page a pass may hold.
+   * In a transaction: takes, without waiting, the lock of the conversation (`lockKeys.conversation`)
+   * of the first settled waiting item of `queues` whose lock no other transaction holds, and answers
+   * its conversation (null: none is free). The queues' heads, the first `depth` of each, are merged
+   * in `listWaiting`'s order: effective priority as of `now` (with each queue's `aging`), then
+   * enqueue time, then conversation id. Settled: a routing pass has left the item waiting with a
+   * reason, or it was enqueued before `settledBefore`. Held items are skipped, and none after the
+   * one taken is locked: one round trip that never waits. `except`: conversations not to take (a
+   * transaction's own locks are free to it: those it has tried already). The item may have changed
+   * in the instant before its lock was taken: read it again under the lock.
    */
-  listSettled(queueId: string, limit: number, order: { now: Date; aging: QueueAging | null; settledBefore: Date }): Promise<WaitingPlace[]>;
+  lockFirstSettled(queues: readonly SettledQueue[], depth: number, at: { now: Date; settledBefore: Date; except?: readonly string[] }): Promise<string | null>;
   /** Ids of queues that have waiting items (the sweeper routes them). */
   queuesWithWaiting(): Promise<string[]>;
   countByQueue(queueId: string): Promise<{ waiting: number; offered: number; oldestEnqueuedAt: Date | null }>;

@@ -1,8 +1,6 @@
-import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { DomainEvent } from '../../shared/events.js';
 import type { RoutingUnit } from '../ports/routing-transactions.js';
-import type { WaitingPlace } from '../ports/routing-store.port.js';
 import { BusinessClock } from '../business-hours.js';
 import { eligibleFor, hasSkills, type Candidate } from '../eligibility.js';
 import { emptyLoad, type Agent } from '../agent.entity.js';
@@ -24,9 +22,6 @@ const DEPTH = ROUTING_PAGE + 56;
 const FRESH_MS = 2_000;
 /** Items tried under their lock before leaving the agent to the next pass (one not eligible, say). */
 const ATTEMPTS = 3;
-
-const before = (a: WaitingPlace, b: WaitingPlace): number =>
-  b.priority - a.priority || a.enqueuedAt.getTime() - b.enqueuedAt.getTime() || (a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : 0);
 
 /**
  * An agent who has just become available is offered, in that instant, the best settled item it can
@@ -67,17 +62,16 @@ export const offerOnAvailable = async (
     if (queue && hasSkills(agent, queue.skills) && BusinessClock.of(queue.businessHours).isOpen(now)) queues.set(queue.id, queue);
   }
   if (queues.size === 0) return null;
-  const settledBefore = new Date(now.getTime() - FRESH_MS);
-  const heads = await Promise.all([...queues.values()].map((queue) => session.workItems.listSettled(queue.id, DEPTH, { now, aging: queue.aging, settledBefore })));
-  let places = heads.flat().sort(before).slice(0, DEPTH);
+  const settled = [...queues.values()].map((queue) => ({ id: queue.id, aging: queue.aging }));
   const candidate: Candidate = { agent, load: loads.get(agent.id) ?? emptyLoad() };
-  for (let attempt = 0; attempt < ATTEMPTS && places.length > 0; attempt += 1) {
-    const key = await session.tryLockFirst(places.map((p) => lockKeys.conversation(p.conversationId)));
-    if (key === null) return null;
-    // The places before the one taken are held by another router: they are its to decide.
-    const at = places.findIndex((p) => lockKeys.conversation(p.conversationId) === key);
-    const conversationId = places[at]!.conversationId;
-    places = places.slice(at + 1);
+  const settledBefore = new Date(now.getTime() - FRESH_MS);
+  const tried: string[] = [];
+  for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    // Items a pass holds are skipped: they are its to decide. Each try looks afresh, so an item
+    // another agent took a moment ago is not tried again.
+    const conversationId = await session.workItems.lockFirstSettled(settled, DEPTH, { now, settledBefore, except: tried });
+    if (conversationId === null) return null;
+    tried.push(conversationId);
     // Under its lock, read what the offer relies on (one round trip).
     const [[item], [conversation]] = await Promise.all([session.workItems.getMany([conversationId]), session.conversations.getMany([conversationId])]);
     const offered = item && conversation ? await offerHeld(session, clock, settings, candidate, item, conversation, queues, leading) : null;

@@ -63,6 +63,9 @@ const sameLoad = (a: AgentLoad, b: AgentLoad): boolean => {
 };
 
 /** Whether an agent re-read under its lock is what the plan assumed (agents are plain JSON-able rows). */
+/** Whether an item read again is the one a plan was made on (every write of an item changes some field). */
+const sameItem = (a: WorkItem, b: WorkItem): boolean => JSON.stringify(a) === JSON.stringify(b);
+
 const sameCandidate = (a: Candidate | undefined, b: Candidate | null): boolean =>
   a !== undefined && b !== null && sameLoad(a.load, b.load) && JSON.stringify(a.agent) === JSON.stringify(b.agent);
 
@@ -136,8 +139,10 @@ export class RouteQueue {
       let batch = staying;
       const cheapest = cheapestCost(queue);
       for (let page = 1; ; page++) {
-        // Deeper pages lock only the items someone can take: a pass must not hold a thousand locks.
-        const [held] = await Promise.all([page === 1 ? this.holdItems(session, batch) : new Map<string, Held>(), loadSkilled(batch)]);
+        // A page locks only the items the plan gives to someone (and those whose reason it rewrites),
+        // not the whole page: the rest stay free for an agent coming online meanwhile to take.
+        const held = new Map<string, Held>();
+        await loadSkilled(batch);
         const offers = await this.routePage(session, queue, batch, base, others, next, held);
         // Offers made: another pass starts again from the head (keeps each pass's transaction short).
         if (offers > 0) return done(offers, batch.length === BATCH);
@@ -152,15 +157,6 @@ export class RouteQueue {
         if (batch.length === 0) return done(0, false);
       }
     });
-  }
-
-  /**
-   * Locks a page's conversations (sorted, in one statement) and reads their items and conversations
-   * in one round trip; held until the pass commits.
-   */
-  private async holdItems(session: RoutingUnit, batch: readonly WorkItem[]): Promise<Map<string, Held>> {
-    await session.lockAll(batch.map((item) => lockKeys.conversation(item.conversationId)));
-    return this.readHeld(session, batch);
   }
 
   private async readHeld(session: RoutingUnit, batch: readonly WorkItem[]): Promise<Map<string, Held>> {
@@ -227,7 +223,11 @@ export class RouteQueue {
         newAgents.length > 0 ? session.agents.getMany(newAgents) : [],
         newAgents.length > 0 ? session.assignments.loads(newAgents) : new Map<string, AgentLoad>(),
       ]);
-      let changed = newItems.length > 0;
+      // Planned on items as listed: decide again only if one is not, under its lock, what was listed.
+      let changed = newItems.some((item) => {
+        const h = rows.get(item.conversationId);
+        return !waiting(h) || !sameItem(item, h.current);
+      });
       for (const [id, h] of rows) held.set(id, h);
       const agentOf = new Map(agents.map((a) => [a.id, a]));
       for (const id of newAgents) {

@@ -8,12 +8,6 @@ export interface SessionLocks {
   lock(key: string): Promise<void>;
   /** `lock` for many keys in one round trip; taken in sorted order, so two callers never deadlock on them. */
   lockAll(keys: readonly string[]): Promise<void>;
-  /**
-   * Takes the lock of the first of `keys`, in the order given, that no other transaction holds, and
-   * answers that key (null: every one is held, or outside a transaction). Held keys are skipped, not
-   * waited for, and no key after the one taken is locked: one round trip, and it never waits.
-   */
-  tryLockFirst(keys: readonly string[]): Promise<string | null>;
 }
 
 /**

@@ -7,7 +7,7 @@ import type {
   QueueRepository,
   RoutingDecisionRepository,
   RoutingRuleRepository,
-  WaitingPlace,
+  SettledQueue,
   WorkItemRepository,
 } from '../../routing/ports/routing-store.port.js';
 import { effectivePriority, type Queue, type QueueAging } from '../../routing/queue.entity.js';
@@ -156,12 +156,22 @@ export class InMemoryWorkItemRepository implements WorkItemRepository {
     );
   }
 
-  async listSettled(queueId: string, limit: number, order: { now: Date; aging: QueueAging | null; settledBefore: Date }): Promise<WaitingPlace[]> {
-    const all = await this.listWaiting(queueId, Number.MAX_SAFE_INTEGER, order);
-    return all
-      .filter((w) => w.reasons.length > 0 || w.enqueuedAt.getTime() < order.settledBefore.getTime())
-      .slice(0, limit)
-      .map((w) => ({ conversationId: w.conversationId, priority: effectivePriority(w, order.aging, order.now), enqueuedAt: w.enqueuedAt }));
+  async lockFirstSettled(queues: readonly SettledQueue[], depth: number, at: { now: Date; settledBefore: Date; except?: readonly string[] }): Promise<string | null> {
+    const except = new Set(at.except ?? []);
+    // Transactions run one at a time: no lock is ever held by another, so the first settled item is taken.
+    const heads = await Promise.all(
+      queues.map(async (queue) =>
+        (await this.listWaiting(queue.id, Number.MAX_SAFE_INTEGER, { now: at.now, aging: queue.aging }))
+          .filter((w) => w.reasons.length > 0 || w.enqueuedAt.getTime() < at.settledBefore.getTime())
+          .slice(0, depth)
+          .filter((w) => !except.has(w.conversationId))
+          .map((w) => ({ w, priority: effectivePriority(w, queue.aging, at.now) })),
+      ),
+    );
+    const [first] = heads
+      .flat()
+      .sort((a, b) => b.priority - a.priority || a.w.enqueuedAt.getTime() - b.w.enqueuedAt.getTime() || (a.w.conversationId < b.w.conversationId ? -1 : a.w.conversationId > b.w.conversationId ? 1 : 0));
+    return first?.w.conversationId ?? null;
   }
 
   async queuesWithWaiting(): Promise<string[]> {

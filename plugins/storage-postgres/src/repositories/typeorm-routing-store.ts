@@ -1,6 +1,7 @@
 import {
   emptyLoad,
   isId,
+  lockKeys,
   type Agent,
   type AgentLoad,
   type AgentRepository,
@@ -17,7 +18,7 @@ import {
   type RoutingDecisionRepository,
   type QueueAging,
   type WorkItem,
-  type WaitingPlace,
+  type SettledQueue,
   type WorkItemRepository,
 } from '@switchboard/core';
 import { IsNull, LessThanOrEqual, type EntityManager, type Repository } from 'typeorm';
@@ -228,22 +229,38 @@ export class TypeormWorkItemRepository implements WorkItemRepository {
     return rows.map(toWorkItem);
   }
 
-  async listSettled(queueId: string, limit: number, order: { now: Date; aging: QueueAging | null; settledBefore: Date }): Promise<WaitingPlace[]> {
-    if (!isId(queueId)) return [];
-    // The same order as listWaiting, reading three columns (the index's, bar the effective priority).
-    const aging = order.aging;
-    const effective = aging
-      ? 'priority + LEAST($4::int, GREATEST(0, floor(extract(epoch FROM ($5::timestamptz - enqueued_at)) / $6::int)))::int'
-      : 'priority';
-    const params: unknown[] = [queueId, pageSize(limit), order.settledBefore.toISOString()];
-    if (aging) params.push(aging.maxBoost, order.now.toISOString(), aging.everySeconds);
-    const rows = await this.manager.query<{ conversation_id: string; effective: number; enqueued_at: Date | string }[]>(
-      `SELECT conversation_id, ${effective} AS effective, enqueued_at FROM work_items
-        WHERE queue_id = $1 AND state = 'waiting' AND (enqueued_at < $3::timestamptz OR reasons <> '[]'::jsonb)
-        ORDER BY ${aging ? 'effective DESC' : 'priority DESC'}, enqueued_at ASC, conversation_id ASC LIMIT $2`,
+  async lockFirstSettled(queues: readonly SettledQueue[], depth: number, at: { now: Date; settledBefore: Date; except?: readonly string[] }): Promise<string | null> {
+    // $1 the lock key's prefix (lockKeys.conversation, so the key is the one session.lock takes), $2
+    // each queue's depth, $3 settledBefore, $4 now, $5 the conversations not to take; then each
+    // queue's id, and its aging if it has one.
+    const except = (at.except ?? []).filter(isId);
+    const params: unknown[] = [lockKeys.conversation(''), pageSize(depth), at.settledBefore.toISOString(), at.now.toISOString(), except];
+    const heads = queues
+      .filter((queue) => isId(queue.id))
+      .map(({ id, aging }) => {
+        params.push(id);
+        const queueParam = `$${params.length}`;
+        let effective = 'priority';
+        if (aging) {
+          params.push(aging.maxBoost, aging.everySeconds);
+          effective = `priority + LEAST($${params.length - 1}::int, GREATEST(0, floor(extract(epoch FROM ($4::timestamptz - enqueued_at)) / $${params.length}::int)))::int`;
+        }
+        // Each head in listWaiting's order (the index's, bar aging), settled items only.
+        return `(SELECT conversation_id, ${effective} AS effective, enqueued_at FROM work_items
+          WHERE queue_id = ${queueParam}::uuid AND state = 'waiting' AND (enqueued_at < $3::timestamptz OR reasons <> '[]'::jsonb)
+          ORDER BY ${aging ? 'effective' : 'priority'} DESC, enqueued_at ASC, conversation_id ASC LIMIT $2)`;
+      });
+    if (heads.length === 0) return null;
+    // The merged heads are sorted below the lock's filter, and LIMIT stops at the first lock taken:
+    // the try (volatile) is never pushed into the sorted subquery, so no item after it is tried.
+    const rows = await this.manager.query<{ id: string }[]>(
+      `SELECT s.conversation_id::text AS id FROM (
+         SELECT conversation_id, effective, enqueued_at FROM (${heads.join(' UNION ALL ')}) AS heads
+          ORDER BY effective DESC, enqueued_at ASC, conversation_id ASC) AS s
+        WHERE s.conversation_id <> ALL($5::uuid[]) AND pg_try_advisory_xact_lock(hashtextextended($1 || s.conversation_id::text, 0)) LIMIT 1`,
       params,
     );
-    return rows.map((r) => ({ conversationId: r.conversation_id, priority: Number(r.effective), enqueuedAt: new Date(r.enqueued_at) }));
+    return rows[0]?.id ?? null;
   }
 
   async queuesWithWaiting(): Promise<string[]> {
