@@ -21,6 +21,11 @@ export interface ItemNeeds {
 export interface DeclinePolicy {
   now: Date;
   cooldownSeconds: number;
+  /**
+   * Set when `available` holds only the agents skilled for some item (a routing pass's) and some
+   * agent is available: an item nobody there can take then waits for want of skills, not of agents.
+   */
+  othersAvailable?: boolean;
 }
 
 export const hasSkills = (agent: Pick<Agent, 'skills'>, required: Record<string, number>): boolean =>
@@ -43,7 +48,7 @@ export interface Eligibility {
 
 /** Filters available agents for one item and explains an empty result. */
 export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[], policy?: DeclinePolicy): Eligibility => {
-  if (available.length === 0) {
+  if (available.length === 0 && !policy?.othersAvailable) {
     return { eligible: [], reasons: [{ code: 'nobody_available', detail: 'no agent is available' }] };
   }
   const alternatives = item.alternatives ?? [];

@@ -731,6 +731,31 @@ export const runStoreContract = (name: string, makeStore: () => Promise<StoreUnd
         expect(await read((s) => s.agents.get(newId()))).toBeNull();
       });
 
+      it('lists the agents of a presence skilled for one of several sets, by name, and the first so many', async () => {
+        // A skill of its own, so that agents of other tests never match.
+        const skill = `contract-${uniqueToken()}`;
+        const presence = 'busy' as const;
+        const expert = anAgent({ name: `A ${skill}`, presence, skills: { [skill]: 3, billing: 1 } });
+        const novice = anAgent({ name: `B ${skill}`, presence, skills: { [skill]: 1 } });
+        const billing = anAgent({ name: `C ${skill}`, presence, skills: { [`${skill}-billing`]: 2 } });
+        const elsewhere = anAgent({ name: `D ${skill}`, presence: 'away', skills: { [skill]: 5 } });
+        await tx(async (s) => {
+          for (const a of [billing, novice, expert, elsewhere]) await s.agents.insert(a);
+        });
+        const skilledFor = (sets: Record<string, number>[]) => read(async (s) => ids(await s.agents.listByPresence(presence, { skilledFor: sets })));
+        expect(await skilledFor([{ [skill]: 2 }])).toEqual([expert.id]);
+        expect(await skilledFor([{ [skill]: 1 }])).toEqual([expert.id, novice.id]);
+        expect(await skilledFor([{ [skill]: 2, billing: 1 }, { [`${skill}-billing`]: 2 }])).toEqual([expert.id, billing.id]);
+        expect(await skilledFor([{ [skill]: 1, billing: 2 }])).toEqual([]);
+        expect(await skilledFor([])).toEqual([]);
+        // An empty set asks for no skill: every agent of the presence matches.
+        expect(await skilledFor([{}])).toEqual(expect.arrayContaining([expert.id, novice.id, billing.id]));
+        expect(await skilledFor([{}])).not.toContain(elsewhere.id);
+        const first = await read(async (s) => ids(await s.agents.listByPresence(presence, { limit: 1 })));
+        expect(first).toHaveLength(1);
+        expect(ids(await read((s) => s.agents.listByPresence(presence)))[0]).toBe(first[0]);
+      });
+
       it('getMany answers the agents that exist among the ids asked for, each once', async () => {
         const a = anAgent({ skills: { english: 3 }, lastOfferAt: secondsAfter(T0, 2) });
         const b = anAgent({ presence: 'away' });

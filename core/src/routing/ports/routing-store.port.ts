@@ -15,6 +15,12 @@ export interface QueueRepository {
   delete(id: string): Promise<void>;
 }
 
+/** Which agents of a presence `listByPresence` answers. */
+export interface AgentFilter {
+  skilledFor?: readonly Record<string, number>[];
+  limit?: number;
+}
+
 export interface AgentRepository {
   insert(agent: Agent): Promise<void>;
   get(id: string): Promise<Agent | null>;
@@ -22,8 +28,12 @@ export interface AgentRepository {
   getMany(ids: readonly string[]): Promise<Agent[]>;
   /** By name, then id. */
   list(page: PageRequest): Promise<Page<Agent>>;
-  /** Every agent with that presence, by name then id: routing reads them all. */
-  listByPresence(presence: Agent['presence']): Promise<Agent[]>;
+  /**
+   * The agents with that presence, by name then id. `skilledFor`: only those who have every skill of
+   * one of the sets at its level or above (`hasSkills`; an empty list matches nobody), so that a
+   * routing pass reads the agents its items could go to, not all of them; `limit`: the first so many.
+   */
+  listByPresence(presence: Agent['presence'], filter?: AgentFilter): Promise<Agent[]>;
   update(agent: Agent): Promise<void>;
   /** `update` for several agents (one each) at once. */
   updateMany(agents: readonly Agent[]): Promise<void>;

@@ -91,14 +91,14 @@ export class RouteQueue {
   async run(queueId: string): Promise<{ offers: number; more: boolean; nextRelaxationAt?: Date }> {
     return this.store.transaction(async (session) => {
       await session.lock(lockKeys.queue(queueId));
-      // Read together (one round trip); the agents are only used if the queue is there and open.
-      const [queue, agents] = await Promise.all([session.queues.get(queueId), session.agents.listByPresence('available')]);
+      // Read together (one round trip): the queue, and whether anybody is available at all.
+      const [queue, someone] = await Promise.all([session.queues.get(queueId), session.agents.listByPresence('available', { limit: 1 })]);
       if (!queue) return { offers: 0, more: false };
       // Closed: items wait (the explainer says `outside_hours`); the sweeper routes again once open.
       if (!BusinessClock.of(queue.businessHours).isOpen(this.clock.now())) return { offers: 0, more: false };
       // With nobody available there is nothing to decide: skip reading the backlog.
       // Overflow moves items whoever is available.
-      if (agents.length === 0 && !queue.overflow) return { offers: 0, more: false };
+      if (someone.length === 0 && !queue.overflow) return { offers: 0, more: false };
       const [items, others] = await Promise.all([
         session.workItems.listWaiting(queueId, BATCH, { now: this.clock.now(), aging: queue.aging }),
         this.widenedTo(session, queue),
@@ -106,15 +106,17 @@ export class RouteQueue {
       if (items.length === 0) return { offers: 0, more: false };
 
       const staying = queue.overflow ? await this.overflow(session, queue, items) : items;
-      if (agents.length === 0) return { offers: 0, more: false };
+      if (someone.length === 0) return { offers: 0, more: false };
 
       // The agents as this pass knows them, by id (in listing order); replaced once read under their lock.
-      // Loads are read only for agents skilled for some item of a page (`loadSkilled`): the others
-      // cannot be eligible, so their placeholder load is never looked at, and a queue served by 20
-      // of 1,000 available agents reads 20 loads. An agent whose load turns out other than read (or
-      // than the placeholder) under its lock makes the page be decided again, as before.
-      const base = new Map<string, Candidate>(agents.map((agent) => [agent.id, { agent, load: emptyLoad() }]));
+      // Only agents skilled for some item of a page are read, with their loads (`readSkilled`): the
+      // others cannot be eligible, and a queue served by 20 of 1,000 available agents reads 20. An
+      // agent whose row or load turns out other than read under its lock makes the page be decided
+      // again, as before.
+      const base = new Map<string, Candidate>();
       const loaded = new Set<string>();
+      const asked = new Set<string>();
+      let everyone = false;
       const loadAgents = async (ids: readonly string[]) => {
         if (ids.length === 0) return;
         const loads = await session.assignments.loads(ids);
@@ -124,15 +126,21 @@ export class RouteQueue {
           loaded.add(id);
         }
       };
-      const loadSkilled = (batch: readonly WorkItem[]) => {
+      const readSkilled = async (batch: readonly WorkItem[]) => {
         const now = this.clock.now();
         const wanted = new Map<string, Record<string, number>>();
         for (const item of batch) {
           const needs = relaxedNeeds(item, queue.relaxation, others, now);
           for (const skills of [needs.skills, ...needs.alternatives]) wanted.set(JSON.stringify(skills), skills);
         }
+        const unasked = [...wanted].filter(([key]) => !asked.has(key));
+        if (!everyone && unasked.length > 0) {
+          const found = await session.agents.listByPresence('available', { skilledFor: unasked.map(([, skills]) => skills) });
+          for (const agent of found) if (!base.has(agent.id)) base.set(agent.id, { agent, load: emptyLoad() });
+          for (const [key] of unasked) asked.add(key);
+        }
         const sets = [...wanted.values()];
-        return loadAgents(agents.filter((a) => !loaded.has(a.id) && sets.some((skills) => hasSkills(a, skills))).map((a) => a.id));
+        return loadAgents([...base.values()].filter((c) => !loaded.has(c.agent.id) && sets.some((skills) => hasSkills(c.agent, skills))).map((c) => c.agent.id));
       };
       const next = { at: Number.POSITIVE_INFINITY };
       const done = (offers: number, more: boolean) => (Number.isFinite(next.at) ? { offers, more, nextRelaxationAt: new Date(next.at) } : { offers, more });
@@ -142,7 +150,7 @@ export class RouteQueue {
         // A page locks only the items the plan gives to someone (and those whose reason it rewrites),
         // not the whole page: the rest stay free for an agent coming online meanwhile to take.
         const held = new Map<string, Held>();
-        await loadSkilled(batch);
+        await readSkilled(batch);
         const offers = await this.routePage(session, queue, batch, base, others, next, held);
         // Offers made: another pass starts again from the head (keeps each pass's transaction short).
         if (offers > 0) return done(offers, batch.length === BATCH);
@@ -150,7 +158,15 @@ export class RouteQueue {
         // Nobody could take the head of the queue, but an agent has room for a cheaper item (another
         // channel): look further back rather than leave those waiting behind it despite spare capacity.
         if (page >= MAX_PAGES) return done(0, false);
-        await loadAgents(agents.filter((a) => !loaded.has(a.id)).map((a) => a.id));
+        if (!everyone) {
+          // Anyone's room counts here: read every available agent, in listing order, keeping those known.
+          const all = await session.agents.listByPresence('available');
+          const known = new Map(base);
+          base.clear();
+          for (const agent of all) base.set(agent.id, known.get(agent.id) ?? { agent, load: emptyLoad() });
+          everyone = true;
+        }
+        await loadAgents([...base.keys()].filter((id) => !loaded.has(id)));
         if (![...base.values()].some((c) => c.agent.capacity.units - c.load.units >= cheapest)) return done(0, false);
         const deeper = await session.workItems.listWaiting(queueId, BATCH * (page + 1), { now: this.clock.now(), aging: queue.aging });
         batch = deeper.slice(BATCH * page);
@@ -183,7 +199,8 @@ export class RouteQueue {
   ): Promise<number> {
     const now = this.clock.now();
     // Why an item waits is not stored: the routing explainer works it out from the agents as they are.
-    const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds };
+    // Only skilled agents are in `base`, and someone was available when the pass began.
+    const policy = { now, cooldownSeconds: this.settings.declineCooldownSeconds, othersAvailable: true };
     // Items read under their lock that no longer wait (answered, moved) are left out.
     const live = batch.filter((item) => !held.has(item.conversationId) || waiting(held.get(item.conversationId)));
     // Relaxation widens what the item needs with its wait; its place (priority, enqueue time) stays.

@@ -1,6 +1,7 @@
 import { emptyLoad, type Agent, type AgentLoad } from '../../routing/agent.entity.js';
 import type { Assignment, Offer, OfferStatus, RoutingDecision } from '../../routing/offer.entity.js';
 import type {
+  AgentFilter,
   AgentRepository,
   AssignmentRepository,
   OfferRepository,
@@ -10,6 +11,7 @@ import type {
   SettledQueue,
   WorkItemRepository,
 } from '../../routing/ports/routing-store.port.js';
+import { hasSkills } from '../../routing/eligibility.js';
 import { effectivePriority, type Queue, type QueueAging } from '../../routing/queue.entity.js';
 import type { WorkItem } from '../../routing/work-item.entity.js';
 import type { RoutingRule } from '../../routing/routing-rule.entity.js';
@@ -97,8 +99,10 @@ export class InMemoryAgentRepository implements AgentRepository {
     return keysetPage(this.db.agents.values(), byAgentName, page);
   }
 
-  async listByPresence(presence: Agent['presence']): Promise<Agent[]> {
-    return sortedCopies(this.db.agents.values().filter((a) => a.presence === presence), byName);
+  async listByPresence(presence: Agent['presence'], filter: AgentFilter = {}): Promise<Agent[]> {
+    const { skilledFor, limit } = filter;
+    const matching = this.db.agents.values().filter((a) => a.presence === presence && (skilledFor === undefined || skilledFor.some((skills) => hasSkills(a, skills))));
+    return sortedCopies(matching, byName).slice(0, limit ?? Number.MAX_SAFE_INTEGER);
   }
 
   async update(agent: Agent): Promise<void> {

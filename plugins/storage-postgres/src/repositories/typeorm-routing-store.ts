@@ -3,6 +3,7 @@ import {
   isId,
   lockKeys,
   type Agent,
+  type AgentFilter,
   type AgentLoad,
   type AgentRepository,
   type Assignment,
@@ -138,12 +139,23 @@ export class TypeormAgentRepository implements AgentRepository {
     return toPage(rows, size, toAgent, (r) => ({ keys: [r.name], id: r.id }));
   }
 
-  async listByPresence(presence: Agent['presence']): Promise<Agent[]> {
-    // Every routing pass reads them all: a plain statement rather than the query builder and hydration.
-    const rows = await this.rows.manager.query<AgentRow[]>(
-      `SELECT ${selectList(this.rows.manager, AgentSchema)} FROM agents WHERE presence = $1 ORDER BY name ASC, id ASC`,
-      [presence],
-    );
+  async listByPresence(presence: Agent['presence'], filter: AgentFilter = {}): Promise<Agent[]> {
+    // Every routing pass reads them: a plain statement rather than the query builder and hydration.
+    const params: unknown[] = [presence];
+    let where = 'presence = $1';
+    if (filter.skilledFor !== undefined) {
+      // Some set of which no skill is missing or below its level (hasSkills: a missing skill is level 0).
+      params.push(JSON.stringify(filter.skilledFor));
+      where += ` AND EXISTS (SELECT 1 FROM jsonb_array_elements($${params.length}::jsonb) AS wanted(skills)
+        WHERE NOT EXISTS (SELECT 1 FROM jsonb_each_text(wanted.skills) AS need(skill, level)
+          WHERE COALESCE((agents.skills ->> need.skill)::numeric, 0) < need.level::numeric))`;
+    }
+    let limit = '';
+    if (filter.limit !== undefined) {
+      params.push(Math.max(0, Math.floor(filter.limit)));
+      limit = ` LIMIT $${params.length}`;
+    }
+    const rows = await this.rows.manager.query<AgentRow[]>(`SELECT ${selectList(this.rows.manager, AgentSchema)} FROM agents WHERE ${where} ORDER BY name ASC, id ASC${limit}`, params);
     return rows.map(toAgent);
   }
 
