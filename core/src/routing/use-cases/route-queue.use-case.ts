@@ -62,10 +62,10 @@ const sameLoad = (a: AgentLoad, b: AgentLoad): boolean => {
   return [...channels].every((channel) => (a.perChannel[channel] ?? 0) === (b.perChannel[channel] ?? 0));
 };
 
-/** Whether an agent re-read under its lock is what the plan assumed (agents are plain JSON-able rows). */
 /** Whether an item read again is the one a plan was made on (every write of an item changes some field). */
 const sameItem = (a: WorkItem, b: WorkItem): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** Whether an agent re-read under its lock is what the plan assumed (agents are plain JSON-able rows). */
 const sameCandidate = (a: Candidate | undefined, b: Candidate | null): boolean =>
   a !== undefined && b !== null && sameLoad(a.load, b.load) && JSON.stringify(a.agent) === JSON.stringify(b.agent);
 
