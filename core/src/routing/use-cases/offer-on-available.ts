@@ -13,7 +13,7 @@ import type { RoutingSettings } from '../routing-settings.js';
 import { makeOffers } from './make-offer.js';
 import { ROUTING_PAGE } from './route-queue.use-case.js';
 
-/** How far down its queues an agent looks: past the page a routing pass may hold locked right now. */
+/** How far down its queues an agent looks: past the items a routing pass may hold locked right now. */
 const DEPTH = ROUTING_PAGE + 56;
 /**
  * An item younger than this that no pass has left waiting yet is the pass's to place: its routing

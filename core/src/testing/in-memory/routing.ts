@@ -174,7 +174,7 @@ export class InMemoryWorkItemRepository implements WorkItemRepository {
     );
     const [first] = heads
       .flat()
-      .sort((a, b) => b.priority - a.priority || a.w.enqueuedAt.getTime() - b.w.enqueuedAt.getTime() || (a.w.conversationId < b.w.conversationId ? -1 : a.w.conversationId > b.w.conversationId ? 1 : 0));
+      .sort((a, b) => b.priority - a.priority || byTime(a.w.enqueuedAt, b.w.enqueuedAt) || byText(a.w.conversationId, b.w.conversationId));
     return first?.w.conversationId ?? null;
   }
 
