@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { aMail, mailboxSpec, REPO_ROOT, startDovecot, startEmailHub, startSmtpSink, waitUntil } from '@switchboard/tests';
 import { intFromEnv } from './bench-env.js';
 import { printProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
+import { cpuSeconds, pidsNamed } from './process-cpu.js';
 
 // IMAP ingest: N mails of mixed sizes in a Dovecot mailbox, read into the ledger by the email
 // channel (PostgreSQL, in-process hub), against the raw baseline: imapflow alone fetching the same
@@ -30,8 +31,7 @@ const countStatements = () => {
   const Connection = createRequire(`${REPO_ROOT}package.json`)('pg/lib/connection.js') as { prototype: Record<string, (...args: unknown[]) => unknown> };
   const proto = Connection.prototype;
   const counts = { roundTrips: 0, kinds: new Map<string, number>() };
-  const kindOf = (text: string) => {
-    const head = text.trimStart().slice(0, 2000);
+  const kindOf = (head: string) => {
     const verb = /^(BEGIN|START TRANSACTION|COMMIT|ROLLBACK)/i.exec(head)?.[1];
     if (verb) return verb.toUpperCase();
     if (head.includes('pg_advisory_xact_lock')) return 'lock';
@@ -40,15 +40,28 @@ const countStatements = () => {
     const table = /\bFROM\s+"?([a-z_]+)"?/i.exec(head)?.[1];
     return table ? `select ${table}` : (head.split(/\s+/)[0] ?? '?').toLowerCase();
   };
-  const bump = (text: string) => counts.kinds.set(kindOf(text), (counts.kinds.get(kindOf(text)) ?? 0) + 1);
+  const bump = (head: string) => {
+    const kind = kindOf(head.trimStart());
+    counts.kinds.set(kind, (counts.kinds.get(kind) ?? 0) + 1);
+  };
+  // Statements joined by statement-batch.ts (";\n"): each classified by its first 2,000 characters, so
+  // that counting costs the hub's process little (the mails' text is in the INSERTs).
+  const bumpEach = (text: string) => {
+    for (let at = 0; at < text.length; ) {
+      const end = text.indexOf(';\n', at);
+      bump(text.slice(at, Math.min(end < 0 ? text.length : end, at + 2000)));
+      if (end < 0) break;
+      at = end + 2;
+    }
+  };
   const original = { query: proto['query']!, parse: proto['parse']!, sync: proto['sync']! };
   proto['query'] = function (this: unknown, text: unknown) {
     counts.roundTrips += 1;
-    for (const statement of String(text).split(';\n')) bump(statement);
+    bumpEach(String(text));
     return original.query.call(this, text);
   };
   proto['parse'] = function (this: unknown, query: unknown) {
-    bump(String((query as { text?: unknown } | undefined)?.text ?? ''));
+    bump(String((query as { text?: unknown } | undefined)?.text ?? '').slice(0, 2000));
     return original.parse.call(this, query);
   };
   proto['sync'] = function (this: unknown) {
@@ -58,6 +71,17 @@ const countStatements = () => {
   return {
     counts,
     restore: () => Object.assign(proto, original),
+  };
+};
+
+/** CPU seconds of the processes with these command names (PostgreSQL's backends, Dovecot's imap), from one mark to the next; a process born meanwhile counts from zero. */
+const otherCpu = (names: readonly string[]) => {
+  const read = () => new Map(names.flatMap((name) => pidsNamed(name).map((pid) => [pid, cpuSeconds(pid) ?? 0] as const)));
+  const before = read();
+  return () => {
+    let total = 0;
+    for (const [pid, seconds] of read()) total += seconds - (before.get(pid) ?? 0);
+    return total;
   };
 };
 
@@ -81,6 +105,7 @@ export const runImapBench = async (): Promise<void> => {
       return (used.user + used.system) / 1000;
     };
     const rawCpu = process.cpuUsage();
+    const rawDovecot = otherCpu(['imap']);
     const rawStart = performance.now();
     const lock = await client.getMailboxLock('Bench');
     let fetched = 0;
@@ -92,6 +117,7 @@ export const runImapBench = async (): Promise<void> => {
     }
     const rawSeconds = (performance.now() - rawStart) / 1000;
     const rawCpuMs = cpuMs(rawCpu);
+    const rawDovecotMs = rawDovecot() * 1000;
     await client.logout();
     if (fetched !== N) throw new Error(`the raw fetch read ${fetched} of ${N} mails`);
 
@@ -109,10 +135,13 @@ export const runImapBench = async (): Promise<void> => {
       const started = performance.now();
       const hubCpu = process.cpuUsage();
       const hubLoop = performance.eventLoopUtilization();
+      const hubPostgres = otherCpu(['postgres']);
+      const hubDovecot = otherCpu(['imap']);
       await waitUntil(async () => (await hub.count("channel = 'email'")) >= N, `${N} interactions`, 600_000);
       const hubSeconds = (performance.now() - started) / 1000;
       const hubCpuMs = cpuMs(hubCpu);
       const hubUsage = process.cpuUsage(hubCpu);
+      const [postgresMs, dovecotMs] = [hubPostgres() * 1000, hubDovecot() * 1000];
       const loop = performance.eventLoopUtilization(hubLoop);
       statements.restore();
       const profile = profiler ? (await profiler.post('Profiler.stop')).profile : null;
@@ -124,6 +153,8 @@ export const runImapBench = async (): Promise<void> => {
       console.log(`ratio                ${(hubRate / rawRate).toFixed(2)}x of raw (target >= 0.5x)`);
       // This process's CPU only (the in-process hub, or imapflow alone); PostgreSQL and Dovecot are not counted.
       console.log(`CPU per mail         raw ${(rawCpuMs / N).toFixed(2)} ms, email channel ${(hubCpuMs / N).toFixed(2)} ms (this process; ${(hubUsage.user / 1000 / N).toFixed(2)} user, ${(hubUsage.system / 1000 / N).toFixed(2)} system)`);
+      // The other side of the wire, at the clock tick's resolution (10 ms): what the 2 cores also spent per mail.
+      console.log(`CPU elsewhere        raw: Dovecot ${(rawDovecotMs / N).toFixed(2)} ms; email channel: Dovecot ${(dovecotMs / N).toFixed(2)} ms, PostgreSQL ${(postgresMs / N).toFixed(2)} ms per mail`);
       // The main thread alone (imapflow, the ledger's statements, blob store calls): parser threads and libuv's are not in it.
       console.log(`main thread busy     ${(loop.active / N).toFixed(2)} ms per mail (${(100 * loop.utilization).toFixed(0)}% of the run)`);
       const kinds = [...statements.counts.kinds.entries()].sort((a, b) => b[1] - a[1]);
