@@ -28,8 +28,17 @@ export interface DeclinePolicy {
   othersAvailable?: boolean;
 }
 
-export const hasSkills = (agent: Pick<Agent, 'skills'>, required: Record<string, number>): boolean =>
-  Object.entries(required).every(([skill, level]) => (agent.skills[skill] ?? 0) >= level);
+export const hasSkills = (agent: Pick<Agent, 'skills'>, required: Record<string, number>): boolean => {
+  // A loop, not Object.entries: a routing pass asks this of every available agent for every item.
+  for (const skill of Object.keys(required)) if ((agent.skills[skill] ?? 0) < required[skill]!) return false;
+  return true;
+};
+
+/** The candidates with the item's skills, or with one of its alternative sets. */
+export const skilledFor = (item: Pick<ItemNeeds, 'skills' | 'alternatives'>, available: readonly Candidate[]): Candidate[] => {
+  const alternatives = item.alternatives ?? [];
+  return available.filter((c) => hasSkills(c.agent, item.skills) || alternatives.some((skills) => hasSkills(c.agent, skills)));
+};
 
 /** Whether one more item of `channel` costing `cost` fits the agent's capacity. */
 export const fits = (agent: Pick<Agent, 'capacity'>, load: AgentLoad, channel: string, cost: number): boolean => {
@@ -46,13 +55,16 @@ export interface Eligibility {
   redeclined?: boolean;
 }
 
-/** Filters available agents for one item and explains an empty result. */
-export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[], policy?: DeclinePolicy): Eligibility => {
+/**
+ * Filters available agents for one item and explains an empty result. `skilled`, when given, is
+ * `skilledFor(item, available)` worked out already (a pass's items mostly share their skills).
+ */
+export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[], policy?: DeclinePolicy, skilled?: readonly Candidate[]): Eligibility => {
   if (available.length === 0 && !policy?.othersAvailable) {
     return { eligible: [], reasons: [{ code: 'nobody_available', detail: 'no agent is available' }] };
   }
   const alternatives = item.alternatives ?? [];
-  const skilled = available.filter((c) => hasSkills(c.agent, item.skills) || alternatives.some((skills) => hasSkills(c.agent, skills)));
+  skilled ??= skilledFor(item, available);
   if (skilled.length === 0) {
     const needs = [item.skills, ...alternatives].map((skills) => Object.entries(skills).map(([s, l]) => `${s}≥${l}`).join(', ') || 'none').join(' or ');
     return { eligible: [], reasons: [{ code: 'no_skilled_agent', detail: `no available agent has the skills ${needs}` }] };
@@ -64,7 +76,7 @@ export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[], po
       reasons: [{ code: 'all_at_capacity', detail: `all ${skilled.length} skilled agents are at capacity for ${item.channel}` }],
     };
   }
-  const fresh = withRoom.filter((c) => !item.excludedAgents.includes(c.agent.id));
+  const fresh = item.excludedAgents.length === 0 ? withRoom : withRoom.filter((c) => !item.excludedAgents.includes(c.agent.id));
   if (fresh.length === 0) {
     // Decliners are kept out only while someone else is eligible: after the cool-down the one who
     // declined longest ago sees the item again, so an item never waits for good on a refusal.

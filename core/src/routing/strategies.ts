@@ -41,6 +41,22 @@ const compareFor = (strategy: RoutingStrategy, skills: Record<string, number>): 
   }
 };
 
+/** The first key of each order, as a number (lower ranks first): the order's first comparison is the difference of these. */
+const primaryFor = (strategy: RoutingStrategy, skills: Record<string, number>): ((c: Candidate) => number) => {
+  switch (strategy) {
+    case 'longest-idle':
+      return idleSince;
+    case 'least-occupied':
+      return (c) => c.load.units;
+    case 'most-available':
+      return (c) => c.load.units - c.agent.capacity.units;
+    case 'best-skill':
+      return (c) => -skillScore(c, skills);
+    case 'round-robin':
+      return (c) => c.agent.lastOfferAt?.getTime() ?? 0;
+  }
+};
+
 /**
  * Ranks eligible candidates for an item, best first: the first is the agent the strategy picks.
  * - longest-idle: the agent whose last offer (or becoming available) is oldest
@@ -58,15 +74,21 @@ export const rankAgents = (strategy: RoutingStrategy, candidates: readonly Candi
  */
 export const topAgents = (strategy: RoutingStrategy, candidates: readonly Candidate[], skills: Record<string, number>, limit: number): Candidate[] => {
   const compare = compareFor(strategy, skills);
+  const primary = primaryFor(strategy, skills);
   const best: Candidate[] = [];
   if (limit <= 0) return best;
+  // The last kept one's first key: a candidate above it cannot get in (a routing pass asks this of
+  // every eligible agent for every item, so the full comparison runs only for the close ones).
+  let worst = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
+    if (best.length === limit && primary(candidate) > worst) continue;
     if (best.length === limit && compare(candidate, best[limit - 1]!) >= 0) continue;
     // Every order ends on the id, so no two candidates tie: the place is unique.
     let at = best.length;
     while (at > 0 && compare(candidate, best[at - 1]!) < 0) at -= 1;
     best.splice(at, 0, candidate);
     if (best.length > limit) best.pop();
+    if (best.length === limit) worst = primary(best[limit - 1]!);
   }
   return best;
 };

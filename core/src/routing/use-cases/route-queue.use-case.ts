@@ -2,7 +2,7 @@ import { lockKeys } from '../../shared/lock-keys.js';
 import type { Clock } from '../../shared/ports/clock.port.js';
 import type { RoutingStore, RoutingUnit } from '../ports/routing-transactions.js';
 import { BusinessClock } from '../business-hours.js';
-import { eligibleFor, hasSkills, type Candidate } from '../eligibility.js';
+import { eligibleFor, hasSkills, skilledFor, type Candidate } from '../eligibility.js';
 import type { RankedCandidate } from '../offer.entity.js';
 import { emptyLoad, type AgentLoad } from '../agent.entity.js';
 import { costFor, DEFAULT_ITEM_COST, type Queue } from '../queue.entity.js';
@@ -297,10 +297,16 @@ export class RouteQueue {
   ): PagePlan {
     const candidates: Candidate[] = [...base.values()].map((c) => ({ agent: c.agent, load: c.load }));
     const plan: PagePlan = { offers: [], waits: [], nextAt: Number.POSITIVE_INFINITY };
+    // The skilled candidates of each skill set the page's items need, found once: the same objects
+    // as `candidates`, so an offer planned for one item moves the load the next item's check sees.
+    const skilledBy = new Map<string, Candidate[]>();
     for (const item of items) {
       const needs = needsOf.get(item.conversationId) ?? relaxedNeeds(item, queue.relaxation, new Map(), policy.now);
       const wanted = { ...item, skills: needs.skills, alternatives: needs.alternatives };
-      const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy);
+      const key = JSON.stringify([needs.skills, needs.alternatives]);
+      let skilled = skilledBy.get(key);
+      if (skilled === undefined) skilledBy.set(key, (skilled = skilledFor(wanted, candidates)));
+      const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy, skilled);
       if (eligible.length === 0) {
         if (needs.nextAt) plan.nextAt = Math.min(plan.nextAt, needs.nextAt.getTime());
         const relaxed = relaxationReason(needs, queue.relaxation);
