@@ -56,16 +56,23 @@ export interface Eligibility {
 }
 
 /**
- * Filters available agents for one item and explains an empty result. `skilled`, when given, is
- * `skilledFor(item, available)` worked out already (a pass's items mostly share their skills).
+ * The skilled candidates of an item worked out already (a pass's items mostly share their skills):
+ * `count` of them, of which `withRoom` holds at least every one the item could fit.
  */
-export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[], policy?: DeclinePolicy, skilled?: readonly Candidate[]): Eligibility => {
+export interface KnownSkilled {
+  withRoom: readonly Candidate[];
+  count: number;
+}
+
+/** Filters available agents for one item and explains an empty result. */
+export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[], policy?: DeclinePolicy, known?: KnownSkilled): Eligibility => {
   if (available.length === 0 && !policy?.othersAvailable) {
     return { eligible: [], reasons: [{ code: 'nobody_available', detail: 'no agent is available' }] };
   }
   const alternatives = item.alternatives ?? [];
-  skilled ??= skilledFor(item, available);
-  if (skilled.length === 0) {
+  const skilled = known?.withRoom ?? skilledFor(item, available);
+  const skilledCount = known?.count ?? skilled.length;
+  if (skilledCount === 0) {
     const needs = [item.skills, ...alternatives].map((skills) => Object.entries(skills).map(([s, l]) => `${s}≥${l}`).join(', ') || 'none').join(' or ');
     return { eligible: [], reasons: [{ code: 'no_skilled_agent', detail: `no available agent has the skills ${needs}` }] };
   }
@@ -73,7 +80,7 @@ export const eligibleFor = (item: ItemNeeds, available: readonly Candidate[], po
   if (withRoom.length === 0) {
     return {
       eligible: [],
-      reasons: [{ code: 'all_at_capacity', detail: `all ${skilled.length} skilled agents are at capacity for ${item.channel}` }],
+      reasons: [{ code: 'all_at_capacity', detail: `all ${skilledCount} skilled agents are at capacity for ${item.channel}` }],
     };
   }
   const fresh = item.excludedAgents.length === 0 ? withRoom : withRoom.filter((c) => !item.excludedAgents.includes(c.agent.id));

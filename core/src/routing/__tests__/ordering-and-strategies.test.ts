@@ -158,3 +158,35 @@ describe('sticky', () => {
     }
   });
 });
+
+describe('a page whose plan fills its agents', () => {
+  it('gives later, cheaper items the room left, and says of the others how many skilled agents are full', async () => {
+    const w = routingWorld();
+    const queue = await w.addQueue({ skills: {}, cost: 10 });
+    const room = { units: 25, perChannel: {} };
+    const [a, b] = [await w.addAgent({ name: 'A', capacity: room }), await w.addAgent({ name: 'B', capacity: room })];
+    const c = await w.addAgent({ name: 'C', skills: { french: 1 }, capacity: room });
+    const add = async (cost: number, skills: Record<string, number> = {}) => {
+      w.clock.advance(1);
+      return w.addItem(queue, { cost, skills });
+    };
+    const first = [];
+    for (let i = 0; i < 6; i += 1) first.push(await add(10));
+    const tooBig = await add(10);
+    const french = await add(5, { french: 1 });
+    const frenchLeft = await add(5, { french: 1 });
+    const small = [await add(5), await add(5)];
+    const smallLeft = await add(5);
+    // One pass, one page: every item decided against the loads the plan itself moves.
+    await w.route.run(queue.id);
+    const offered = new Map<string, string[]>();
+    for (const agent of [a, b, c]) offered.set(agent.name, (await w.pendingOf(agent.id)).map((o) => o.conversationId));
+    expect([...offered.values()].map((ids) => ids.length).sort()).toEqual([3, 3, 3]);
+    expect(offered.get('C')).toContain(french);
+    const all = [...offered.values()].flat();
+    expect(all.sort()).toEqual([...first, french, ...small].sort());
+    expect((await w.item(tooBig))?.reasons).toEqual([{ code: 'all_at_capacity', detail: 'all 3 skilled agents are at capacity for email' }]);
+    expect((await w.item(frenchLeft))?.reasons).toEqual([{ code: 'all_at_capacity', detail: 'all 1 skilled agents are at capacity for email' }]);
+    expect((await w.item(smallLeft))?.reasons).toEqual([{ code: 'all_at_capacity', detail: 'all 3 skilled agents are at capacity for email' }]);
+  });
+});

@@ -299,14 +299,25 @@ export class RouteQueue {
     const plan: PagePlan = { offers: [], waits: [], nextAt: Number.POSITIVE_INFINITY };
     // The skilled candidates of each skill set the page's items need, found once: the same objects
     // as `candidates`, so an offer planned for one item moves the load the next item's check sees.
-    const skilledBy = new Map<string, Candidate[]>();
+    // Loads only grow while a page is planned: an agent left without room for the page's cheapest
+    // item is dropped from these lists (at the next item needing the set), never checked again.
+    const cheapest = items.reduce((min, item) => Math.min(min, item.cost), Number.POSITIVE_INFINITY);
+    const skilledBy = new Map<string, { withRoom: Candidate[]; count: number; filled: number }>();
+    const hasRoom = (c: Candidate) => c.load.units + cheapest <= c.agent.capacity.units;
+    let filled = 0;
     for (const item of items) {
       const needs = needsOf.get(item.conversationId) ?? relaxedNeeds(item, queue.relaxation, new Map(), policy.now);
       const wanted = { ...item, skills: needs.skills, alternatives: needs.alternatives };
       const key = JSON.stringify([needs.skills, needs.alternatives]);
-      let skilled = skilledBy.get(key);
-      if (skilled === undefined) skilledBy.set(key, (skilled = skilledFor(wanted, candidates)));
-      const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy, skilled);
+      let known = skilledBy.get(key);
+      if (known === undefined) {
+        const skilled = skilledFor(wanted, candidates);
+        skilledBy.set(key, (known = { withRoom: skilled.filter(hasRoom), count: skilled.length, filled }));
+      } else if (known.filled !== filled) {
+        known.withRoom = known.withRoom.filter(hasRoom);
+        known.filled = filled;
+      }
+      const { eligible, reasons, redeclined } = eligibleFor(wanted, candidates, policy, known);
       if (eligible.length === 0) {
         if (needs.nextAt) plan.nextAt = Math.min(plan.nextAt, needs.nextAt.getTime());
         const relaxed = relaxationReason(needs, queue.relaxation);
@@ -329,6 +340,7 @@ export class RouteQueue {
       // The candidates are this plan's copies: what the offer would change, the next item sees.
       choice.agent = { ...choice.agent, lastOfferAt: policy.now, updatedAt: policy.now };
       choice.load = { units: choice.load.units + item.cost, perChannel: { ...choice.load.perChannel, [item.channel]: (choice.load.perChannel[item.channel] ?? 0) + 1 } };
+      if (!hasRoom(choice)) filled += 1;
     }
     return plan;
   }
