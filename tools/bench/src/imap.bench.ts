@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { aMail, mailboxSpec, REPO_ROOT, startDovecot, startEmailHub, startSmtpSink, waitUntil } from '@switchboard/tests';
 import { intFromEnv } from './bench-env.js';
 import { printProfileSummary, summarizeCpuProfile } from './cpu-profile.js';
-import { cpuSeconds, pidsNamed } from './process-cpu.js';
+import { cpuOfNamed } from './process-cpu.js';
 
 // IMAP ingest: N mails of mixed sizes in a Dovecot mailbox, read into the ledger by the email
 // channel (PostgreSQL, in-process hub), against the raw baseline: imapflow alone fetching the same
@@ -74,17 +74,6 @@ const countStatements = () => {
   };
 };
 
-/** CPU seconds of the processes with these command names (PostgreSQL's backends, Dovecot's imap), from one mark to the next; a process born meanwhile counts from zero. */
-const otherCpu = (names: readonly string[]) => {
-  const read = () => new Map(names.flatMap((name) => pidsNamed(name).map((pid) => [pid, cpuSeconds(pid) ?? 0] as const)));
-  const before = read();
-  return () => {
-    let total = 0;
-    for (const [pid, seconds] of read()) total += seconds - (before.get(pid) ?? 0);
-    return total;
-  };
-};
-
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 
 export const runImapBench = async (): Promise<void> => {
@@ -105,7 +94,7 @@ export const runImapBench = async (): Promise<void> => {
       return (used.user + used.system) / 1000;
     };
     const rawCpu = process.cpuUsage();
-    const rawDovecot = otherCpu(['imap']);
+    const rawDovecot = cpuOfNamed(['imap']);
     const rawStart = performance.now();
     const lock = await client.getMailboxLock('Bench');
     let fetched = 0;
@@ -135,8 +124,8 @@ export const runImapBench = async (): Promise<void> => {
       const started = performance.now();
       const hubCpu = process.cpuUsage();
       const hubLoop = performance.eventLoopUtilization();
-      const hubPostgres = otherCpu(['postgres']);
-      const hubDovecot = otherCpu(['imap']);
+      const hubPostgres = cpuOfNamed(['postgres']);
+      const hubDovecot = cpuOfNamed(['imap']);
       await waitUntil(async () => (await hub.count("channel = 'email'")) >= N, `${N} interactions`, 600_000);
       const hubSeconds = (performance.now() - started) / 1000;
       const hubCpuMs = cpuMs(hubCpu);

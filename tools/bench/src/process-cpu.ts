@@ -39,3 +39,18 @@ export const pidsNamed = (name: string): number[] => {
     return [];
   }
 };
+
+/**
+ * CPU seconds of the processes with these command names (PostgreSQL's backends, Dovecot's imap)
+ * from this call to each call of the function it returns. A process born meanwhile counts from
+ * zero; one that ended meanwhile is left out (its last seconds cannot be read any more).
+ */
+export const cpuOfNamed = (names: readonly string[]): (() => number) => {
+  const read = () => new Map(names.flatMap((name) => pidsNamed(name).map((pid) => [pid, cpuSeconds(pid) ?? 0] as const)));
+  const before = read();
+  return () => {
+    let total = 0;
+    for (const [pid, seconds] of read()) total += seconds - (before.get(pid) ?? 0);
+    return total;
+  };
+};
