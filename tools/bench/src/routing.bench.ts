@@ -176,13 +176,12 @@ export const runRoutingBench = async (): Promise<void> => {
         WHERE d.rule = 'on-available'`,
     );
     console.log(`    offered as the agent became available (rule on-available): ${instant.rows[0]?.n ?? 0} of ${toOffer.rows.length} agents, ${instant.rows[0]?.late ?? 0} of them after more than 50 ms`);
-    // Second by second from the first presence change: agents made available, offers made (those of
-    // routing passes apart), and the passes' page sizes — where the offers lag the agents, and why.
+    // Second by second from the first presence change: agents made available, offers made, and the
+    // routing passes' pages (distinct decision stamps of pass offers) — where offers lag the agents.
     const timeline = await db.pool.query<{ s: number; agents: string; offers: string; passes: string }>(
       `WITH t0 AS (SELECT min(presence_since) AS at FROM agents WHERE presence = 'available'),
             a AS (SELECT floor(extract(epoch FROM (presence_since - t0.at)))::int AS s, count(*) AS n FROM agents, t0 WHERE presence = 'available' GROUP BY 1),
-            o AS (SELECT floor(extract(epoch FROM (d.at - t0.at)))::int AS s, count(*) AS n, count(*) FILTER (WHERE d.rule IS DISTINCT FROM 'on-available') AS by_pass,
-                         count(DISTINCT d.at) FILTER (WHERE d.rule IS DISTINCT FROM 'on-available') AS pages
+            o AS (SELECT floor(extract(epoch FROM (d.at - t0.at)))::int AS s, count(*) AS n, count(DISTINCT d.at) FILTER (WHERE d.rule IS DISTINCT FROM 'on-available') AS pages
                     FROM routing_decisions d, t0 WHERE d.outcome = 'offered' GROUP BY 1)
        SELECT s, coalesce(a.n, 0)::text AS agents, coalesce(o.n, 0)::text AS offers, coalesce(o.pages, 0)::text AS passes
          FROM a FULL JOIN o USING (s) ORDER BY s`,
